@@ -1,0 +1,55 @@
+"""BranchFlow: the application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config
+from config import config_from_environment
+
+
+def create_app(config: Config | None = None, *, clock: object | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI and error pages; nothing else."""
+    settings = config or config_from_environment()
+    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(settings)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
+
+    from app.core import clock as clock_module
+    from app.core import i18n
+    from app.core import security
+    from app.extensions import babel
+    from app.extensions import csrf
+    from app.extensions import db
+    from app.extensions import login_manager
+
+    clock_module.init_app(app, clock)  # type: ignore[arg-type]
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "identity.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "basic"
+    security.init_app(app)
+
+    from app.identity import labels
+    from app.identity import session as _session  # registers the user loader
+    from app.identity.views import bp as identity_bp
+    from app.web import errors
+    from app.web import templating
+    from app.web.views import bp as web_bp
+
+    del _session
+    labels.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(identity_bp)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app

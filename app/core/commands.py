@@ -1,0 +1,139 @@
+"""The command runner: every write in BranchFlow is a command run here, in one transaction.
+
+A command is a plain function ``command(ctx, **values)``. It authorises the actor (its package's
+policy), reads and writes through ``ctx.session``, records audit events with ``ctx.record`` and
+registers after-commit effects with ``ctx.after_commit``. It flushes; it never commits.
+
+``run`` opens the write session, calls the command, appends the recorded audit events to the chain,
+commits once, and only then runs the after-commit effects. Any exception rolls everything back, so
+nothing a failed command did is left behind. A command that runs another command through ``run``
+shares the outer transaction (like Camunda's CommandContext reuse).
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.core import clock
+from app.core.audit import EventOrigin
+from app.core.audit import PendingEvent
+from app.core.audit import append_events
+from app.core.errors import Conflict
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who runs a command. ``user_id`` is None for the system itself (timers, demo loader)."""
+
+    user_id: int | None
+    login: str
+    source: str = "web"
+    address: str | None = None
+    request_id: str | None = None
+
+
+SYSTEM = Actor(user_id=None, login="system", source="system")
+
+
+def cli_actor() -> Actor:
+    """The operator at the terminal: recorded by their operating-system account name."""
+    return Actor(user_id=None, login=f"cli:{getpass.getuser()}", source="cli")
+
+
+class CommandContext:
+    def __init__(self, session: Session, actor: Actor, now: datetime, command: str) -> None:
+        self.session = session
+        self.actor = actor
+        #: One instant for the whole command, so that all it writes carries the same time.
+        self.now = now
+        self.command = command
+        #: The enterprise's local date at ``now`` (role validity and deadlines are local dates).
+        self.today = now.astimezone(clock.local_zone()).date()
+        self.events: list[PendingEvent] = []
+        self.effects: list[Callable[[], None]] = []
+
+    def record(
+        self,
+        event_type: str,
+        subject: tuple[str, object] | None = None,
+        *,
+        org_unit_id: int | None = None,
+        **data: Any,
+    ) -> None:
+        """Add an audit event (``<subject>_<past_tense_verb>``) to this command's transaction."""
+        subject_type, subject_id = subject if subject else (None, None)
+        self.events.append(
+            PendingEvent(
+                event_type=event_type,
+                subject_type=subject_type,
+                subject_id=None if subject_id is None else str(subject_id),
+                org_unit_id=org_unit_id,
+                data=data,
+            )
+        )
+
+    def after_commit(self, effect: Callable[[], None]) -> None:
+        self.effects.append(effect)
+
+
+_active: ContextVar[CommandContext | None] = ContextVar("branchflow_command", default=None)
+
+
+def run(command: Callable[..., R], /, *, actor: Actor, **values: Any) -> R:
+    """Run ``command(ctx, **values)`` in one transaction and return what it returns."""
+    outer = _active.get()
+    if outer is not None:
+        return command(outer, **values)
+
+    session = db.write_session()
+    ctx = CommandContext(session, actor, clock.now(), command.__name__)
+    token = _active.set(ctx)
+    try:
+        result = command(ctx, **values)
+        session.flush()
+        append_events(session, _origin(ctx), ctx.events)
+        session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        session.rollback()
+        log.info("command %s refused by the database: %s", ctx.command, exc)
+        raise Conflict(None, command=ctx.command) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _active.reset(token)
+        session.close()
+    for effect in ctx.effects:
+        try:
+            effect()
+        except Exception:
+            # The command is committed; a failed notification must not turn it into an error page.
+            log.exception("after-commit effect of %s failed", ctx.command)
+    return result
+
+
+def _origin(ctx: CommandContext) -> EventOrigin:
+    return EventOrigin(
+        occurred_at=ctx.now,
+        actor_user_id=ctx.actor.user_id,
+        actor_login=ctx.actor.login,
+        source=ctx.actor.source,
+        request_id=ctx.actor.request_id,
+        command=ctx.command,
+    )

@@ -1,0 +1,12 @@
+"""Unbound extension singletons, bound to an app by ``create_app`` through ``init_app``."""
+
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from app.core.db import Database
+
+db = Database()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()

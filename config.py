@@ -1,0 +1,136 @@
+"""Settings for BranchFlow.
+
+Every value comes from the environment, with a default that suits a developer's machine. This module
+imports nothing from ``app/`` so that tools (alembic, gunicorn, tests) can read settings alone.
+
+Select a settings class with ``BRANCHFLOW_ENV`` (``development`` — the default —, ``production`` or
+``test``). ``create_app`` also accepts a settings object directly, which is what the tests do.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` spellings and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_or_create_secret_key(instance_dir: Path) -> str:
+    """Return the key kept in ``instance/secret_key``, generating it on first use.
+
+    The key is created with ``O_EXCL`` and mode 0600, so two processes starting at once agree on
+    one key and no other local user can read it.
+    """
+    path = instance_dir / "secret_key"
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if not key:
+            raise RuntimeError(f"{path} is empty; delete it to generate a new key") from None
+        return key
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+class Config:
+    """Settings shared by every environment. Instantiate to read the environment."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.INSTANCE_DIR = Path(env.get("BRANCHFLOW_INSTANCE_DIR", str(BASE_DIR / "instance")))
+        default_db = f"sqlite:///{self.INSTANCE_DIR / 'branchflow.db'}"
+        self.DATABASE_URL = normalise_database_url(env.get("DATABASE_URL") or default_db)
+        self.SECRET_KEY = env.get("SECRET_KEY") or load_or_create_secret_key(self.INSTANCE_DIR)
+
+        # Sessions: HttpOnly and SameSite always; Secure wherever the site is served over HTTPS.
+        self.SESSION_COOKIE_NAME = "branchflow_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _flag(env.get("SESSION_COOKIE_SECURE"), self._secure_default)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PERMANENT_SESSION_LIFETIME = int(env.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+
+        # CSRF on every POST; tokens live as long as the session.
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None
+
+        # Requests larger than this are refused before any view runs.
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+
+        # The enterprise works on China Standard Time: role validity and deadlines are local dates.
+        self.TIMEZONE = env.get("BRANCHFLOW_TIMEZONE", "Asia/Shanghai")
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
+        self.LANGUAGES = ("zh_CN", "en")
+
+        # Failed logins: after THRESHOLD failures within WINDOW seconds the key is locked for
+        # BASE seconds, doubling with each further failure, up to MAX seconds.
+        self.LOGIN_ACCOUNT_THRESHOLD = int(env.get("LOGIN_ACCOUNT_THRESHOLD", 5))
+        self.LOGIN_ADDRESS_THRESHOLD = int(env.get("LOGIN_ADDRESS_THRESHOLD", 20))
+        self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", 15 * 60))
+        self.LOGIN_LOCK_BASE_SECONDS = int(env.get("LOGIN_LOCK_BASE_SECONDS", 30))
+        self.LOGIN_LOCK_MAX_SECONDS = int(env.get("LOGIN_LOCK_MAX_SECONDS", 15 * 60))
+
+        # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted.
+        self.PROXY_FIX_X_FOR = int(env.get("PROXY_FIX_X_FOR", 0))
+
+        self.DEMO_PASSWORD = env.get("BRANCHFLOW_DEMO_PASSWORD", "demo123456")
+
+    _secure_default = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    _secure_default = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def config_from_environment(environ: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    name = env.get("BRANCHFLOW_ENV", "development")
+    try:
+        return CONFIGS[name](env)
+    except KeyError:
+        known = ", ".join(sorted(CONFIGS))
+        raise RuntimeError(f"BRANCHFLOW_ENV={name!r} is not one of: {known}") from None
