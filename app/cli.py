@@ -1,0 +1,117 @@
+"""Command-line commands: ``flask --app app <group> <command>``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+audit_cli = AppGroup("audit", help="Inspect the audit trail.")
+demo_cli = AppGroup("demo", help="Demonstration data.")
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the audit trail; exit 1 naming the first broken link."""
+    from app.core.audit import verify_chain
+    from app.extensions import db
+
+    report = verify_chain(db.session)
+    if report.ok:
+        click.echo(f"audit trail intact: {report.checked} events verified")
+        return
+    click.echo(f"audit trail BROKEN at event #{report.broken_seq}: {report.problem}", err=True)
+    click.echo(f"({report.checked} events verified before the break)", err=True)
+    sys.exit(1)
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data already exists.")
+@click.option("--seed", default=20261123, show_default=True, help="Random seed of the generator.")
+def demo_load(if_empty: bool, seed: int) -> None:
+    """Load the fictional Hanhai Oilfield: units, branches, people, users and roles."""
+    from app.core.commands import cli_actor
+    from app.core.commands import run
+    from app.identity.demo import DemoAlreadyLoaded
+    from app.identity.demo import load_demo_data
+
+    try:
+        summary = run(load_demo_data, actor=cli_actor(), seed=seed)
+    except DemoAlreadyLoaded:
+        if if_empty:
+            click.echo("demo data: the database already has organisations; nothing loaded")
+            return
+        click.echo(
+            "the database already has organisations; demo data is loaded only into an empty one",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(summary.describe())
+
+
+@users_cli.command("create")
+@click.argument("login")
+@click.option("--name", "display_name", default="", help="Display name (defaults to the login).")
+@click.option("--admin", is_flag=True, help="Also make the user a system administrator.")
+@click.password_option()
+def users_create(login: str, display_name: str, admin: bool, password: str) -> None:
+    """Create a user (for example the first administrator of a new installation)."""
+    from app.core.commands import cli_actor
+    from app.core.commands import run
+    from app.core.errors import DomainError
+    from app.identity.commands import create_user_with_roles
+
+    try:
+        run(
+            create_user_with_roles,
+            actor=cli_actor(),
+            login=login,
+            password=password,
+            display_name=display_name,
+            admin=admin,
+        )
+    except DomainError as refused:
+        _fail(refused)
+    click.echo(f"user {login.lower()} created" + (" as system administrator" if admin else ""))
+
+
+@users_cli.command("set-password")
+@click.argument("login")
+@click.password_option()
+def users_set_password(login: str, password: str) -> None:
+    """Set a user's password; their open sessions end."""
+    from app.core.commands import cli_actor
+    from app.core.commands import run
+    from app.core.errors import DomainError
+    from app.identity.commands import set_password
+
+    try:
+        run(set_password, actor=cli_actor(), login=login, password=password)
+    except DomainError as refused:
+        _fail(refused)
+    click.echo(f"password of {login.lower()} changed")
+
+
+def _fail(refused: Exception) -> None:
+    from app.core.errors import NotFound
+    from app.core.errors import ValidationFailed
+
+    if isinstance(refused, NotFound):
+        click.echo("no such user", err=True)
+    elif isinstance(refused, ValidationFailed):
+        click.echo(str(refused.message), err=True)
+        for name, message in refused.field_errors.items():
+            click.echo(f"  {name}: {message}", err=True)
+    else:
+        click.echo(str(refused), err=True)
+    sys.exit(1)
+
+
+def register_commands(app: Flask) -> None:
+    from app.core.migrate import db_cli
+
+    for group in (db_cli, audit_cli, demo_cli, users_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Organisation tree, people, users, role assignments and login."""

@@ -1,0 +1,99 @@
+"""Who may see and do what in the identity domain.
+
+A user's *scope* is the set of roles they hold today and where. Seeing follows the tree downwards:
+holding any role at a node lets one see that node and everything below it (a unit reviewer sees all
+the unit's branches; a member sees their own branch). Administering is narrower: a holder of an
+administering role (``administers = true`` in the catalogue) manages the nodes strictly below where
+they hold it; only a system administrator manages the company node itself.
+
+Anything outside a user's scope is answered as "not found", never "forbidden", so that nobody learns
+what other organisations hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.core.errors import Forbidden
+from app.core.errors import NotFound
+from app.identity import catalogue
+from app.identity.queries import Holding
+from app.identity.queries import list_holdings
+
+SYSTEM_ADMIN = "system_admin"
+
+#: Roles whose holders see members' personal records (birth dates, key dates), besides admins.
+RECORD_KEEPERS = frozenset(
+    {
+        "branch_secretary",
+        "deputy_secretary",
+        "org_member",
+        "dues_clerk",
+        "unit_party_committee",
+        "unit_org_reviewer",
+        "unit_organizer",
+        "company_party_committee",
+        "company_org_dept",
+        "auditor",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int
+    holdings: tuple[Holding, ...]
+
+    @property
+    def is_system_admin(self) -> bool:
+        return any(h.role_code == SYSTEM_ADMIN for h in self.holdings)
+
+    @property
+    def is_administrator(self) -> bool:
+        return any(h.role_code in catalogue.administering_roles() for h in self.holdings)
+
+    def sees(self, path: str) -> bool:
+        return any(path.startswith(h.org_path) for h in self.holdings)
+
+    def sees_records(self, path: str) -> bool:
+        return self.administers(path) or any(
+            h.role_code in RECORD_KEEPERS and path.startswith(h.org_path) for h in self.holdings
+        )
+
+    def administers(self, path: str) -> bool:
+        admin_roles = catalogue.administering_roles()
+        for holding in self.holdings:
+            if holding.role_code not in admin_roles or not path.startswith(holding.org_path):
+                continue
+            if holding.role_code == SYSTEM_ADMIN or path != holding.org_path:
+                return True
+        return False
+
+    def visible_roots(self) -> list[str]:
+        """The smallest set of paths whose subtrees make up everything this user sees."""
+        roots: list[str] = []
+        for path in sorted({h.org_path for h in self.holdings}, key=len):
+            if not any(path.startswith(root) for root in roots):
+                roots.append(path)
+        return roots
+
+    def administered_roots(self) -> list[str]:
+        return [h.org_path for h in self.holdings if h.role_code in catalogue.administering_roles()]
+
+
+def load_scope(session: Session, user_id: int, day: date) -> Scope:
+    return Scope(user_id=user_id, holdings=tuple(list_holdings(session, user_id, day)))
+
+
+def require_visible(scope: Scope, path: str) -> None:
+    if not scope.sees(path):
+        raise NotFound()
+
+
+def require_administers(scope: Scope, path: str) -> None:
+    require_visible(scope, path)
+    if not scope.administers(path):
+        raise Forbidden()

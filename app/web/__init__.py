@@ -1,0 +1,1 @@
+"""The shell of the site: home page, language switch, health check and error pages."""

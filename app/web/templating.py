@@ -1,0 +1,38 @@
+"""Template globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.core.clock import local_zone
+from app.identity.session import current_scope
+from app.web.views import language_form
+
+
+def _local_time(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _date(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(_local_time, "local_time")
+    app.add_template_filter(_date, "day")
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        authenticated = bool(current_user and current_user.is_authenticated)
+        return {
+            "locale": str(get_locale() or "zh_CN"),
+            "language_form": language_form,
+            "nav_scope": current_scope if authenticated else None,
+        }
