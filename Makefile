@@ -1,0 +1,59 @@
+# BranchFlow — the two commands of the README, and the tools behind them.
+#   make run    set up everything, load demo data into an empty database, serve on 127.0.0.1:5000
+#   make test   lint, then the whole test suite on SQLite and on PostgreSQL
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app app
+
+.PHONY: run test lint format translations messages install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Marker files make "install" run again only when the pinned requirements change.
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+translations: install
+	$(BIN)/pybabel -q compile -d app/translations
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@echo "BranchFlow: http://$(HOST):$(PORT)/  (demo logins: see README.md)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev translations
+	scripts/test
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-extract UI strings after changing templates or code, then translate the new entries in
+# app/translations/zh/LC_MESSAGES/messages.po.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project BranchFlow -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l zh \
+		--no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +
