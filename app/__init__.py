@@ -37,6 +37,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
 
     from app.identity import labels
     from app.identity import session as _session  # registers the user loader
+    from app.identity.admin_views import bp as admin_bp
     from app.identity.views import bp as identity_bp
     from app.web import errors
     from app.web import templating
@@ -48,6 +49,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     errors.init_app(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(identity_bp)
+    app.register_blueprint(admin_bp)
 
     from app.cli import register_commands
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 from flask import Flask
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 users_cli = AppGroup("users", help="Manage user accounts.")
+orgs_cli = AppGroup("orgs", help="Build the organisation tree.")
 
 
 @audit_cli.command("verify")
@@ -95,6 +97,62 @@ def users_set_password(login: str, password: str) -> None:
     click.echo(f"password of {login.lower()} changed")
 
 
+@orgs_cli.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["company", "unit", "general_branch", "branch", "party_group"]),
+)
+@click.option(
+    "--parent", "parent_code", default=None, help="Code of the node above (none for the company)."
+)
+@click.option(
+    "--branch-type",
+    type=click.Choice(["production_flow", "joint_business", "territorial", "project_construction"]),
+    default=None,
+)
+@click.option("--term-start", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--term-end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+def orgs_add(
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None,
+    branch_type: str | None,
+    term_start: datetime | None,
+    term_end: datetime | None,
+) -> None:
+    """Add a node to the organisation tree (start with the company, then units, then branches)."""
+    from app.core.commands import cli_actor
+    from app.core.commands import run
+    from app.core.errors import DomainError
+    from app.identity.commands import OrgDetails
+    from app.identity.commands import create_org_unit
+    from app.identity.kinds import BranchType
+    from app.identity.kinds import OrgKind
+
+    details = OrgDetails(
+        name=name,
+        branch_type=BranchType(branch_type) if branch_type else None,
+        term_start=term_start.date() if term_start else None,
+        term_end=term_end.date() if term_end else None,
+    )
+    try:
+        run(
+            create_org_unit,
+            actor=cli_actor(),
+            parent_code=parent_code,
+            code=code,
+            kind=OrgKind(kind),
+            details=details,
+        )
+    except DomainError as refused:
+        _fail(refused)
+    click.echo(f"{kind} {code} added")
+
+
 def _fail(refused: Exception) -> None:
     from app.core.errors import NotFound
     from app.core.errors import ValidationFailed
@@ -113,5 +171,5 @@ def _fail(refused: Exception) -> None:
 def register_commands(app: Flask) -> None:
     from app.core.migrate import db_cli
 
-    for group in (db_cli, audit_cli, demo_cli, users_cli):
+    for group in (db_cli, audit_cli, demo_cli, users_cli, orgs_cli):
         app.cli.add_command(group)

@@ -22,11 +22,14 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
+from sqlalchemy import select
 from sqlalchemy import text
 
 from app import create_app
+from app.core.audit import AuditEvent
 from app.core.clock import FrozenClock
 from app.core.migrate import upgrade
+from app.extensions import db
 from config import TestConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,3 +181,9 @@ def login(client: FlaskClient):
         return response
 
     return _login
+
+
+def last_audit_event() -> AuditEvent:
+    """The newest audit event, read in a fresh transaction (requests commit on their own)."""
+    db.session.rollback()
+    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()

@@ -14,6 +14,11 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
+from app.identity.kinds import OrgKind
+from app.identity.labels import BRANCH_TYPE
+from app.identity.labels import LEVEL
+from app.identity.labels import ORG_KIND
+
 
 class LoginForm(FlaskForm):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
@@ -29,4 +34,34 @@ class GrantRoleForm(FlaskForm):
 
 
 class RevokeRoleForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+def _choices(labels: dict, blank: bool = True) -> list[tuple[str, str]]:
+    options = [(str(key.value), str(label)) for key, label in labels.items()]
+    return [("", "—"), *options] if blank else options
+
+
+class OrgDetailsForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    branch_type = SelectField(_l("Branch type"), validators=[Optional()])
+    term_start = DateField(_l("Committee term starts"), validators=[Optional()])
+    term_end = DateField(_l("Committee term ends"), validators=[Optional()])
+
+    def fill_choices(self) -> None:
+        self.branch_type.choices = _choices(BRANCH_TYPE)
+
+
+class NewOrgForm(OrgDetailsForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    level = SelectField(_l("Level already held"), validators=[Optional()])
+
+    def fill_kinds(self, kinds: list[OrgKind]) -> None:
+        self.fill_choices()
+        self.kind.choices = [(kind.value, str(ORG_KIND[kind])) for kind in kinds]
+        self.level.choices = _choices(LEVEL)
+
+
+class AccountForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])

@@ -72,6 +72,13 @@ class Scope:
                 return True
         return False
 
+    def administers_children_of(self, path: str) -> bool:
+        """Whether a node placed under ``path`` (strictly below it) is this user's to manage."""
+        admin_roles = catalogue.administering_roles()
+        return any(
+            h.role_code in admin_roles and path.startswith(h.org_path) for h in self.holdings
+        )
+
     def visible_roots(self) -> list[str]:
         """The smallest set of paths whose subtrees make up everything this user sees."""
         roots: list[str] = []
@@ -96,4 +103,10 @@ def require_visible(scope: Scope, path: str) -> None:
 def require_administers(scope: Scope, path: str) -> None:
     require_visible(scope, path)
     if not scope.administers(path):
+        raise Forbidden()
+
+
+def require_administers_children_of(scope: Scope, path: str) -> None:
+    require_visible(scope, path)
+    if not scope.administers_children_of(path):
         raise Forbidden()

@@ -129,12 +129,15 @@ def list_holdings(session: Session, user_id: int, day: date) -> list[Holding]:
         select(RoleAssignment.id, RoleAssignment.role_code, OrgUnit)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
         .where(RoleAssignment.user_id == user_id, active_on(day))
-        .order_by(OrgUnit.depth, OrgUnit.code, RoleAssignment.role_code)
     ).all()
-    return [
+    holdings = [
         Holding(aid, code, org.id, org.code, org.name, org.kind, org.path)
         for aid, code, org in rows
     ]
+    # Highest nodes first, then the catalogue's order (secretary before member).
+    return sorted(
+        holdings, key=lambda h: (h.org_path.count("/"), h.org_code, catalogue_order(h.role_code))
+    )
 
 
 def list_role_holders(session: Session, role_code: str, node: OrgUnit, day: date) -> list[User]:

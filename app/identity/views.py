@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -22,20 +21,19 @@ from werkzeug.wrappers import Response
 from app.core.clock import local_today
 from app.core.commands import run
 from app.core.errors import NotFound
-from app.core.errors import ValidationFailed
 from app.core.security import public
 from app.extensions import db
 from app.identity import catalogue
 from app.identity import commands
 from app.identity import queries
+from app.identity.forms import AccountForm
 from app.identity.forms import GrantRoleForm
 from app.identity.forms import LoginForm
-from app.identity.forms import RevokeRoleForm
+from app.identity.forms import NewOrgForm
+from app.identity.kinds import ALLOWED_PARENTS
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
-from app.identity.models import RoleAssignment
 from app.identity.models import User
-from app.identity.policy import require_administers
 from app.identity.policy import require_visible
 from app.identity.session import LoginUser
 from app.identity.session import anonymous_actor
@@ -43,8 +41,6 @@ from app.identity.session import current_actor
 from app.identity.session import current_scope
 
 bp = Blueprint("identity", __name__)
-
-PEOPLE_PAGE_SIZE = 50
 
 
 def _safe_next(target: str | None) -> str:
@@ -97,7 +93,7 @@ def logout() -> Response:
     return redirect(url_for("identity.login"))
 
 
-def _visible_org(code: str) -> OrgUnit:
+def visible_org(code: str) -> OrgUnit:
     org = queries.get_org_by_code(db.session, code)
     if org is None:
         raise NotFound()
@@ -105,7 +101,7 @@ def _visible_org(code: str) -> OrgUnit:
     return org
 
 
-def _grant_form(org: OrgUnit) -> GrantRoleForm:
+def grant_form_for(org: OrgUnit) -> GrantRoleForm:
     form = GrantRoleForm()
     form.role_code.choices = [
         (role.code, role.label(str(get_locale())))
@@ -114,7 +110,22 @@ def _grant_form(org: OrgUnit) -> GrantRoleForm:
     return form
 
 
-def _render_org(org: OrgUnit, grant_form: GrantRoleForm | None, status: int = 200):
+def new_org_form_for(org: OrgUnit) -> NewOrgForm | None:
+    kinds = [kind for kind, parents in ALLOWED_PARENTS.items() if org.kind in parents]
+    if not kinds or not current_scope().administers_children_of(org.path):
+        return None
+    form = NewOrgForm()
+    form.fill_kinds(kinds)
+    return form
+
+
+def render_org(
+    org: OrgUnit,
+    *,
+    grant_form: GrantRoleForm | None = None,
+    new_form: NewOrgForm | None = None,
+    status: int = 200,
+):
     scope = current_scope()
     day = local_today()
     administers = scope.administers(org.path)
@@ -134,70 +145,15 @@ def _render_org(org: OrgUnit, grant_form: GrantRoleForm | None, status: int = 20
         people=people,
         sees_records=scope.sees_records(org.path),
         administers=administers,
-        grant_form=grant_form if administers else None,
+        grant_form=(grant_form or grant_form_for(org)) if administers else None,
+        new_form=new_form or new_org_form_for(org),
     )
     return page, status
 
 
 @bp.get("/orgs/<code>")
 def show_org(code: str):
-    org = _visible_org(code)
-    return _render_org(org, _grant_form(org))
-
-
-@bp.post("/orgs/<code>/roles")
-def grant_role(code: str):
-    org = _visible_org(code)
-    require_administers(current_scope(), org.path)
-    form = _grant_form(org)
-    if not form.validate_on_submit():
-        return _render_org(org, form, 422)
-    try:
-        run(
-            commands.grant_role,
-            actor=current_actor(),
-            org_code=org.code,
-            login=form.login.data or "",
-            role_code=form.role_code.data or "",
-            valid_from=form.valid_from.data,
-            valid_to=form.valid_to.data,
-        )
-    except ValidationFailed as refused:
-        for name, message in refused.field_errors.items():
-            getattr(form, name).errors = [*getattr(form, name).errors, message]
-        return _render_org(org, form, 422)
-    flash(_("Role granted."), "success")
-    return redirect(url_for("identity.show_org", code=org.code))
-
-
-def _assignment_in_scope(assignment_id: int) -> RoleAssignment:
-    assignment = db.session.get(RoleAssignment, assignment_id)
-    if assignment is None:
-        raise NotFound()
-    require_administers(current_scope(), assignment.org_unit.path)
-    return assignment
-
-
-@bp.route("/role-assignments/<int:assignment_id>/revoke", methods=["GET", "POST"])
-def revoke_role(assignment_id: int):
-    assignment = _assignment_in_scope(assignment_id)
-    form = RevokeRoleForm()
-    if form.validate_on_submit():
-        try:
-            org_code = run(
-                commands.revoke_role,
-                actor=current_actor(),
-                assignment_id=assignment_id,
-                reason=form.reason.data or "",
-            )
-        except ValidationFailed as refused:
-            form.form_errors.append(str(refused.message))
-            form.reason.errors = [*form.reason.errors, *refused.field_errors.values()]
-        else:
-            flash(_("Role revoked."), "success")
-            return redirect(url_for("identity.show_org", code=org_code))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("identity/revoke.html", assignment=assignment, form=form), status
+    return render_org(visible_org(code))
 
 
 @bp.get("/people/<int:person_id>")
@@ -215,39 +171,10 @@ def show_person(person_id: int):
         "identity/person.html",
         person=person,
         user=user,
+        account_form=AccountForm() if user and administers else None,
         ancestors=queries.list_ancestors(db.session, person.branch),
         sees_records=own or scope.sees_records(person.branch.path),
         assignments=queries.list_assignments_of_user(db.session, user.id)
         if user and administers
         else [],
-    )
-
-
-@bp.get("/admin/")
-def admin_home():
-    scope = current_scope()
-    if not scope.is_administrator:
-        abort(403)
-    roots = scope.administered_roots()
-    forest = queries.org_forest(db.session, roots, max_depth=3)
-    return render_template("identity/admin.html", forest=forest)
-
-
-@bp.get("/admin/people")
-def admin_people():
-    scope = current_scope()
-    if not scope.is_administrator:
-        abort(403)
-    text = request.args.get("q", "")[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = queries.search_people(
-        db.session,
-        scope.administered_roots(),
-        text,
-        limit=PEOPLE_PAGE_SIZE,
-        offset=(page - 1) * PEOPLE_PAGE_SIZE,
-    )
-    pages = max((total + PEOPLE_PAGE_SIZE - 1) // PEOPLE_PAGE_SIZE, 1)
-    return render_template(
-        "identity/people.html", rows=rows, total=total, q=text, page=page, pages=pages
     )

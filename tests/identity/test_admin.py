@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.core.audit import AuditEvent
 from app.core.audit import verify_chain
 from app.extensions import db
 from app.identity.models import Person
@@ -16,6 +15,7 @@ from app.identity.models import RoleAssignment
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_role_holders
 from tests.conftest import csrf_token
+from tests.conftest import last_audit_event
 from tests.factories import grant
 from tests.factories import make_person
 from tests.factories import make_tree
@@ -40,12 +40,7 @@ def tree(app):
 
 def _grant_via_page(client, org_code: str, **form: str):
     token = csrf_token(client, f"/orgs/{org_code}")
-    return client.post(f"/orgs/{org_code}/roles", data={"csrf_token": token, **form})
-
-
-def _last_event() -> AuditEvent:
-    db.session.rollback()
-    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    return client.post(f"/admin/orgs/{org_code}/roles", data={"csrf_token": token, **form})
 
 
 def _holds(login: str, role: str, org_code: str) -> bool:
@@ -83,7 +78,7 @@ def test_grant_through_the_page_is_applied_and_audited(client, login, tree):
     assert "newcomer" in page
     assert "组织委员" in page
 
-    event = _last_event()
+    event = last_audit_event()
     assert event.event_type == "role_granted"
     assert event.actor_login == "root"
     assert json.loads(event.payload)["role_code"] == "org_member"
@@ -128,14 +123,14 @@ def test_unit_reviewer_administers_below_the_unit_only(client, login, tree):
     # not at the unit node itself: that is the company's business
     token = csrf_token(client, f"/orgs/{tree.unit1}")
     at_unit = client.post(
-        f"/orgs/{tree.unit1}/roles",
+        f"/admin/orgs/{tree.unit1}/roles",
         data={"csrf_token": token, "login": "newcomer", "role_code": "auditor"},
     )
     assert at_unit.status_code == 403
     # nor anywhere in the other unit, which it cannot even see
     assert client.get(f"/orgs/{tree.branch3}").status_code == 404
     other = client.post(
-        f"/orgs/{tree.branch3}/roles",
+        f"/admin/orgs/{tree.branch3}/roles",
         data={"csrf_token": token, "login": "newcomer", "role_code": "member"},
     )
     assert other.status_code == 404
@@ -149,7 +144,7 @@ def test_member_cannot_administer_or_see_other_branches(client, login, tree):
     assert client.get(f"/orgs/{tree.branch2}").status_code == 404
     token = csrf_token(client, f"/orgs/{tree.branch1}")
     refused = client.post(
-        f"/orgs/{tree.branch1}/roles",
+        f"/admin/orgs/{tree.branch1}/roles",
         data={"csrf_token": token, "login": "newcomer", "role_code": "member"},
     )
     assert refused.status_code == 403
@@ -158,19 +153,20 @@ def test_member_cannot_administer_or_see_other_branches(client, login, tree):
 def test_revoke_needs_a_reason_and_is_audited(client, login, tree):
     assignment = grant("newcomer", "org_member", tree.branch1)
     login("root")
-    token = csrf_token(client, f"/role-assignments/{assignment}/revoke")
+    token = csrf_token(client, f"/admin/role-assignments/{assignment}/revoke")
     empty = client.post(
-        f"/role-assignments/{assignment}/revoke", data={"csrf_token": token, "reason": "  "}
+        f"/admin/role-assignments/{assignment}/revoke", data={"csrf_token": token, "reason": "  "}
     )
     assert empty.status_code == 422
     assert _holds("newcomer", "org_member", tree.branch1)
 
     done = client.post(
-        f"/role-assignments/{assignment}/revoke", data={"csrf_token": token, "reason": "调离本支部"}
+        f"/admin/role-assignments/{assignment}/revoke",
+        data={"csrf_token": token, "reason": "调离本支部"},
     )
     assert done.status_code == 302
     assert not _holds("newcomer", "org_member", tree.branch1)
-    event = _last_event()
+    event = last_audit_event()
     assert event.event_type == "role_revoked"
     assert json.loads(event.payload)["reason"] == "调离本支部"
     history = client.get(f"/orgs/{tree.branch1}", query_string={"history": "1"}).get_data(
@@ -184,9 +180,10 @@ def test_the_last_system_administrator_cannot_be_revoked(client, login, tree):
     root_assignment = db.session.scalar(
         select(RoleAssignment.id).where(RoleAssignment.role_code == "system_admin")
     )
-    token = csrf_token(client, f"/role-assignments/{root_assignment}/revoke")
+    token = csrf_token(client, f"/admin/role-assignments/{root_assignment}/revoke")
     response = client.post(
-        f"/role-assignments/{root_assignment}/revoke", data={"csrf_token": token, "reason": "test"}
+        f"/admin/role-assignments/{root_assignment}/revoke",
+        data={"csrf_token": token, "reason": "test"},
     )
     assert response.status_code == 422
     assert "最后一名系统管理员" in response.get_data(as_text=True)

@@ -1,0 +1,159 @@
+"""Granting and revoking roles at organisation nodes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.core.commands import CommandContext
+from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.identity import catalogue
+from app.identity.models import OrgUnit
+from app.identity.models import RoleAssignment
+from app.identity.models import User
+from app.identity.policy import SYSTEM_ADMIN
+from app.identity.policy import load_scope
+from app.identity.policy import require_administers
+from app.identity.queries import active_on
+from app.identity.queries import get_org_by_code
+from app.identity.queries import get_user_by_login
+
+
+def grant_role(
+    ctx: CommandContext,
+    *,
+    org_code: str,
+    login: str,
+    role_code: str,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> int:
+    """Give a user a role at an organisation node. Records ``role_granted``; returns its id."""
+    today = ctx.today
+    org = get_org_by_code(ctx.session, org_code)
+    if org is None:
+        raise NotFound()
+    if ctx.actor.user_id is not None:  # the system (CLI, demo loader) is not scoped
+        require_administers(load_scope(ctx.session, ctx.actor.user_id, today), org.path)
+
+    valid_from = valid_from or today
+    user = _validate_grant(ctx, org, login, role_code, valid_from, valid_to)
+    assignment = RoleAssignment(
+        user_id=user.id,
+        role_code=role_code,
+        org_unit_id=org.id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        granted_by_user_id=ctx.actor.user_id,
+        granted_at=ctx.now,
+    )
+    ctx.session.add(assignment)
+    ctx.session.flush()
+    ctx.record(
+        "role_granted",
+        ("role_assignment", assignment.id),
+        org_unit_id=org.id,
+        user_login=user.login,
+        role_code=role_code,
+        org_code=org.code,
+        valid_from=valid_from.isoformat(),
+        valid_to=valid_to.isoformat() if valid_to else None,
+    )
+    return assignment.id
+
+
+def _validate_grant(
+    ctx: CommandContext,
+    org: OrgUnit,
+    login: str,
+    role_code: str,
+    valid_from: date,
+    valid_to: date | None,
+) -> User:
+    errors: dict[str, str] = {}
+    role = catalogue.get_role(role_code)
+    if role is None or not role.grantable:
+        errors["role_code"] = _("Unknown role.")
+    elif org.kind not in role.applies_at:
+        errors["role_code"] = _("This role cannot be held at this kind of organisation.")
+    if valid_to is not None and valid_to < valid_from:
+        errors["valid_to"] = _("The end date must not be before the start date.")
+    user = get_user_by_login(ctx.session, login)
+    if user is None or not user.active:
+        errors["login"] = _("No active user has this login.")
+    elif not errors and _holds_already(ctx, user.id, role_code, org.id, valid_from):
+        errors["login"] = _("This user already holds this role here.")
+    if errors or user is None:
+        raise ValidationFailed(_("The role was not granted."), errors)
+    return user
+
+
+def _holds_already(
+    ctx: CommandContext, user_id: int, role_code: str, org_id: int, day: date
+) -> bool:
+    return (
+        ctx.session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == user_id,
+                RoleAssignment.role_code == role_code,
+                RoleAssignment.org_unit_id == org_id,
+                active_on(day),
+            )
+        )
+        is not None
+    )
+
+
+def revoke_role(ctx: CommandContext, *, assignment_id: int, reason: str) -> str:
+    """End a role assignment now, keeping it in the history. Records ``role_revoked``.
+
+    Returns the code of the organisation node the assignment was at.
+    """
+    assignment = ctx.session.get(RoleAssignment, assignment_id, with_for_update=True)
+    if assignment is None:
+        raise NotFound()
+    org = assignment.org_unit
+    if ctx.actor.user_id is not None:
+        require_administers(load_scope(ctx.session, ctx.actor.user_id, ctx.today), org.path)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_("The role was not revoked."), {"reason": _("Give a reason.")})
+    if len(reason) > 500:
+        raise ValidationFailed(
+            _("The role was not revoked."), {"reason": _("At most 500 characters.")}
+        )
+    if assignment.revoked_at is not None:
+        raise ValidationFailed(_("This assignment was already revoked."))
+    if assignment.role_code == SYSTEM_ADMIN and _is_last_admin(ctx, assignment.id):
+        raise ValidationFailed(_("The last system administrator cannot be revoked."))
+    assignment.revoked_at = ctx.now
+    assignment.revoked_by_user_id = ctx.actor.user_id
+    assignment.revoke_reason = reason
+    ctx.record(
+        "role_revoked",
+        ("role_assignment", assignment.id),
+        org_unit_id=org.id,
+        user_login=assignment.user.login,
+        role_code=assignment.role_code,
+        org_code=org.code,
+        reason=reason,
+    )
+    return org.code
+
+
+def _is_last_admin(ctx: CommandContext, assignment_id: int) -> bool:
+    others = ctx.session.scalar(
+        select(RoleAssignment.id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.role_code == SYSTEM_ADMIN,
+            RoleAssignment.id != assignment_id,
+            User.active.is_(True),
+            active_on(ctx.today),
+        )
+        .limit(1)
+    )
+    return others is None
