@@ -119,6 +119,7 @@ def run(command: Callable[..., R], /, *, actor: Actor, **values: Any) -> R:
     finally:
         _active.reset(token)
         session.close()
+    db.end_read_transaction()
     for effect in ctx.effects:
         try:
             effect()

@@ -144,6 +144,12 @@ class Database:
     def write_session(self) -> Session:
         return self.engines.write_sessions()
 
+    def end_read_transaction(self) -> None:
+        """Let the next read see what a command just committed (a SQLite read is a snapshot)."""
+        session = g.get("db_read_session")
+        if session is not None:
+            session.rollback()
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as connection:

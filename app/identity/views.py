@@ -78,6 +78,7 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("identity/login.html", form=form), 401
     user = db.session.get(User, outcome.user_id)
     session.clear()  # a fresh session on every login: no fixation
+    session.permanent = True  # lasts PERMANENT_SESSION_LIFETIME, not just until the browser closes
     login_user(
         LoginUser(user.id, user.login, user.display_name, user.person_id, user.session_token)
     )

@@ -34,6 +34,14 @@ def _post(client, path: str, form_page: str, **data: str):
     return client.post(path, data={"csrf_token": csrf_token(client, form_page), **data})
 
 
+def _add_under(client, parent: str, **fields: str):
+    return _post(client, f"/admin/orgs/{parent}/children", f"/orgs/{parent}", **fields)
+
+
+def _edit(client, code: str, **fields: str):
+    return _post(client, f"/admin/orgs/{code}/edit", f"/admin/orgs/{code}/edit", **fields)
+
+
 def _node(code: str) -> OrgUnit | None:
     db.session.rollback()
     return get_org_by_code(db.session, code)
@@ -41,10 +49,9 @@ def _node(code: str) -> OrgUnit | None:
 
 def test_unit_reviewer_adds_a_branch_with_its_type_and_term(client, login, tree):
     login("reviewer1")
-    response = _post(
+    response = _add_under(
         client,
-        f"/admin/orgs/{tree.unit1}/children",
-        f"/orgs/{tree.unit1}",
+        tree.unit1,
         kind="branch",
         code="U1-B9",
         name="新建项目部党支部",
@@ -65,10 +72,9 @@ def test_unit_reviewer_adds_a_branch_with_its_type_and_term(client, login, tree)
 
 def test_a_branch_without_a_type_is_refused_keeping_the_input(client, login, tree):
     login("reviewer1")
-    response = _post(
+    response = _add_under(
         client,
-        f"/admin/orgs/{tree.unit1}/children",
-        f"/orgs/{tree.unit1}",
+        tree.unit1,
         kind="branch",
         code="U1-B9",
         name="缺类型党支部",
@@ -82,10 +88,9 @@ def test_a_branch_without_a_type_is_refused_keeping_the_input(client, login, tre
 
 def test_duplicate_codes_and_wrong_places_are_refused(client, login, tree):
     login("reviewer1")
-    duplicate = _post(
+    duplicate = _add_under(
         client,
-        f"/admin/orgs/{tree.unit1}/children",
-        f"/orgs/{tree.unit1}",
+        tree.unit1,
         kind="branch",
         code=tree.branch1,
         name="重复",
@@ -94,10 +99,9 @@ def test_duplicate_codes_and_wrong_places_are_refused(client, login, tree):
     assert duplicate.status_code == 422
     assert "编码已被使用" in duplicate.get_data(as_text=True)
     # a party group cannot sit directly under a unit: the form does not even offer it
-    group = _post(
+    group = _add_under(
         client,
-        f"/admin/orgs/{tree.unit1}/children",
-        f"/orgs/{tree.unit1}",
+        tree.unit1,
         kind="party_group",
         code="U1-X",
         name="小组",
@@ -108,10 +112,9 @@ def test_duplicate_codes_and_wrong_places_are_refused(client, login, tree):
 
 def test_unit_reviewer_cannot_add_to_another_unit(client, login, tree):
     login("reviewer1")
-    response = _post(
+    response = _add_under(
         client,
-        f"/admin/orgs/{tree.unit2}/children",
-        f"/orgs/{tree.branch1}",
+        tree.unit2,
         kind="branch",
         code="U2-B9",
         name="越权",
@@ -123,10 +126,9 @@ def test_unit_reviewer_cannot_add_to_another_unit(client, login, tree):
 
 def test_editing_a_branch_records_old_and_new_values(client, login, tree):
     login("reviewer1")
-    response = _post(
+    response = _edit(
         client,
-        f"/admin/orgs/{tree.branch1}/edit",
-        f"/admin/orgs/{tree.branch1}/edit",
+        tree.branch1,
         name="东一采油站党支部（更名）",
         branch_type="production_flow",
         term_start="2026-01-01",
@@ -142,10 +144,9 @@ def test_editing_a_branch_records_old_and_new_values(client, login, tree):
 
 def test_term_ending_before_it_starts_is_refused(client, login, tree):
     login("reviewer1")
-    response = _post(
+    response = _edit(
         client,
-        f"/admin/orgs/{tree.branch1}/edit",
-        f"/admin/orgs/{tree.branch1}/edit",
+        tree.branch1,
         name="东一采油站党支部",
         branch_type="production_flow",
         term_start="2026-01-01",
