@@ -102,6 +102,14 @@ class Config:
 
         self.DEMO_PASSWORD = env.get("BRANCHFLOW_DEMO_PASSWORD", "demo123456")
 
+        # Process engine: where models and forms live, and the limits deployment and runs obey.
+        self.PROCESSES_DIR = Path(env.get("BRANCHFLOW_PROCESSES_DIR", str(BASE_DIR / "processes")))
+        self.FORMS_DIR = Path(env.get("BRANCHFLOW_FORMS_DIR", str(BASE_DIR / "forms")))
+        self.MODEL_MAX_BYTES = int(env.get("MODEL_MAX_BYTES", 5 * 1024 * 1024))
+        self.MODEL_STEP_BOUND = int(env.get("MODEL_STEP_BOUND", 300))
+        self.SCRIPT_TIME_LIMIT_SECONDS = float(env.get("SCRIPT_TIME_LIMIT_SECONDS", 2.0))
+        self.WORKER_INTERVAL_SECONDS = float(env.get("WORKER_INTERVAL_SECONDS", 5.0))
+
     _secure_default = False
 
 

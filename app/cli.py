@@ -170,6 +170,8 @@ def _fail(refused: Exception) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.core.migrate import db_cli
+    from app.workflow.cli import processes_cli
+    from app.workflow.cli import workflow_cli
 
-    for group in (db_cli, audit_cli, demo_cli, users_cli, orgs_cli):
+    for group in (db_cli, audit_cli, demo_cli, users_cli, orgs_cli, processes_cli, workflow_cli):
         app.cli.add_command(group)

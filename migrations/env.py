@@ -7,7 +7,8 @@ from sqlalchemy import create_engine
 from sqlalchemy import pool
 
 import app.core.audit
-import app.identity.models  # noqa: F401 - registers the tables on Base.metadata
+import app.identity.models
+import app.workflow.models  # noqa: F401 - registers the tables on Base.metadata
 from app.core.db import Base
 
 config = context.config

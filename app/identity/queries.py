@@ -321,3 +321,24 @@ def org_forest(session: Session, root_paths: list[str], *, max_depth: int) -> li
         parent = by_id.get(node.parent_id) if node.parent_id else None
         (parent.children if parent else forest).append(by_id[node.id])
     return forest
+
+
+def holds_role(session: Session, user_id: int, role_code: str, org_id: int, day: date) -> bool:
+    """Whether the user holds ``role_code`` at exactly this node on ``day``."""
+    found = session.scalar(
+        select(RoleAssignment.id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.role_code == role_code,
+            RoleAssignment.org_unit_id == org_id,
+            User.active.is_(True),
+            active_on(day),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def get_org(session: Session, org_id: int) -> OrgUnit | None:
+    return session.get(OrgUnit, org_id)

@@ -1,0 +1,1 @@
+"""The engine seam: the only package that imports SpiffWorkflow. No Flask, no SQLAlchemy."""

@@ -1,0 +1,358 @@
+"""Static checks of BPMN/DMN documents, run at deployment before anything can execute.
+
+* every script, condition, timer expression, multi-instance expression, message expression and DMN
+  cell compiles under the sandbox;
+* every user or manual task sits in a lane named after a known role, and names a form key that
+  exists;
+* no sequence-flow cycle (a loop the engine would run without bound), no standard loop without a
+  maximum, no recursive call activity, and no path longer than the step bound — past a task-tree
+  depth of 1000 SpiffWorkflow silently reports "completed", so such models must never run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from collections.abc import Set
+from dataclasses import asdict
+from dataclasses import dataclass
+
+from lxml import etree
+
+from app.engine.sandbox import check_expression
+from app.engine.sandbox import check_script
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+NOT_FLOW_NODES = {
+    "sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
+    "textAnnotation", "association", "ioSpecification", "extensionElements", "documentation",
+    "property", "dataInputAssociation", "dataOutputAssociation", "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics", "incoming", "outgoing",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ModelError:
+    file: str
+    element_id: str | None
+    line: int | None
+    message_en: str
+    message_zh: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line) if p)
+        element = f" [{self.element_id}]" if self.element_id else ""
+        return f"{where}{element}: {self.message_en}"
+
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _error(file: str, node: etree._Element, en: str, zh: str) -> ModelError:
+    return ModelError(file, node.get("id") or _owner_id(node), node.sourceline, en, zh)
+
+
+def _owner_id(node: etree._Element) -> str | None:
+    parent = node.getparent()
+    while parent is not None and not parent.get("id"):
+        parent = parent.getparent()
+    return parent.get("id") if parent is not None else None
+
+
+def check_documents(
+    trees: Mapping[str, etree._Element],
+    *,
+    known_roles: Set[str],
+    known_forms: Set[str],
+    step_bound: int,
+) -> list[ModelError]:
+    errors: list[ModelError] = []
+    for name, root in trees.items():
+        if name.lower().endswith(".dmn"):
+            errors += _check_dmn(name, root)
+        else:
+            errors += _check_code(name, root)
+            errors += _check_user_tasks(name, root, known_roles, known_forms)
+    errors += _check_paths(trees, step_bound)
+    return errors
+
+
+# -- code ----------------------------------------------------------------------------------------
+
+
+def _check_code(file: str, root: etree._Element) -> list[ModelError]:
+    errors = []
+    scripts = root.xpath(
+        "//bpmn:scriptTask/bpmn:script | //spiffworkflow:preScript | //spiffworkflow:postScript",
+        namespaces=NS,
+    )
+    expressions = root.xpath(
+        "//bpmn:conditionExpression | //bpmn:timeDuration | //bpmn:timeDate | //bpmn:timeCycle"
+        " | //bpmn:loopCardinality | //bpmn:completionCondition"
+        " | //spiffworkflow:messagePayload"
+        " | //bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
+        namespaces=NS,
+    )
+    for node, checker, kind_en, kind_zh in [
+        *((n, check_script, "script", "脚本") for n in scripts),
+        *((n, check_expression, "expression", "表达式") for n in expressions),
+    ]:
+        source = (node.text or "").strip()
+        if not source:
+            continue
+        for problem in checker(source):
+            errors.append(
+                _error(
+                    file,
+                    node,
+                    f"{_local(node.tag)} {kind_en} refused by the sandbox: {problem}",
+                    f"{_local(node.tag)} {kind_zh}不符合沙箱规则：{problem}",
+                )
+            )
+    return errors
+
+
+def _check_dmn(file: str, root: etree._Element) -> list[ModelError]:
+    errors = []
+    for table in root.iter("{*}decisionTable"):
+        inputs = [
+            (i.findtext("{*}inputExpression/{*}text") or "").strip() for i in table.iter("{*}input")
+        ]
+        for expression, node in zip(inputs, table.iter("{*}input"), strict=False):
+            errors += _dmn_cell(file, node, expression)
+        for rule in table.iter("{*}rule"):
+            for column, entry in enumerate(rule.iter("{*}inputEntry")):
+                text = (entry.findtext("{*}text") or "").strip()
+                if text and text != "-" and column < len(inputs):
+                    errors += _dmn_cell(file, entry, _as_test(inputs[column], text))
+            for entry in rule.iter("{*}outputEntry"):
+                text = (entry.findtext("{*}text") or "").strip()
+                if text:
+                    errors += _dmn_cell(file, entry, text)
+        errors += _duplicate_rules(file, table)
+    return errors
+
+
+def _as_test(input_expression: str, entry: str) -> str:
+    """The expression SpiffWorkflow's DMN engine will evaluate for an input entry."""
+    if QUESTION_MARK.search(entry):
+        return QUESTION_MARK.sub(f"({input_expression})", entry)
+    try:
+        ast.parse(entry, mode="eval")
+    except SyntaxError:
+        return f"({input_expression}) {entry}"
+    return f"({input_expression}) == ({entry})"
+
+
+def _dmn_cell(file: str, node: etree._Element, expression: str) -> list[ModelError]:
+    return [
+        _error(file, node, f"DMN cell refused: {problem}", f"DMN 单元格不符合规则：{problem}")
+        for problem in check_expression(expression)
+    ]
+
+
+def _duplicate_rules(file: str, table: etree._Element) -> list[ModelError]:
+    """UNIQUE tables: two rules with the same conditions overlap (the engine takes the first)."""
+    if (table.get("hitPolicy") or "UNIQUE").upper() != "UNIQUE":
+        return []
+    seen: dict[tuple[str, ...], str] = {}
+    errors = []
+    for rule in table.iter("{*}rule"):
+        key = tuple(
+            (e.findtext("{*}text") or "").strip() or "-" for e in rule.iter("{*}inputEntry")
+        )
+        if key in seen:
+            errors.append(
+                _error(
+                    file,
+                    rule,
+                    f"rule overlaps rule {seen[key]} in a UNIQUE table",
+                    f"规则与 {seen[key]} 重叠（UNIQUE 决策表要求唯一命中）",
+                )
+            )
+        seen.setdefault(key, rule.get("id") or "?")
+    return errors
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+def _lanes(root: etree._Element) -> dict[str, str]:
+    """Flow node id → name of the innermost lane listing it (document order, like SpiffWorkflow)."""
+    lanes = {}
+    for lane in root.iter(f"{{{BPMN}}}lane"):
+        for ref in lane.iterfind(f"{{{BPMN}}}flowNodeRef"):
+            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id") or ""
+    return lanes
+
+
+def _check_user_tasks(
+    file: str, root: etree._Element, known_roles: Set[str], known_forms: Set[str]
+) -> list[ModelError]:
+    errors = []
+    lanes = _lanes(root)
+    for task in root.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
+        lane = lanes.get(task.get("id"))
+        if lane is None:
+            errors.append(
+                _error(file, task, "the task is in no lane (role)", "任务不在任何泳道（角色）中")
+            )
+        elif lane not in known_roles:
+            errors.append(
+                _error(
+                    file,
+                    task,
+                    f"lane '{lane}' is not a known role code",
+                    f"泳道“{lane}”不是已知的角色编码",
+                )
+            )
+        keys = task.xpath(".//spiffworkflow:property[@name='formKey']/@value", namespaces=NS)
+        if _local(task.tag) == "userTask" and not keys:
+            errors.append(
+                _error(
+                    file, task, "the user task names no formKey", "用户任务未指定表单（formKey）"
+                )
+            )
+        for key in keys:
+            if key not in known_forms:
+                errors.append(
+                    _error(
+                        file,
+                        task,
+                        f"form '{key}' does not exist in forms/",
+                        f"表单“{key}”在 forms/ 中不存在",
+                    )
+                )
+    return errors
+
+
+# -- paths ----------------------------------------------------------------------------------------
+
+
+def _check_paths(trees: Mapping[str, etree._Element], step_bound: int) -> list[ModelError]:
+    processes = {
+        p.get("id"): (file, p)
+        for file, root in trees.items()
+        if not file.lower().endswith(".dmn")
+        for p in root.iter(f"{{{BPMN}}}process")
+    }
+    lengths: dict[str, int | None] = {}
+    errors: list[ModelError] = []
+
+    def length_of(container: etree._Element, file: str, calling: tuple[str, ...]) -> int | None:
+        nodes = {
+            c.get("id"): c for c in container if c.get("id") and _local(c.tag) not in NOT_FLOW_NODES
+        }
+        edges: dict[str, list[str]] = {node_id: [] for node_id in nodes}
+        for flow in container.iterfind(f"{{{BPMN}}}sequenceFlow"):
+            if flow.get("sourceRef") in edges and flow.get("targetRef") in nodes:
+                edges[flow.get("sourceRef")].append(flow.get("targetRef"))
+        for node_id, node in nodes.items():
+            if _local(node.tag) == "boundaryEvent" and node.get("attachedToRef") in edges:
+                edges[node.get("attachedToRef")].append(node_id)
+        weights = {}
+        for node_id, node in nodes.items():
+            weight = _weight(node, file, calling)
+            if weight is None:
+                return None
+            weights[node_id] = weight
+        return _longest(edges, weights, file, nodes)
+
+    def _weight(node: etree._Element, file: str, calling: tuple[str, ...]) -> int | None:
+        kind = _local(node.tag)
+        weight = 1
+        if kind in ("subProcess", "transaction", "adHocSubProcess"):
+            weight = length_of(node, file, calling)
+        elif kind == "callActivity":
+            weight = called_length(node.get("calledElement") or "", node, file, calling)
+        if weight is None:
+            return None
+        loop = node.find(f"{{{BPMN}}}standardLoopCharacteristics")
+        if loop is not None:
+            maximum = loop.get("loopMaximum")
+            if not (maximum and maximum.isdigit()):
+                errors.append(
+                    _error(
+                        file,
+                        node,
+                        "a loop without loopMaximum",
+                        "循环未设置最大次数（loopMaximum）",
+                    )
+                )
+                return None
+            weight *= int(maximum)
+        return weight + 1
+
+    def _longest(
+        edges: dict[str, list[str]],
+        weights: dict[str, int],
+        file: str,
+        nodes: dict[str, etree._Element],
+    ) -> int | None:
+        order, state = [], dict.fromkeys(edges, 0)
+        for start in edges:
+            stack = [(start, iter(edges[start]))]
+            if state[start]:
+                continue
+            state[start] = 1
+            while stack:
+                node_id, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    state[node_id] = 2
+                    order.append(node_id)
+                    stack.pop()
+                elif state[child] == 1:
+                    errors.append(
+                        _error(
+                            file,
+                            nodes[child],
+                            "the flow loops back: an unbounded loop",
+                            "流程存在回路（无界循环）",
+                        )
+                    )
+                    return None
+                elif state[child] == 0:
+                    state[child] = 1
+                    stack.append((child, iter(edges[child])))
+        best: dict[str, int] = {}
+        for node_id in order:  # reverse topological: children first
+            best[node_id] = weights[node_id] + max((best[c] for c in edges[node_id]), default=0)
+        return max(best.values(), default=0)
+
+    def called_length(
+        process_id: str, node: etree._Element, file: str, calling: tuple[str, ...]
+    ) -> int | None:
+        if process_id in calling:
+            errors.append(_error(file, node, "a process calls itself", "流程递归调用自身"))
+            return None
+        if process_id not in processes:
+            return 1  # reported by the parser when it is missing
+        if process_id not in lengths:
+            called_file, process = processes[process_id]
+            lengths[process_id] = length_of(process, called_file, (*calling, process_id))
+        return lengths[process_id]
+
+    for process_id, (file, process) in processes.items():
+        if process.get("isExecutable") not in ("true", "1"):
+            continue
+        steps = called_length(process_id, process, file, ())
+        if steps is not None and steps > step_bound:
+            errors.append(
+                _error(
+                    file,
+                    process,
+                    f"a path of {steps} steps exceeds the bound of {step_bound}",
+                    f"流程路径长度 {steps} 超过上限 {step_bound}",
+                )
+            )
+    return errors

@@ -1,0 +1,282 @@
+"""Running one process instance in memory: start or load, act, step, dump. No database, no Flask.
+
+The rest of the app sees frozen dataclasses, never SpiffWorkflow objects. Every engine run happens
+inside ``_engine_run``: the injected clock is the only time SpiffWorkflow's timers can see, and the
+sandbox's time budget covers all scripts of the run. A failing script, condition or decision raises
+``EngineFailure``; the caller rolls its transaction back, so the stored state stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from app.engine.sandbox import SandboxEnvironment
+from app.engine.sandbox import sandboxed_script_engine
+from app.engine.serializer import AppWorkflow
+from app.engine.serializer import convert_event
+from app.engine.serializer import dump_instance
+from app.engine.serializer import load_instance
+from app.engine.serializer import restore_event
+
+_now: ContextVar[Callable[[], datetime] | None] = ContextVar("engine_clock", default=None)
+
+
+class _ClockedDatetime(datetime):
+    """SpiffWorkflow's timers call ``datetime.now(timezone.utc)``: in an engine run, our clock."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+        clock = _now.get()
+        value = clock() if clock else datetime.now(UTC)
+        return value.astimezone(tz) if tz else value.astimezone(UTC).replace(tzinfo=None)
+
+
+# SpiffWorkflow 3.2.0 reads time only here (timer.py); the version is pinned in requirements.txt.
+spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+
+
+class EngineFailure(Exception):
+    """A script, condition, decision or expression failed; nothing of the run may be kept."""
+
+    def __init__(self, element_id: str | None, message: str) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    element_id: str
+    title: str
+    lane: str | None
+    form_key: str | None
+    due_in: str | None
+    priority: int
+    manual: bool
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    name: str
+    payload: Any
+    correlations: dict[str, Any]
+    event_json: str
+
+
+@dataclass(frozen=True)
+class MessageWait:
+    name: str
+    correlations: dict[str, Any]
+
+
+class Runtime:
+    """What every instance of an app shares: the clock, the enterprise's zone and the time limit."""
+
+    def __init__(self, now: Callable[[], datetime], zone: Any, time_limit: float = 2.0) -> None:
+        self.now, self.zone, self.time_limit = now, zone, time_limit
+
+    def _engine(self) -> Any:
+        return sandboxed_script_engine(self.now, self.zone, self.time_limit)
+
+    def create(self, specs: tuple[Any, dict[str, Any]], data: dict[str, Any]) -> Instance:
+        """A new instance with ``data`` as its first variables; nothing has run yet."""
+        spec, subprocess_specs = specs
+        workflow = AppWorkflow(spec, subprocess_specs, script_engine=self._engine())
+        workflow.task_tree.data.update(data)
+        return Instance(workflow, self)
+
+    def start(self, specs: tuple[Any, dict[str, Any]], data: dict[str, Any]) -> Instance:
+        instance = self.create(specs, data)
+        instance.advance()
+        return instance
+
+    def load(self, specs: tuple[Any, dict[str, Any]], state_json: str) -> Instance:
+        workflow = load_instance(state_json, *specs)
+        workflow.script_engine = self._engine()  # never the library's default: see serializer.py
+        return Instance(workflow, self)
+
+
+class Instance:
+    def __init__(self, workflow: AppWorkflow, runtime: Runtime) -> None:
+        self.workflow, self.runtime = workflow, runtime
+
+    @contextmanager
+    def _engine_run(self) -> Iterator[None]:
+        token = _now.set(self.runtime.now)
+        environment = self.workflow.script_engine.environment
+        budget = (
+            environment.engine_run() if isinstance(environment, SandboxEnvironment) else _nothing()
+        )
+        try:
+            with budget:
+                yield
+        except SpiffWorkflowException as failure:
+            raise EngineFailure(_element_of(failure), _describe(failure)) from failure
+        except Exception as failure:  # a script's own exception, a timeout, a bad timer expression
+            raise EngineFailure(None, f"{failure.__class__.__name__}: {failure}") from failure
+        finally:
+            _now.reset(token)
+
+    def advance(self) -> None:
+        """Run everything the engine can run now: due timers, scripts, gateways, decisions."""
+        with self._engine_run():
+            for _ in range(50):  # a fired timer may make more work ready; bounded all the same
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+                if not self.workflow.get_tasks(state=TaskState.READY, manual=False):
+                    break
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        tasks = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            properties = getattr(spec, "extensions", {}).get("properties", {})
+            tasks.append(
+                ReadyTask(
+                    task_id=str(task.id),
+                    element_id=spec.bpmn_id,
+                    title=properties.get("title") or spec.bpmn_name or spec.bpmn_id,
+                    lane=spec.lane or _caller_lane(task),
+                    form_key=properties.get("formKey"),
+                    due_in=properties.get("dueIn"),
+                    priority=_int(properties.get("priority"), 50),
+                    manual=spec.__class__.__name__ == "ManualTask",
+                )
+            )
+        return tasks
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        return dict(self._ready_task(task_id).data)
+
+    def _ready_task(self, task_id: str) -> Any:
+        task = self.workflow.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise KeyError(task_id)
+        return task
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> None:
+        task = self._ready_task(task_id)
+        with self._engine_run():
+            task.set_data(**data)
+            task.run()
+        self.advance()
+
+    def finished(self) -> bool:
+        """Completed means an end event of the top-level process completed — never the library's
+        word alone, which past a task-tree depth of 1000 says "completed" when it is not."""
+        if not self.workflow.completed and not self.workflow.is_completed():
+            return False
+        return any(
+            task.state == TaskState.COMPLETED and task.task_spec.__class__.__name__ == "EndEvent"
+            for task in self.workflow.tasks.values()
+        )
+
+    def data(self) -> dict[str, Any]:
+        """The variables as of now: the final data when finished, else the latest task's."""
+        if self.workflow.data and self.finished():
+            return {k: v for k, v in self.workflow.data.items() if k != "data_objects"}
+        latest = max(self.workflow.tasks.values(), key=lambda t: t.last_state_change)
+        return dict(latest.data)
+
+    def next_timer(self) -> datetime | None:
+        due = []
+        for event in self.workflow.waiting_events():
+            if "Timer" in event.event_type and isinstance(event.value, str):
+                try:
+                    due.append(datetime.fromisoformat(event.value).astimezone(UTC))
+                except ValueError:
+                    continue
+        return min(due, default=None)
+
+    def message_waits(self) -> list[MessageWait]:
+        correlations = dict(self.workflow.correlations)
+        return [
+            MessageWait(event.name, correlations)
+            for event in self.workflow.waiting_events()
+            if event.event_type == "MessageEventDefinition"
+        ]
+
+    def outgoing_messages(self) -> list[OutgoingMessage]:
+        """Messages thrown and not caught inside this instance (drained: call once per save)."""
+        return [
+            OutgoingMessage(
+                event.event_definition.name,
+                event.payload,
+                dict(event.correlations),
+                convert_event(event),
+            )
+            for event in self.workflow.get_events()
+            if event.event_definition.__class__.__name__ == "MessageEventDefinition"
+        ]
+
+    def deliver(self, event_json: str) -> bool:
+        event = restore_event(event_json)
+        if not self.workflow.get_tasks(state=TaskState.WAITING, catches_event=event):
+            return False
+        with self._engine_run():
+            self.workflow.send_event(event)
+        self.advance()
+        return True
+
+    def cancel(self) -> None:
+        self.workflow.cancel()
+
+    def dump(self) -> str:
+        return dump_instance(self.workflow)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _caller_lane(task: Any) -> str | None:
+    """Tasks of a called process have no lane of their own: they take the calling task's."""
+    workflow = task.workflow
+    while getattr(workflow, "parent_task_id", None) is not None:
+        caller = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        if caller is None:
+            return None
+        if caller.task_spec.lane:
+            return caller.task_spec.lane
+        workflow = caller.workflow
+    return None
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _element_of(failure: SpiffWorkflowException) -> str | None:
+    task = getattr(failure, "task", None) or getattr(failure, "task_spec", None)
+    spec = getattr(task, "task_spec", task)
+    return getattr(spec, "bpmn_id", None)
+
+
+def _describe(failure: SpiffWorkflowException) -> str:
+    notes = getattr(failure, "notes", []) or []
+    return "; ".join([str(failure).split("\n")[0], *notes])[:1000]
+
+
+def add_iso_duration(start: datetime, expression: str) -> datetime:
+    """``start`` plus an ISO 8601 duration such as ``P3D`` or ``PT36H`` (calendar-aware months)."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition  # noqa: PLC0415
+
+    parsed = TimerEventDefinition.parse_iso_duration(expression)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)

@@ -1,0 +1,58 @@
+"""Reading form files and validating submissions against their JSON Schema (draft 2020-12)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+MAX_FORM_BYTES = 512 * 1024
+
+
+class FormFileError(ValueError):
+    pass
+
+
+def read_form_files(directory: Path) -> dict[str, bytes]:
+    """Every ``<key>.json`` in ``directory``, by key (the bytes, for hashing and storing)."""
+    if not directory.is_dir():
+        return {}
+    forms = {}
+    for path in sorted(directory.glob("*.json")):
+        data = path.read_bytes()
+        if len(data) > MAX_FORM_BYTES:
+            raise FormFileError(f"{path.name}: larger than {MAX_FORM_BYTES // 1024} KiB")
+        forms[path.stem] = data
+    return forms
+
+
+def schema_of(form_bytes: bytes, key: str = "?") -> dict[str, Any]:
+    try:
+        document = json.loads(form_bytes)
+    except ValueError as exc:
+        raise FormFileError(f"{key}: not valid JSON ({exc})") from None
+    schema = document.get("schema", {"type": "object"}) if isinstance(document, dict) else None
+    if not isinstance(schema, dict):
+        raise FormFileError(f"{key}: 'schema' must be an object")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise FormFileError(f"{key}: invalid JSON Schema ({exc.message})") from None
+    return schema
+
+
+def validation_errors(schema: Mapping[str, Any], data: Any) -> dict[str, str]:
+    """Field path → first message, for data that does not fit the schema (empty when it fits)."""
+    errors: dict[str, str] = {}
+    for error in Draft202012Validator(schema).iter_errors(data):
+        path = ".".join(str(p) for p in error.absolute_path) or "_form"
+        if error.validator == "required" and not error.absolute_path:
+            missing = error.message.split("'")[1] if "'" in error.message else "_form"
+            errors.setdefault(missing, "required")
+            continue
+        errors.setdefault(path, error.message[:300])
+    return errors

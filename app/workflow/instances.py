@@ -1,0 +1,265 @@
+"""Instance commands: start, cancel, suspend, resume, retry an incident, fire due timers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.core.commands import CommandContext
+from app.core.errors import Conflict
+from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.engine.runtime import EngineFailure
+from app.identity.models import OrgUnit
+from app.identity.queries import get_org_by_code
+from app.workflow import messages
+from app.workflow import steps
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
+from app.workflow.models import Incident
+from app.workflow.models import InstanceStatus
+from app.workflow.models import PendingMessage
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+from app.workflow.policy import require_can_manage
+from app.workflow.policy import require_can_start
+from app.workflow.tasks import validated_submission
+
+MAX_START_DATA_BYTES = 64 * 1024
+
+
+def _json_object(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            _("Start data must be an object."), {"data": _("Give a JSON object.")}
+        )
+    encoded = json.dumps(data, ensure_ascii=False)
+    if len(encoded.encode()) > MAX_START_DATA_BYTES:
+        raise ValidationFailed(_("Start data is too large."), {"data": _("At most 64 KiB.")})
+    return json.loads(encoded)  # a copy with JSON types only
+
+
+def start_instance(
+    ctx: CommandContext,
+    *,
+    process_key: str,
+    org_code: str,
+    business_key: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
+    """Start the newest version of ``process_key`` for an organisation. Records
+    ``process_instance_started``.
+
+    A failing first step does not lose the start: the instance is kept at its initial state with an
+    incident to retry.
+    """
+    org = get_org_by_code(ctx.session, org_code)
+    if org is None:
+        raise NotFound()
+    require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today)
+    definition = ctx.session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_key == process_key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    if definition is None:
+        raise NotFound(_("No process with this key is deployed."))
+    start_data = _json_object(data)
+    if business_key is not None and len(business_key) > 200:
+        raise ValidationFailed(
+            _("The business key is too long."), {"business_key": _("At most 200 characters.")}
+        )
+    loaded = steps.create(ctx, definition, org, business_key=business_key, data=start_data)
+    ctx.record(
+        "process_instance_started",
+        ("process_instance", loaded.row.id),
+        org_unit_id=org.id,
+        process_key=process_key,
+        version=definition.version,
+        business_key=business_key,
+    )
+    try:
+        loaded.instance.advance()
+    except EngineFailure as failure:
+        steps.append_step(
+            ctx, loaded.row, action="started", submitted=start_data, snapshot=loaded.row.state_json
+        )
+        steps.record_incident(ctx, loaded.row, failure, action="advance", payload={})
+        return loaded.row.id
+    messages.settle(ctx, loaded, action="started", submitted=start_data)
+    return loaded.row.id
+
+
+def _managed(ctx: CommandContext, instance_id: int) -> ProcessInstance:
+    row = steps.lock(ctx, instance_id)
+    org = ctx.session.get(OrgUnit, row.org_unit_id)
+    require_can_manage(ctx.session, ctx.actor.user_id, org, ctx.today)
+    return row
+
+
+def cancel_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> None:
+    """End an instance early, cancelling its open tasks. Records ``process_instance_cancelled``."""
+    row = _managed(ctx, instance_id)
+    if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+        raise Conflict(_("The instance has already ended."))
+    _need_reason(reason)
+    loaded = steps.load(ctx, row)
+    loaded.instance.cancel()
+    row.status, row.ended_at = InstanceStatus.CANCELLED, ctx.now
+    messages.settle(ctx, loaded, action="cancelled", detail=reason.strip())
+    ctx.record(
+        "process_instance_cancelled",
+        ("process_instance", row.id),
+        org_unit_id=row.org_unit_id,
+        reason=reason,
+    )
+
+
+def suspend_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> None:
+    """Pause an instance: its tasks cannot be completed and its timers wait. Records the change."""
+    row = _managed(ctx, instance_id)
+    steps.require_running(row)
+    _need_reason(reason)
+    row.status = InstanceStatus.SUSPENDED
+    steps.append_step(ctx, row, action="suspended", detail=reason.strip())
+    ctx.record(
+        "process_instance_suspended",
+        ("process_instance", row.id),
+        org_unit_id=row.org_unit_id,
+        reason=reason,
+    )
+
+
+def resume_instance(ctx: CommandContext, *, instance_id: int) -> None:
+    """Continue a suspended instance; timers that fell due meanwhile fire now."""
+    row = _managed(ctx, instance_id)
+    if row.status is not InstanceStatus.SUSPENDED:
+        raise Conflict(_("The instance is not suspended."))
+    row.status = InstanceStatus.RUNNING
+    loaded = steps.load(ctx, row)
+    try:
+        loaded.instance.advance()
+    except EngineFailure as failure:
+        steps.append_step(ctx, row, action="resumed")
+        steps.record_incident(ctx, row, failure, action="advance", payload={})
+        return
+    messages.settle(ctx, loaded, action="resumed")
+    ctx.record(
+        "process_instance_resumed", ("process_instance", row.id), org_unit_id=row.org_unit_id
+    )
+
+
+def _need_reason(reason: str) -> None:
+    if not reason.strip() or len(reason) > 500:
+        raise ValidationFailed(
+            _("Give a reason."), {"reason": _("Give a reason of at most 500 characters.")}
+        )
+
+
+def retry_incident(
+    ctx: CommandContext, *, incident_id: int, data: dict[str, Any] | None = None
+) -> bool:
+    """Run the failed step again — for a failed task completion, with corrected ``data`` if given.
+
+    Returns True when it now succeeds (the incident is resolved); a failure again keeps the incident
+    open with the new message. Records ``incident_resolved``.
+    """
+    incident = ctx.session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound()
+    row = _managed(ctx, incident.instance_id)
+    if incident.resolved_at is not None:
+        raise Conflict(_("The incident is already resolved."))
+    steps.require_running(row)
+    loaded = steps.load(ctx, row)
+    payload = json.loads(incident.payload_json)
+    if data is not None:
+        if incident.action != "complete":
+            raise ValidationFailed(_("Only a failed task completion takes corrected data."))
+        task = ctx.session.get(HumanTask, payload["task_id"])
+        definition = ctx.session.get(ProcessDefinition, row.definition_id)
+        payload["data"] = validated_submission(definition, task, data)
+    try:
+        completed_task = _repeat(ctx, loaded, incident.action, payload)
+    except EngineFailure as failure:
+        incident.attempts += 1
+        incident.message = failure.message[:4000]
+        steps.append_step(
+            ctx,
+            row,
+            action="retry_failed",
+            element_id=failure.element_id,
+            detail=failure.message[:4000],
+        )
+        return False
+    incident.resolved_at, incident.resolved_by = ctx.now, ctx.actor.login
+    row.open_incidents = max(row.open_incidents - 1, 0)
+    if completed_task is not None:
+        _mark_completed(ctx, completed_task, payload.get("user_id"))
+    messages.settle(ctx, loaded, action="incident_retried", detail=f"incident {incident.id}")
+    ctx.record(
+        "incident_resolved",
+        ("process_instance", row.id),
+        org_unit_id=row.org_unit_id,
+        incident=incident.id,
+    )
+    return True
+
+
+def _repeat(
+    ctx: CommandContext, loaded: steps.Loaded, action: str, payload: dict
+) -> HumanTask | None:
+    if action == "complete":
+        task = ctx.session.get(HumanTask, payload["task_id"])
+        if task is None or task.state is not HumanTaskState.READY:
+            raise Conflict(_("The task is no longer open."))
+        loaded.instance.complete(task.task_uuid, payload.get("data", {}))
+        return task
+    if action == "message" and payload.get("pending_message_id"):
+        pending = ctx.session.get(PendingMessage, payload["pending_message_id"])
+        if pending is not None:
+            loaded.instance.deliver(pending.event_json)
+            return None
+    loaded.instance.advance()
+    return None
+
+
+def _mark_completed(ctx: CommandContext, task: HumanTask, user_id: int | None) -> None:
+    task.state, task.completed_at = HumanTaskState.COMPLETED, ctx.now
+    task.completed_by_user_id = user_id if user_id is not None else ctx.actor.user_id
+
+
+def fire_due_timers(ctx: CommandContext, *, instance_id: int) -> bool:
+    """Fire the timers of one instance that are due. Another worker holding the instance: skip it.
+
+    Returns whether anything ran. The row lock (SKIP LOCKED on PostgreSQL) and the re-check of the
+    due time after taking it make a timer fire exactly once, however many workers there are.
+    """
+    row = steps.lock(ctx, instance_id, skip_locked=True)
+    if row is None or row.status is not InstanceStatus.RUNNING:
+        return False
+    if row.next_timer_at is None or row.next_timer_at > ctx.now:
+        return False
+    loaded = steps.load(ctx, row)
+    try:
+        loaded.instance.advance()
+    except EngineFailure as failure:
+        row.next_timer_at = None  # no retry loop: the incident is retried by hand
+        steps.record_incident(ctx, row, failure, action="timer", payload={})
+        return True
+    messages.settle(ctx, loaded, action="timer_fired")
+    return True
+
+
+def retry_pending_messages(ctx: CommandContext) -> int:
+    """Try every undelivered message once more (the worker runs this)."""
+    names = ctx.session.scalars(
+        select(PendingMessage.message_name).where(PendingMessage.open.is_(True)).distinct()
+    ).all()
+    return sum(messages.deliver_pending(ctx, name, exclude_instance=None) for name in names)

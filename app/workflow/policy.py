@@ -1,0 +1,78 @@
+"""Who may start, work on and manage process instances, and where a lane's role is looked up.
+
+A task for a branch role goes to holders of the role at the instance's own organisation; a task for
+a unit or company role goes to holders at the unit or company above it (the role's tier decides).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.core.errors import Conflict
+from app.core.errors import Forbidden
+from app.core.errors import NotFound
+from app.identity import catalogue
+from app.identity.kinds import OrgKind
+from app.identity.models import OrgUnit
+from app.identity.policy import load_scope
+from app.identity.queries import holds_role
+from app.identity.queries import list_ancestors
+from app.workflow.models import HumanTask
+
+TIER_KINDS = {
+    "company": (OrgKind.COMPANY,),
+    "unit": (OrgKind.UNIT,),
+    "company_or_unit": (OrgKind.UNIT, OrgKind.COMPANY),
+}
+
+
+def scope_node_for(session: Session, role_code: str | None, org: OrgUnit) -> OrgUnit:
+    """The node at which holders of ``role_code`` answer for a task of an instance at ``org``."""
+    role = catalogue.get_role(role_code) if role_code else None
+    kinds = TIER_KINDS.get(role.tier) if role else None
+    if not kinds or org.kind in kinds:
+        return org
+    chain = list(reversed(list_ancestors(session, org)))  # nearest first
+    for kind in kinds:
+        for node in chain:
+            if node.kind == kind:
+                return node
+    return org
+
+
+def require_can_start(session: Session, user_id: int | None, org: OrgUnit, day: date) -> None:
+    """Starting needs a role at the organisation or above it (or being the system itself)."""
+    if user_id is None:
+        return
+    if not load_scope(session, user_id, day).sees(org.path):
+        raise NotFound()
+
+
+def is_candidate(session: Session, user_id: int, task: HumanTask, day: date) -> bool:
+    return task.candidate_role is not None and holds_role(
+        session, user_id, task.candidate_role, task.org_unit_id, day
+    )
+
+
+def require_can_work_on(session: Session, user_id: int | None, task: HumanTask, day: date) -> None:
+    """The assignee works on a task; when it has none, any candidate may."""
+    if user_id is None or task.assignee_user_id == user_id:
+        return
+    if task.assignee_user_id is None and is_candidate(session, user_id, task, day):
+        return
+    if is_candidate(session, user_id, task, day):
+        raise Conflict("claimed by someone else")
+    raise NotFound()
+
+
+def require_can_manage(session: Session, user_id: int | None, org: OrgUnit, day: date) -> None:
+    """Cancelling, suspending, reassigning and retrying: administrators of the organisation."""
+    if user_id is None:
+        return
+    scope = load_scope(session, user_id, day)
+    if not scope.sees(org.path):
+        raise NotFound()
+    if not scope.administers(org.path) and not scope.is_system_admin:
+        raise Forbidden()

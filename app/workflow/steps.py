@@ -1,0 +1,302 @@
+"""The unit of work around one instance: lock, load, and after acting — save, sync, log.
+
+Every command that advances an instance goes through here, in its own transaction:
+
+1. ``lock`` the instance row (``FOR UPDATE`` on PostgreSQL; the row version is checked everywhere);
+2. ``load`` its state with the cached spec and the sandbox re-attached;
+3. the command acts on the in-memory instance;
+4. ``save``: store the state, project ready tasks into ``human_tasks`` (new rows, and cancelled rows
+   for tasks the engine removed or an interrupting event cut off), refresh timers and message
+   subscriptions, route thrown messages, and append a hash-chained step-log entry with a snapshot.
+
+When the engine fails, ``record_incident`` keeps the stored state exactly as it was and records what
+failed and what to retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+
+from app.core.audit import canonical_json
+from app.core.commands import CommandContext
+from app.core.errors import Conflict
+from app.core.errors import NotFound
+from app.engine.runtime import EngineFailure
+from app.engine.runtime import Instance
+from app.engine.runtime import ReadyTask
+from app.engine.runtime import add_iso_duration
+from app.identity.models import OrgUnit
+from app.workflow.engine_access import runtime
+from app.workflow.engine_access import specs_for
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
+from app.workflow.models import Incident
+from app.workflow.models import InstanceSnapshot
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
+from app.workflow.policy import scope_node_for
+
+GENESIS = "0" * 64
+
+
+@dataclass
+class Loaded:
+    row: ProcessInstance
+    definition: ProcessDefinition
+    org: OrgUnit
+    instance: Instance
+    data_before: dict[str, Any]
+
+
+def lock(
+    ctx: CommandContext, instance_id: int, *, skip_locked: bool = False
+) -> ProcessInstance | None:
+    query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    query = query.with_for_update(skip_locked=skip_locked)
+    row = ctx.session.scalars(query).one_or_none()
+    if row is None and not skip_locked:
+        raise NotFound()
+    return row
+
+
+def specs_of(ctx: CommandContext, definition: ProcessDefinition) -> tuple[Any, Any]:
+    return specs_for(definition.process_key, definition.content_hash, lambda: definition.spec_json)
+
+
+def load(ctx: CommandContext, row: ProcessInstance) -> Loaded:
+    definition = ctx.session.get(ProcessDefinition, row.definition_id)
+    instance = runtime().load(specs_of(ctx, definition), row.state_json)
+    org = ctx.session.get(OrgUnit, row.org_unit_id)
+    return Loaded(row, definition, org, instance, instance.data())
+
+
+def create(
+    ctx: CommandContext,
+    definition: ProcessDefinition,
+    org: OrgUnit,
+    *,
+    business_key: str | None,
+    data: dict[str, Any],
+) -> Loaded:
+    """A new instance row with the engine's initial state (not advanced yet)."""
+    instance = runtime().create(specs_of(ctx, definition), data)
+    row = ProcessInstance(
+        definition_id=definition.id,
+        process_key=definition.process_key,
+        business_key=business_key,
+        org_unit_id=org.id,
+        initiator_user_id=ctx.actor.user_id,
+        status=InstanceStatus.RUNNING,
+        state_json=instance.dump(),
+        step_count=0,
+        last_step_hash=GENESIS,
+        open_incidents=0,
+        started_at=ctx.now,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    return Loaded(row, definition, org, instance, {})
+
+
+def latest_definitions(ctx: CommandContext) -> list[ProcessDefinition]:
+    """The newest version of every process key."""
+    newest = (
+        select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.process_key)
+        .subquery()
+    )
+    return list(
+        ctx.session.scalars(
+            select(ProcessDefinition)
+            .join(
+                newest,
+                (newest.c.process_key == ProcessDefinition.process_key)
+                & (newest.c.version == ProcessDefinition.version),
+            )
+            .order_by(ProcessDefinition.process_key)
+        )
+    )
+
+
+def require_running(row: ProcessInstance) -> None:
+    if row.status is not InstanceStatus.RUNNING:
+        raise Conflict(f"the instance is {row.status.value}")
+
+
+def save(
+    ctx: CommandContext,
+    loaded: Loaded,
+    *,
+    action: str,
+    task_uuid: str | None = None,
+    element_id: str | None = None,
+    submitted: dict[str, Any] | None = None,
+    detail: str | None = None,
+) -> None:
+    """Store the state and everything derived from it (messages: see ``messages.settle``)."""
+    row, instance = loaded.row, loaded.instance
+    row.state_json = instance.dump()
+    if instance.finished() and row.status is InstanceStatus.RUNNING:
+        row.status, row.ended_at = InstanceStatus.COMPLETED, ctx.now
+    row.next_timer_at = instance.next_timer() if row.status is InstanceStatus.RUNNING else None
+    sync_human_tasks(
+        ctx, loaded, instance.ready_tasks() if row.status is InstanceStatus.RUNNING else []
+    )
+    data_after = instance.data()
+    append_step(
+        ctx,
+        row,
+        action=action,
+        task_uuid=task_uuid,
+        element_id=element_id,
+        submitted=submitted,
+        data_change=_data_change(loaded.data_before, data_after),
+        detail=detail,
+        snapshot=row.state_json,
+    )
+    ctx.session.flush()
+
+
+def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]) -> None:
+    """Make the open rows of ``human_tasks`` exactly the engine's ready user and manual tasks."""
+    open_rows = {
+        t.task_uuid: t
+        for t in ctx.session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY
+            )
+        )
+    }
+    ready_by_id = {task.task_id: task for task in ready}
+    for uuid, row in open_rows.items():
+        if uuid not in ready_by_id:
+            row.state, row.completed_at = HumanTaskState.CANCELLED, ctx.now
+    for uuid, task in ready_by_id.items():
+        if uuid in open_rows:
+            continue
+        scope = scope_node_for(ctx.session, task.lane, loaded.org)
+        ctx.session.add(
+            HumanTask(
+                instance_id=loaded.row.id,
+                task_uuid=uuid,
+                element_id=task.element_id,
+                title=task.title[:200],
+                candidate_role=task.lane,
+                org_unit_id=scope.id,
+                form_key=task.form_key,
+                priority=task.priority,
+                due_at=add_iso_duration(ctx.now, task.due_in) if task.due_in else None,
+                state=HumanTaskState.READY,
+                created_at=ctx.now,
+            )
+        )
+
+
+def _data_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    changed = {k: v for k, v in after.items() if k not in before or before[k] != v}
+    removed = sorted(k for k in before if k not in after)
+    return {"set": changed, "removed": removed} if changed or removed else {}
+
+
+def _json(value: Any) -> str | None:
+    return None if value in (None, {}) else canonical_json(value)
+
+
+def append_step(
+    ctx: CommandContext,
+    row: ProcessInstance,
+    *,
+    action: str,
+    task_uuid: str | None = None,
+    element_id: str | None = None,
+    submitted: dict[str, Any] | None = None,
+    data_change: dict[str, Any] | None = None,
+    detail: str | None = None,
+    snapshot: str | None = None,
+) -> None:
+    row.step_count += 1
+    snapshot_id = None
+    if snapshot is not None:
+        stored = InstanceSnapshot(
+            instance_id=row.id, seq=row.step_count, state_zlib=zlib.compress(snapshot.encode(), 6)
+        )
+        ctx.session.add(stored)
+        ctx.session.flush()
+        snapshot_id = stored.id
+    entry = StepLogEntry(
+        instance_id=row.id,
+        seq=row.step_count,
+        occurred_at=ctx.now,
+        actor_user_id=ctx.actor.user_id,
+        actor_login=ctx.actor.login,
+        action=action,
+        task_uuid=task_uuid,
+        element_id=element_id,
+        submitted_json=_json(submitted),
+        data_change_json=_json(data_change),
+        detail=detail,
+        definition_id=row.definition_id,
+        snapshot_id=snapshot_id,
+        prev_hash=row.last_step_hash,
+    )
+    entry.hash = step_hash(entry)
+    row.last_step_hash = entry.hash
+    ctx.session.add(entry)
+
+
+def step_hash(entry: StepLogEntry) -> str:
+    material = canonical_json(
+        [
+            entry.instance_id,
+            entry.seq,
+            entry.occurred_at.isoformat(),
+            entry.actor_user_id,
+            entry.actor_login,
+            entry.action,
+            entry.task_uuid,
+            entry.element_id,
+            entry.submitted_json,
+            entry.data_change_json,
+            entry.detail,
+            entry.definition_id,
+            entry.prev_hash,
+        ]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def record_incident(
+    ctx: CommandContext, row: ProcessInstance, failure: EngineFailure, *, action: str, payload: dict
+) -> int:
+    """The step failed: the stored state stays as it was; say what failed and what to retry."""
+    incident = Incident(
+        instance_id=row.id,
+        element_id=failure.element_id,
+        message=failure.message[:4000],
+        action=action,
+        payload_json=json.dumps(payload, ensure_ascii=False),
+        created_at=ctx.now,
+    )
+    ctx.session.add(incident)
+    row.open_incidents += 1
+    ctx.session.flush()
+    append_step(
+        ctx, row, action="incident", element_id=failure.element_id, detail=failure.message[:4000]
+    )
+    ctx.record(
+        "incident_raised",
+        ("process_instance", row.id),
+        org_unit_id=row.org_unit_id,
+        element_id=failure.element_id,
+        message=failure.message[:500],
+    )
+    return incident.id

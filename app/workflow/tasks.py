@@ -1,0 +1,182 @@
+"""Task commands: claim, unclaim, assign or delegate, complete.
+
+Each locks the task's instance first and reads the task again after the lock, so that of two people
+acting on one task at the same moment exactly one succeeds and the other gets a clear conflict.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.core.commands import CommandContext
+from app.core.errors import Conflict
+from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.engine.runtime import EngineFailure
+from app.formdefs.registry import schema_of
+from app.formdefs.registry import validation_errors
+from app.identity.models import OrgUnit
+from app.identity.queries import get_user_by_login
+from app.workflow import messages
+from app.workflow import steps
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+from app.workflow.policy import is_candidate
+from app.workflow.policy import require_can_manage
+from app.workflow.policy import require_can_work_on
+
+MAX_SUBMISSION_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Completion:
+    completed: bool
+    incident_id: int | None = None
+
+
+def _open_task(ctx: CommandContext, task_id: int) -> tuple[HumanTask, ProcessInstance]:
+    task = ctx.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound()
+    row = steps.lock(ctx, task.instance_id)
+    ctx.session.refresh(task)  # what another command committed while we waited for the lock
+    user_id = ctx.actor.user_id
+    involved = user_id is None or task.assignee_user_id == user_id
+    if not involved and not is_candidate(ctx.session, user_id, task, ctx.today):
+        # Neither assignee nor candidate: only a manager may know the task exists.
+        require_can_manage(
+            ctx.session, user_id, ctx.session.get(OrgUnit, row.org_unit_id), ctx.today
+        )
+    if task.state is not HumanTaskState.READY:
+        raise Conflict(_("This task has already been completed or cancelled."))
+    return task, row
+
+
+def claim_task(ctx: CommandContext, *, task_id: int) -> None:
+    """Take a task from the candidates' queue. Logged as ``claimed``."""
+    task, row = _open_task(ctx, task_id)
+    require_can_work_on(ctx.session, ctx.actor.user_id, task, ctx.today)
+    if task.assignee_user_id is not None:
+        raise Conflict(_("This task is already claimed."))
+    task.assignee_user_id = ctx.actor.user_id
+    steps.append_step(
+        ctx, row, action="claimed", task_uuid=task.task_uuid, element_id=task.element_id
+    )
+
+
+def unclaim_task(ctx: CommandContext, *, task_id: int) -> None:
+    """Give a claimed task back to the candidates' queue (its assignee, or a manager)."""
+    task, row = _open_task(ctx, task_id)
+    if task.assignee_user_id != ctx.actor.user_id:
+        require_can_manage(
+            ctx.session, ctx.actor.user_id, ctx.session.get(OrgUnit, row.org_unit_id), ctx.today
+        )
+    if task.assignee_user_id is None:
+        raise Conflict(_("This task is not claimed."))
+    task.assignee_user_id = None
+    steps.append_step(
+        ctx, row, action="unclaimed", task_uuid=task.task_uuid, element_id=task.element_id
+    )
+
+
+def assign_task(ctx: CommandContext, *, task_id: int, login: str, reason: str) -> None:
+    """Hand a task to another candidate: by a manager, or by its assignee (delegation).
+
+    Logged as ``reassigned`` with who from, who to and why; also audited.
+    """
+    task, row = _open_task(ctx, task_id)
+    if task.assignee_user_id is None or task.assignee_user_id != ctx.actor.user_id:
+        require_can_manage(
+            ctx.session, ctx.actor.user_id, ctx.session.get(OrgUnit, row.org_unit_id), ctx.today
+        )
+    target = get_user_by_login(ctx.session, login)
+    if (
+        target is None
+        or not target.active
+        or not is_candidate(ctx.session, target.id, task, ctx.today)
+    ):
+        raise ValidationFailed(
+            _("The task was not reassigned."),
+            {"login": _("This user does not hold the task's role here.")},
+        )
+    if not reason.strip() or len(reason) > 500:
+        raise ValidationFailed(_("The task was not reassigned."), {"reason": _("Give a reason.")})
+    previous = task.assignee_user_id
+    task.assignee_user_id = target.id
+    detail = json.dumps(
+        {"from": previous, "to": target.id, "reason": reason.strip()}, ensure_ascii=False
+    )
+    steps.append_step(
+        ctx,
+        row,
+        action="reassigned",
+        task_uuid=task.task_uuid,
+        element_id=task.element_id,
+        detail=detail,
+    )
+    ctx.record(
+        "task_reassigned",
+        ("human_task", task.id),
+        org_unit_id=row.org_unit_id,
+        to=target.login,
+        reason=reason.strip(),
+    )
+
+
+def validated_submission(
+    definition: ProcessDefinition, task: HumanTask, data: Any
+) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("The form data was refused."), {"_form": _("Give a JSON object.")})
+    encoded = json.dumps(data, ensure_ascii=False)
+    if len(encoded.encode()) > MAX_SUBMISSION_BYTES:
+        raise ValidationFailed(
+            _("The form data was refused."), {"_form": _("The submission is too large.")}
+        )
+    if task.form_key:
+        forms = json.loads(definition.forms_json)
+        errors = validation_errors(schema_of(forms[task.form_key].encode(), task.form_key), data)
+        if errors:
+            raise ValidationFailed(_("Some fields need correcting."), errors)
+    return json.loads(encoded)
+
+
+def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) -> Completion:
+    """Submit a task's form and run the process on. Logged as ``task_completed`` with the data.
+
+    Invalid data changes nothing (ValidationFailed with a message per field). A failing script after
+    the task leaves the instance as it was, with an incident holding the submission for a retry.
+    """
+    task, row = _open_task(ctx, task_id)
+    require_can_work_on(ctx.session, ctx.actor.user_id, task, ctx.today)
+    steps.require_running(row)
+    definition = ctx.session.get(ProcessDefinition, row.definition_id)
+    submitted = validated_submission(definition, task, data)
+    loaded = steps.load(ctx, row)
+    try:
+        loaded.instance.complete(task.task_uuid, submitted)
+    except KeyError:
+        raise Conflict(_("This task is no longer open.")) from None
+    except EngineFailure as failure:
+        payload = {"task_id": task.id, "data": submitted, "user_id": ctx.actor.user_id}
+        return Completion(
+            False, steps.record_incident(ctx, row, failure, action="complete", payload=payload)
+        )
+    task.state, task.completed_at = HumanTaskState.COMPLETED, ctx.now
+    task.completed_by_user_id = ctx.actor.user_id
+    task.assignee_user_id = task.assignee_user_id or ctx.actor.user_id
+    messages.settle(
+        ctx,
+        loaded,
+        action="task_completed",
+        task_uuid=task.task_uuid,
+        element_id=task.element_id,
+        submitted=submitted,
+    )
+    return Completion(True)
