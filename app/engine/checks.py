@@ -76,12 +76,18 @@ def check_documents(
     step_bound: int,
 ) -> list[ModelError]:
     errors: list[ModelError] = []
+    called = {
+        node.get("calledElement")
+        for name, root in trees.items()
+        if not name.lower().endswith(".dmn")
+        for node in root.iter(f"{{{BPMN}}}callActivity")
+    }
     for name, root in trees.items():
         if name.lower().endswith(".dmn"):
             errors += _check_dmn(name, root)
         else:
             errors += _check_code(name, root)
-            errors += _check_user_tasks(name, root, known_roles, known_forms)
+            errors += _check_user_tasks(name, root, known_roles, known_forms, called)
     errors += _check_paths(trees, step_bound)
     return errors
 
@@ -196,13 +202,21 @@ def _lanes(root: etree._Element) -> dict[str, str]:
 
 
 def _check_user_tasks(
-    file: str, root: etree._Element, known_roles: Set[str], known_forms: Set[str]
+    file: str,
+    root: etree._Element,
+    known_roles: Set[str],
+    known_forms: Set[str],
+    called: Set[str | None],
 ) -> list[ModelError]:
     errors = []
     lanes = _lanes(root)
     for task in root.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
         lane = lanes.get(task.get("id"))
-        if lane is None:
+        process = next(p for p in task.iterancestors(f"{{{BPMN}}}process"))
+        lane_less = next(process.iter(f"{{{BPMN}}}lane"), None) is None
+        if lane is None and lane_less and process.get("id") in called:
+            pass  # a called process without lanes: its tasks take the calling task's lane
+        elif lane is None:
             errors.append(
                 _error(file, task, "the task is in no lane (role)", "任务不在任何泳道（角色）中")
             )
