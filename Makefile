@@ -1,5 +1,6 @@
 # BranchFlow — the two commands of the README, and the tools behind them.
-#   make run    set up everything, load demo data into an empty database, serve on 127.0.0.1:5000
+#   make run    set up everything, deploy processes/, load demo data into an empty database,
+#               serve on 127.0.0.1:5000 with the background worker
 #   make test   lint, then the whole test suite on SQLite and on PostgreSQL
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format translations messages install install-dev clean
+.PHONY: run test lint format translations messages install install-dev bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +32,10 @@ translations: install
 
 run: install translations
 	$(FLASK) db upgrade
+	$(FLASK) processes sync
 	$(FLASK) demo load --if-empty
 	@echo "BranchFlow: http://$(HOST):$(PORT)/  (demo logins: see README.md)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/serve
 
 test: install-dev translations
 	scripts/test
@@ -53,6 +55,9 @@ messages: install
 		--project BranchFlow -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l zh \
 		--no-fuzzy-matching --ignore-obsolete
+
+bench: install-dev
+	$(BIN)/python bench/engine.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

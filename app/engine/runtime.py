@@ -112,9 +112,11 @@ class Runtime:
 class Instance:
     def __init__(self, workflow: AppWorkflow, runtime: Runtime) -> None:
         self.workflow, self.runtime = workflow, runtime
+        self._waiting_cache: list[Any] | None = None
 
     @contextmanager
     def _engine_run(self) -> Iterator[None]:
+        self._waiting_cache = None  # the engine is about to change state
         token = _now.set(self.runtime.now)
         environment = self.workflow.script_engine.environment
         budget = (
@@ -133,11 +135,17 @@ class Instance:
     def advance(self) -> None:
         """Run everything the engine can run now: due timers, scripts, gateways, decisions."""
         with self._engine_run():
-            for _ in range(50):  # a fired timer may make more work ready; bounded all the same
-                self.workflow.refresh_timers()
-                self.workflow.do_engine_steps()
-                if not self.workflow.get_tasks(state=TaskState.READY, manual=False):
+            self.workflow.refresh_timers()
+            for _ in range(50):  # a timer that fires at the end may make more work ready; bounded
+                self.workflow.do_engine_steps()  # ends by refreshing timers
+                if not self._timer_became_ready():
                     break
+
+    def _timer_became_ready(self) -> bool:
+        # Only waiting event tasks can turn READY after do_engine_steps: no need to walk the tree.
+        return any(
+            task.state == TaskState.READY for task in self.workflow.event_manager.tasks.values()
+        )
 
     def ready_tasks(self) -> list[ReadyTask]:
         tasks = []
@@ -191,9 +199,15 @@ class Instance:
         latest = max(self.workflow.tasks.values(), key=lambda t: t.last_state_change)
         return dict(latest.data)
 
+    def _waiting(self) -> list[Any]:
+        # One walk of the tree per engine state (next_timer and message_waits both need it).
+        if self._waiting_cache is None:
+            self._waiting_cache = self.workflow.waiting_events()
+        return self._waiting_cache
+
     def next_timer(self) -> datetime | None:
         due = []
-        for event in self.workflow.waiting_events():
+        for event in self._waiting():
             if "Timer" in event.event_type and isinstance(event.value, str):
                 try:
                     due.append(datetime.fromisoformat(event.value).astimezone(UTC))
@@ -205,7 +219,7 @@ class Instance:
         correlations = dict(self.workflow.correlations)
         return [
             MessageWait(event.name, correlations)
-            for event in self.workflow.waiting_events()
+            for event in self._waiting()
             if event.event_type == "MessageEventDefinition"
         ]
 
@@ -232,6 +246,7 @@ class Instance:
         return True
 
     def cancel(self) -> None:
+        self._waiting_cache = None
         self.workflow.cancel()
 
     def dump(self) -> str:

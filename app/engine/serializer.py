@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 LIBRARY_VERSION = SpiffWorkflow.__version__ if hasattr(SpiffWorkflow, "__version__") else "3.2.0"
@@ -42,9 +43,20 @@ class AppWorkflow(BpmnWorkflow):
         super().__init__(spec, subprocess_specs, script_engine=engine, **kwargs)
 
 
+class _InstanceOnlyConverter(BpmnWorkflowConverter):
+    """Writes the instance without its spec: specs are stored once per version, and converting
+    the spec on every save cost more than the rest of the save (it grows with the model)."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
 def _registry() -> Any:
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-    BpmnWorkflowConverter(AppWorkflow, registry, typename="BpmnWorkflow")
+    _InstanceOnlyConverter(AppWorkflow, registry, typename="BpmnWorkflow")
     registry.register(
         date, lambda d: {"iso": d.isoformat()}, lambda d: date.fromisoformat(d["iso"]), "date"
     )
@@ -80,10 +92,7 @@ def load_specs(spec_json: str) -> tuple[Any, dict[str, Any]]:
 
 
 def dump_instance(workflow: BpmnWorkflow) -> str:
-    state = SERIALIZER.to_dict(workflow)
-    state.pop("spec", None)
-    state.pop("subprocess_specs", None)
-    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(SERIALIZER.to_dict(workflow), ensure_ascii=False, separators=(",", ":"))
 
 
 def load_instance(state_json: str, spec: Any, subprocess_specs: dict[str, Any]) -> AppWorkflow:

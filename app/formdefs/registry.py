@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,28 @@ def schema_of(form_bytes: bytes, key: str = "?") -> dict[str, Any]:
     return schema
 
 
-def validation_errors(schema: Mapping[str, Any], data: Any) -> dict[str, str]:
+_validators: dict[tuple[str, ...], Draft202012Validator] = {}
+
+
+def validator_for(
+    key: tuple[str, ...], form_bytes: Callable[[], bytes], name: str
+) -> Draft202012Validator:
+    """A compiled validator per immutable form version (``key``); ``form_bytes`` read on a miss."""
+    found = _validators.get(key)
+    if found is None:
+        if len(_validators) > 1024:
+            _validators.clear()
+        found = _validators[key] = Draft202012Validator(schema_of(form_bytes(), name))
+    return found
+
+
+def validation_errors(
+    schema: Mapping[str, Any] | Draft202012Validator, data: Any
+) -> dict[str, str]:
     """Field path → first message, for data that does not fit the schema (empty when it fits)."""
+    validator = schema if isinstance(schema, Draft202012Validator) else Draft202012Validator(schema)
     errors: dict[str, str] = {}
-    for error in Draft202012Validator(schema).iter_errors(data):
+    for error in validator.iter_errors(data):
         path = ".".join(str(p) for p in error.absolute_path) or "_form"
         if error.validator == "required" and not error.absolute_path:
             missing = error.message.split("'")[1] if "'" in error.message else "_form"

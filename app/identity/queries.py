@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Date
 from sqlalchemy import and_
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -25,7 +28,7 @@ from app.identity.models import RoleAssignment
 from app.identity.models import User
 
 
-def active_on(day: date) -> ColumnElement[bool]:
+def active_on(day: date | Any) -> ColumnElement[bool]:
     """The condition for an assignment that grants its role on ``day``."""
     return and_(
         RoleAssignment.revoked_at.is_(None),
@@ -323,19 +326,26 @@ def org_forest(session: Session, root_paths: list[str], *, max_depth: int) -> li
     return forest
 
 
+# Built once: this check runs on every task command, and building the statement costs more than
+# running it.
+_HOLDS_ROLE = (
+    select(RoleAssignment.id)
+    .join(User, User.id == RoleAssignment.user_id)
+    .where(
+        RoleAssignment.user_id == bindparam("user_id"),
+        RoleAssignment.role_code == bindparam("role_code"),
+        RoleAssignment.org_unit_id == bindparam("org_id"),
+        User.active.is_(True),
+        active_on(bindparam("day", type_=Date())),
+    )
+    .limit(1)
+)
+
+
 def holds_role(session: Session, user_id: int, role_code: str, org_id: int, day: date) -> bool:
     """Whether the user holds ``role_code`` at exactly this node on ``day``."""
     found = session.scalar(
-        select(RoleAssignment.id)
-        .join(User, User.id == RoleAssignment.user_id)
-        .where(
-            RoleAssignment.user_id == user_id,
-            RoleAssignment.role_code == role_code,
-            RoleAssignment.org_unit_id == org_id,
-            User.active.is_(True),
-            active_on(day),
-        )
-        .limit(1)
+        _HOLDS_ROLE, {"user_id": user_id, "role_code": role_code, "org_id": org_id, "day": day}
     )
     return found is not None
 

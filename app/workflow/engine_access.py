@@ -6,12 +6,14 @@ loads only the instance's own state, never the model again.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 
 from app.core import clock
+from app.engine.runtime import Instance
 from app.engine.runtime import Runtime
 from app.engine.serializer import load_specs
 
@@ -27,6 +29,36 @@ def runtime() -> Runtime:
             time_limit=app.config["SCRIPT_TIME_LIMIT_SECONDS"],
         )
     return app.extensions[_KEY]
+
+
+_HOT_KEY = "branchflow.hot_instances"
+_HOT_LIMIT = 200
+
+
+def take_hot(instance_id: int, row_version: int) -> Instance | None:
+    """The in-memory instance this process saved last, if the row has not changed since.
+
+    Taken out of the cache (not shared): a command that fails after mutating it leaves nothing
+    stale behind, and the next command simply loads from the database.
+    """
+    hot: OrderedDict[int, tuple[int, Instance]] = current_app.extensions.setdefault(
+        _HOT_KEY, OrderedDict()
+    )
+    found = hot.pop(instance_id, None)
+    if found is None or found[0] != row_version:
+        return None
+    return found[1]
+
+
+def keep_hot(instance_id: int, row_version: int, instance: Instance) -> None:
+    """Remember an instance as committed at ``row_version`` (call after the commit only)."""
+    hot: OrderedDict[int, tuple[int, Instance]] = current_app.extensions.setdefault(
+        _HOT_KEY, OrderedDict()
+    )
+    hot[instance_id] = (row_version, instance)
+    hot.move_to_end(instance_id)
+    while len(hot) > _HOT_LIMIT:
+        hot.popitem(last=False)
 
 
 _specs: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = {}

@@ -183,7 +183,7 @@ def settle(ctx: CommandContext, loaded: steps.Loaded, *, depth: int = 0, **step:
     """Save the instance (``steps.save``), refresh its subscriptions, route what it threw."""
     steps.save(ctx, loaded, **step)
     running = loaded.row.status is InstanceStatus.RUNNING
-    refresh_subscriptions(
-        ctx, loaded.row, loaded.instance.message_waits() if running else [], depth
-    )
+    waits = loaded.instance.message_waits() if running else []
+    if waits or loaded.had_waits:
+        refresh_subscriptions(ctx, loaded.row, waits, depth)
     route(ctx, loaded.row, loaded.instance.outgoing_messages(), depth=depth)

@@ -16,6 +16,7 @@ from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 from app.core.db import Base
 from app.core.db import str_enum
@@ -36,10 +37,11 @@ class ProcessDefinition(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
-    spec_json: Mapped[str] = mapped_column(Text)
+    # The large columns load only when asked for: commands use cached specs and form validators.
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     #: {file name: XML text} of the models, {form key: JSON text} of the forms.
-    sources_json: Mapped[str] = mapped_column(Text)
-    forms_json: Mapped[str] = mapped_column(Text)
+    sources_json: Mapped[str] = mapped_column(Text, deferred=True)
+    forms_json: Mapped[str] = mapped_column(Text, deferred=True)
     #: Names of the message start events (a matching message starts a new instance).
     message_starts_json: Mapped[str] = mapped_column(Text, default="[]")
     library_version: Mapped[str] = mapped_column(String(20))
@@ -144,6 +146,8 @@ class StepLogEntry(Base):
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("instance_snapshots.id"))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    snapshot: Mapped[InstanceSnapshot | None] = relationship()
 
 
 class InstanceSnapshot(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict
@@ -26,6 +27,16 @@ TIER_KINDS = {
     "unit": (OrgKind.UNIT,),
     "company_or_unit": (OrgKind.UNIT, OrgKind.COMPANY),
 }
+
+
+def scope_node_id_for(session: Session, role_code: str | None, org_id: int) -> int:
+    """The id of the node at which holders of ``role_code`` answer for an instance at ``org_id``.
+
+    Branch-level roles answer at the instance's own node, so no query is needed for them."""
+    role = catalogue.get_role(role_code) if role_code else None
+    if not role or role.tier not in TIER_KINDS:
+        return org_id
+    return scope_node_for(session, role_code, session.get(OrgUnit, org_id)).id
 
 
 def scope_node_for(session: Session, role_code: str | None, org: OrgUnit) -> OrgUnit:
@@ -56,15 +67,14 @@ def is_candidate(session: Session, user_id: int, task: HumanTask, day: date) -> 
     )
 
 
-def require_can_work_on(session: Session, user_id: int | None, task: HumanTask, day: date) -> None:
-    """The assignee works on a task; when it has none, any candidate may."""
+def require_can_work_on(user_id: int | None, task: HumanTask, candidate: bool) -> None:
+    """The assignee works on a task; an unassigned task, any candidate (``is_candidate``)."""
     if user_id is None or task.assignee_user_id == user_id:
         return
-    if task.assignee_user_id is None and is_candidate(session, user_id, task, day):
-        return
-    if is_candidate(session, user_id, task, day):
-        raise Conflict("claimed by someone else")
-    raise NotFound()
+    if task.assignee_user_id is not None:
+        raise Conflict(_("This task is already claimed."))
+    if not candidate:
+        raise Forbidden()
 
 
 def require_can_manage(session: Session, user_id: int | None, org: OrgUnit, day: date) -> None:

@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -33,8 +34,10 @@ from app.engine.runtime import Instance
 from app.engine.runtime import ReadyTask
 from app.engine.runtime import add_iso_duration
 from app.identity.models import OrgUnit
+from app.workflow.engine_access import keep_hot
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
+from app.workflow.engine_access import take_hot
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
@@ -43,7 +46,7 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from app.workflow.policy import scope_node_for
+from app.workflow.policy import scope_node_id_for
 
 GENESIS = "0" * 64
 
@@ -52,9 +55,19 @@ GENESIS = "0" * 64
 class Loaded:
     row: ProcessInstance
     definition: ProcessDefinition
-    org: OrgUnit
     instance: Instance
     data_before: dict[str, Any]
+    session: Any = None
+    _org: OrgUnit | None = None
+    #: Whether the instance was waiting for a message when loaded (its subscriptions may change).
+    had_waits: bool = False
+
+    @property
+    def org(self) -> OrgUnit:
+        """The instance's organisation, read only when needed (most steps never need it)."""
+        if self._org is None:
+            self._org = self.session.get(OrgUnit, self.row.org_unit_id)
+        return self._org
 
 
 def lock(
@@ -74,9 +87,17 @@ def specs_of(ctx: CommandContext, definition: ProcessDefinition) -> tuple[Any, A
 
 def load(ctx: CommandContext, row: ProcessInstance) -> Loaded:
     definition = ctx.session.get(ProcessDefinition, row.definition_id)
-    instance = runtime().load(specs_of(ctx, definition), row.state_json)
-    org = ctx.session.get(OrgUnit, row.org_unit_id)
-    return Loaded(row, definition, org, instance, instance.data())
+    instance = take_hot(row.id, row.row_version) or runtime().load(
+        specs_of(ctx, definition), row.state_json
+    )
+    return Loaded(
+        row,
+        definition,
+        instance,
+        instance.data(),
+        ctx.session,
+        had_waits=bool(instance.message_waits()),
+    )
 
 
 def create(
@@ -104,7 +125,7 @@ def create(
     )
     ctx.session.add(row)
     ctx.session.flush()
-    return Loaded(row, definition, org, instance, {})
+    return Loaded(row, definition, instance, {}, ctx.session, _org=org)
 
 
 def latest_definitions(ctx: CommandContext) -> list[ProcessDefinition]:
@@ -143,11 +164,29 @@ def save(
     detail: str | None = None,
 ) -> None:
     """Store the state and everything derived from it (messages: see ``messages.settle``)."""
+    with ctx.session.no_autoflush:  # one UPDATE of the instance row, at the end
+        _save(ctx, loaded, action, task_uuid, element_id, submitted, detail)
+
+
+def _save(
+    ctx: CommandContext,
+    loaded: Loaded,
+    action: str,
+    task_uuid: str | None,
+    element_id: str | None,
+    submitted: dict[str, Any] | None,
+    detail: str | None,
+) -> None:
     row, instance = loaded.row, loaded.instance
     row.state_json = instance.dump()
-    if instance.finished() and row.status is InstanceStatus.RUNNING:
+    ready = instance.ready_tasks() if row.status is InstanceStatus.RUNNING else []
+    if not ready and row.status is InstanceStatus.RUNNING and instance.finished():
         row.status, row.ended_at = InstanceStatus.COMPLETED, ctx.now
+        ready = []
     row.next_timer_at = instance.next_timer() if row.status is InstanceStatus.RUNNING else None
+    if row.status is InstanceStatus.RUNNING:
+        # After the commit (when the row version is final), keep it in memory for the next step.
+        ctx.after_commit(lambda: keep_hot(row.id, row.row_version, instance))
     sync_human_tasks(
         ctx, loaded, instance.ready_tasks() if row.status is InstanceStatus.RUNNING else []
     )
@@ -163,27 +202,25 @@ def save(
         detail=detail,
         snapshot=row.state_json,
     )
-    ctx.session.flush()
+
+
+_OPEN_TASKS = select(HumanTask).where(
+    HumanTask.instance_id == bindparam("id"), HumanTask.state == HumanTaskState.READY
+)
 
 
 def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]) -> None:
     """Make the open rows of ``human_tasks`` exactly the engine's ready user and manual tasks."""
-    open_rows = {
-        t.task_uuid: t
-        for t in ctx.session.scalars(
-            select(HumanTask).where(
-                HumanTask.instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY
-            )
-        )
-    }
+    open_rows = {t.task_uuid: t for t in ctx.session.scalars(_OPEN_TASKS, {"id": loaded.row.id})}
     ready_by_id = {task.task_id: task for task in ready}
     for uuid, row in open_rows.items():
-        if uuid not in ready_by_id:
+        # (a row this command already completed is still READY in the database until the flush)
+        if uuid not in ready_by_id and row.state is HumanTaskState.READY:
             row.state, row.completed_at = HumanTaskState.CANCELLED, ctx.now
     for uuid, task in ready_by_id.items():
         if uuid in open_rows:
             continue
-        scope = scope_node_for(ctx.session, task.lane, loaded.org)
+        scope_id = scope_node_id_for(ctx.session, task.lane, loaded.row.org_unit_id)
         ctx.session.add(
             HumanTask(
                 instance_id=loaded.row.id,
@@ -191,7 +228,7 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 element_id=task.element_id,
                 title=task.title[:200],
                 candidate_role=task.lane,
-                org_unit_id=scope.id,
+                org_unit_id=scope_id,
                 form_key=task.form_key,
                 priority=task.priority,
                 due_at=add_iso_duration(ctx.now, task.due_in) if task.due_in else None,
@@ -224,14 +261,6 @@ def append_step(
     snapshot: str | None = None,
 ) -> None:
     row.step_count += 1
-    snapshot_id = None
-    if snapshot is not None:
-        stored = InstanceSnapshot(
-            instance_id=row.id, seq=row.step_count, state_zlib=zlib.compress(snapshot.encode(), 6)
-        )
-        ctx.session.add(stored)
-        ctx.session.flush()
-        snapshot_id = stored.id
     entry = StepLogEntry(
         instance_id=row.id,
         seq=row.step_count,
@@ -245,9 +274,13 @@ def append_step(
         data_change_json=_json(data_change),
         detail=detail,
         definition_id=row.definition_id,
-        snapshot_id=snapshot_id,
         prev_hash=row.last_step_hash,
     )
+    if snapshot is not None:
+        # Level 1: snapshots are written on every step and read rarely; speed matters more.
+        entry.snapshot = InstanceSnapshot(
+            instance_id=row.id, seq=row.step_count, state_zlib=zlib.compress(snapshot.encode(), 1)
+        )
     entry.hash = step_hash(entry)
     row.last_step_hash = entry.hash
     ctx.session.add(entry)

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import bindparam
+from sqlalchemy import select
 
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.engine.runtime import EngineFailure
-from app.formdefs.registry import schema_of
 from app.formdefs.registry import validation_errors
+from app.formdefs.registry import validator_for
 from app.identity.models import OrgUnit
 from app.identity.queries import get_user_by_login
 from app.workflow import messages
@@ -40,28 +42,36 @@ class Completion:
     incident_id: int | None = None
 
 
-def _open_task(ctx: CommandContext, task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    task = ctx.session.get(HumanTask, task_id)
-    if task is None:
+_INSTANCE_OF_TASK = (
+    select(ProcessInstance)
+    .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+    .where(HumanTask.id == bindparam("task_id"))
+    .with_for_update(of=ProcessInstance)
+)
+
+
+def _open_task(ctx: CommandContext, task_id: int) -> tuple[HumanTask, ProcessInstance, bool]:
+    """Lock the task's instance, then read the task as it is now; returns whether the actor is a
+    candidate for it. Someone neither assignee, candidate nor manager is told it does not exist."""
+    row = ctx.session.scalars(_INSTANCE_OF_TASK, {"task_id": task_id}).one_or_none()
+    if row is None:
         raise NotFound()
-    row = steps.lock(ctx, task.instance_id)
-    ctx.session.refresh(task)  # what another command committed while we waited for the lock
+    task = ctx.session.get(HumanTask, task_id, populate_existing=True)
     user_id = ctx.actor.user_id
-    involved = user_id is None or task.assignee_user_id == user_id
-    if not involved and not is_candidate(ctx.session, user_id, task, ctx.today):
-        # Neither assignee nor candidate: only a manager may know the task exists.
+    candidate = user_id is not None and is_candidate(ctx.session, user_id, task, ctx.today)
+    if user_id is not None and task.assignee_user_id != user_id and not candidate:
         require_can_manage(
             ctx.session, user_id, ctx.session.get(OrgUnit, row.org_unit_id), ctx.today
         )
     if task.state is not HumanTaskState.READY:
         raise Conflict(_("This task has already been completed or cancelled."))
-    return task, row
+    return task, row, candidate
 
 
 def claim_task(ctx: CommandContext, *, task_id: int) -> None:
     """Take a task from the candidates' queue. Logged as ``claimed``."""
-    task, row = _open_task(ctx, task_id)
-    require_can_work_on(ctx.session, ctx.actor.user_id, task, ctx.today)
+    task, row, candidate = _open_task(ctx, task_id)
+    require_can_work_on(ctx.actor.user_id, task, candidate)
     if task.assignee_user_id is not None:
         raise Conflict(_("This task is already claimed."))
     task.assignee_user_id = ctx.actor.user_id
@@ -72,7 +82,7 @@ def claim_task(ctx: CommandContext, *, task_id: int) -> None:
 
 def unclaim_task(ctx: CommandContext, *, task_id: int) -> None:
     """Give a claimed task back to the candidates' queue (its assignee, or a manager)."""
-    task, row = _open_task(ctx, task_id)
+    task, row, _candidate = _open_task(ctx, task_id)
     if task.assignee_user_id != ctx.actor.user_id:
         require_can_manage(
             ctx.session, ctx.actor.user_id, ctx.session.get(OrgUnit, row.org_unit_id), ctx.today
@@ -90,7 +100,7 @@ def assign_task(ctx: CommandContext, *, task_id: int, login: str, reason: str) -
 
     Logged as ``reassigned`` with who from, who to and why; also audited.
     """
-    task, row = _open_task(ctx, task_id)
+    task, row, _candidate = _open_task(ctx, task_id)
     if task.assignee_user_id is None or task.assignee_user_id != ctx.actor.user_id:
         require_can_manage(
             ctx.session, ctx.actor.user_id, ctx.session.get(OrgUnit, row.org_unit_id), ctx.today
@@ -140,8 +150,12 @@ def validated_submission(
             _("The form data was refused."), {"_form": _("The submission is too large.")}
         )
     if task.form_key:
-        forms = json.loads(definition.forms_json)
-        errors = validation_errors(schema_of(forms[task.form_key].encode(), task.form_key), data)
+        validator = validator_for(
+            (definition.process_key, definition.content_hash, task.form_key),
+            lambda: json.loads(definition.forms_json)[task.form_key].encode(),
+            task.form_key,
+        )
+        errors = validation_errors(validator, data)
         if errors:
             raise ValidationFailed(_("Some fields need correcting."), errors)
     return json.loads(encoded)
@@ -153,8 +167,8 @@ def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) ->
     Invalid data changes nothing (ValidationFailed with a message per field). A failing script after
     the task leaves the instance as it was, with an incident holding the submission for a retry.
     """
-    task, row = _open_task(ctx, task_id)
-    require_can_work_on(ctx.session, ctx.actor.user_id, task, ctx.today)
+    task, row, candidate = _open_task(ctx, task_id)
+    require_can_work_on(ctx.actor.user_id, task, candidate)
     steps.require_running(row)
     definition = ctx.session.get(ProcessDefinition, row.definition_id)
     submitted = validated_submission(definition, task, data)

@@ -30,7 +30,9 @@ def _request(people, case: str) -> int:
 
 def _rectifier_for(case: str) -> int:
     db.session.rollback()
-    for row in db.session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "rectification")):
+    for row in db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.process_key == "rectification")
+    ):
         if f'"case":"{case}"' in row.state_json.replace(" ", ""):
             return row.id
     raise AssertionError(f"no rectification instance for {case}")
@@ -46,7 +48,10 @@ def test_a_message_start_event_starts_an_instance_in_the_senders_organisation(pe
     requester = _request(people, "C1")
     rectifier = _rectifier_for("C1")
     db.session.rollback()
-    assert db.session.get(ProcessInstance, rectifier).org_unit_id == db.session.get(ProcessInstance, requester).org_unit_id
+    assert (
+        db.session.get(ProcessInstance, rectifier).org_unit_id
+        == db.session.get(ProcessInstance, requester).org_unit_id
+    )
     assert [t.element_id for t in open_tasks(rectifier)] == ["fix"]
 
 
@@ -65,9 +70,13 @@ def test_the_reply_reaches_only_the_instance_with_the_same_correlation(people):
 def test_a_message_that_arrives_before_the_receiver_waits_is_kept_and_delivered(people):
     deploy("requester.bpmn", "rectifier.bpmn")
     requester = _request(people, "C7")
-    _complete_only_task(_rectifier_for("C7"))  # the reply comes while the requester is still preparing
+    _complete_only_task(
+        _rectifier_for("C7")
+    )  # the reply comes while the requester is still preparing
     db.session.rollback()
-    (pending,) = db.session.scalars(select(PendingMessage).where(PendingMessage.open.is_(True))).all()
+    (pending,) = db.session.scalars(
+        select(PendingMessage).where(PendingMessage.open.is_(True))
+    ).all()
     assert pending.message_name == "rectify_done"
     _complete_only_task(requester)  # now it waits — and receives the kept message at once
     (check,) = open_tasks(requester)
