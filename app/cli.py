@@ -17,17 +17,25 @@ orgs_cli = AppGroup("orgs", help="Build the organisation tree.")
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain of the audit trail; exit 1 naming the first broken link."""
+    """Check the audit trail and every instance's step log; exit 1 naming the first broken links."""
     from app.core.audit import verify_chain
     from app.extensions import db
+    from app.workflow.queries import verify_step_logs
 
     report = verify_chain(db.session)
+    steps_checked, broken_steps = verify_step_logs(db.session)
     if report.ok:
         click.echo(f"audit trail intact: {report.checked} events verified")
-        return
-    click.echo(f"audit trail BROKEN at event #{report.broken_seq}: {report.problem}", err=True)
-    click.echo(f"({report.checked} events verified before the break)", err=True)
-    sys.exit(1)
+    else:
+        click.echo(f"audit trail BROKEN at event #{report.broken_seq}: {report.problem}", err=True)
+        click.echo(f"({report.checked} events verified before the break)", err=True)
+    if not broken_steps:
+        click.echo(f"step logs intact: {steps_checked} steps verified")
+    for broken in broken_steps:
+        where = f"step log of instance {broken.instance_id} BROKEN at step {broken.seq}"
+        click.echo(f"{where}: {broken.problem}", err=True)
+    if not report.ok or broken_steps:
+        sys.exit(1)
 
 
 @demo_cli.command("load")

@@ -47,6 +47,11 @@ class _ClockedDatetime(datetime):
 spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
 
 
+TIMER_EVENTS = frozenset(
+    {"DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition"}
+)
+
+
 class EngineFailure(Exception):
     """A script, condition, decision or expression failed; nothing of the run may be kept."""
 
@@ -208,7 +213,7 @@ class Instance:
     def next_timer(self) -> datetime | None:
         due = []
         for event in self._waiting():
-            if "Timer" in event.event_type and isinstance(event.value, str):
+            if event.event_type in TIMER_EVENTS and isinstance(event.value, str):
                 try:
                     due.append(datetime.fromisoformat(event.value).astimezone(UTC))
                 except ValueError:

@@ -6,6 +6,8 @@ import json
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.core.commands import run
 from app.core.errors import Conflict
@@ -183,3 +185,21 @@ def test_cli_starts_an_instance_and_prints_its_id(app, people):
         args=["workflow", "start", "nope", "--org", people.tree.branch1]
     )
     assert bad.exit_code == 1
+
+
+def test_step_log_is_append_only_and_verified(app, instance_id):
+    with pytest.raises(DBAPIError, match="append-only"), db.engines.write.begin() as connection:
+        connection.execute(text("UPDATE step_log SET detail = 'x'"))
+    ok = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "1 steps verified" in ok.output
+    with db.engines.write.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            connection.exec_driver_sql("DROP TRIGGER step_log_no_update")
+        connection.execute(text("UPDATE step_log SET submitted_json = '{\"forged\": 1}'"))
+    db.session.rollback()
+    broken = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"instance {instance_id} BROKEN at step 1" in broken.output

@@ -106,3 +106,33 @@ def test_suspended_instance_waits_and_catches_up_on_resume(people, clock):
     assert run_once().timers_fired == 0
     run(commands.resume_instance, actor=actor("root"), instance_id=instance_id)
     assert [t.element_id for t in open_tasks(instance_id)] == ["escalate"]
+
+
+def test_date_timer_and_non_interrupting_cycle(people, clock):
+    deploy("reminders.bpmn")
+    meeting_at = clock.now().replace(hour=6).isoformat()  # four hours from now
+    instance_id = run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="reminders",
+        org_code=people.tree.branch1,
+        data={"meeting_at": meeting_at},
+    )
+    assert open_tasks(instance_id) == []
+    clock.advance(hours=3)
+    assert run_once().timers_fired == 0
+    clock.advance(hours=1, seconds=1)
+    assert run_once().timers_fired == 1  # the date has come
+    (report,) = open_tasks(instance_id)
+    for _ in range(2):  # R2/PT1H: two reminders, the task stays open
+        clock.advance(hours=1, seconds=1)
+        assert run_once().timers_fired == 1
+        assert [t.id for t in open_tasks(instance_id)] == [report.id]
+    clock.advance(hours=5)
+    assert run_once().timers_fired == 0  # the cycle is spent
+    steps = db.session.scalars(
+        select(StepLogEntry.action)
+        .where(StepLogEntry.instance_id == instance_id)
+        .order_by(StepLogEntry.seq)
+    ).all()
+    assert steps == ["started", "timer_fired", "timer_fired", "timer_fired"]

@@ -1,0 +1,53 @@
+"""Reads of the workflow domain: step-log verification (more arrives with the staff workspace)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
+from app.workflow.steps import GENESIS
+from app.workflow.steps import step_hash
+
+
+@dataclass(frozen=True)
+class BrokenStep:
+    instance_id: int
+    seq: int
+    problem: str
+
+
+def verify_step_logs(session: Session) -> tuple[int, list[BrokenStep]]:
+    """Check every instance's hash-chained step log: (entries checked, first break of each)."""
+    checked, broken = 0, []
+    heads = dict(session.execute(select(ProcessInstance.id, ProcessInstance.last_step_hash)).all())
+    counts = dict(session.execute(select(ProcessInstance.id, ProcessInstance.step_count)).all())
+    for instance_id in sorted(heads):
+        expected_seq, prev = 1, GENESIS
+        problem = None
+        for entry in session.scalars(
+            select(StepLogEntry)
+            .where(StepLogEntry.instance_id == instance_id)
+            .order_by(StepLogEntry.seq)
+        ):
+            if entry.seq != expected_seq:
+                problem = BrokenStep(instance_id, expected_seq, f"step {expected_seq} is missing")
+            elif entry.prev_hash != prev:
+                problem = BrokenStep(
+                    instance_id, entry.seq, f"the link to step {entry.seq} is broken"
+                )
+            elif step_hash(entry) != entry.hash:
+                problem = BrokenStep(instance_id, entry.seq, f"step {entry.seq} was changed")
+            if problem:
+                break
+            prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+        if problem is None and (
+            expected_seq - 1 != counts[instance_id] or prev != heads[instance_id]
+        ):
+            problem = BrokenStep(instance_id, expected_seq, "steps at the end were deleted")
+        if problem:
+            broken.append(problem)
+    return checked, broken
