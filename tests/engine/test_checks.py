@@ -143,3 +143,47 @@ def test_dmn_cells_and_overlapping_unique_rules_are_reported():
         }
     )
     assert {e.element_id for e in errors} == {"r2", "e3"}
+
+
+RANGES = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d2" name="d2" namespace="x">
+  <decision id="ranges" name="区间">
+    <decisionTable id="t2" hitPolicy="UNIQUE">
+      <input id="i1"><inputExpression id="x1"><text>score</text></inputExpression></input>
+      <input id="i2"><inputExpression id="x2"><text>tier</text></inputExpression></input>
+      <output id="o" name="band"/>
+      {RULES}
+    </decisionTable>
+  </decision>
+</definitions>"""
+
+
+def _rule(rule_id: str, score: str, tier: str) -> str:
+    return (
+        f'<rule id="{rule_id}"><inputEntry id="{rule_id}a"><text>{score}</text></inputEntry>'
+        f'<inputEntry id="{rule_id}b"><text>{tier}</text></inputEntry>'
+        f'<outputEntry id="{rule_id}o"><text>"x"</text></outputEntry></rule>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "overlap"),
+    [
+        (("&gt;= 90", "-"), ("80 &lt;= ? &lt; 95", "-"), True),
+        (("&gt;= 90", "-"), ("&lt; 90", "-"), False),
+        (("80 &lt;= ? &lt; 90", "-"), ("90 &lt;= ? &lt; 95", "-"), False),
+        (("&gt;= 90", '"gold"'), ("&gt;= 95", '"silver"'), False),
+        (("-", '"gold"'), ("&gt;= 95", '"gold", "silver"'), True),
+        (("92", "-"), ("90 &lt;= ? &lt; 95", "-"), True),
+        (("?.startswith('a')", "-"), ("-", "-"), False),  # cannot tell: not reported
+    ],
+)
+def test_overlapping_unique_rules_are_found_by_interval(first, second, overlap):
+    dmn = RANGES.replace("{RULES}", _rule("ra", *first) + _rule("rb", *second)).encode()
+    sources = {"ranges.dmn": dmn, "ok.bpmn": one_task("ok")}
+    if overlap:
+        (error,) = refused(sources)
+        assert error.element_id == "rb"
+        assert "ra" in error.message_en
+    else:
+        check(sources)
