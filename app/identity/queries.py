@@ -352,3 +352,23 @@ def holds_role(session: Session, user_id: int, role_code: str, org_id: int, day:
 
 def get_org(session: Session, org_id: int) -> OrgUnit | None:
     return session.get(OrgUnit, org_id)
+
+
+def holds_role_in_children(
+    session: Session, user_id: int, role_code: str, org_id: int, day: date
+) -> bool:
+    """Whether the user holds ``role_code`` directly below ``org_id`` (at a party group)."""
+    found = session.scalar(
+        select(RoleAssignment.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.role_code == role_code,
+            OrgUnit.parent_id == org_id,
+            User.active.is_(True),
+            active_on(day),
+        )
+        .limit(1)
+    )
+    return found is not None

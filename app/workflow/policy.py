@@ -19,6 +19,7 @@ from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.policy import load_scope
 from app.identity.queries import holds_role
+from app.identity.queries import holds_role_in_children
 from app.identity.queries import list_ancestors
 from app.workflow.models import HumanTask
 
@@ -62,9 +63,13 @@ def require_can_start(session: Session, user_id: int | None, org: OrgUnit, day: 
 
 
 def is_candidate(session: Session, user_id: int, task: HumanTask, day: date) -> bool:
-    return task.candidate_role is not None and holds_role(
-        session, user_id, task.candidate_role, task.org_unit_id, day
-    )
+    """Holds the task's role where it is scoped; a party-group role, at any group of the branch."""
+    if task.candidate_role is None:
+        return False
+    role = catalogue.get_role(task.candidate_role)
+    if role is not None and role.tier == "group":
+        return holds_role_in_children(session, user_id, task.candidate_role, task.org_unit_id, day)
+    return holds_role(session, user_id, task.candidate_role, task.org_unit_id, day)
 
 
 def require_can_work_on(user_id: int | None, task: HumanTask, candidate: bool) -> None:

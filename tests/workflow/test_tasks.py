@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import Conflict
 from app.core.errors import NotFound
@@ -16,12 +17,14 @@ from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.identity.queries import get_org_by_code
 from app.workflow import commands
+from app.workflow.deploy import deploy_definitions
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from app.workflow.steps import GENESIS
 from app.workflow.steps import step_hash
+from tests.engine.models_kit import one_task
 from tests.factories import grant
 from tests.factories import make_user
 from tests.workflow.conftest import actor
@@ -203,3 +206,22 @@ def test_step_log_is_append_only_and_verified(app, instance_id):
     broken = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert f"instance {instance_id} BROKEN at step 1" in broken.output
+
+
+def test_a_group_leader_task_goes_to_the_leaders_of_the_branchs_groups(people):
+    sources = {"g.bpmn": one_task("group_round", role="group_leader")}
+    run(deploy_definitions, actor=SYSTEM, sources=sources)
+    make_user("leader1")
+    grant("leader1", "group_leader", people.tree.branch1_group1)
+    make_user("leader3")
+    grant("leader3", "group_leader", people.tree.branch3_group)
+    instance_id = run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="group_round",
+        org_code=people.tree.branch1,
+    )
+    (task,) = open_tasks(instance_id)
+    with pytest.raises(NotFound):
+        run(commands.claim_task, actor=actor("leader3"), task_id=task.id)  # another branch's group
+    run(commands.claim_task, actor=actor("leader1"), task_id=task.id)
