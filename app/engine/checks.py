@@ -11,22 +11,21 @@
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Mapping
 from collections.abc import Set
-from dataclasses import asdict
-from dataclasses import dataclass
 
 from lxml import etree
 
+from app.engine.dmn_checks import check_dmn
+from app.engine.errors import ModelError
+from app.engine.errors import element_error as _error
+from app.engine.errors import local_name
 from app.engine.sandbox import check_expression
 from app.engine.sandbox import check_script
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
-QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
 
 NOT_FLOW_NODES = {
     "sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
@@ -34,38 +33,6 @@ NOT_FLOW_NODES = {
     "property", "dataInputAssociation", "dataOutputAssociation", "multiInstanceLoopCharacteristics",
     "standardLoopCharacteristics", "incoming", "outgoing",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ModelError:
-    file: str
-    element_id: str | None
-    line: int | None
-    message_en: str
-    message_zh: str
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    def __str__(self) -> str:
-        where = ":".join(str(p) for p in (self.file, self.line) if p)
-        element = f" [{self.element_id}]" if self.element_id else ""
-        return f"{where}{element}: {self.message_en}"
-
-
-def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _error(file: str, node: etree._Element, en: str, zh: str) -> ModelError:
-    return ModelError(file, node.get("id") or _owner_id(node), node.sourceline, en, zh)
-
-
-def _owner_id(node: etree._Element) -> str | None:
-    parent = node.getparent()
-    while parent is not None and not parent.get("id"):
-        parent = parent.getparent()
-    return parent.get("id") if parent is not None else None
 
 
 def check_documents(
@@ -84,7 +51,7 @@ def check_documents(
     }
     for name, root in trees.items():
         if name.lower().endswith(".dmn"):
-            errors += _check_dmn(name, root)
+            errors += check_dmn(name, root)
         else:
             errors += _check_code(name, root)
             errors += _check_user_tasks(name, root, known_roles, known_forms, called)
@@ -120,130 +87,11 @@ def _check_code(file: str, root: etree._Element) -> list[ModelError]:
                 _error(
                     file,
                     node,
-                    f"{_local(node.tag)} {kind_en} refused by the sandbox: {problem}",
-                    f"{_local(node.tag)} {kind_zh}不符合沙箱规则：{problem}",
+                    f"{local_name(node.tag)} {kind_en} refused by the sandbox: {problem}",
+                    f"{local_name(node.tag)} {kind_zh}不符合沙箱规则：{problem}",
                 )
             )
     return errors
-
-
-def _check_dmn(file: str, root: etree._Element) -> list[ModelError]:
-    errors = []
-    for table in root.iter("{*}decisionTable"):
-        inputs = [
-            (i.findtext("{*}inputExpression/{*}text") or "").strip() for i in table.iter("{*}input")
-        ]
-        for expression, node in zip(inputs, table.iter("{*}input"), strict=False):
-            errors += _dmn_cell(file, node, expression)
-        for rule in table.iter("{*}rule"):
-            for column, entry in enumerate(rule.iter("{*}inputEntry")):
-                text = (entry.findtext("{*}text") or "").strip()
-                if text and text != "-" and column < len(inputs):
-                    errors += _dmn_cell(file, entry, _as_test(inputs[column], text))
-            for entry in rule.iter("{*}outputEntry"):
-                text = (entry.findtext("{*}text") or "").strip()
-                if text:
-                    errors += _dmn_cell(file, entry, text)
-        errors += _duplicate_rules(file, table)
-    return errors
-
-
-def _as_test(input_expression: str, entry: str) -> str:
-    """The expression SpiffWorkflow's DMN engine will evaluate for an input entry."""
-    if QUESTION_MARK.search(entry):
-        return QUESTION_MARK.sub(f"({input_expression})", entry)
-    try:
-        ast.parse(entry, mode="eval")
-    except SyntaxError:
-        return f"({input_expression}) {entry}"
-    return f"({input_expression}) == ({entry})"
-
-
-def _dmn_cell(file: str, node: etree._Element, expression: str) -> list[ModelError]:
-    return [
-        _error(file, node, f"DMN cell refused: {problem}", f"DMN 单元格不符合规则：{problem}")
-        for problem in check_expression(expression)
-    ]
-
-
-def _duplicate_rules(file: str, table: etree._Element) -> list[ModelError]:
-    """UNIQUE tables: report two rules that can both match (the engine silently takes the first).
-
-    Each input cell is read as an interval (``>= 90``, ``80 <= ? < 90``, ``-``) or a set of literal
-    values (``"gold"``, ``3``); a pair of rules overlaps when every column intersects. Cells of any
-    other form cannot be compared, so a pair with such a cell is not reported.
-    """
-    if (table.get("hitPolicy") or "UNIQUE").upper() != "UNIQUE":
-        return []
-    rules = [
-        (rule, [_condition(e.findtext("{*}text")) for e in rule.iter("{*}inputEntry")])
-        for rule in table.iter("{*}rule")
-    ]
-    errors = []
-    for index, (rule, conditions) in enumerate(rules):
-        for earlier, other in rules[:index]:
-            other_id = earlier.get("id") or "?"
-            if len(conditions) == len(other) and all(
-                _intersect(a, b) for a, b in zip(conditions, other, strict=True)
-            ):
-                errors.append(
-                    _error(
-                        file,
-                        rule,
-                        f"rule overlaps rule {other_id} in a UNIQUE table",
-                        f"规则与 {other_id} 重叠（UNIQUE 决策表要求唯一命中）",
-                    )
-                )
-                break
-    return errors
-
-
-_BOUND = re.compile(r"^(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)$")
-_RANGE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(<=|<)\s*\?\s*(<=|<)\s*(-?\d+(?:\.\d+)?)$")
-_ANY = ("interval", (float("-inf"), True), (float("inf"), True))
-
-
-def _condition(text: str | None) -> tuple | None:
-    """('interval', (low, inclusive), (high, inclusive)), ('values', {...}), or None if unknown."""
-    text = (text or "").strip()
-    if text in ("", "-"):
-        return _ANY
-    if match := _BOUND.match(text):
-        op, value = match.group(1), float(match.group(2))
-        if op.startswith(">"):
-            return ("interval", (value, op == ">="), (float("inf"), True))
-        return ("interval", (float("-inf"), True), (value, op == "<="))
-    if match := _RANGE.match(text):
-        low, low_op, high_op, high = match.groups()
-        return ("interval", (float(low), low_op == "<="), (float(high), high_op == "<="))
-    try:
-        literal = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return None
-    values = set(literal) if isinstance(literal, tuple) else {literal}
-    return ("values", values)
-
-
-def _intersect(a: tuple | None, b: tuple | None) -> bool:
-    if a is None or b is None:
-        return False  # cannot tell: say nothing
-    if a[0] == "values" and b[0] == "values":
-        return bool(a[1] & b[1])
-    if a[0] == "values" or b[0] == "values":
-        values, interval = (a, b) if a[0] == "values" else (b, a)
-        return any(isinstance(v, int | float) and _inside(v, interval) for v in values[1])
-    (low_a, low_a_in), (high_a, high_a_in) = a[1], a[2]
-    (low_b, low_b_in), (high_b, high_b_in) = b[1], b[2]
-    low, low_in = max((low_a, low_a_in), (low_b, low_b_in), key=lambda x: (x[0], not x[1]))
-    high, high_in = min((high_a, high_a_in), (high_b, high_b_in), key=lambda x: (x[0], x[1]))
-    return low < high or (low == high and low_in and high_in)
-
-
-def _inside(value: float, interval: tuple) -> bool:
-    (low, low_in), (high, high_in) = interval[1], interval[2]
-    above = value > low or (value == low and low_in)
-    below = value < high or (value == high and high_in)
-    return above and below
 
 
 # -- people ---------------------------------------------------------------------------------------
@@ -287,7 +135,7 @@ def _check_user_tasks(
                 )
             )
         keys = task.xpath(".//spiffworkflow:property[@name='formKey']/@value", namespaces=NS)
-        if _local(task.tag) == "userTask" and not keys:
+        if local_name(task.tag) == "userTask" and not keys:
             errors.append(
                 _error(
                     file, task, "the user task names no formKey", "用户任务未指定表单（formKey）"
@@ -321,14 +169,16 @@ def _check_paths(trees: Mapping[str, etree._Element], step_bound: int) -> list[M
 
     def length_of(container: etree._Element, file: str, calling: tuple[str, ...]) -> int | None:
         nodes = {
-            c.get("id"): c for c in container if c.get("id") and _local(c.tag) not in NOT_FLOW_NODES
+            c.get("id"): c
+            for c in container
+            if c.get("id") and local_name(c.tag) not in NOT_FLOW_NODES
         }
         edges: dict[str, list[str]] = {node_id: [] for node_id in nodes}
         for flow in container.iterfind(f"{{{BPMN}}}sequenceFlow"):
             if flow.get("sourceRef") in edges and flow.get("targetRef") in nodes:
                 edges[flow.get("sourceRef")].append(flow.get("targetRef"))
         for node_id, node in nodes.items():
-            if _local(node.tag) == "boundaryEvent" and node.get("attachedToRef") in edges:
+            if local_name(node.tag) == "boundaryEvent" and node.get("attachedToRef") in edges:
                 edges[node.get("attachedToRef")].append(node_id)
         weights = {}
         for node_id, node in nodes.items():
@@ -339,7 +189,7 @@ def _check_paths(trees: Mapping[str, etree._Element], step_bound: int) -> list[M
         return _longest(edges, weights, file, nodes)
 
     def _weight(node: etree._Element, file: str, calling: tuple[str, ...]) -> int | None:
-        kind = _local(node.tag)
+        kind = local_name(node.tag)
         weight = 1
         if kind in ("subProcess", "transaction", "adHocSubProcess"):
             weight = length_of(node, file, calling)

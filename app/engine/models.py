@@ -20,8 +20,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from app.engine.checks import ModelError
 from app.engine.checks import check_documents
+from app.engine.errors import ModelError
 from app.engine.serializer import dump_specs
 from app.engine.xml import UnsafeXml
 from app.engine.xml import parse_model_xml

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.core.commands import CommandContext
-from app.engine.checks import ModelError
+from app.engine.errors import ModelError
 from app.engine.models import DeploymentRefused
 from app.engine.models import parse_models
 from app.engine.serializer import LIBRARY_VERSION
