@@ -35,6 +35,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     login_manager.session_protection = "basic"
     security.init_app(app)
 
+    from app.api.views import bp as api_bp
     from app.identity import labels
     from app.identity import session as _session  # registers the user loader
     from app.identity.admin_views import bp as admin_bp
@@ -50,6 +51,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(web_bp)
     app.register_blueprint(identity_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
 
     from app.cli import register_commands
 

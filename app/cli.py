@@ -161,6 +161,23 @@ def orgs_add(
     click.echo(f"{kind} {code} added")
 
 
+@users_cli.command("token")
+@click.argument("login")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def users_token(login: str, name: str) -> None:
+    """Create an API token for LOGIN and print it (shown once; only its hash is kept)."""
+    from app.core.commands import cli_actor
+    from app.core.commands import run
+    from app.core.errors import DomainError
+    from app.identity.commands import create_api_token
+
+    try:
+        created = run(create_api_token, actor=cli_actor(), login=login, name=name)
+    except DomainError as refused:
+        _fail(refused)
+    click.echo(created.token)
+
+
 def _fail(refused: Exception) -> None:
     from app.core.errors import NotFound
     from app.core.errors import ValidationFailed

@@ -65,3 +65,7 @@ class NewOrgForm(OrgDetailsForm):
 
 class AccountForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What is the token for?"), validators=[DataRequired(), Length(max=100)])

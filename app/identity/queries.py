@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -22,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from app.identity.catalogue import catalogue_order
 from app.identity.kinds import OrgKind
+from app.identity.models import ApiToken
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import RoleAssignment
@@ -372,3 +374,33 @@ def holds_role_in_children(
         .limit(1)
     )
     return found is not None
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    token_id: int
+    user_id: int
+    login: str
+    last_used_at: datetime | None
+
+
+def get_token_owner(session: Session, token_digest: str) -> TokenOwner | None:
+    """The active user of an unrevoked token, looked up by the token's SHA-256."""
+    row = session.execute(
+        select(ApiToken.id, User.id, User.login, ApiToken.last_used_at)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_hash == token_digest,
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    ).one_or_none()
+    return TokenOwner(*row) if row else None
+
+
+def list_api_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
+        )
+    )

@@ -21,6 +21,8 @@ from werkzeug.wrappers import Response
 from app.core.clock import local_today
 from app.core.commands import run
 from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.core.forms import show_refusal
 from app.core.security import public
 from app.extensions import db
 from app.identity import catalogue
@@ -30,6 +32,7 @@ from app.identity.forms import AccountForm
 from app.identity.forms import GrantRoleForm
 from app.identity.forms import LoginForm
 from app.identity.forms import NewOrgForm
+from app.identity.forms import TokenForm
 from app.identity.kinds import ALLOWED_PARENTS
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
@@ -179,3 +182,40 @@ def show_person(person_id: int):
         if user and administers
         else [],
     )
+
+
+def _render_profile(form: TokenForm, new_token: str | None = None, status: int = 200):
+    tokens = queries.list_api_tokens(db.session, current_user.id)
+    page = render_template("identity/profile.html", form=form, tokens=tokens, new_token=new_token)
+    return page, status
+
+
+@bp.get("/profile")
+def profile():
+    return _render_profile(TokenForm())
+
+
+@bp.post("/profile/tokens")
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render_profile(form, status=422)
+    try:
+        created = run(
+            commands.create_api_token,
+            actor=current_actor(),
+            login=current_user.login,
+            name=form.name.data or "",
+        )
+    except ValidationFailed as refused:
+        show_refusal(form, refused)
+        return _render_profile(form, status=422)
+    # Shown in this response only: never in a flash message (the session cookie is not secret).
+    return _render_profile(TokenForm(formdata=None), new_token=created.token)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int) -> Response:
+    run(commands.revoke_api_token, actor=current_actor(), token_id=token_id)
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("identity.profile"))

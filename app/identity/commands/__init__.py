@@ -11,6 +11,9 @@ from app.identity.commands.orgs import create_org_unit
 from app.identity.commands.orgs import update_org_unit
 from app.identity.commands.roles import grant_role
 from app.identity.commands.roles import revoke_role
+from app.identity.commands.tokens import create_api_token
+from app.identity.commands.tokens import revoke_api_token
+from app.identity.commands.tokens import stamp_token_use
 from app.identity.commands.users import create_user
 from app.identity.commands.users import create_user_with_roles
 from app.identity.commands.users import set_password
@@ -20,13 +23,16 @@ __all__ = [
     "LoginOutcome",
     "OrgDetails",
     "attempt_login",
+    "create_api_token",
     "create_org_unit",
     "create_user",
     "create_user_with_roles",
     "grant_role",
     "record_logout",
+    "revoke_api_token",
     "revoke_role",
     "set_password",
     "set_user_active",
+    "stamp_token_use",
     "update_org_unit",
 ]

@@ -1,0 +1,267 @@
+"""The OpenAPI 3.1 document of /api/v1 (served at /api/v1/openapi.json, checked by the tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "code", "message"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "Task": {
+        "type": "object",
+        "required": ["id", "title", "state", "instance_id", "process_key", "org_code"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "element_id": {"type": "string"},
+            "state": {"enum": ["ready", "completed", "cancelled"]},
+            "candidate_role": {"type": ["string", "null"]},
+            "assignee_user_id": {"type": ["integer", "null"]},
+            "due_at": NULLABLE_TIME,
+            "overdue": {"type": "boolean"},
+            "priority": {"type": "integer"},
+            "form_key": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "completed_at": NULLABLE_TIME,
+            "instance_id": {"type": "integer"},
+            "process_key": {"type": "string"},
+            "process_name": {"type": "string"},
+            "business_key": {"type": ["string", "null"]},
+            "org_code": {"type": "string"},
+            "org_name": {"type": "string"},
+        },
+    },
+    "TaskList": {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    },
+    "TaskDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Task"},
+            {
+                "type": "object",
+                "required": ["form"],
+                "properties": {
+                    "form": {
+                        "type": ["object", "null"],
+                        "properties": {"key": {"type": "string"}, "definition": {"type": "object"}},
+                    }
+                },
+            },
+        ]
+    },
+    "Completion": {
+        "type": "object",
+        "required": ["completed"],
+        "properties": {
+            "completed": {"type": "boolean"},
+            "incident_id": {"type": ["integer", "null"]},
+        },
+    },
+    "CompleteRequest": {
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": {"type": "object"}},
+    },
+    "StartRequest": {
+        "type": "object",
+        "required": ["process_key", "org_code"],
+        "properties": {
+            "process_key": {"type": "string"},
+            "org_code": {"type": "string"},
+            "business_key": {"type": ["string", "null"]},
+            "data": {"type": "object"},
+        },
+    },
+    "Step": {
+        "type": "object",
+        "required": ["seq", "at", "actor", "action"],
+        "properties": {
+            "seq": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {"type": "string"},
+            "action": {"type": "string"},
+            "element_id": {"type": ["string", "null"]},
+            "task_uuid": {"type": ["string", "null"]},
+        },
+    },
+    "Instance": {
+        "type": "object",
+        "required": ["id", "process_key", "version", "status", "org_code", "timeline"],
+        "properties": {
+            "id": {"type": "integer"},
+            "process_key": {"type": "string"},
+            "process_name": {"type": "string"},
+            "version": {"type": "integer"},
+            "status": {"enum": ["running", "suspended", "completed", "cancelled"]},
+            "business_key": {"type": ["string", "null"]},
+            "org_code": {"type": "string"},
+            "started_at": {"type": "string", "format": "date-time"},
+            "ended_at": NULLABLE_TIME,
+            "open_incidents": {"type": "integer"},
+            "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/Step"}},
+        },
+    },
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+ERRORS = {"401": _error("No valid bearer token"), "404": _error("Not found, or not yours to see")}
+TASK_ID = {
+    "name": "task_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+TASK_ACTION_ERRORS = {
+    **ERRORS,
+    "403": _error("Not allowed"),
+    "409": _error("Already claimed or completed"),
+}
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "BranchFlow API",
+        "version": "1",
+        "description": "Tasks and process instances of the caller, within their roles' scope.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/tasks": {
+            "get": {
+                "operationId": "listTasks",
+                "summary": "My tasks, claimable tasks or tasks I completed",
+                "parameters": [
+                    {
+                        "name": "view",
+                        "in": "query",
+                        "schema": {"enum": ["mine", "claimable", "completed"]},
+                    },
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {
+                        "name": "per_page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                    },
+                ],
+                "responses": {
+                    "200": _ok("TaskList"),
+                    "422": _error("Invalid parameters"),
+                    **ERRORS,
+                },
+            }
+        },
+        "/tasks/{task_id}": {
+            "get": {
+                "operationId": "getTask",
+                "summary": "A task with its form definition",
+                "parameters": [TASK_ID],
+                "responses": {"200": _ok("TaskDetail"), **ERRORS},
+            }
+        },
+        "/tasks/{task_id}/claim": {
+            "post": {
+                "operationId": "claimTask",
+                "parameters": [TASK_ID],
+                "responses": {"200": _ok("Task"), **TASK_ACTION_ERRORS},
+            }
+        },
+        "/tasks/{task_id}/unclaim": {
+            "post": {
+                "operationId": "unclaimTask",
+                "parameters": [TASK_ID],
+                "responses": {"200": _ok("Task"), **TASK_ACTION_ERRORS},
+            }
+        },
+        "/tasks/{task_id}/complete": {
+            "post": {
+                "operationId": "completeTask",
+                "parameters": [TASK_ID],
+                "requestBody": _body("CompleteRequest"),
+                "responses": {
+                    "200": _ok("Completion", "Completed"),
+                    "202": _ok(
+                        "Completion", "Accepted, but a step failed: an incident holds the data"
+                    ),
+                    "422": _error("Invalid form data, with a message per field"),
+                    **TASK_ACTION_ERRORS,
+                },
+            }
+        },
+        "/instances": {
+            "post": {
+                "operationId": "startInstance",
+                "requestBody": _body("StartRequest"),
+                "responses": {
+                    "201": _ok("Instance", "Started"),
+                    "422": _error("Invalid start data"),
+                    **ERRORS,
+                },
+            }
+        },
+        "/instances/{instance_id}": {
+            "get": {
+                "operationId": "getInstance",
+                "summary": "An instance with its timeline",
+                "parameters": [
+                    {
+                        "name": "instance_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                ],
+                "responses": {"200": _ok("Instance"), **ERRORS},
+            }
+        },
+    },
+}

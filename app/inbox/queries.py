@@ -1,0 +1,155 @@
+"""Task lists of a user: assigned to me, claimable by my roles where I hold them, completed by me.
+
+They read only the ``human_tasks`` projection (joined to instances, definitions and organisations
+for names), never workflow state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import exists
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
+
+from app.identity import catalogue
+from app.identity.models import OrgUnit
+from app.identity.models import RoleAssignment
+from app.identity.queries import active_on
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+
+
+class View(StrEnum):
+    MINE = "mine"
+    CLAIMABLE = "claimable"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    title: str
+    element_id: str
+    state: str
+    candidate_role: str | None
+    assignee_user_id: int | None
+    due_at: datetime | None
+    priority: int
+    form_key: str | None
+    created_at: datetime
+    completed_at: datetime | None
+    instance_id: int
+    process_key: str
+    process_name: str
+    business_key: str | None
+    org_code: str
+    org_name: str
+
+
+def _group_roles() -> list[str]:
+    return [code for code, role in catalogue.roles().items() if role.tier == "group"]
+
+
+def candidate_condition(user_id: int, day: date) -> ColumnElement[bool]:
+    """The user holds the task's role where it is scoped (party-group roles: at a group below)."""
+    held_at = aliased(OrgUnit)
+    return exists(
+        select(RoleAssignment.id)
+        .join(held_at, held_at.id == RoleAssignment.org_unit_id)
+        .where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.role_code == HumanTask.candidate_role,
+            active_on(day),
+            or_(
+                RoleAssignment.org_unit_id == HumanTask.org_unit_id,
+                and_(
+                    held_at.parent_id == HumanTask.org_unit_id,
+                    RoleAssignment.role_code.in_(_group_roles()),
+                ),
+            ),
+        )
+    )
+
+
+def _base() -> Select:
+    org = aliased(OrgUnit)
+    return (
+        select(HumanTask, ProcessInstance, ProcessDefinition.name, org.code, org.name)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .join(org, org.id == ProcessInstance.org_unit_id)
+    )
+
+
+def _filtered(view: View, user_id: int, day: date) -> Select:
+    query = _base()
+    if view is View.MINE:
+        return query.where(
+            HumanTask.state == HumanTaskState.READY, HumanTask.assignee_user_id == user_id
+        )
+    if view is View.CLAIMABLE:
+        return query.where(
+            HumanTask.state == HumanTaskState.READY,
+            HumanTask.assignee_user_id.is_(None),
+            candidate_condition(user_id, day),
+        )
+    return query.where(
+        HumanTask.state == HumanTaskState.COMPLETED, HumanTask.completed_by_user_id == user_id
+    )
+
+
+def list_tasks(
+    session: Session, view: View, user_id: int, day: date, *, limit: int = 50, offset: int = 0
+) -> tuple[list[TaskRow], int]:
+    """One page of a view, most urgent first (completed: newest first), and the total count."""
+    query = _filtered(view, user_id, day)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if view is View.COMPLETED:
+        query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    else:
+        query = query.order_by(
+            HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id
+        )
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    return [_row(*row) for row in rows], total
+
+
+def _row(
+    task: HumanTask, instance: ProcessInstance, process_name: str, org_code: str, org_name: str
+) -> TaskRow:
+    return TaskRow(
+        id=task.id,
+        title=task.title,
+        element_id=task.element_id,
+        state=task.state.value,
+        candidate_role=task.candidate_role,
+        assignee_user_id=task.assignee_user_id,
+        due_at=task.due_at,
+        priority=task.priority,
+        form_key=task.form_key,
+        created_at=task.created_at,
+        completed_at=task.completed_at,
+        instance_id=instance.id,
+        process_key=instance.process_key,
+        process_name=process_name,
+        business_key=instance.business_key,
+        org_code=org_code,
+        org_name=org_name,
+    )
+
+
+def get_task_row(session: Session, task_id: int) -> TaskRow | None:
+    row = session.execute(_base().where(HumanTask.id == task_id)).one_or_none()
+    return _row(*row) if row else None
