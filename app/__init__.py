@@ -40,6 +40,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.identity import session as _session  # registers the user loader
     from app.identity.admin_views import bp as admin_bp
     from app.identity.views import bp as identity_bp
+    from app.inbox.views import bp as inbox_bp
     from app.web import errors
     from app.web import templating
     from app.web.views import bp as web_bp
@@ -52,6 +53,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(identity_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(inbox_bp)
 
     from app.cli import register_commands
 

@@ -30,16 +30,15 @@ from app.identity.commands.tokens import token_digest
 from app.identity.policy import load_scope
 from app.identity.queries import get_org
 from app.identity.queries import get_token_owner
+from app.inbox.policy import visible_task
 from app.inbox.queries import TaskRow
 from app.inbox.queries import View
 from app.inbox.queries import get_task_row
 from app.inbox.queries import list_tasks
 from app.workflow import commands
-from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from app.workflow.policy import is_candidate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, never cookies: there is no ambient credential to forge
@@ -144,21 +143,7 @@ def tasks() -> Response:
 
 
 def _visible_task(task_id: int) -> TaskRow:
-    """Assignee, completer, candidate or a manager of its organisation; anyone else: not found."""
-    row = get_task_row(db.session, task_id)
-    if row is None:
-        raise NotFound()
-    user_id = g.api_actor.user_id
-    task = db.session.get(HumanTask, task_id)
-    if user_id in (task.assignee_user_id, task.completed_by_user_id):
-        return row
-    if is_candidate(db.session, user_id, task, clock.local_today()):
-        return row
-    instance = db.session.get(ProcessInstance, row.instance_id)
-    scope = load_scope(db.session, user_id, clock.local_today())
-    if scope.administers(get_org(db.session, instance.org_unit_id).path):
-        return row
-    raise NotFound()
+    return visible_task(db.session, g.api_actor.user_id, task_id, clock.local_today())
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -57,21 +58,47 @@ def validator_for(
     if found is None:
         if len(_validators) > 1024:
             _validators.clear()
-        found = _validators[key] = Draft202012Validator(schema_of(form_bytes(), name))
+        found = _validators[key] = Draft202012Validator(
+            schema_of(form_bytes(), name), format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
     return found
 
 
 def validation_errors(
     schema: Mapping[str, Any] | Draft202012Validator, data: Any
 ) -> dict[str, str]:
-    """Field path → first message, for data that does not fit the schema (empty when it fits)."""
-    validator = schema if isinstance(schema, Draft202012Validator) else Draft202012Validator(schema)
+    """Field path → first message in the user's language, for data that does not fit the schema."""
+    validator = (
+        schema
+        if isinstance(schema, Draft202012Validator)
+        else Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    )
     errors: dict[str, str] = {}
     for error in validator.iter_errors(data):
-        path = ".".join(str(p) for p in error.absolute_path) or "_form"
-        if error.validator == "required" and not error.absolute_path:
-            missing = error.message.split("'")[1] if "'" in error.message else "_form"
-            errors.setdefault(missing, "required")
-            continue
-        errors.setdefault(path, error.message[:300])
+        parts = [str(p) for p in error.absolute_path]
+        if error.validator == "required" and "'" in error.message:
+            parts.append(error.message.split("'")[1])  # the missing field itself
+        errors.setdefault(
+            ".".join(parts) or "_form", message_for(error.validator, error.validator_value)
+        )
     return errors
+
+
+def message_for(keyword: str, limit: Any) -> str:
+    """What a failed JSON Schema keyword means to the person filling in the form."""
+    messages = {
+        "required": lambda: _("This field is required."),
+        "type": lambda: _("Enter a value of the right kind."),
+        "minimum": lambda: _("Must be at least %(n)s.", n=limit),
+        "exclusiveMinimum": lambda: _("Must be more than %(n)s.", n=limit),
+        "maximum": lambda: _("Must be at most %(n)s.", n=limit),
+        "exclusiveMaximum": lambda: _("Must be less than %(n)s.", n=limit),
+        "minLength": lambda: _("At least %(n)s characters.", n=limit),
+        "maxLength": lambda: _("At most %(n)s characters.", n=limit),
+        "minItems": lambda: _("Choose at least %(n)s.", n=limit),
+        "maxItems": lambda: _("Choose at most %(n)s.", n=limit),
+        "enum": lambda: _("Choose one of the options."),
+        "pattern": lambda: _("The format is not right."),
+        "format": lambda: _("The format is not right."),
+    }
+    return str(messages.get(keyword, lambda: _("This value is not accepted."))())

@@ -103,7 +103,7 @@ def test_invalid_form_data_is_refused_per_field_and_changes_nothing(instance_id)
     assert "items.0.points" in refused.value.field_errors
     with pytest.raises(ValidationFailed) as missing:
         run(commands.complete_task, actor=actor("sec1"), task_id=draft.id, data={})
-    assert missing.value.field_errors == {"items": "required"}
+    assert missing.value.field_errors == {"items": "此项为必填项。"}
     assert [t.id for t in open_tasks(instance_id)] == [draft.id]
     assert db.session.get(ProcessInstance, instance_id).step_count == 1
 

@@ -1,0 +1,169 @@
+"""The inbox pages: task lists by view, bulk claim, the task page with its form."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.core import clock
+from app.core.commands import run
+from app.core.errors import Conflict
+from app.core.errors import DomainError
+from app.core.errors import ValidationFailed
+from app.extensions import db
+from app.formdefs.fields import field_views
+from app.formdefs.fields import parse_submission
+from app.formdefs.registry import message_for
+from app.identity.session import current_actor
+from app.inbox.policy import visible_task
+from app.inbox.queries import TaskRow
+from app.inbox.queries import View
+from app.inbox.queries import list_tasks
+from app.workflow import commands
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+PAGE_SIZE = 25
+NEAR_DUE_HOURS = 24
+
+
+def _due_state(row: TaskRow) -> str | None:
+    if row.due_at is None or row.state != "ready":
+        return None
+    left = (row.due_at - clock.now()).total_seconds()
+    if left < 0:
+        return "overdue"
+    return "near" if left < NEAR_DUE_HOURS * 3600 else None
+
+
+@bp.get("/")
+def index() -> str:
+    try:
+        view = View(request.args.get("view", "mine"))
+    except ValueError:
+        view = View.MINE
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    user_id, today = current_actor().user_id, clock.local_today()
+    rows, total = list_tasks(
+        db.session, view, user_id, today, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    counts = {
+        v.value: list_tasks(db.session, v, user_id, today, limit=0)[1] for v in View if v != view
+    }
+    counts[view.value] = total
+    return render_template(
+        "inbox/index.html",
+        view=view.value,
+        rows=rows,
+        due={row.id: _due_state(row) for row in rows},
+        counts=counts,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+    )
+
+
+@bp.post("/claim")
+def claim_many() -> Response:
+    """Claim every checked task, one command each: a conflict spoils none of the rest."""
+    claimed, refused = 0, 0
+    for raw in request.form.getlist("task_id")[:100]:
+        if not raw.isdigit():
+            continue
+        try:
+            run(commands.claim_task, actor=current_actor(), task_id=int(raw))
+            claimed += 1
+        except DomainError:
+            refused += 1
+    if claimed:
+        flash(_("%(n)d task(s) claimed.", n=claimed), "success")
+    if refused:
+        flash(
+            _("%(n)d task(s) could not be claimed: someone else took them first.", n=refused),
+            "error",
+        )
+    return redirect(url_for(".index", view="mine"))
+
+
+def _form_of(row: TaskRow) -> dict[str, Any] | None:
+    if not row.form_key:
+        return None
+    instance = db.session.get(ProcessInstance, row.instance_id)
+    definition = db.session.get(ProcessDefinition, instance.definition_id)
+    return json.loads(json.loads(definition.forms_json)[row.form_key])
+
+
+def _render_task(
+    row: TaskRow,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    form = _form_of(row)
+    page = render_template(
+        "inbox/task.html",
+        task=row,
+        due=_due_state(row),
+        form=form,
+        fields=field_views(form) if form else [],
+        values=values or {},
+        errors=errors or {},
+        mine=row.assignee_user_id == current_actor().user_id,
+    )
+    return page, status
+
+
+@bp.get("/tasks/<int:task_id>")
+def show_task(task_id: int) -> tuple[str, int]:
+    row = visible_task(db.session, current_actor().user_id, task_id, clock.local_today())
+    return _render_task(row)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim_task(task_id: int) -> Response:
+    run(commands.claim_task, actor=current_actor(), task_id=task_id)
+    flash(_("Task claimed: it is now yours to complete."), "success")
+    return redirect(url_for(".show_task", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def unclaim_task(task_id: int) -> Response:
+    run(commands.unclaim_task, actor=current_actor(), task_id=task_id)
+    flash(_("Task returned to the queue."), "info")
+    return redirect(url_for(".show_task", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int) -> Response | tuple[str, int]:
+    row = visible_task(db.session, current_actor().user_id, task_id, clock.local_today())
+    form = _form_of(row) or {"schema": {"type": "object"}}
+    data, unreadable = parse_submission(form, request.form)
+    values = request.form.to_dict(flat=True)
+    if unreadable:
+        errors = {name: message_for("type", None) for name in unreadable}
+        return _render_task(row, values, errors, 422)
+    try:
+        outcome = run(commands.complete_task, actor=current_actor(), task_id=task_id, data=data)
+    except ValidationFailed as refused:
+        return _render_task(row, values, {k: str(v) for k, v in refused.field_errors.items()}, 422)
+    except Conflict as conflict:
+        flash(
+            str(conflict.message or _("This task has already been completed or cancelled.")),
+            "error",
+        )
+        return redirect(url_for(".index"))
+    if outcome.completed:
+        flash(_("Submitted. The next step has been passed on."), "success")
+    else:
+        flash(_("Your submission was kept, but the next step failed; it will be retried."), "error")
+    return redirect(url_for(".index"))
