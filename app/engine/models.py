@@ -51,6 +51,8 @@ class ParsedProcess:
     spec_json: str
     user_tasks: tuple[UserTaskInfo, ...]
     message_start_names: tuple[str, ...] = field(default=())
+    #: Lanes of the plain start events: who may start the process by hand (none: managers only).
+    starter_roles: tuple[str, ...] = field(default=())
 
     def content_hash(self, sources: Mapping[str, bytes], forms: Mapping[str, bytes]) -> str:
         digest = hashlib.sha256()
@@ -149,7 +151,7 @@ def _build(
     subprocess_specs = parser.get_subprocess_specs(process_id)
     specs = [spec, *subprocess_specs.values()]
     files = {s.file for s in specs}
-    user_tasks, forms, decisions, message_starts = [], set(), set(), []
+    user_tasks, forms, decisions, message_starts, starters = [], set(), set(), [], []
     for one in specs:
         for task_spec in one.task_specs.values():
             properties = getattr(task_spec, "extensions", {}).get("properties", {})
@@ -172,6 +174,8 @@ def _build(
             is_start = task_spec.__class__.__name__ == "StartEvent" and one is spec
             if is_start and event.__class__.__name__ == "MessageEventDefinition":
                 message_starts.append(event.name)
+            elif is_start and event.__class__.__name__ == "NoneEventDefinition" and task_spec.lane:
+                starters.append(task_spec.lane)
     files |= {
         dmn.filename
         for dmn in parser.dmn_parsers.values()
@@ -185,6 +189,7 @@ def _build(
         spec_json=dump_specs(spec, subprocess_specs),
         user_tasks=tuple(user_tasks),
         message_start_names=tuple(message_starts),
+        starter_roles=tuple(sorted(set(starters))),
     )
 
 

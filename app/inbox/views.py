@@ -27,6 +27,7 @@ from app.identity.session import current_actor
 from app.inbox.policy import visible_task
 from app.inbox.queries import TaskRow
 from app.inbox.queries import View
+from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
 from app.workflow import commands
 from app.workflow.models import ProcessDefinition
@@ -166,4 +167,30 @@ def complete_task(task_id: int) -> Response | tuple[str, int]:
         flash(_("Submitted. The next step has been passed on."), "success")
     else:
         flash(_("Your submission was kept, but the next step failed; it will be retried."), "error")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/start")
+def start_page() -> str:
+    startable = list_startable(db.session, current_actor().user_id, clock.local_today())
+    return render_template("inbox/start.html", startable=startable)
+
+
+@bp.post("/start")
+def start() -> Response:
+    process_key = request.form.get("process_key", "")[:100]
+    org_code = request.form.get("org_code", "")[:32]
+    instance_id = run(
+        commands.start_instance, actor=current_actor(), process_key=process_key, org_code=org_code
+    )
+    flash(_("Started."), "success")
+    rows, _total = list_tasks(
+        db.session, View.MINE, current_actor().user_id, clock.local_today(), limit=200
+    )
+    claimable, _total = list_tasks(
+        db.session, View.CLAIMABLE, current_actor().user_id, clock.local_today(), limit=200
+    )
+    first = next((r for r in [*rows, *claimable] if r.instance_id == instance_id), None)
+    if first is not None:  # the starter usually does the first step: take them straight to it
+        return redirect(url_for(".show_task", task_id=first.id))
     return redirect(url_for(".index"))

@@ -107,6 +107,7 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
                 {k: forms[k].decode("utf-8") for k in sorted(process.form_keys)}, ensure_ascii=False
             ),
             message_starts_json=json.dumps(list(process.message_start_names), ensure_ascii=False),
+            starter_roles_json=json.dumps(list(process.starter_roles)),
             library_version=LIBRARY_VERSION,
             deployed_at=ctx.now,
             deployed_by=ctx.actor.login,

@@ -61,7 +61,6 @@ def start_instance(
     org = get_org_by_code(ctx.session, org_code)
     if org is None:
         raise NotFound()
-    require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today)
     definition = ctx.session.scalars(
         select(ProcessDefinition)
         .where(ProcessDefinition.process_key == process_key)
@@ -70,6 +69,8 @@ def start_instance(
     ).first()
     if definition is None:
         raise NotFound(_("No process with this key is deployed."))
+    starters = json.loads(definition.starter_roles_json)
+    require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today, starters)
     start_data = _json_object(data)
     if business_key is not None and len(business_key) > 200:
         raise ValidationFailed(

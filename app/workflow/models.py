@@ -44,6 +44,8 @@ class ProcessDefinition(Base):
     forms_json: Mapped[str] = mapped_column(Text, deferred=True)
     #: Names of the message start events (a matching message starts a new instance).
     message_starts_json: Mapped[str] = mapped_column(Text, default="[]")
+    #: Roles that may start the process by hand (the lanes of its start events); none: managers.
+    starter_roles_json: Mapped[str] = mapped_column(Text, default="[]")
     library_version: Mapped[str] = mapped_column(String(20))
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(64))

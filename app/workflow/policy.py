@@ -18,6 +18,7 @@ from app.identity import catalogue
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.policy import load_scope
+from app.identity.queries import Holding
 from app.identity.queries import holds_role
 from app.identity.queries import holds_role_in_children
 from app.identity.queries import list_ancestors
@@ -54,12 +55,33 @@ def scope_node_for(session: Session, role_code: str | None, org: OrgUnit) -> Org
     return org
 
 
-def require_can_start(session: Session, user_id: int | None, org: OrgUnit, day: date) -> None:
-    """Starting needs a role at the organisation or above it (or being the system itself)."""
+def require_can_start(
+    session: Session, user_id: int | None, org: OrgUnit, day: date, starter_roles: list[str]
+) -> None:
+    """Starting by hand: a holder of a start lane's role where it answers for ``org``, or a manager.
+
+    A process whose start events have no lane is started by managers (and the system) only.
+    """
     if user_id is None:
         return
-    if not load_scope(session, user_id, day).sees(org.path):
+    scope = load_scope(session, user_id, day)
+    for holding in scope.holdings:
+        if holding.role_code in starter_roles and _answers_for(session, holding, org):
+            return
+    if not scope.sees(org.path):
         raise NotFound()
+    if not scope.administers(org.path):
+        raise Forbidden()
+
+
+def _answers_for(session: Session, holding: Holding, org: OrgUnit) -> bool:
+    role = catalogue.get_role(holding.role_code)
+    if role is not None and role.tier == "group":  # a group leader starts for the group's branch
+        return (
+            holding.org_path.startswith(org.path)
+            and holding.org_path.count("/") == org.path.count("/") + 1
+        )
+    return scope_node_id_for(session, holding.role_code, org.id) == holding.org_id
 
 
 def is_candidate(session: Session, user_id: int, task: HumanTask, day: date) -> bool:

@@ -4,13 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Select
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from app.workflow.steps import GENESIS
-from app.workflow.steps import step_hash
+from app.workflow.steplog import GENESIS
+from app.workflow.steplog import step_hash
+
+
+def latest_definitions_query() -> Select:
+    """The newest version of every process key."""
+    newest = (
+        select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.process_key)
+        .subquery()
+    )
+    return (
+        select(ProcessDefinition)
+        .join(
+            newest,
+            (newest.c.process_key == ProcessDefinition.process_key)
+            & (newest.c.version == ProcessDefinition.version),
+        )
+        .order_by(ProcessDefinition.process_key)
+    )
 
 
 @dataclass(frozen=True)

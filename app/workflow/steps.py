@@ -15,14 +15,12 @@ failed and what to retry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy import func
 from sqlalchemy import select
 
 from app.core.audit import canonical_json
@@ -47,8 +45,9 @@ from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from app.workflow.policy import scope_node_id_for
-
-GENESIS = "0" * 64
+from app.workflow.queries import latest_definitions_query
+from app.workflow.steplog import GENESIS
+from app.workflow.steplog import step_hash
 
 
 @dataclass
@@ -130,22 +129,7 @@ def create(
 
 def latest_definitions(ctx: CommandContext) -> list[ProcessDefinition]:
     """The newest version of every process key."""
-    newest = (
-        select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("version"))
-        .group_by(ProcessDefinition.process_key)
-        .subquery()
-    )
-    return list(
-        ctx.session.scalars(
-            select(ProcessDefinition)
-            .join(
-                newest,
-                (newest.c.process_key == ProcessDefinition.process_key)
-                & (newest.c.version == ProcessDefinition.version),
-            )
-            .order_by(ProcessDefinition.process_key)
-        )
-    )
+    return list(ctx.session.scalars(latest_definitions_query()))
 
 
 def require_running(row: ProcessInstance) -> None:
@@ -284,27 +268,6 @@ def append_step(
     entry.hash = step_hash(entry)
     row.last_step_hash = entry.hash
     ctx.session.add(entry)
-
-
-def step_hash(entry: StepLogEntry) -> str:
-    material = canonical_json(
-        [
-            entry.instance_id,
-            entry.seq,
-            entry.occurred_at.isoformat(),
-            entry.actor_user_id,
-            entry.actor_login,
-            entry.action,
-            entry.task_uuid,
-            entry.element_id,
-            entry.submitted_json,
-            entry.data_change_json,
-            entry.detail,
-            entry.definition_id,
-            entry.prev_hash,
-        ]
-    )
-    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def record_incident(

@@ -133,3 +133,26 @@ def test_claim_and_give_back_from_the_task_page(client, login, started):
     assert (
         db.session.scalar(select(HumanTask.assignee_user_id).where(HumanTask.id == task.id)) is None
     )
+
+
+def test_start_page_lists_what_my_roles_may_start_and_takes_me_to_the_first_step(
+    client, login, people
+):
+    deploy("failing_script.bpmn", "unit_round.bpmn", "round_summary.bpmn", "level_decision.dmn")
+    login("sec1")
+    page = _text(client.get("/inbox/start"))
+    assert "会失败的脚本" in page
+    assert "东一采油站党支部" in page
+    assert "逐支部评分" not in page  # the unit reviewer's procedure
+    token = csrf_token(client, "/inbox/start")
+    response = client.post(
+        "/inbox/start",
+        data={"csrf_token": token, "process_key": "failing_script", "org_code": "U1-B1"},
+    )
+    assert response.status_code == 302
+    assert "/inbox/tasks/" in response.headers["Location"]
+    assert "填写人数" in _text(client.get(response.headers["Location"]))
+    refused = client.post(
+        "/inbox/start", data={"csrf_token": token, "process_key": "unit_round", "org_code": "U1"}
+    )
+    assert refused.status_code == 404  # the unit is not even visible to a branch secretary

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import Conflict
+from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -22,8 +23,8 @@ from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from app.workflow.steps import GENESIS
-from app.workflow.steps import step_hash
+from app.workflow.steplog import GENESIS
+from app.workflow.steplog import step_hash
 from tests.engine.models_kit import one_task
 from tests.factories import grant
 from tests.factories import make_user
@@ -217,7 +218,7 @@ def test_a_group_leader_task_goes_to_the_leaders_of_the_branchs_groups(people):
     grant("leader3", "group_leader", people.tree.branch3_group)
     instance_id = run(
         commands.start_instance,
-        actor=actor("sec1"),
+        actor=actor("leader1"),
         process_key="group_round",
         org_code=people.tree.branch1,
     )
@@ -225,3 +226,29 @@ def test_a_group_leader_task_goes_to_the_leaders_of_the_branchs_groups(people):
     with pytest.raises(NotFound):
         run(commands.claim_task, actor=actor("leader3"), task_id=task.id)  # another branch's group
     run(commands.claim_task, actor=actor("leader1"), task_id=task.id)
+
+
+def test_only_the_start_lanes_role_starts_by_hand(people):
+    deploy("two_step.bpmn")  # its start event sits in the branch_secretary lane
+    make_user("member1")
+    grant("member1", "member", people.tree.branch1)
+    with pytest.raises(Forbidden):
+        run(
+            commands.start_instance,
+            actor=actor("member1"),
+            process_key="two_step",
+            org_code=people.tree.branch1,
+        )
+    with pytest.raises(NotFound):  # another branch is not even visible
+        run(
+            commands.start_instance,
+            actor=actor("sec3"),
+            process_key="two_step",
+            org_code=people.tree.branch1,
+        )
+    run(
+        commands.start_instance,
+        actor=actor("rev1"),
+        process_key="two_step",
+        org_code=people.tree.branch1,
+    )
