@@ -40,13 +40,16 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.identity import session as _session  # registers the user loader
     from app.identity.admin_views import bp as admin_bp
     from app.identity.views import bp as identity_bp
+    from app.inbox.instance_views import bp as instances_bp
     from app.inbox.views import bp as inbox_bp
     from app.web import errors
     from app.web import templating
     from app.web.views import bp as web_bp
+    from app.workflow import labels as workflow_labels
 
     del _session
     labels.init_app(app)
+    workflow_labels.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     app.register_blueprint(web_bp)
@@ -54,6 +57,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(instances_bp)
 
     from app.cli import register_commands
 

@@ -210,6 +210,19 @@ class Instance:
             self._waiting_cache = self.workflow.waiting_events()
         return self._waiting_cache
 
+    def element_states(self) -> dict[str, str]:
+        """Per BPMN element id: "completed" when it ran, "active" when it waits or is ready now."""
+        states: dict[str, str] = {}
+        for task in self.workflow.get_tasks(max_depth=10**6):
+            element = getattr(task.task_spec, "bpmn_id", None)
+            if not element:
+                continue
+            if task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                states[element] = "active"
+            elif task.state == TaskState.COMPLETED and states.get(element) != "active":
+                states[element] = "completed"
+        return states
+
     def next_timer(self) -> datetime | None:
         due = []
         for event in self._waiting():

@@ -1,14 +1,20 @@
-"""Reads of the workflow domain: step-log verification (more arrives with the staff workspace)."""
+"""Reads of the workflow domain: definitions, an instance with its history and diagram, checks."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.workflow.engine_access import runtime
+from app.workflow.engine_access import specs_for
+from app.workflow.models import HumanTask
+from app.workflow.models import Incident
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
@@ -72,3 +78,55 @@ def verify_step_logs(session: Session) -> tuple[int, list[BrokenStep]]:
         if problem:
             broken.append(problem)
     return checked, broken
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    instance: ProcessInstance
+    definition: ProcessDefinition
+    steps: list[StepLogEntry]
+    incidents: list[Incident]
+
+
+def get_instance_view(session: Session, instance_id: int) -> InstanceView | None:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        return None
+    steps = session.scalars(
+        select(StepLogEntry)
+        .where(StepLogEntry.instance_id == instance_id)
+        .order_by(StepLogEntry.seq)
+    ).all()
+    incidents = session.scalars(
+        select(Incident).where(Incident.instance_id == instance_id).order_by(Incident.id)
+    ).all()
+    return InstanceView(
+        instance,
+        session.get(ProcessDefinition, instance.definition_id),
+        list(steps),
+        list(incidents),
+    )
+
+
+def instance_diagram(session: Session, instance_id: int) -> dict[str, Any]:
+    """The BPMN of the exact version the instance runs, with each element's state."""
+    view = get_instance_view(session, instance_id)
+    definition = view.definition
+    sources: dict[str, str] = json.loads(definition.sources_json)
+    xml = next(
+        (text for name, text in sources.items() if f'id="{definition.process_key}"' in text),
+        next(iter(sources.values()), ""),
+    )
+    specs = specs_for(definition.process_key, definition.content_hash, lambda: definition.spec_json)
+    states = runtime().load(specs, view.instance.state_json).element_states()
+    for incident in view.incidents:
+        if incident.resolved_at is None and incident.element_id:
+            states[incident.element_id] = "incident"
+    # Models without diagram interchange (BPMN DI) have nothing to draw: the page lists states.
+    return {"xml": xml, "states": states, "has_layout": "BPMNDiagram" in xml}
+
+
+def involved_in(session: Session, user_id: int, instance_id: int) -> bool:
+    """Whether the user was assigned or completed any of the instance's tasks."""
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)).all()
+    return any(user_id in (t.assignee_user_id, t.completed_by_user_id) for t in tasks)

@@ -1,0 +1,99 @@
+"""The instance page: the diagram of the exact version, the step-log timeline, incidents, and the
+actions open to the viewer (managers: cancel, suspend, resume, retry)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.core import clock
+from app.core.commands import run
+from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.extensions import db
+from app.identity.queries import get_org
+from app.identity.session import current_actor
+from app.identity.session import current_scope
+from app.workflow import commands
+from app.workflow.queries import InstanceView
+from app.workflow.queries import get_instance_view
+from app.workflow.queries import instance_diagram
+from app.workflow.queries import involved_in
+
+bp = Blueprint("instances", __name__, url_prefix="/instances")
+
+
+def _visible(instance_id: int) -> tuple[InstanceView, bool]:
+    """The instance, if the viewer's roles reach its organisation or they worked on it; and whether
+    they manage it."""
+    view = get_instance_view(db.session, instance_id)
+    if view is None:
+        raise NotFound()
+    org = get_org(db.session, view.instance.org_unit_id)
+    scope = current_scope()
+    if not scope.sees(org.path) and not involved_in(
+        db.session, current_actor().user_id, instance_id
+    ):
+        raise NotFound()
+    return view, scope.administers(org.path)
+
+
+@bp.get("/<int:instance_id>")
+def show(instance_id: int) -> str:
+    view, manages = _visible(instance_id)
+    org = get_org(db.session, view.instance.org_unit_id)
+    return render_template(
+        "instances/show.html", view=view, org=org, manages=manages, now=clock.now()
+    )
+
+
+@bp.get("/<int:instance_id>/diagram.json")
+def diagram(instance_id: int) -> Response:
+    _visible(instance_id)
+    return jsonify(instance_diagram(db.session, instance_id))
+
+
+def _act(instance_id: int, command: object, **values: object) -> Response:
+    _visible(instance_id)
+    try:
+        run(command, actor=current_actor(), instance_id=instance_id, **values)  # type: ignore[arg-type]
+    except ValidationFailed as refused:
+        flash(
+            " ".join(str(m) for m in refused.field_errors.values()) or str(refused.message), "error"
+        )
+    else:
+        flash(_("Done."), "success")
+    return redirect(url_for(".show", instance_id=instance_id))
+
+
+@bp.post("/<int:instance_id>/cancel")
+def cancel(instance_id: int) -> Response:
+    return _act(instance_id, commands.cancel_instance, reason=request.form.get("reason", ""))
+
+
+@bp.post("/<int:instance_id>/suspend")
+def suspend(instance_id: int) -> Response:
+    return _act(instance_id, commands.suspend_instance, reason=request.form.get("reason", ""))
+
+
+@bp.post("/<int:instance_id>/resume")
+def resume(instance_id: int) -> Response:
+    return _act(instance_id, commands.resume_instance)
+
+
+@bp.post("/<int:instance_id>/incidents/<int:incident_id>/retry")
+def retry(instance_id: int, incident_id: int) -> Response:
+    _visible(instance_id)
+    succeeded = run(commands.retry_incident, actor=current_actor(), incident_id=incident_id)
+    if succeeded:
+        flash(_("The step ran and the incident is resolved."), "success")
+    else:
+        flash(_("The step failed again; the incident stays open."), "error")
+    return redirect(url_for(".show", instance_id=instance_id))

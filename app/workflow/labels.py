@@ -1,0 +1,26 @@
+"""Display names of step-log actions (English msgids, zh in the catalogue)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+STEP_ACTIONS = {
+    "started": _l("started the procedure"),
+    "claimed": _l("claimed the task"),
+    "unclaimed": _l("gave the task back"),
+    "reassigned": _l("reassigned the task"),
+    "task_completed": _l("completed the task"),
+    "timer_fired": _l("a timer fired"),
+    "message_received": _l("a message arrived"),
+    "incident": _l("a step failed"),
+    "incident_retried": _l("retried the failed step"),
+    "retry_failed": _l("retried, failed again"),
+    "cancelled": _l("cancelled the procedure"),
+    "suspended": _l("suspended the procedure"),
+    "resumed": _l("resumed the procedure"),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(lambda action: str(STEP_ACTIONS.get(action, action)), "step_action")
