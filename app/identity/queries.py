@@ -40,11 +40,11 @@ def active_on(day: date | Any) -> ColumnElement[bool]:
 
 
 def subtree_of(node: OrgUnit, *, include_self: bool = True) -> ColumnElement[bool]:
-    below = OrgUnit.path.like(_escape_like(node.path) + "%", escape="\\")
+    below = OrgUnit.path.like(escape_like(node.path) + "%", escape="\\")
     return below if include_self else and_(below, OrgUnit.id != node.id)
 
 
-def _escape_like(value: str) -> str:
+def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -272,14 +272,14 @@ def search_people(
         select(Person, OrgUnit, User.login)
         .join(OrgUnit, OrgUnit.id == Person.branch_id)
         .outerjoin(User, User.person_id == Person.id)
-        .where(or_(*(OrgUnit.path.like(_escape_like(path) + "%", escape="\\") for path in within)))
+        .where(or_(*(OrgUnit.path.like(escape_like(path) + "%", escape="\\") for path in within)))
     )
     text = text.strip()
     if text:
-        pattern = "%" + _escape_like(text.lower()) + "%"
+        pattern = "%" + escape_like(text.lower()) + "%"
         query = query.where(
             or_(
-                Person.name.like("%" + _escape_like(text) + "%", escape="\\"),
+                Person.name.like("%" + escape_like(text) + "%", escape="\\"),
                 func.lower(Person.employee_no).like(pattern, escape="\\"),
                 User.login.like(pattern, escape="\\"),
             )
@@ -315,7 +315,7 @@ def org_forest(session: Session, root_paths: list[str], *, max_depth: int) -> li
     nodes = session.scalars(
         select(OrgUnit)
         .where(
-            or_(*(OrgUnit.path.like(_escape_like(p) + "%", escape="\\") for p in root_paths)),
+            or_(*(OrgUnit.path.like(escape_like(p) + "%", escape="\\") for p in root_paths)),
             OrgUnit.depth <= max_depth,
         )
         .order_by(OrgUnit.depth, OrgUnit.sort_order, OrgUnit.code)

@@ -7,9 +7,12 @@ for names), never workflow state.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement
@@ -26,7 +29,9 @@ from app.identity import catalogue
 from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.queries import active_on
+from app.identity.queries import escape_like
 from app.identity.queries import list_holdings
+from app.inbox.models import SavedFilter
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessDefinition
@@ -113,14 +118,88 @@ def _filtered(view: View, user_id: int, day: date) -> Select:
     )
 
 
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a user narrows a list to; kept as plain query arguments (and in saved filters)."""
+
+    process_key: str = ""
+    org_code: str = ""  # that organisation and everything below it
+    due: str = ""  # overdue | soon | none
+    text: str = ""  # in titles and business keys
+    sort: str = "due"  # due | priority | newest
+
+    FIELDS = ("process_key", "org_code", "due", "text", "sort")
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> TaskFilter:
+        values = {name: str(args.get(name, ""))[:100].strip() for name in cls.FIELDS}
+        if values["due"] not in ("", "overdue", "soon", "none"):
+            values["due"] = ""
+        if values["sort"] not in ("due", "priority", "newest"):
+            values["sort"] = "due"
+        return cls(**values)
+
+    def as_args(self) -> dict[str, str]:
+        return {
+            name: getattr(self, name)
+            for name in self.FIELDS
+            if getattr(self, name) not in ("", "due")
+        }
+
+
+SOON = timedelta(hours=24)
+
+
+def _narrowed(session: Session, query: Select, wanted: TaskFilter, now: datetime) -> Select:
+    if wanted.process_key:
+        query = query.where(ProcessInstance.process_key == wanted.process_key)
+    if wanted.org_code:
+        path = session.scalar(select(OrgUnit.path).where(OrgUnit.code == wanted.org_code))
+        instance_org = aliased(OrgUnit)
+        query = query.join(instance_org, instance_org.id == ProcessInstance.org_unit_id).where(
+            instance_org.path.like((path or "/nowhere/") + "%")
+        )
+    if wanted.due == "overdue":
+        query = query.where(HumanTask.due_at < now)
+    elif wanted.due == "soon":
+        query = query.where(HumanTask.due_at >= now, HumanTask.due_at < now + SOON)
+    elif wanted.due == "none":
+        query = query.where(HumanTask.due_at.is_(None))
+    if wanted.text:
+        pattern = "%" + escape_like(wanted.text) + "%"
+        query = query.where(
+            or_(
+                HumanTask.title.like(pattern, escape="\\"),
+                ProcessInstance.business_key.like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
 def list_tasks(
-    session: Session, view: View, user_id: int, day: date, *, limit: int = 50, offset: int = 0
+    session: Session,
+    view: View,
+    user_id: int,
+    day: date,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    wanted: TaskFilter | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[TaskRow], int]:
     """One page of a view, most urgent first (completed: newest first), and the total count."""
     query = _filtered(view, user_id, day)
+    if wanted is not None:
+        query = _narrowed(session, query, wanted, now or datetime.now(UTC))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if view is View.COMPLETED:
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    elif wanted is not None and wanted.sort == "priority":
+        query = query.order_by(
+            HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id
+        )
+    elif wanted is not None and wanted.sort == "newest":
+        query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
     else:
         query = query.order_by(
             HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id
@@ -192,3 +271,15 @@ def list_startable(session: Session, user_id: int, day: date) -> list[Startable]
                 )
             )
     return startable
+
+
+def list_saved_filters(session: Session, user_id: int, day: date) -> list[SavedFilter]:
+    """One's own filters and those shared with a role one holds today."""
+    roles = {h.role_code for h in list_holdings(session, user_id, day)}
+    return list(
+        session.scalars(
+            select(SavedFilter)
+            .where(or_(SavedFilter.owner_user_id == user_id, SavedFilter.shared_role.in_(roles)))
+            .order_by(SavedFilter.name, SavedFilter.id)
+        )
+    )

@@ -24,14 +24,19 @@ from app.formdefs.fields import field_views
 from app.formdefs.fields import parse_submission
 from app.formdefs.registry import message_for
 from app.identity.session import current_actor
+from app.identity.session import current_scope
+from app.inbox import commands as inbox_commands
 from app.inbox.policy import visible_task
+from app.inbox.queries import TaskFilter
 from app.inbox.queries import TaskRow
 from app.inbox.queries import View
+from app.inbox.queries import list_saved_filters
 from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
 from app.workflow import commands
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
+from app.workflow.queries import latest_definitions_query
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -54,15 +59,20 @@ def index() -> str:
         view = View(request.args.get("view", "mine"))
     except ValueError:
         view = View.MINE
+    wanted = TaskFilter.from_args(request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    user_id, today = current_actor().user_id, clock.local_today()
+    user_id, today, now = current_actor().user_id, clock.local_today(), clock.now()
     rows, total = list_tasks(
-        db.session, view, user_id, today, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        db.session,
+        view,
+        user_id,
+        today,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        wanted=wanted,
+        now=now,
     )
-    counts = {
-        v.value: list_tasks(db.session, v, user_id, today, limit=0)[1] for v in View if v != view
-    }
-    counts[view.value] = total
+    counts = {v.value: list_tasks(db.session, v, user_id, today, limit=0)[1] for v in View}
     return render_template(
         "inbox/index.html",
         view=view.value,
@@ -71,7 +81,41 @@ def index() -> str:
         counts=counts,
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        total=total,
+        wanted=wanted,
+        args=wanted.as_args(),
+        processes=[(d.process_key, d.name) for d in db.session.scalars(latest_definitions_query())],
+        saved=list_saved_filters(db.session, user_id, today),
+        my_roles=sorted({h.role_code for h in current_scope().holdings}),
+        user_id=user_id,
     )
+
+
+@bp.post("/filters")
+def save_filter() -> Response:
+    view = request.form.get("view", "mine")
+    args = {name: request.form.get(name, "") for name in TaskFilter.FIELDS}
+    try:
+        run(
+            inbox_commands.save_filter,
+            actor=current_actor(),
+            name=request.form.get("name", ""),
+            view=view,
+            args=args,
+            shared_role=request.form.get("shared_role") or None,
+        )
+    except ValidationFailed as refused:
+        flash(" ".join(str(m) for m in refused.field_errors.values()), "error")
+    else:
+        flash(_("Filter saved."), "success")
+    return redirect(url_for(".index", view=view, **TaskFilter.from_args(args).as_args()))
+
+
+@bp.post("/filters/<int:filter_id>/delete")
+def delete_filter(filter_id: int) -> Response:
+    run(inbox_commands.delete_filter, actor=current_actor(), filter_id=filter_id)
+    flash(_("Filter deleted."), "info")
+    return redirect(url_for(".index"))
 
 
 @bp.post("/claim")

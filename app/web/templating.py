@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from datetime import datetime
 
@@ -27,6 +28,7 @@ def _date(value: date | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_date, "day")
+    app.add_template_filter(json.loads, "fromjson")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

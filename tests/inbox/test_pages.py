@@ -156,3 +156,50 @@ def test_start_page_lists_what_my_roles_may_start_and_takes_me_to_the_first_step
         "/inbox/start", data={"csrf_token": token, "process_key": "unit_round", "org_code": "U1"}
     )
     assert refused.status_code == 404  # the unit is not even visible to a branch secretary
+
+
+def test_filters_narrow_the_list_and_can_be_saved_and_shared(client, login, people, started, clock):
+    deploy("timer_escalation.bpmn")
+    run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="timer_escalation",
+        org_code=people.tree.branch1,
+    )
+    login("sec1")
+    listing = _text(
+        client.get("/inbox/", query_string={"view": "claimable", "process_key": "timer_escalation"})
+    )
+    assert listing.count('href="/inbox/tasks/') == 1
+    assert "按期审批" in listing
+    soon = _text(client.get("/inbox/", query_string={"view": "claimable", "due": "soon"}))
+    assert soon.count('href="/inbox/tasks/') == 1
+    none = _text(client.get("/inbox/", query_string={"view": "claimable", "text": "填写"}))
+    assert none.count('href="/inbox/tasks/') == 2
+    token = csrf_token(client, "/inbox/")
+    client.post(
+        "/inbox/filters",
+        data={
+            "csrf_token": token,
+            "name": "本周到期",
+            "view": "claimable",
+            "due": "soon",
+            "shared_role": "branch_secretary",
+        },
+    )
+    assert "本周到期" in _text(client.get("/inbox/"))
+    client.post("/auth/logout", data={"csrf_token": token})
+    login("sec3")  # another branch's secretary: the shared filter, but not the tasks
+    page = _text(client.get("/inbox/"))
+    assert "本周到期" in page
+    refused = client.post(
+        "/inbox/filters",
+        data={
+            "csrf_token": csrf_token(client, "/inbox/"),
+            "name": "x",
+            "view": "mine",
+            "shared_role": "system_admin",
+        },
+    )
+    assert refused.status_code == 302
+    assert "只能与您担任的角色共享" in _text(client.get("/inbox/"))
