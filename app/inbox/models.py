@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
@@ -25,3 +26,16 @@ class SavedFilter(Base):
     #: Everyone holding this role (anywhere) sees the filter too.
     shared_role: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime]
+
+
+class TaskDraft(Base):
+    """What someone typed into a task's form and saved for later (as typed: not yet validated)."""
+
+    __tablename__ = "task_drafts"
+    __table_args__ = (UniqueConstraint("task_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    values_json: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime]

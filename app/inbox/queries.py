@@ -32,6 +32,7 @@ from app.identity.queries import active_on
 from app.identity.queries import escape_like
 from app.identity.queries import list_holdings
 from app.inbox.models import SavedFilter
+from app.inbox.models import TaskDraft
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessDefinition
@@ -283,3 +284,10 @@ def list_saved_filters(session: Session, user_id: int, day: date) -> list[SavedF
             .order_by(SavedFilter.name, SavedFilter.id)
         )
     )
+
+
+def get_draft(session: Session, task_id: int, user_id: int) -> dict[str, str] | None:
+    draft = session.scalars(
+        select(TaskDraft).where(TaskDraft.task_id == task_id, TaskDraft.user_id == user_id)
+    ).one_or_none()
+    return json.loads(draft.values_json) if draft else None

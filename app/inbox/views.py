@@ -23,6 +23,7 @@ from app.extensions import db
 from app.formdefs.fields import field_views
 from app.formdefs.fields import parse_submission
 from app.formdefs.registry import message_for
+from app.identity.queries import get_org
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
@@ -30,6 +31,7 @@ from app.inbox.policy import visible_task
 from app.inbox.queries import TaskFilter
 from app.inbox.queries import TaskRow
 from app.inbox.queries import View
+from app.inbox.queries import get_draft
 from app.inbox.queries import list_saved_filters
 from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
@@ -164,14 +166,38 @@ def _render_task(
         values=values or {},
         errors=errors or {},
         mine=row.assignee_user_id == current_actor().user_id,
+        manages=_manages(row),
     )
     return page, status
 
 
+def _manages(row: TaskRow) -> bool:
+    instance = db.session.get(ProcessInstance, row.instance_id)
+    return current_scope().administers(get_org(db.session, instance.org_unit_id).path)
+
+
 @bp.get("/tasks/<int:task_id>")
 def show_task(task_id: int) -> tuple[str, int]:
-    row = visible_task(db.session, current_actor().user_id, task_id, clock.local_today())
-    return _render_task(row)
+    user_id = current_actor().user_id
+    row = visible_task(db.session, user_id, task_id, clock.local_today())
+    return _render_task(row, get_draft(db.session, task_id, user_id))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+def reassign_task(task_id: int) -> Response:
+    try:
+        run(
+            commands.assign_task,
+            actor=current_actor(),
+            task_id=task_id,
+            login=request.form.get("login", "")[:64],
+            reason=request.form.get("reason", "")[:500],
+        )
+    except ValidationFailed as refused:
+        flash(" ".join(str(m) for m in refused.field_errors.values()), "error")
+        return redirect(url_for(".show_task", task_id=task_id))
+    flash(_("Task handed over."), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -191,14 +217,20 @@ def unclaim_task(task_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> Response | tuple[str, int]:
     row = visible_task(db.session, current_actor().user_id, task_id, clock.local_today())
+    values = request.form.to_dict(flat=True)
+    if request.form.get("action") == "draft":
+        run(inbox_commands.save_draft, actor=current_actor(), task_id=task_id, values=values)
+        flash(_("Draft saved. You can finish it later."), "success")
+        return redirect(url_for(".show_task", task_id=task_id))
     form = _form_of(row) or {"schema": {"type": "object"}}
     data, unreadable = parse_submission(form, request.form)
-    values = request.form.to_dict(flat=True)
     if unreadable:
         errors = {name: message_for("type", None) for name in unreadable}
         return _render_task(row, values, errors, 422)
     try:
-        outcome = run(commands.complete_task, actor=current_actor(), task_id=task_id, data=data)
+        outcome = run(
+            inbox_commands.complete_task_form, actor=current_actor(), task_id=task_id, data=data
+        )
     except ValidationFailed as refused:
         return _render_task(row, values, {k: str(v) for k, v in refused.field_errors.items()}, 422)
     except Conflict as conflict:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.core.commands import run
 from app.extensions import db
+from app.inbox.models import TaskDraft
 from app.workflow import commands
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -203,3 +204,42 @@ def test_filters_narrow_the_list_and_can_be_saved_and_shared(client, login, peop
     )
     assert refused.status_code == 302
     assert "只能与您担任的角色共享" in _text(client.get("/inbox/"))
+
+
+def test_a_draft_is_kept_for_later_and_goes_when_the_task_is_done(client, login, started):
+    task = open_tasks(started[0])[0]
+    login("sec1")
+    token = csrf_token(client, f"/inbox/tasks/{task.id}")
+    saved = client.post(
+        f"/inbox/tasks/{task.id}/complete",
+        data={"csrf_token": token, "count": "七", "note": "还差两人", "action": "draft"},
+    )
+    assert saved.status_code == 302
+    page = _text(client.get(f"/inbox/tasks/{task.id}"))
+    assert 'value="七"' in page  # kept as typed, not validated yet
+    assert "还差两人" in page
+    client.post(f"/inbox/tasks/{task.id}/complete", data={"csrf_token": token, "count": "7"})
+    db.session.rollback()
+
+    assert db.session.scalars(select(TaskDraft)).all() == []
+
+
+def test_hand_over_to_another_holder_of_the_role(client, login, people, started):
+    make_user("deputy1")
+    grant("deputy1", "branch_secretary", people.tree.branch1)
+    task = open_tasks(started[0])[0]
+    run(commands.claim_task, actor=actor("sec1"), task_id=task.id)
+    login("sec1")
+    token = csrf_token(client, f"/inbox/tasks/{task.id}")
+    nobody = client.post(
+        f"/inbox/tasks/{task.id}/reassign",
+        data={"csrf_token": token, "login": "sec3", "reason": "出差"},
+    )
+    assert nobody.status_code == 302
+    assert "未担任任务所需的角色" in _text(client.get(f"/inbox/tasks/{task.id}"))
+    client.post(
+        f"/inbox/tasks/{task.id}/reassign",
+        data={"csrf_token": token, "login": "deputy1", "reason": "出差"},
+    )
+    db.session.rollback()
+    assert db.session.get(HumanTask, task.id).assignee_user_id == actor("deputy1").user_id
