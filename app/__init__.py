@@ -42,6 +42,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.identity.views import bp as identity_bp
     from app.inbox.instance_views import bp as instances_bp
     from app.inbox.views import bp as inbox_bp
+    from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
     from app.web.views import bp as web_bp
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(api_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(instances_bp)
+    app.register_blueprint(notify_bp)
 
     from app.cli import register_commands
 

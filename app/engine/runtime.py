@@ -71,6 +71,8 @@ class ReadyTask:
     due_in: str | None
     priority: int
     manual: bool
+    #: For a correction step: the element whose submission it sends back (``correctionOf``).
+    correction_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ class Instance:
                     due_in=properties.get("dueIn"),
                     priority=_int(properties.get("priority"), 50),
                     manual=spec.__class__.__name__ == "ManualTask",
+                    correction_of=properties.get("correctionOf"),
                 )
             )
         return tasks

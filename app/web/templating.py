@@ -11,7 +11,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.core.clock import local_zone
+from app.extensions import db
 from app.identity.session import current_scope
+from app.notify.queries import count_unread
 from app.web.views import language_form
 
 
@@ -37,4 +39,7 @@ def init_app(app: Flask) -> None:
             "locale": str(get_locale() or "zh_CN"),
             "language_form": language_form,
             "nav_scope": current_scope if authenticated else None,
+            "unread_count": (lambda: count_unread(db.session, current_user.id))
+            if authenticated
+            else None,
         }

@@ -15,6 +15,8 @@ from app.core.errors import ValidationFailed
 from app.engine.runtime import EngineFailure
 from app.identity.models import OrgUnit
 from app.identity.queries import get_org_by_code
+from app.identity.queries import list_role_holders
+from app.notify.commands import notify
 from app.workflow import messages
 from app.workflow import steps
 from app.workflow.models import HumanTask
@@ -264,3 +266,35 @@ def retry_pending_messages(ctx: CommandContext) -> int:
         select(PendingMessage.message_name).where(PendingMessage.open.is_(True)).distinct()
     ).all()
     return sum(messages.deliver_pending(ctx, name, exclude_instance=None) for name in names)
+
+
+def notify_overdue_tasks(ctx: CommandContext) -> int:
+    """Tell the assignee (or, unassigned, the role's holders) once that a task is overdue."""
+    overdue = ctx.session.scalars(
+        select(HumanTask)
+        .where(
+            HumanTask.state == HumanTaskState.READY,
+            HumanTask.due_at < ctx.now,
+            HumanTask.overdue_notified_at.is_(None),
+        )
+        .limit(500)
+    ).all()
+    for task in overdue:
+        if task.assignee_user_id is not None:
+            people = [task.assignee_user_id]
+        else:
+            scope = ctx.session.get(OrgUnit, task.org_unit_id)
+            people = [
+                u.id
+                for u in list_role_holders(ctx.session, task.candidate_role or "", scope, ctx.today)
+            ]
+        notify(
+            ctx,
+            people,
+            kind="overdue",
+            title=task.title,
+            task_id=task.id,
+            instance_id=task.instance_id,
+        )
+        task.overdue_notified_at = ctx.now
+    return len(overdue)

@@ -124,6 +124,8 @@ class HumanTask(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When the people concerned were told the task is overdue (they are told once).
+    overdue_notified_at: Mapped[datetime | None]
 
 
 class StepLogEntry(Base):

@@ -32,6 +32,7 @@ from app.engine.runtime import Instance
 from app.engine.runtime import ReadyTask
 from app.engine.runtime import add_iso_duration
 from app.identity.models import OrgUnit
+from app.notify.commands import notify
 from app.workflow.engine_access import keep_hot
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
@@ -201,6 +202,7 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
         # (a row this command already completed is still READY in the database until the flush)
         if uuid not in ready_by_id and row.state is HumanTaskState.READY:
             row.state, row.completed_at = HumanTaskState.CANCELLED, ctx.now
+    returned = []
     for uuid, task in ready_by_id.items():
         if uuid in open_rows:
             continue
@@ -220,6 +222,34 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 created_at=ctx.now,
             )
         )
+        if task.correction_of:
+            returned.append(task)
+    if returned:
+        _notify_returned(ctx, loaded.row.id, returned)
+
+
+def _notify_returned(ctx: CommandContext, instance_id: int, corrections: list[ReadyTask]) -> None:
+    """A correction step (``correctionOf``) sends a submission back: tell who submitted it."""
+    done = {
+        element: completer
+        for element, completer in ctx.session.execute(
+            select(HumanTask.element_id, HumanTask.completed_by_user_id).where(
+                HumanTask.instance_id == instance_id,
+                HumanTask.state == HumanTaskState.COMPLETED,
+                HumanTask.element_id.in_([t.correction_of for t in corrections]),
+            )
+        )
+        if completer is not None
+    }
+    for task in corrections:
+        if task.correction_of in done:
+            notify(
+                ctx,
+                [done[task.correction_of]],
+                kind="returned",
+                title=task.title,
+                instance_id=instance_id,
+            )
 
 
 def _data_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

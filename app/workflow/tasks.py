@@ -23,6 +23,7 @@ from app.formdefs.registry import validation_errors
 from app.formdefs.registry import validator_for
 from app.identity.models import OrgUnit
 from app.identity.queries import get_user_by_login
+from app.notify.commands import notify
 from app.workflow import messages
 from app.workflow import steps
 from app.workflow.models import HumanTask
@@ -130,6 +131,7 @@ def assign_task(ctx: CommandContext, *, task_id: int, login: str, reason: str) -
         element_id=task.element_id,
         detail=detail,
     )
+    notify(ctx, [target.id], kind="assigned", title=task.title, task_id=task.id, instance_id=row.id)
     ctx.record(
         "task_reassigned",
         ("human_task", task.id),

@@ -17,6 +17,7 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.extensions import db
 from app.workflow.instances import fire_due_timers
+from app.workflow.instances import notify_overdue_tasks
 from app.workflow.instances import retry_pending_messages
 from app.workflow.models import InstanceStatus
 from app.workflow.models import PendingMessage
@@ -50,6 +51,7 @@ def due_instance_ids(limit: int = 100) -> list[int]:
 
 def run_once() -> Tick:
     fired = sum(bool(run(fire_due_timers, actor=WORKER, instance_id=i)) for i in due_instance_ids())
+    run(notify_overdue_tasks, actor=WORKER)
     waiting = db.session.scalar(
         select(PendingMessage.id).where(PendingMessage.open.is_(True)).limit(1)
     )

@@ -1,0 +1,1 @@
+"""In-app notifications: a task assigned to me, a task overdue, a task returned for correction."""
