@@ -20,7 +20,6 @@ from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import DomainError
-from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.core.security import public
 from app.extensions import csrf
@@ -28,8 +27,8 @@ from app.extensions import db
 from app.identity.commands import stamp_token_use
 from app.identity.commands.tokens import token_digest
 from app.identity.policy import load_scope
-from app.identity.queries import get_org
 from app.identity.queries import get_token_owner
+from app.inbox.policy import visible_instance
 from app.inbox.policy import visible_task
 from app.inbox.queries import TaskRow
 from app.inbox.queries import View
@@ -198,12 +197,8 @@ def complete(task_id: int) -> tuple[Response, int]:
 
 
 def _instance_json(instance_id: int) -> dict[str, Any]:
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound()
-    org = get_org(db.session, instance.org_unit_id)
-    if not load_scope(db.session, g.api_actor.user_id, clock.local_today()).sees(org.path):
-        raise NotFound()
+    scope = load_scope(db.session, g.api_actor.user_id, clock.local_today())
+    instance, org = visible_instance(db.session, scope, instance_id)
     definition = db.session.get(ProcessDefinition, instance.definition_id)
     steps = db.session.scalars(
         select(StepLogEntry)

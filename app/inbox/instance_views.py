@@ -15,40 +15,29 @@ from werkzeug.wrappers import Response
 
 from app.core import clock
 from app.core.commands import run
-from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.identity.queries import get_org
+from app.identity.models import OrgUnit
 from app.identity.session import current_actor
 from app.identity.session import current_scope
+from app.inbox.policy import visible_instance
 from app.workflow import commands
-from app.workflow.queries import InstanceView
 from app.workflow.queries import get_instance_view
 from app.workflow.queries import instance_diagram
-from app.workflow.queries import involved_in
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 
 
-def _visible(instance_id: int) -> tuple[InstanceView, bool]:
-    """The instance, if the viewer's roles reach its organisation or they worked on it; and whether
-    they manage it."""
-    view = get_instance_view(db.session, instance_id)
-    if view is None:
-        raise NotFound()
-    org = get_org(db.session, view.instance.org_unit_id)
-    scope = current_scope()
-    if not scope.sees(org.path) and not involved_in(
-        db.session, current_actor().user_id, instance_id
-    ):
-        raise NotFound()
-    return view, scope.administers(org.path)
+def _visible(instance_id: int) -> OrgUnit:
+    """The instance's organisation, if the viewer may see the instance."""
+    return visible_instance(db.session, current_scope(), instance_id)[1]
 
 
 @bp.get("/<int:instance_id>")
 def show(instance_id: int) -> str:
-    view, manages = _visible(instance_id)
-    org = get_org(db.session, view.instance.org_unit_id)
+    org = _visible(instance_id)
+    view = get_instance_view(db.session, instance_id)
+    manages = current_scope().administers(org.path)
     return render_template(
         "instances/show.html", view=view, org=org, manages=manages, now=clock.now()
     )

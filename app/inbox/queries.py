@@ -119,6 +119,16 @@ def _filtered(view: View, user_id: int, day: date) -> Select:
     )
 
 
+def first_open_task(session: Session, user_id: int, instance_id: int, day: date) -> int | None:
+    """The instance's oldest ready task the user holds or may claim: where starting leads them."""
+    for view in (View.MINE, View.CLAIMABLE):
+        query = _filtered(view, user_id, day).where(HumanTask.instance_id == instance_id)
+        found = session.scalar(query.with_only_columns(HumanTask.id).order_by(HumanTask.id))
+        if found is not None:
+            return found
+    return None
+
+
 @dataclass(frozen=True)
 class TaskFilter:
     """What a user narrows a list to; kept as plain query arguments (and in saved filters)."""

@@ -31,6 +31,7 @@ from app.inbox.policy import visible_task
 from app.inbox.queries import TaskFilter
 from app.inbox.queries import TaskRow
 from app.inbox.queries import View
+from app.inbox.queries import first_open_task
 from app.inbox.queries import get_draft
 from app.inbox.queries import list_saved_filters
 from app.inbox.queries import list_startable
@@ -260,13 +261,7 @@ def start() -> Response:
         commands.start_instance, actor=current_actor(), process_key=process_key, org_code=org_code
     )
     flash(_("Started."), "success")
-    rows, _total = list_tasks(
-        db.session, View.MINE, current_actor().user_id, clock.local_today(), limit=200
-    )
-    claimable, _total = list_tasks(
-        db.session, View.CLAIMABLE, current_actor().user_id, clock.local_today(), limit=200
-    )
-    first = next((r for r in [*rows, *claimable] if r.instance_id == instance_id), None)
+    first = first_open_task(db.session, current_actor().user_id, instance_id, clock.local_today())
     if first is not None:  # the starter usually does the first step: take them straight to it
-        return redirect(url_for(".show_task", task_id=first.id))
+        return redirect(url_for(".show_task", task_id=first))
     return redirect(url_for(".index"))

@@ -128,5 +128,8 @@ def instance_diagram(session: Session, instance_id: int) -> dict[str, Any]:
 
 def involved_in(session: Session, user_id: int, instance_id: int) -> bool:
     """Whether the user was assigned or completed any of the instance's tasks."""
-    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)).all()
-    return any(user_id in (t.assignee_user_id, t.completed_by_user_id) for t in tasks)
+    worked = select(HumanTask.id).where(
+        HumanTask.instance_id == instance_id,
+        (HumanTask.assignee_user_id == user_id) | (HumanTask.completed_by_user_id == user_id),
+    )
+    return session.scalar(select(worked.exists())) is True

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.extensions import db
+from app.identity.commands import revoke_role
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.conftest import csrf_token
+from tests.factories import grant
+from tests.factories import make_user
 from tests.workflow.conftest import actor
 from tests.workflow.conftest import deploy
 from tests.workflow.conftest import open_tasks
+from tests.workflow.test_tasks import ITEMS
 
 
 @pytest.fixture
@@ -37,6 +42,19 @@ def test_the_page_shows_the_timeline_and_the_diagram_states(client, login, insta
     assert diagram["states"]["start"] == "completed"
     assert diagram["states"]["draft"] == "active"
     assert "review" not in diagram["states"]
+
+
+def test_whoever_worked_on_it_still_sees_it_after_losing_the_role(
+    client, login, people, instance_id
+):
+    make_user("sec1b")
+    assignment = grant("sec1b", "branch_secretary", people.tree.branch1)
+    (draft,) = open_tasks(instance_id)
+    run(commands.complete_task, actor=actor("sec1b"), task_id=draft.id, data=ITEMS)
+    run(revoke_role, actor=SYSTEM, assignment_id=assignment, reason="调离")
+    login("sec1b")
+    assert client.get(f"/instances/{instance_id}").status_code == 200
+    assert client.get(f"/instances/{instance_id}/diagram.json").status_code == 200
 
 
 def test_another_branch_cannot_see_it(client, login, instance_id):
