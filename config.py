@@ -105,6 +105,10 @@ class Config:
         # Process engine: where models and forms live, and the limits deployment and runs obey.
         self.PROCESSES_DIR = Path(env.get("BRANCHFLOW_PROCESSES_DIR", str(BASE_DIR / "processes")))
         self.FORMS_DIR = Path(env.get("BRANCHFLOW_FORMS_DIR", str(BASE_DIR / "forms")))
+        # Uploaded files, by content hash; outside the web root, served only through /files/<id>.
+        self.FILES_DIR = Path(env.get("BRANCHFLOW_FILES_DIR", str(self.INSTANCE_DIR / "files")))
+        # A request body above this is refused before it is read (each file has its own limit).
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024))
         self.MODEL_MAX_BYTES = int(env.get("MODEL_MAX_BYTES", 5 * 1024 * 1024))
         self.MODEL_STEP_BOUND = int(env.get("MODEL_STEP_BOUND", 300))
         self.SCRIPT_TIME_LIMIT_SECONDS = float(env.get("SCRIPT_TIME_LIMIT_SECONDS", 2.0))

@@ -36,6 +36,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     security.init_app(app)
 
     from app.api.views import bp as api_bp
+    from app.files.views import bp as files_bp
     from app.identity import labels
     from app.identity import session as _session  # registers the user loader
     from app.identity.admin_views import bp as admin_bp
@@ -60,8 +61,22 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(inbox_bp)
     app.register_blueprint(instances_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(files_bp)
+
+    _load_forms(app)
 
     from app.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _load_forms(app: Flask) -> None:
+    """Read every form file once; a broken one stops start-up, naming the file and the problem."""
+    from app.formdefs.registry import FormFileError
+    from app.formdefs.registry import load_registry
+
+    try:
+        app.extensions["forms"] = load_registry(app.config["FORMS_DIR"])
+    except FormFileError as exc:
+        raise SystemExit(f"BranchFlow cannot start: form file {exc}") from None

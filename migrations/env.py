@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import pool
 
 import app.core.audit
+import app.files.models
 import app.identity.models
 import app.inbox.models
 import app.workflow.models  # noqa: F401 - registers the tables on Base.metadata

@@ -1,138 +1,195 @@
-"""Turning a form's JSON Schema into fields to render, and submitted HTML form data into JSON.
+"""Turning what a browser posts into a form's JSON data, field kind by field kind.
 
-This covers the scalar field types: text, long text, whole and decimal numbers, money, yes/no,
-dates, date-times, one or several options. The composite types of procedures.yaml (people pickers,
-attendance, vote tallies, uploads, item lists) are not rendered yet.
+Input names: a field's own name for one value (or a list, for several); ``name.part`` for the
+parts of attendance and vote tallies; ``name.<row>.<column>`` for item lists. Text that does not
+read as its kind (``abc`` in a number) is reported, not guessed at; everything else is left to the
+server-side checks (``resolve`` and the JSON Schema).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from app.core import clock
+from app.formdefs.model import FieldDef
+from app.formdefs.model import FormDef
 
-@dataclass(frozen=True)
-class FieldView:
-    name: str
-    label: str
-    help: str | None
-    widget: str  # text, textarea, number, checkbox, select, multiselect, date, datetime
-    required: bool
-    options: tuple[tuple[str, str], ...] = ()
-    step: str | None = None
+MAX_ITEM_ROWS = 100
+TALLY_PARTS = ("eligible", "present", "for", "against", "abstain", "invalid")
 
 
-def _widget(spec: dict[str, Any], hint: str | None) -> str:
-    if hint:
-        return hint
-    kind = spec.get("type")
-    if "enum" in spec:
-        return "select"
-    if kind == "array" and "enum" in spec.get("items", {}):
-        return "multiselect"
-    if kind in ("integer", "number"):
-        return "number"
-    if kind == "boolean":
-        return "checkbox"
-    if spec.get("format") == "date":
-        return "date"
-    if spec.get("format") == "date-time":
-        return "datetime"
-    if spec.get("maxLength", 0) > 200:
-        return "textarea"
-    return "text"
+class FormInput(dict[str, list[str]]):
+    """What the user typed, by input name (several values each), to show the form again."""
 
-
-def field_views(form: dict[str, Any]) -> list[FieldView]:
-    """The fields of a form definition, in the order of ``ui.order`` (else the schema's)."""
-    schema = form.get("schema", {})
-    properties: dict[str, Any] = schema.get("properties", {})
-    ui = form.get("ui", {})
-    order = [n for n in ui.get("order", []) if n in properties] + [
-        n for n in properties if n not in ui.get("order", [])
-    ]
-    required = set(schema.get("required", []))
-    views = []
-    for name in order:
-        spec = properties[name]
-        widget = _widget(spec, ui.get("widgets", {}).get(name))
-        if widget not in (
-            "text",
-            "textarea",
-            "number",
-            "checkbox",
-            "select",
-            "multiselect",
-            "date",
-            "datetime",
-        ):
-            continue  # a composite widget this renderer does not know yet
-        labels = spec.get("x-labels", {})
-        values = spec.get("enum") or spec.get("items", {}).get("enum") or []
-        options = tuple((str(v), str(labels.get(str(v), v))) for v in values)
-        step = "1" if spec.get("type") == "integer" else ("0.01" if spec.get("x-money") else "any")
-        views.append(
-            FieldView(
-                name=name,
-                label=spec.get("title", name),
-                help=spec.get("description"),
-                widget=widget,
-                required=name in required,
-                options=options,
-                step=step if widget == "number" else None,
-            )
+    @classmethod
+    def of(cls, raw: MultiDict | dict[str, Any] | None) -> FormInput:
+        if raw is None:
+            return cls()
+        if isinstance(raw, MultiDict):
+            return cls({k: raw.getlist(k) for k in raw if k != "csrf_token"})
+        return cls(
+            {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in raw.items()}
         )
-    return views
+
+    def one(self, name: str) -> str:
+        values = self.get(name) or [""]
+        return values[0]
+
+    def many(self, name: str) -> list[str]:
+        return list(self.get(name) or [])
+
+    def rows(self, name: str) -> int:
+        """How many item rows were posted for ``name`` (the highest row index plus one)."""
+        pattern = re.compile(rf"^{re.escape(name)}\.(\d+)\.")
+        found = [int(m.group(1)) for k in self if (m := pattern.match(k))]
+        return min(max(found, default=-1) + 1, MAX_ITEM_ROWS)
+
+
+class Unreadable(ValueError):
+    pass
 
 
 def parse_submission(
-    form: dict[str, Any], submitted: MultiDict
+    form: FormDef, posted: FormInput, uploaded: dict[str, list[int]] | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """JSON data from HTML form fields, and the fields whose text does not read as their type."""
-    properties = form.get("schema", {}).get("properties", {})
+    """JSON data from posted inputs, and the inputs that do not read as their kind.
+
+    ``uploaded``: ids of files just stored for upload fields, added to those the form kept.
+    """
     data: dict[str, Any] = {}
     unreadable: dict[str, str] = {}
-    for view in field_views(form):
-        spec = properties[view.name]
-        if view.widget == "checkbox":
-            data[view.name] = submitted.get(view.name) in ("on", "true", "1")
-            continue
-        if view.widget == "multiselect":
-            chosen = submitted.getlist(view.name)
-            data[view.name] = [_typed(spec.get("items", {}), v) for v in chosen]
-            continue
-        raw = (submitted.get(view.name) or "").strip()
-        if raw == "":
-            continue  # absent: "required" speaks if it must be there
+    for f in form.fields:
         try:
-            data[view.name] = _typed(spec, raw)
-        except ValueError:
-            unreadable[view.name] = (
-                "number" if spec.get("type") in ("integer", "number") else "format"
-            )
+            value = _READERS.get(f.kind, _scalar)(f, posted, f.name)
+        except Unreadable as problem:
+            unreadable[str(problem) or f.name] = "number" if f.kind in _NUMERIC else "format"
+            continue
+        if f.kind in ("file", "files", "photos"):
+            value = (value or []) + (uploaded or {}).get(f.name, [])
+            value = (value[-1] if value else None) if f.kind == "file" else value
+            if f.kind == "file" and value is None:
+                continue
+        if value is not None:
+            data[f.name] = value
     return data, unreadable
 
 
-def _typed(spec: dict[str, Any], raw: str) -> Any:
-    kind = spec.get("type")
-    if kind == "integer":
-        if not raw.lstrip("-").isdigit():
-            raise ValueError(raw)
+_NUMERIC = frozenset({"int", "decimal", "money"})
+
+
+def read_scalar(kind: str, raw: str, options: tuple[tuple[Any, str], ...] = ()) -> Any:
+    if kind in ("int", "person", "org", "process_ref"):
+        if not re.fullmatch(r"-?\d{1,15}", raw):
+            raise Unreadable()
         return int(raw)
-    if kind == "number":
+    if kind in ("decimal", "money"):
         try:
-            value = Decimal(raw)
+            value = Decimal(raw.replace(",", ""))
         except InvalidOperation:
-            raise ValueError(raw) from None
-        if not value.is_finite():
-            raise ValueError(raw)
+            raise Unreadable() from None
+        if not value.is_finite() or (kind == "money" and value != value.quantize(Decimal("0.01"))):
+            raise Unreadable()
         return float(value)
-    if "enum" in spec and not isinstance(spec["enum"][0] if spec["enum"] else "", str):
-        for option in spec["enum"]:
-            if str(option) == raw:
-                return option
+    if kind == "datetime":
+        return _local_datetime(raw)
+    for option, _label in options:  # enums of numbers: give back the number, not its text
+        if str(option) == raw:
+            return option
     return raw
+
+
+def _local_datetime(raw: str) -> str:
+    """A browser's ``2026-11-24T09:30`` as a full timestamp in the site's time zone."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Unreadable() from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.local_zone())
+    return moment.isoformat(timespec="seconds")
+
+
+def _scalar(f: FieldDef, posted: FormInput, name: str) -> Any:
+    raw = posted.one(name).strip() if f.kind != "text" else posted.one(name)
+    if raw.strip() == "":
+        return None  # absent: "required" speaks if it must be there
+    try:
+        return read_scalar(f.kind, raw, f.options)
+    except Unreadable:
+        raise Unreadable(name) from None
+
+
+def _bool(f: FieldDef, posted: FormInput, name: str) -> Any:
+    return posted.one(name) in ("on", "true", "1")
+
+
+def _many(f: FieldDef, posted: FormInput, name: str) -> Any:
+    kind = "enum" if f.kind == "multi_enum" else "int"  # people, attendees and files: by id
+    try:
+        return [read_scalar(kind, v.strip(), f.options) for v in posted.many(name) if v.strip()]
+    except Unreadable:
+        raise Unreadable(name) from None
+
+
+def _signature(f: FieldDef, posted: FormInput, name: str) -> Any:
+    return True if posted.one(name) in ("on", "true", "1") else None
+
+
+def _number_part(posted: FormInput, name: str) -> int | None:
+    raw = posted.one(name).strip()
+    if raw == "":
+        return None
+    try:
+        return read_scalar("int", raw)
+    except Unreadable:
+        raise Unreadable(name) from None
+
+
+def _attendance(f: FieldDef, posted: FormInput, name: str) -> Any:
+    entitled = _number_part(posted, f"{name}.entitled")
+    present = _many(f, posted, f"{name}.present")
+    if entitled is None and not present:
+        return None
+    return {"entitled": entitled, "present": present}
+
+
+def _vote_tally(f: FieldDef, posted: FormInput, name: str) -> Any:
+    counts = {part: _number_part(posted, f"{name}.{part}") for part in TALLY_PARTS}
+    if all(v is None for v in counts.values()):
+        return None
+    counts["invalid"] = counts["invalid"] or 0
+    return counts
+
+
+def _items(f: FieldDef, posted: FormInput, name: str) -> Any:
+    items = []
+    for row in range(posted.rows(name)):
+        item = {}
+        for column in f.columns:
+            value = _scalar(column, posted, f"{name}.{row}.{column.name}")
+            if value is not None:
+                item[column.name] = value
+        if item:  # a row left blank is no item
+            items.append(item)
+    return items
+
+
+_READERS: dict[str, Callable[[FieldDef, FormInput, str], Any]] = {
+    "bool": _bool,
+    "multi_enum": _many,
+    "persons": _many,
+    "file": _many,
+    "files": _many,
+    "photos": _many,
+    "signature": _signature,
+    "attendance": _attendance,
+    "vote_tally": _vote_tally,
+    "items": _items,
+}

@@ -1,22 +1,67 @@
-"""Reading form files and validating submissions against their JSON Schema (draft 2020-12)."""
+"""Reading form files into immutable ``FormDef``s, once, and refusing a broken one by name.
+
+``load_registry`` reads every ``forms/<key>.json`` at start-up; the app does not start while one
+of them is broken (``FormFileError`` names the file and the problem). A deployed definition keeps
+the bytes of its forms; ``form_def`` parses those once per content and hands out the same object.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app.files.sniff import KNOWN_TYPES
+from app.formdefs.model import ITEM_COLUMN_KINDS
+from app.formdefs.model import KINDS
+from app.formdefs.model import UPLOAD_KINDS
+from app.formdefs.model import FieldDef
+from app.formdefs.model import FormDef
+from app.formdefs.model import Section
+from app.formdefs.model import VisibleWhen
+from app.formdefs.schemas import expand
+
 MAX_FORM_BYTES = 512 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DEFAULT_UPLOAD_BYTES = 10 * 1024 * 1024
+DEFAULT_ACCEPT = {
+    "photos": ("image/jpeg", "image/png", "image/webp"),
+    "file": tuple(sorted(KNOWN_TYPES)),
+    "files": tuple(sorted(KNOWN_TYPES)),
+}
+WIDGETS = frozenset({"textarea", "text"})
 
 
 class FormFileError(ValueError):
     pass
+
+
+class FormRegistry(Mapping[str, FormDef]):
+    """The forms of a directory, by key; read-only once built."""
+
+    def __init__(self, directory: Path, forms: dict[str, FormDef], files: dict[str, bytes]):
+        self.directory = directory
+        self._forms = dict(forms)
+        self._files = dict(files)
+
+    def __getitem__(self, key: str) -> FormDef:
+        return self._forms[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._forms)
+
+    def __len__(self) -> int:
+        return len(self._forms)
+
+    def file_bytes(self) -> dict[str, bytes]:
+        """The files as read, by key: what a deployment stores with its version."""
+        return dict(self._files)
 
 
 def read_form_files(directory: Path) -> dict[str, bytes]:
@@ -32,73 +77,183 @@ def read_form_files(directory: Path) -> dict[str, bytes]:
     return forms
 
 
-def schema_of(form_bytes: bytes, key: str = "?") -> dict[str, Any]:
-    try:
-        document = json.loads(form_bytes)
-    except ValueError as exc:
-        raise FormFileError(f"{key}: not valid JSON ({exc})") from None
-    schema = document.get("schema", {"type": "object"}) if isinstance(document, dict) else None
-    if not isinstance(schema, dict):
-        raise FormFileError(f"{key}: 'schema' must be an object")
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise FormFileError(f"{key}: invalid JSON Schema ({exc.message})") from None
-    return schema
+def load_registry(directory: Path) -> FormRegistry:
+    """Parse every form of ``directory``; the first broken file raises, naming itself."""
+    files = read_form_files(directory)
+    forms = {key: form_def(data, key) for key, data in files.items()}
+    return FormRegistry(directory, forms, files)
 
 
-_validators: dict[tuple[str, ...], Draft202012Validator] = {}
+_parsed: dict[str, FormDef] = {}
 
 
-def validator_for(
-    key: tuple[str, ...], form_bytes: Callable[[], bytes], name: str
-) -> Draft202012Validator:
-    """A compiled validator per immutable form version (``key``); ``form_bytes`` read on a miss."""
-    found = _validators.get(key)
+def form_def(data: bytes, key: str = "?") -> FormDef:
+    """The parsed form for these bytes (cached by content: deployed forms never change)."""
+    digest = hashlib.sha256(key.encode() + b"\0" + data).hexdigest()
+    found = _parsed.get(digest)
     if found is None:
-        if len(_validators) > 1024:
-            _validators.clear()
-        found = _validators[key] = Draft202012Validator(
-            schema_of(form_bytes(), name), format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
+        if len(_parsed) > 2048:
+            _parsed.clear()
+        found = _parsed[digest] = parse_form(key, data)
     return found
 
 
-def validation_errors(
-    schema: Mapping[str, Any] | Draft202012Validator, data: Any
-) -> dict[str, str]:
-    """Field path → first message in the user's language, for data that does not fit the schema."""
-    validator = (
-        schema
-        if isinstance(schema, Draft202012Validator)
-        else Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    )
-    errors: dict[str, str] = {}
-    for error in validator.iter_errors(data):
-        parts = [str(p) for p in error.absolute_path]
-        if error.validator == "required" and "'" in error.message:
-            parts.append(error.message.split("'")[1])  # the missing field itself
-        errors.setdefault(
-            ".".join(parts) or "_form", message_for(error.validator, error.validator_value)
-        )
-    return errors
+def schema_of(data: bytes, key: str = "?") -> dict[str, Any]:
+    return form_def(data, key).schema
 
 
-def message_for(keyword: str, limit: Any) -> str:
-    """What a failed JSON Schema keyword means to the person filling in the form."""
-    messages = {
-        "required": lambda: _("This field is required."),
-        "type": lambda: _("Enter a value of the right kind."),
-        "minimum": lambda: _("Must be at least %(n)s.", n=limit),
-        "exclusiveMinimum": lambda: _("Must be more than %(n)s.", n=limit),
-        "maximum": lambda: _("Must be at most %(n)s.", n=limit),
-        "exclusiveMaximum": lambda: _("Must be less than %(n)s.", n=limit),
-        "minLength": lambda: _("At least %(n)s characters.", n=limit),
-        "maxLength": lambda: _("At most %(n)s characters.", n=limit),
-        "minItems": lambda: _("Choose at least %(n)s.", n=limit),
-        "maxItems": lambda: _("Choose at most %(n)s.", n=limit),
-        "enum": lambda: _("Choose one of the options."),
-        "pattern": lambda: _("The format is not right."),
-        "format": lambda: _("The format is not right."),
+def parse_form(key: str, data: bytes) -> FormDef:
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise FormFileError(f"{key}.json: not valid JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise FormFileError(f"{key}.json: the file must hold a JSON object")
+    schema = document.get("schema", {"type": "object"})
+    ui = document.get("ui", {})
+    if not isinstance(schema, dict) or not isinstance(ui, dict):
+        raise FormFileError(f"{key}.json: 'schema' and 'ui' must be objects")
+    properties = schema.get("properties", {})
+    if not isinstance(properties, dict) or not all(
+        isinstance(p, dict) for p in properties.values()
+    ):
+        raise FormFileError(f"{key}.json: 'schema.properties' must map names to objects")
+    required = schema.get("required", [])
+    missing = [n for n in required if n not in properties] if isinstance(required, list) else []
+    if missing:
+        raise FormFileError(f"{key}.json: required field '{missing[0]}' is not in properties")
+    fields = {
+        name: _field(f"{key}.json", name, spec, name in required, ui)
+        for name, spec in properties.items()
     }
-    return str(messages.get(keyword, lambda: _("This value is not accepted."))())
+    expanded = dict(schema)
+    expanded["properties"] = {
+        name: expand(f.kind, spec, f.required)
+        for (name, spec), f in zip(properties.items(), fields.values(), strict=True)
+    }
+    try:
+        Draft202012Validator.check_schema(expanded)
+    except SchemaError as exc:
+        raise FormFileError(f"{key}.json: invalid JSON Schema ({exc.message})") from None
+    _check_visibility(key, fields)
+    return FormDef(
+        key=key,
+        title=str(document.get("title") or key),
+        description=document.get("description"),
+        schema=expanded,
+        sections=_sections(key, fields, ui),
+    )
+
+
+def _kind(spec: dict[str, Any], widget: str | None) -> str:
+    kind = spec.get("type")
+    if "enum" in spec:
+        return "enum"
+    if kind == "array":
+        return "multi_enum" if "enum" in spec.get("items", {}) else "items"
+    if kind in ("integer", "number", "boolean"):
+        return {"integer": "int", "boolean": "bool"}.get(kind) or (
+            "money" if spec.get("x-money") else "decimal"
+        )
+    fmt = spec.get("format")
+    if fmt in ("date", "date-time", "duration"):
+        return {"date-time": "datetime"}.get(fmt, fmt)
+    if widget == "textarea" or spec.get("maxLength", 0) > 200:
+        return "text"
+    return "string"
+
+
+def _field(
+    place: str, name: str, spec: dict[str, Any], required: bool, ui: dict[str, Any]
+) -> FieldDef:
+    where = f"{place}: field '{name}'"
+    widget = ui.get("widgets", {}).get(name)
+    if widget is not None and widget not in WIDGETS:
+        raise FormFileError(f"{where}: unknown widget '{widget}'")
+    kind = spec.get("x-type") or _kind(spec, widget)
+    if kind not in KINDS:
+        raise FormFileError(f"{where}: unknown x-type '{kind}'")
+    values = spec.get("enum") or spec.get("items", {}).get("enum") or ()
+    if kind in ("enum", "multi_enum") and not values:
+        raise FormFileError(f"{where}: an option list needs at least one value")
+    labels = spec.get("x-labels", {})
+    accept = tuple(spec.get("x-accept", DEFAULT_ACCEPT.get(kind, ())))
+    unknown = [t for t in accept if t not in KNOWN_TYPES]
+    if unknown:
+        raise FormFileError(f"{where}: cannot check uploads of type '{unknown[0]}'")
+    max_bytes = int(spec.get("x-maxBytes", DEFAULT_UPLOAD_BYTES if kind in UPLOAD_KINDS else 0))
+    if max_bytes > MAX_UPLOAD_BYTES:
+        raise FormFileError(f"{where}: x-maxBytes above {MAX_UPLOAD_BYTES} bytes")
+    if kind == "process_ref" and not spec.get("x-process"):
+        raise FormFileError(f"{where}: a process reference needs 'x-process'")
+    return FieldDef(
+        name=name,
+        kind=kind,
+        label=str(spec.get("title") or name),
+        label_en=spec.get("x-title-en"),
+        help=spec.get("description"),
+        required=required,
+        options=tuple((v, str(labels.get(str(v), v))) for v in values),
+        visible_when=_visible_when(where, ui.get("visibleWhen", {}).get(name)),
+        columns=_columns(where, spec) if kind == "items" else (),
+        accept=accept,
+        max_bytes=max_bytes,
+        process_key=spec.get("x-process"),
+        org_kinds=tuple(spec.get("x-orgKinds", ())),
+        require_quorum=bool(spec.get("x-requireQuorum", False)),
+        multiline=kind == "text",
+    )
+
+
+def _columns(where: str, spec: dict[str, Any]) -> tuple[FieldDef, ...]:
+    item = spec.get("items", {})
+    properties = item.get("properties") if isinstance(item, dict) else None
+    if not isinstance(properties, dict) or not properties:
+        raise FormFileError(f"{where}: an item list needs 'items.properties'")
+    required = item.get("required", [])
+    columns = tuple(
+        _field(where, name, column, name in required, {}) for name, column in properties.items()
+    )
+    bad = [c for c in columns if c.kind not in ITEM_COLUMN_KINDS]
+    if bad:
+        raise FormFileError(f"{where}: column '{bad[0].name}' cannot be of kind '{bad[0].kind}'")
+    return columns
+
+
+def _visible_when(where: str, rule: Any) -> VisibleWhen | None:
+    if rule is None:
+        return None
+    if not isinstance(rule, dict) or "field" not in rule or not ("equals" in rule or "in" in rule):
+        raise FormFileError(f"{where}: visibleWhen needs 'field' and 'equals' or 'in'")
+    values = tuple(rule["in"]) if "in" in rule else (rule["equals"],)
+    return VisibleWhen(field=str(rule["field"]), values=values)
+
+
+def _check_visibility(form: str, fields: dict[str, FieldDef]) -> None:
+    for f in fields.values():
+        rule = f.visible_when
+        if rule and (rule.field not in fields or rule.field == f.name):
+            raise FormFileError(
+                f"{form}.json: visibleWhen of '{f.name}' refers to unknown field '{rule.field}'"
+            )
+
+
+def _sections(form: str, fields: dict[str, FieldDef], ui: dict[str, Any]) -> tuple[Section, ...]:
+    declared = ui.get("sections") or [{"title": None, "fields": ui.get("order", [])}]
+    placed: list[str] = []
+    sections = []
+    for section in declared:
+        names = section.get("fields", []) if isinstance(section, dict) else None
+        if not isinstance(names, list):
+            raise FormFileError(f"{form}.json: each section needs a list of 'fields'")
+        for name in names:
+            if name not in fields:
+                raise FormFileError(f"{form}.json: layout names unknown field '{name}'")
+            if name in placed:
+                raise FormFileError(f"{form}.json: field '{name}' is placed twice")
+            placed.append(name)
+        sections.append(Section(section.get("title"), tuple(fields[n] for n in names)))
+    rest = tuple(f for n, f in fields.items() if n not in placed)
+    if rest:
+        sections.append(Section(None, rest))
+    return tuple(s for s in sections if s.fields)

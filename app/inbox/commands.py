@@ -65,7 +65,7 @@ def delete_filter(ctx: CommandContext, *, filter_id: int) -> None:
 MAX_DRAFT_BYTES = 256 * 1024
 
 
-def save_draft(ctx: CommandContext, *, task_id: int, values: dict[str, str]) -> None:
+def save_draft(ctx: CommandContext, *, task_id: int, values: dict[str, list[str]]) -> None:
     """Keep what the actor typed into a task's form, to finish later (tasks they may work on)."""
     task = ctx.session.get(HumanTask, task_id)
     if task is None or task.state is not HumanTaskState.READY:

@@ -14,14 +14,15 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Select
-from sqlalchemy import and_
-from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import tuple_
+from sqlalchemy import union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
@@ -72,23 +73,27 @@ def _group_roles() -> list[str]:
 
 
 def candidate_condition(user_id: int, day: date) -> ColumnElement[bool]:
-    """The user holds the task's role where it is scoped (party-group roles: at a group below)."""
+    """The user holds the task's role where it is scoped (party-group roles: at a group below).
+
+    Written as "(role, node) among the user's holdings" rather than as a correlated EXISTS, so that
+    the database finds the tasks by ``ix_human_tasks_candidates``, a few index probes, instead of
+    testing the subquery against every open task.
+    """
     held_at = aliased(OrgUnit)
-    return exists(
-        select(RoleAssignment.id)
+    holdings = select(RoleAssignment.role_code, RoleAssignment.org_unit_id).where(
+        RoleAssignment.user_id == user_id, active_on(day)
+    )
+    group_holdings = (
+        select(RoleAssignment.role_code, held_at.parent_id)
         .join(held_at, held_at.id == RoleAssignment.org_unit_id)
         .where(
             RoleAssignment.user_id == user_id,
-            RoleAssignment.role_code == HumanTask.candidate_role,
+            RoleAssignment.role_code.in_(_group_roles()),
             active_on(day),
-            or_(
-                RoleAssignment.org_unit_id == HumanTask.org_unit_id,
-                and_(
-                    held_at.parent_id == HumanTask.org_unit_id,
-                    RoleAssignment.role_code.in_(_group_roles()),
-                ),
-            ),
         )
+    )
+    return tuple_(HumanTask.candidate_role, HumanTask.org_unit_id).in_(
+        union_all(holdings, group_holdings)
     )
 
 
@@ -296,7 +301,7 @@ def list_saved_filters(session: Session, user_id: int, day: date) -> list[SavedF
     )
 
 
-def get_draft(session: Session, task_id: int, user_id: int) -> dict[str, str] | None:
+def get_draft(session: Session, task_id: int, user_id: int) -> dict[str, Any] | None:
     draft = session.scalars(
         select(TaskDraft).where(TaskDraft.task_id == task_id, TaskDraft.user_id == user_id)
     ).one_or_none()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -16,44 +13,30 @@ from werkzeug.wrappers import Response
 
 from app.core import clock
 from app.core.commands import run
-from app.core.errors import Conflict
 from app.core.errors import DomainError
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.formdefs.fields import field_views
-from app.formdefs.fields import parse_submission
-from app.formdefs.registry import message_for
-from app.identity.queries import get_org
+from app.formdefs.fields import FormInput
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
 from app.inbox.policy import visible_task
 from app.inbox.queries import TaskFilter
-from app.inbox.queries import TaskRow
 from app.inbox.queries import View
 from app.inbox.queries import first_open_task
 from app.inbox.queries import get_draft
 from app.inbox.queries import list_saved_filters
 from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
+from app.inbox.task_page import due_state
+from app.inbox.task_page import render_task
+from app.inbox.task_page import submit
 from app.workflow import commands
-from app.workflow.models import ProcessDefinition
-from app.workflow.models import ProcessInstance
 from app.workflow.queries import latest_definitions_query
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 PAGE_SIZE = 25
-NEAR_DUE_HOURS = 24
-
-
-def _due_state(row: TaskRow) -> str | None:
-    if row.due_at is None or row.state != "ready":
-        return None
-    left = (row.due_at - clock.now()).total_seconds()
-    if left < 0:
-        return "overdue"
-    return "near" if left < NEAR_DUE_HOURS * 3600 else None
 
 
 @bp.get("/")
@@ -80,7 +63,7 @@ def index() -> str:
         "inbox/index.html",
         view=view.value,
         rows=rows,
-        due={row.id: _due_state(row) for row in rows},
+        due={row.id: due_state(row) for row in rows},
         counts=counts,
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
@@ -143,45 +126,11 @@ def claim_many() -> Response:
     return redirect(url_for(".index", view="mine"))
 
 
-def _form_of(row: TaskRow) -> dict[str, Any] | None:
-    if not row.form_key:
-        return None
-    instance = db.session.get(ProcessInstance, row.instance_id)
-    definition = db.session.get(ProcessDefinition, instance.definition_id)
-    return json.loads(json.loads(definition.forms_json)[row.form_key])
-
-
-def _render_task(
-    row: TaskRow,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> tuple[str, int]:
-    form = _form_of(row)
-    page = render_template(
-        "inbox/task.html",
-        task=row,
-        due=_due_state(row),
-        form=form,
-        fields=field_views(form) if form else [],
-        values=values or {},
-        errors=errors or {},
-        mine=row.assignee_user_id == current_actor().user_id,
-        manages=_manages(row),
-    )
-    return page, status
-
-
-def _manages(row: TaskRow) -> bool:
-    instance = db.session.get(ProcessInstance, row.instance_id)
-    return current_scope().administers(get_org(db.session, instance.org_unit_id).path)
-
-
 @bp.get("/tasks/<int:task_id>")
 def show_task(task_id: int) -> tuple[str, int]:
     user_id = current_actor().user_id
     row = visible_task(db.session, user_id, task_id, clock.local_today())
-    return _render_task(row, get_draft(db.session, task_id, user_id))
+    return render_task(row, FormInput.of(get_draft(db.session, task_id, user_id)))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
@@ -218,33 +167,7 @@ def unclaim_task(task_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> Response | tuple[str, int]:
     row = visible_task(db.session, current_actor().user_id, task_id, clock.local_today())
-    values = request.form.to_dict(flat=True)
-    if request.form.get("action") == "draft":
-        run(inbox_commands.save_draft, actor=current_actor(), task_id=task_id, values=values)
-        flash(_("Draft saved. You can finish it later."), "success")
-        return redirect(url_for(".show_task", task_id=task_id))
-    form = _form_of(row) or {"schema": {"type": "object"}}
-    data, unreadable = parse_submission(form, request.form)
-    if unreadable:
-        errors = {name: message_for("type", None) for name in unreadable}
-        return _render_task(row, values, errors, 422)
-    try:
-        outcome = run(
-            inbox_commands.complete_task_form, actor=current_actor(), task_id=task_id, data=data
-        )
-    except ValidationFailed as refused:
-        return _render_task(row, values, {k: str(v) for k, v in refused.field_errors.items()}, 422)
-    except Conflict as conflict:
-        flash(
-            str(conflict.message or _("This task has already been completed or cancelled.")),
-            "error",
-        )
-        return redirect(url_for(".index"))
-    if outcome.completed:
-        flash(_("Submitted. The next step has been passed on."), "success")
-    else:
-        flash(_("Your submission was kept, but the next step failed; it will be retried."), "error")
-    return redirect(url_for(".index"))
+    return submit(row)
 
 
 @bp.get("/start")

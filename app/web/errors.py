@@ -14,6 +14,7 @@ from flask import render_template
 from flask import request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import DomainError
@@ -80,6 +81,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str | Response, int]:
+        if error.code == 413:
+            # The body was refused unread: the page's own forms must not try to read it again.
+            request.__dict__["form"] = request.__dict__["files"] = ImmutableMultiDict()
         return _page(error.code or 500)
 
     if app.testing:

@@ -15,8 +15,7 @@ from app.engine.models import DeploymentRefused
 from app.engine.models import parse_models
 from app.engine.serializer import LIBRARY_VERSION
 from app.formdefs.registry import FormFileError
-from app.formdefs.registry import read_form_files
-from app.formdefs.registry import schema_of
+from app.formdefs.registry import load_registry
 from app.identity import catalogue
 from app.identity.policy import load_scope
 from app.workflow.models import ProcessDefinition
@@ -45,18 +44,13 @@ def read_model_files(paths: list[Path], root: Path | None = None) -> dict[str, b
 
 
 def _forms() -> dict[str, bytes]:
-    forms = read_form_files(current_app.config["FORMS_DIR"])
-    errors = []
-    for key, data in forms.items():
-        try:
-            schema_of(data, key)
-        except FormFileError as exc:
-            errors.append(
-                ModelError(f"forms/{key}.json", None, None, str(exc), f"表单文件无效：{exc}")
-            )
-    if errors:
-        raise DeploymentRefused(errors)
-    return forms
+    """The form files as they are now (a designer may have changed them since start-up)."""
+    try:
+        return load_registry(current_app.config["FORMS_DIR"]).file_bytes()
+    except FormFileError as exc:
+        raise DeploymentRefused(
+            [ModelError("forms/", None, None, str(exc), f"表单文件无效：{exc}")]
+        ) from None
 
 
 def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> list[Deployed]:

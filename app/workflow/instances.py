@@ -187,7 +187,7 @@ def retry_incident(
             raise ValidationFailed(_("Only a failed task completion takes corrected data."))
         task = ctx.session.get(HumanTask, payload["task_id"])
         definition = ctx.session.get(ProcessDefinition, row.definition_id)
-        payload["data"] = validated_submission(definition, task, data)
+        payload["data"] = validated_submission(ctx, row, definition, task, data)
     try:
         completed_task = _repeat(ctx, loaded, incident.action, payload)
     except EngineFailure as failure:

@@ -19,8 +19,11 @@ from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.engine.runtime import EngineFailure
-from app.formdefs.registry import validation_errors
-from app.formdefs.registry import validator_for
+from app.formdefs.registry import form_def
+from app.formdefs.resolve import FormContext
+from app.formdefs.resolve import resolve
+from app.formdefs.validation import validation_errors
+from app.formdefs.validation import validator_for
 from app.identity.models import OrgUnit
 from app.identity.queries import get_user_by_login
 from app.notify.commands import notify
@@ -142,25 +145,48 @@ def assign_task(ctx: CommandContext, *, task_id: int, login: str, reason: str) -
 
 
 def validated_submission(
-    definition: ProcessDefinition, task: HumanTask, data: Any
+    ctx: CommandContext,
+    row: ProcessInstance,
+    definition: ProcessDefinition,
+    task: HumanTask,
+    data: Any,
 ) -> dict[str, Any]:
+    """``data`` as it will be stored: references checked, computed values set, schema obeyed.
+
+    ValidationFailed carries a message per field (dotted paths inside lists and objects).
+    """
     if not isinstance(data, dict):
         raise ValidationFailed(_("The form data was refused."), {"_form": _("Give a JSON object.")})
-    encoded = json.dumps(data, ensure_ascii=False)
-    if len(encoded.encode()) > MAX_SUBMISSION_BYTES:
+    if len(json.dumps(data, ensure_ascii=False).encode()) > MAX_SUBMISSION_BYTES:
         raise ValidationFailed(
             _("The form data was refused."), {"_form": _("The submission is too large.")}
         )
     if task.form_key:
+        form_bytes = json.loads(definition.forms_json)[task.form_key].encode()
+        form = form_def(form_bytes, task.form_key)
+        context = FormContext(
+            ctx.session,
+            row.id,
+            ctx.session.get(OrgUnit, row.org_unit_id),
+            ctx.actor.user_id,
+            ctx.now,
+        )
+        data = resolve(form, data, context)
         validator = validator_for(
             (definition.process_key, definition.content_hash, task.form_key),
-            lambda: json.loads(definition.forms_json)[task.form_key].encode(),
+            lambda: form_bytes,
             task.form_key,
         )
-        errors = validation_errors(validator, data)
+        hidden = form.hidden_fields(data)
+        errors = {
+            path: message
+            for path, message in validation_errors(validator, data).items()
+            if path.split(".")[0] not in hidden
+        }
+        errors = context.errors | {k: v for k, v in errors.items() if k not in context.errors}
         if errors:
             raise ValidationFailed(_("Some fields need correcting."), errors)
-    return json.loads(encoded)
+    return json.loads(json.dumps(data, ensure_ascii=False))
 
 
 def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) -> Completion:
@@ -173,7 +199,7 @@ def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) ->
     require_can_work_on(ctx.actor.user_id, task, candidate)
     steps.require_running(row)
     definition = ctx.session.get(ProcessDefinition, row.definition_id)
-    submitted = validated_submission(definition, task, data)
+    submitted = validated_submission(ctx, row, definition, task, data)
     loaded = steps.load(ctx, row)
     try:
         loaded.instance.complete(task.task_uuid, submitted)

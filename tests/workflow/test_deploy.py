@@ -53,7 +53,8 @@ def test_a_changed_form_makes_a_new_version(app, people, tmp_path):
     forms = tmp_path / "forms"
     shutil.copytree(FIXTURES / "forms", forms)
     (forms / "test_review.json").write_text(
-        '{"schema": {"type": "object", "required": ["approved"]}}'
+        '{"schema": {"type": "object", "required": ["approved"],'
+        ' "properties": {"approved": {"type": "boolean"}}}}'
     )
     app.config["FORMS_DIR"] = forms
     (changed,) = deploy("two_step.bpmn")

@@ -1,0 +1,112 @@
+"""What a parsed form definition is: its fields, their kinds, sections and visibility rules.
+
+A form file (``forms/<key>.json``) is JSON Schema plus layout hints; ``registry.parse_form`` turns
+it into a ``FormDef``. Each field has a *kind* — one of ``KINDS``, the field types of
+procedures.yaml — either named by ``x-type`` or read off the schema (string, integer, enum…).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+#: Kinds whose data is a scalar typed into one input.
+SCALAR_KINDS = frozenset(
+    {
+        "string",
+        "text",
+        "int",
+        "decimal",
+        "money",
+        "bool",
+        "date",
+        "datetime",
+        "duration",
+        "enum",
+        "multi_enum",
+    }
+)
+#: Kinds that refer to records: people, organisations, uploaded files, other instances.
+REFERENCE_KINDS = frozenset({"person", "persons", "org", "file", "files", "photos", "process_ref"})
+#: Kinds made of several values with rules of their own.
+COMPOSITE_KINDS = frozenset({"signature", "attendance", "vote_tally", "items"})
+KINDS = SCALAR_KINDS | REFERENCE_KINDS | COMPOSITE_KINDS
+UPLOAD_KINDS = frozenset({"file", "files", "photos"})
+#: Kinds an item list's columns may have.
+ITEM_COLUMN_KINDS = frozenset(
+    {"string", "text", "int", "decimal", "money", "date", "enum", "person"}
+)
+
+
+@dataclass(frozen=True)
+class VisibleWhen:
+    """Show a field only while another field has one of some values (``equals`` or ``in``)."""
+
+    field: str
+    values: tuple[Any, ...]
+
+    def holds(self, data: dict[str, Any]) -> bool:
+        return data.get(self.field) in self.values
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    name: str
+    kind: str
+    label: str
+    label_en: str | None
+    help: str | None
+    required: bool
+    options: tuple[tuple[Any, str], ...] = ()
+    visible_when: VisibleWhen | None = None
+    #: Item lists: the columns of one item.
+    columns: tuple[FieldDef, ...] = ()
+    #: Uploads: accepted media types and the largest size in bytes.
+    accept: tuple[str, ...] = ()
+    max_bytes: int = 0
+    #: Process references: the process key the reference must point at.
+    process_key: str | None = None
+    #: Organisation pickers: the kinds of organisation offered.
+    org_kinds: tuple[str, ...] = ()
+    #: Attendance: whether a meeting without a quorum is refused (else only shown).
+    require_quorum: bool = False
+    multiline: bool = False
+
+    @property
+    def multiple(self) -> bool:
+        return self.kind in ("persons", "files", "photos", "multi_enum")
+
+    def label_for(self, locale: str) -> str:
+        return self.label_en if locale == "en" and self.label_en else self.label
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str | None
+    fields: tuple[FieldDef, ...]
+
+
+@dataclass(frozen=True)
+class FormDef:
+    key: str
+    title: str
+    #: The JSON Schema the server validates against, with every ``x-type`` expanded.
+    schema: dict[str, Any] = field(repr=False, hash=False, compare=False)
+    sections: tuple[Section, ...]
+    description: str | None = None
+
+    @property
+    def fields(self) -> tuple[FieldDef, ...]:
+        return tuple(f for s in self.sections for f in s.fields)
+
+    def find(self, name: str) -> FieldDef | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def has_uploads(self) -> bool:
+        return any(f.kind in UPLOAD_KINDS for f in self.fields)
+
+    def hidden_fields(self, data: dict[str, Any]) -> set[str]:
+        """Fields whose visibility rule does not hold for ``data`` (not shown, not kept)."""
+        return {f.name for f in self.fields if f.visible_when and not f.visible_when.holds(data)}

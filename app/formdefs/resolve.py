@@ -1,0 +1,197 @@
+"""The checks JSON Schema cannot make: references must point at records the user may use.
+
+Runs on every submission, from the pages and from the API alike, before the schema check:
+
+* people must be on the rolls of the instance's branch; organisations within the user's view;
+  process references to completed instances of the named procedure at the same organisation;
+* uploads are referred to by id and must belong to this instance; the stored reference replaces
+  whatever the client sent;
+* a signature is the submitting user's own, stamped by the server;
+* attendance gets ``quorum_met`` and a vote tally ``passed`` computed here, never taken from the
+  client (procedures.yaml: a quorum is more than half present; a vote passes with more than half
+  of those entitled to vote).
+
+Fields hidden by their visibility rule are dropped: what the user could not see is not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.files.models import Attachment
+from app.formdefs import options
+from app.formdefs.model import FieldDef
+from app.formdefs.model import FormDef
+from app.identity.models import OrgUnit
+from app.identity.models import User
+from app.identity.policy import load_scope
+
+
+@dataclass
+class FormContext:
+    session: Session
+    instance_id: int
+    org: OrgUnit
+    user_id: int | None
+    now: datetime
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def people(self) -> set[int]:
+        return {o.value for o in options.people_of(self.session, self.org)}
+
+    @cached_property
+    def orgs(self) -> set[int]:
+        if self.user_id is None:
+            return set()
+        scope = load_scope(self.session, self.user_id, self.now.date())
+        return {o.value for o in options.orgs_for(self.session, scope, ())}
+
+    def refuse(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+
+def resolve(form: FormDef, data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """``data`` with references checked and computed values set; problems go to ``ctx.errors``."""
+    data = {k: v for k, v in data.items() if k not in form.hidden_fields(data)}
+    for f in form.fields:
+        if f.name in data:
+            handler = _HANDLERS.get(f.kind)
+            if handler is not None:
+                data[f.name] = handler(f, data[f.name], ctx, f.name)
+    return data
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _person(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    if _is_id(value) and value not in ctx.people:
+        ctx.refuse(path, _("Choose someone on the rolls of this branch."))
+    return value
+
+
+def _persons(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    if isinstance(value, list) and any(_is_id(v) and v not in ctx.people for v in value):
+        ctx.refuse(path, _("Choose people on the rolls of this branch."))
+    return value
+
+
+def _org(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    if _is_id(value) and value not in ctx.orgs:
+        ctx.refuse(path, _("Choose an organisation you can see."))
+    return value
+
+
+def _process_ref(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    allowed = {o.value for o in options.instances_of(ctx.session, ctx.org.id, f.process_key or "")}
+    if _is_id(value) and value not in allowed:
+        ctx.refuse(path, _("Choose a completed procedure of this organisation."))
+    return value
+
+
+def _uploads(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    single = f.kind == "file"
+    given = [value] if single else value
+    if not isinstance(given, list):
+        return value
+    ids = [v.get("id") if isinstance(v, dict) else v for v in given]
+    if not all(_is_id(i) for i in ids):
+        ctx.refuse(path, _("This value is not accepted."))
+        return value
+    rows = {
+        a.id: a
+        for a in ctx.session.scalars(
+            select(Attachment).where(
+                Attachment.id.in_(ids), Attachment.instance_id == ctx.instance_id
+            )
+        )
+    }
+    if len(rows) != len(set(ids)):
+        ctx.refuse(path, _("A file is not among this procedure's uploads."))
+        return value
+    refs = [rows[i].as_ref() for i in ids]
+    return refs[0] if single else refs
+
+
+def _signature(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    if ctx.user_id is None:
+        return value  # a retry by the system keeps the signature as it was given
+    if isinstance(value, dict) and value.get("user_id") not in (None, ctx.user_id):
+        ctx.refuse(path, _("You can sign only for yourself."))
+        return value
+    if value is True or isinstance(value, dict):
+        user = ctx.session.get(User, ctx.user_id)
+        return {
+            "user_id": user.id,
+            "name": user.display_name,
+            "signed_at": ctx.now.isoformat(timespec="seconds"),
+        }
+    return value
+
+
+def _attendance(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    entitled, present = value.get("entitled"), value.get("present")
+    if not (_is_id(entitled) and isinstance(present, list)):
+        return value
+    _persons(f, present, ctx, f"{path}.present")
+    if len(present) > entitled:
+        ctx.refuse(path, _("More people present than are entitled to attend."))
+    quorum = len(present) * 2 > entitled
+    if f.require_quorum and not quorum:
+        ctx.refuse(path, _("Not more than half are present: the meeting cannot be held."))
+    return {**value, "quorum_met": quorum}
+
+
+def _vote_tally(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    counts = {k: value.get(k) for k in ("eligible", "present", "for", "against", "abstain")}
+    counts["invalid"] = value.get("invalid", 0)
+    if not all(_is_id(v) or v == 0 for v in counts.values()):
+        return value
+    if counts["present"] > counts["eligible"]:
+        ctx.refuse(path, _("More voters present than are entitled to vote."))
+    cast = counts["for"] + counts["against"] + counts["abstain"] + counts["invalid"]
+    if cast > counts["present"]:
+        ctx.refuse(path, _("More votes than voters present."))
+    return {**counts, "passed": counts["for"] * 2 > counts["eligible"]}
+
+
+def _items(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
+    if not isinstance(value, list):
+        return value
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            continue
+        for column in f.columns:
+            if column.kind == "person" and column.name in item:
+                _person(column, item[column.name], ctx, f"{path}.{index}.{column.name}")
+    return value
+
+
+_HANDLERS: dict[str, Callable[[FieldDef, Any, FormContext, str], Any]] = {
+    "person": _person,
+    "persons": _persons,
+    "org": _org,
+    "process_ref": _process_ref,
+    "file": _uploads,
+    "files": _uploads,
+    "photos": _uploads,
+    "signature": _signature,
+    "attendance": _attendance,
+    "vote_tally": _vote_tally,
+    "items": _items,
+}

@@ -1,0 +1,204 @@
+"""The task page's form: what it shows (pickers, kept uploads, the user's input) and how a post
+becomes stored files, a draft or a completion."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.core import clock
+from app.core.commands import run
+from app.core.errors import Conflict
+from app.core.errors import ValidationFailed
+from app.extensions import db
+from app.files.commands import Upload
+from app.files.commands import store_uploads
+from app.files.models import Attachment
+from app.formdefs import options
+from app.formdefs.fields import FormInput
+from app.formdefs.fields import parse_submission
+from app.formdefs.model import UPLOAD_KINDS
+from app.formdefs.model import FormDef
+from app.formdefs.registry import form_def
+from app.formdefs.validation import message_for
+from app.identity.models import OrgUnit
+from app.identity.queries import get_org
+from app.identity.session import current_actor
+from app.identity.session import current_scope
+from app.inbox import commands as inbox_commands
+from app.inbox.queries import TaskRow
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+
+NEAR_DUE_HOURS = 24
+BLANK_ITEM_ROWS = 2
+
+
+def due_state(row: TaskRow) -> str | None:
+    if row.due_at is None or row.state != "ready":
+        return None
+    left = (row.due_at - clock.now()).total_seconds()
+    if left < 0:
+        return "overdue"
+    return "near" if left < NEAR_DUE_HOURS * 3600 else None
+
+
+def form_of(row: TaskRow) -> FormDef | None:
+    """The task's form as deployed with the instance's definition version."""
+    if not row.form_key:
+        return None
+    instance = db.session.get(ProcessInstance, row.instance_id)
+    definition = db.session.get(ProcessDefinition, instance.definition_id)
+    return form_def(json.loads(definition.forms_json)[row.form_key].encode(), row.form_key)
+
+
+def _instance_org(row: TaskRow) -> OrgUnit:
+    return get_org(db.session, db.session.get(ProcessInstance, row.instance_id).org_unit_id)
+
+
+def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[options.Option]]:
+    org = _instance_org(row)
+    found: dict[str, list[options.Option]] = {}
+    people: list[options.Option] | None = None
+    for f in form.fields:
+        wants_people = f.kind in ("person", "persons", "attendance") or any(
+            c.kind == "person" for c in f.columns
+        )
+        if wants_people:
+            people = people if people is not None else options.people_of(db.session, org)
+            found[f.name] = people
+        elif f.kind == "org":
+            found[f.name] = options.orgs_for(db.session, current_scope(), f.org_kinds)
+        elif f.kind == "process_ref":
+            found[f.name] = options.instances_of(db.session, org.id, f.process_key or "")
+    return found
+
+
+def _kept_files(form: FormDef, values: FormInput, instance_id: int) -> dict[str, list[Attachment]]:
+    """The uploads the form holds on to (after a refused submit or from a draft)."""
+    kept: dict[str, list[Attachment]] = {}
+    for f in form.fields:
+        ids = [int(v) for v in values.many(f.name) if v.isdigit()] if f.kind in UPLOAD_KINDS else []
+        if ids:
+            kept[f.name] = list(
+                db.session.scalars(
+                    select(Attachment)
+                    .where(Attachment.id.in_(ids), Attachment.instance_id == instance_id)
+                    .order_by(Attachment.id)
+                )
+            )
+    return kept
+
+
+@dataclass(frozen=True)
+class FormView:
+    """What the form macros need besides the field itself."""
+
+    values: FormInput
+    errors: dict[str, str]
+    pickers: dict[str, list[options.Option]]
+    kept: dict[str, list[Attachment]]
+    locale: str
+    blank_rows: int = BLANK_ITEM_ROWS
+
+    @property
+    def choices(self) -> dict[str, tuple[tuple[int, str], ...]]:
+        """Picker options as (value, label) pairs for a select."""
+        return {
+            name: tuple((o.value, f"{o.label} · {o.detail}" if o.detail else o.label) for o in opts)
+            for name, opts in self.pickers.items()
+        }
+
+
+def render_task(
+    row: TaskRow,
+    values: FormInput | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    form = form_of(row)
+    values = values or FormInput()
+    page = render_template(
+        "inbox/task.html",
+        task=row,
+        due=due_state(row),
+        form=form,
+        errors=errors or {},
+        view=FormView(
+            values=values,
+            errors=errors or {},
+            pickers=_pickers(form, row) if form else {},
+            kept=_kept_files(form, values, row.instance_id) if form else {},
+            locale=str(get_locale() or "zh"),
+        ),
+        mine=row.assignee_user_id == current_actor().user_id,
+        manages=current_scope().administers(_instance_org(row).path),
+    )
+    return page, status
+
+
+def _store_posted_files(row: TaskRow, form: FormDef) -> dict[str, list[int]]:
+    uploads = [
+        Upload(field=f.name, filename=file.filename or "", data=file.read())
+        for f in form.fields
+        if f.kind in UPLOAD_KINDS
+        for file in request.files.getlist(f.name)
+        if file and file.filename
+    ]
+    if not uploads:
+        return {}
+    refs = run(store_uploads, actor=current_actor(), task_id=row.id, uploads=uploads)
+    return {name: [int(r["id"]) for r in stored] for name, stored in refs.items()}
+
+
+def submit(row: TaskRow) -> Response | tuple[str, int]:
+    """Keep the uploads, then save a draft or complete the task; a refusal shows the form again
+    with the user's input (and the files already kept)."""
+    form = form_of(row) or form_def(b'{"schema": {"type": "object"}}', "empty")
+    values = FormInput.of(request.form)
+    try:
+        stored = _store_posted_files(row, form)
+    except ValidationFailed as refused:
+        return render_task(row, values, {k: str(v) for k, v in refused.field_errors.items()}, 422)
+    for name, ids in stored.items():
+        values[name] = values.many(name) + [str(i) for i in ids]
+    if request.form.get("action") == "draft":
+        run(inbox_commands.save_draft, actor=current_actor(), task_id=row.id, values=values)
+        flash(_("Draft saved. You can finish it later."), "success")
+        return redirect(url_for(".show_task", task_id=row.id))
+    data, unreadable = parse_submission(form, values)
+    if unreadable:
+        errors = {name: message_for("type", None) for name in unreadable}
+        return render_task(row, values, errors, 422)
+    return _complete(row, values, data)
+
+
+def _complete(row: TaskRow, values: FormInput, data: dict[str, Any]) -> Response | tuple[str, int]:
+    try:
+        outcome = run(
+            inbox_commands.complete_task_form, actor=current_actor(), task_id=row.id, data=data
+        )
+    except ValidationFailed as refused:
+        return render_task(row, values, {k: str(v) for k, v in refused.field_errors.items()}, 422)
+    except Conflict as conflict:
+        flash(
+            str(conflict.message or _("This task has already been completed or cancelled.")),
+            "error",
+        )
+        return redirect(url_for(".index"))
+    if outcome.completed:
+        flash(_("Submitted. The next step has been passed on."), "success")
+    else:
+        flash(_("Your submission was kept, but the next step failed; it will be retried."), "error")
+    return redirect(url_for(".index"))
