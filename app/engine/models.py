@@ -53,6 +53,8 @@ class ParsedProcess:
     message_start_names: tuple[str, ...] = field(default=())
     #: Lanes of the plain start events: who may start the process by hand (none: managers only).
     starter_roles: tuple[str, ...] = field(default=())
+    #: The process's own ``bpmn:documentation``: what the start page says about it.
+    description: str = ""
 
     def content_hash(self, sources: Mapping[str, bytes], forms: Mapping[str, bytes]) -> str:
         digest = hashlib.sha256()
@@ -190,7 +192,14 @@ def _build(
         user_tasks=tuple(user_tasks),
         message_start_names=tuple(message_starts),
         starter_roles=tuple(sorted(set(starters))),
+        description=_documentation(parser, process_id),
     )
+
+
+def _documentation(parser: SpiffBpmnParser, process_id: str) -> str:
+    node = parser.get_process_parser(process_id).node
+    found = node.find("{http://www.omg.org/spec/BPMN/20100524/MODEL}documentation")
+    return " ".join((found.text or "").split())[:1000] if found is not None else ""
 
 
 def errors_as_json(errors: list[ModelError]) -> str:

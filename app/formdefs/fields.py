@@ -52,6 +52,25 @@ class FormInput(dict[str, list[str]]):
         return min(max(found, default=-1) + 1, MAX_ITEM_ROWS)
 
 
+def prefilled(form: FormDef, earlier: dict[str, Any]) -> FormInput:
+    """Inputs filled from earlier answers of the instance, for fields that name one (x-prefill)."""
+    values = FormInput()
+    for f in form.fields:
+        source = earlier.get(f.prefill) if f.prefill else None
+        if source is None:
+            continue
+        if f.kind == "items" and isinstance(source, list):
+            for row, item in enumerate(source[:MAX_ITEM_ROWS]):
+                for column in f.columns:
+                    if isinstance(item, dict) and item.get(column.name) is not None:
+                        values[f"{f.name}.{row}.{column.name}"] = [str(item[column.name])]
+        elif isinstance(source, list):
+            values[f.name] = [str(v) for v in source]
+        elif not isinstance(source, dict):
+            values[f.name] = [str(source).lower() if isinstance(source, bool) else str(source)]
+    return values
+
+
 class Unreadable(ValueError):
     pass
 

@@ -72,6 +72,8 @@ class FieldDef:
     #: Attendance: whether a meeting without a quorum is refused (else only shown).
     require_quorum: bool = False
     multiline: bool = False
+    #: Start from this earlier answer of the same instance (an item list: matching columns).
+    prefill: str | None = None
 
     @property
     def multiple(self) -> bool:

@@ -202,6 +202,7 @@ def _field(
         org_kinds=tuple(spec.get("x-orgKinds", ())),
         require_quorum=bool(spec.get("x-requireQuorum", False)),
         multiline=kind == "text",
+        prefill=spec.get("x-prefill"),
     )
 
 

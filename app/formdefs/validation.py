@@ -77,6 +77,7 @@ def message_for(keyword: str, limit: Any) -> str:
         "maxItems": lambda: _("Choose at most %(n)s.", n=limit),
         "uniqueItems": lambda: _("Each entry may appear only once."),
         "enum": lambda: _("Choose one of the options."),
+        "const": lambda: _("This must be confirmed."),
         "pattern": lambda: _("The format is not right."),
         "format": lambda: _("The format is not right."),
         "additionalProperties": lambda: _("This value is not accepted."),

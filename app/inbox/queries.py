@@ -16,13 +16,13 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy import Select
+from sqlalchemy import Subquery
+from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy import tuple_
-from sqlalchemy import union_all
+from sqlalchemy import union
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
@@ -72,18 +72,15 @@ def _group_roles() -> list[str]:
     return [code for code, role in catalogue.roles().items() if role.tier == "group"]
 
 
-def candidate_condition(user_id: int, day: date) -> ColumnElement[bool]:
-    """The user holds the task's role where it is scoped (party-group roles: at a group below).
-
-    Written as "(role, node) among the user's holdings" rather than as a correlated EXISTS, so that
-    the database finds the tasks by ``ix_human_tasks_candidates``, a few index probes, instead of
-    testing the subquery against every open task.
-    """
+def candidate_holdings(user_id: int, day: date) -> Subquery:
+    """The (role, node) pairs whose tasks the user may claim today, each pair once: every role
+    they hold where they hold it, and a party-group role also at the group's branch."""
     held_at = aliased(OrgUnit)
-    holdings = select(RoleAssignment.role_code, RoleAssignment.org_unit_id).where(
-        RoleAssignment.user_id == user_id, active_on(day)
-    )
-    group_holdings = (
+    direct = select(
+        RoleAssignment.role_code.label("role_code"),
+        RoleAssignment.org_unit_id.label("org_unit_id"),
+    ).where(RoleAssignment.user_id == user_id, active_on(day))
+    at_branch = (
         select(RoleAssignment.role_code, held_at.parent_id)
         .join(held_at, held_at.id == RoleAssignment.org_unit_id)
         .where(
@@ -92,36 +89,53 @@ def candidate_condition(user_id: int, day: date) -> ColumnElement[bool]:
             active_on(day),
         )
     )
-    return tuple_(HumanTask.candidate_role, HumanTask.org_unit_id).in_(
-        union_all(holdings, group_holdings)
-    )
+    return union(direct, at_branch).subquery("holdings")
 
 
 def _base() -> Select:
+    """Tasks with the names the lists show. Only three columns of the instance: its state (which
+    may be large) is never read here."""
     org = aliased(OrgUnit)
     return (
-        select(HumanTask, ProcessInstance, ProcessDefinition.name, org.code, org.name)
+        select(
+            HumanTask,
+            ProcessInstance.process_key,
+            ProcessInstance.business_key,
+            ProcessDefinition.name,
+            org.code,
+            org.name,
+        )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .join(org, org.id == ProcessInstance.org_unit_id)
     )
 
 
-def _filtered(view: View, user_id: int, day: date) -> Select:
-    query = _base()
+def _scoped(query: Select, view: View, user_id: int, day: date) -> Select:
+    """``query``, which reads ``human_tasks``, narrowed to one view of one user's tasks."""
     if view is View.MINE:
         return query.where(
             HumanTask.state == HumanTaskState.READY, HumanTask.assignee_user_id == user_id
         )
     if view is View.CLAIMABLE:
-        return query.where(
-            HumanTask.state == HumanTaskState.READY,
-            HumanTask.assignee_user_id.is_(None),
-            candidate_condition(user_id, day),
-        )
+        # Joined to the user's holdings (each pair once: no task comes twice) rather than tested
+        # by a correlated EXISTS on every open task: the database then finds the tasks through
+        # ix_human_tasks_candidates, one probe per holding.
+        held = candidate_holdings(user_id, day)
+        return query.join(
+            held,
+            and_(
+                HumanTask.candidate_role == held.c.role_code,
+                HumanTask.org_unit_id == held.c.org_unit_id,
+            ),
+        ).where(HumanTask.state == HumanTaskState.READY, HumanTask.assignee_user_id.is_(None))
     return query.where(
         HumanTask.state == HumanTaskState.COMPLETED, HumanTask.completed_by_user_id == user_id
     )
+
+
+def _filtered(view: View, user_id: int, day: date) -> Select:
+    return _scoped(_base(), view, user_id, day)
 
 
 def first_open_task(session: Session, user_id: int, instance_id: int, day: date) -> int | None:
@@ -166,11 +180,15 @@ class TaskFilter:
 SOON = timedelta(hours=24)
 
 
-def _narrowed(session: Session, query: Select, wanted: TaskFilter, now: datetime) -> Select:
+def _needs_instance(wanted: TaskFilter | None) -> bool:
+    return wanted is not None and bool(wanted.process_key or wanted.org_code or wanted.text)
+
+
+def _narrowed(query: Select, wanted: TaskFilter, now: datetime, path: str | None) -> Select:
+    """``query`` narrowed by ``wanted``; ``path`` is that of ``wanted.org_code``."""
     if wanted.process_key:
         query = query.where(ProcessInstance.process_key == wanted.process_key)
     if wanted.org_code:
-        path = session.scalar(select(OrgUnit.path).where(OrgUnit.code == wanted.org_code))
         instance_org = aliased(OrgUnit)
         query = query.join(instance_org, instance_org.id == ProcessInstance.org_unit_id).where(
             instance_org.path.like((path or "/nowhere/") + "%")
@@ -205,9 +223,21 @@ def list_tasks(
 ) -> tuple[list[TaskRow], int]:
     """One page of a view, most urgent first (completed: newest first), and the total count."""
     query = _filtered(view, user_id, day)
+    # The count reads human_tasks alone unless a filter is about the instance: every task has its
+    # instance, definition and organisation (foreign keys), so those joins cannot change it.
+    counted = _scoped(select(func.count()).select_from(HumanTask), view, user_id, day)
+    if _needs_instance(wanted):
+        counted = counted.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
     if wanted is not None:
-        query = _narrowed(session, query, wanted, now or datetime.now(UTC))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        moment = now or datetime.now(UTC)
+        path = None
+        if wanted.org_code:
+            path = session.scalar(select(OrgUnit.path).where(OrgUnit.code == wanted.org_code))
+        query = _narrowed(query, wanted, moment, path)
+        counted = _narrowed(counted, wanted, moment, path)
+    total = session.scalar(counted) or 0
+    if limit == 0:  # only the count is wanted
+        return [], total
     if view is View.COMPLETED:
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
     elif wanted is not None and wanted.sort == "priority":
@@ -225,7 +255,12 @@ def list_tasks(
 
 
 def _row(
-    task: HumanTask, instance: ProcessInstance, process_name: str, org_code: str, org_name: str
+    task: HumanTask,
+    process_key: str,
+    business_key: str | None,
+    process_name: str,
+    org_code: str,
+    org_name: str,
 ) -> TaskRow:
     return TaskRow(
         id=task.id,
@@ -239,10 +274,10 @@ def _row(
         form_key=task.form_key,
         created_at=task.created_at,
         completed_at=task.completed_at,
-        instance_id=instance.id,
-        process_key=instance.process_key,
+        instance_id=task.instance_id,
+        process_key=process_key,
         process_name=process_name,
-        business_key=instance.business_key,
+        business_key=business_key,
         org_code=org_code,
         org_name=org_name,
     )
@@ -259,6 +294,7 @@ class Startable:
     name: str
     version: int
     orgs: tuple[tuple[str, str], ...]  # (code, name) where the user may start it
+    description: str = ""
 
 
 def list_startable(session: Session, user_id: int, day: date) -> list[Startable]:
@@ -284,6 +320,7 @@ def list_startable(session: Session, user_id: int, day: date) -> list[Startable]
                     definition.name,
                     definition.version,
                     tuple(sorted(orgs.items())),
+                    definition.description,
                 )
             )
     return startable

@@ -28,6 +28,7 @@ from app.files.models import Attachment
 from app.formdefs import options
 from app.formdefs.fields import FormInput
 from app.formdefs.fields import parse_submission
+from app.formdefs.fields import prefilled
 from app.formdefs.model import UPLOAD_KINDS
 from app.formdefs.model import FormDef
 from app.formdefs.registry import form_def
@@ -40,6 +41,7 @@ from app.inbox import commands as inbox_commands
 from app.inbox.queries import TaskRow
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
 
 NEAR_DUE_HOURS = 24
 BLANK_ITEM_ROWS = 2
@@ -119,6 +121,32 @@ class FormView:
             name: tuple((o.value, f"{o.label} · {o.detail}" if o.detail else o.label) for o in opts)
             for name, opts in self.pickers.items()
         }
+
+
+def earlier_answers(instance_id: int) -> dict[str, Any]:
+    """What the instance's completed steps submitted, later answers over earlier ones."""
+    merged: dict[str, Any] = {}
+    for submitted in db.session.scalars(
+        select(StepLogEntry.submitted_json)
+        .where(
+            StepLogEntry.instance_id == instance_id,
+            StepLogEntry.action == "task_completed",
+            StepLogEntry.submitted_json.is_not(None),
+        )
+        .order_by(StepLogEntry.seq)
+    ):
+        merged.update(json.loads(submitted))
+    return merged
+
+
+def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
+    """A saved draft, else what the form takes over from earlier steps."""
+    if draft is not None:
+        return FormInput.of(draft)
+    form = form_of(row)
+    if form is None or not any(f.prefill for f in form.fields):
+        return FormInput()
+    return prefilled(form, earlier_answers(row.instance_id))
 
 
 def render_task(

@@ -16,7 +16,6 @@ from app.core.commands import run
 from app.core.errors import DomainError
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.formdefs.fields import FormInput
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
@@ -30,6 +29,7 @@ from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
 from app.inbox.task_page import due_state
 from app.inbox.task_page import render_task
+from app.inbox.task_page import starting_values
 from app.inbox.task_page import submit
 from app.workflow import commands
 from app.workflow.queries import latest_definitions_query
@@ -130,7 +130,7 @@ def claim_many() -> Response:
 def show_task(task_id: int) -> tuple[str, int]:
     user_id = current_actor().user_id
     row = visible_task(db.session, user_id, task_id, clock.local_today())
-    return render_task(row, FormInput.of(get_draft(db.session, task_id, user_id)))
+    return render_task(row, starting_values(row, get_draft(db.session, task_id, user_id)))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")

@@ -92,6 +92,7 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
             process_key=process.process_id,
             version=(latest.version + 1) if latest else 1,
             name=process.name[:200],
+            description=process.description,
             content_hash=content_hash,
             spec_json=process.spec_json,
             sources_json=json.dumps(

@@ -36,6 +36,8 @@ class ProcessDefinition(Base):
     process_key: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
+    #: The process's documentation, shown on the start page.
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     # The large columns load only when asked for: commands use cached specs and form validators.
     spec_json: Mapped[str] = mapped_column(Text, deferred=True)
@@ -107,6 +109,7 @@ class HumanTask(Base):
         UniqueConstraint("instance_id", "task_uuid"),
         Index("ix_human_tasks_candidates", "state", "candidate_role", "org_unit_id"),
         Index("ix_human_tasks_assignee", "assignee_user_id", "state"),
+        Index("ix_human_tasks_completed_by", "completed_by_user_id", "state", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""Uploaded files of task forms, stored by content hash.
+"""Uploaded files of task forms, stored by content hash; each process version's description.
 
 Revision ID: 0008_attachments
 Revises: 0007_notifications
@@ -46,7 +46,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_attachments_instance_id"), "attachments", ["instance_id"])
     op.create_index(op.f("ix_attachments_sha256"), "attachments", ["sha256"])
+    with op.batch_alter_table("process_definitions") as batch:
+        batch.add_column(sa.Column("description", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("process_definitions") as batch:
+        batch.drop_column("description")
     op.drop_table("attachments")

@@ -1,0 +1,154 @@
+"""支部委员会会议 from start to end through the commands, at the demo branch: each step goes to its
+role, the quorum and the form rules hold, and the records it leaves are the meeting's records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from app.core.audit import verify_chain
+from app.core.commands import run
+from app.core.errors import ValidationFailed
+from app.extensions import db
+from app.identity.models import Person
+from app.workflow import commands
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
+from tests.processes.conftest import open_task
+
+
+def _complete(actor, instance_id: int, expected_step: str, data: dict) -> None:
+    task = open_task(instance_id)
+    assert task.element_id == expected_step
+    run(commands.complete_task, actor=actor, task_id=task.id, data=data)
+
+
+def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, app):
+    secretary = demo.holder("branch_secretary")
+    committee = demo.holder("branch_committee")
+    org_member = demo.holder("org_member")
+    m = demo.members
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )
+    first = open_task(instance_id)
+    assert (first.element_id, first.candidate_role) == ("set_agenda", "branch_secretary")
+    _complete(
+        secretary,
+        instance_id,
+        "set_agenda",
+        {
+            "month": "2026-11",
+            "topics": "研究发展党员计划；安排主题党日",
+            "meeting_at": "2026-11-25T09:00:00+08:00",
+            "place": "站党员活动室",
+            "notified": True,
+        },
+    )
+    without_quorum = {"attendance": {"entitled": 5, "present": m[:2]}, "minutes": "会议记录" * 5}
+    with pytest.raises(ValidationFailed) as refused:
+        _complete(secretary, instance_id, "hold_meeting", without_quorum)
+    assert "attendance" in refused.value.field_errors
+    assert open_task(instance_id).element_id == "hold_meeting"  # nothing changed
+    _complete(
+        secretary,
+        instance_id,
+        "hold_meeting",
+        {
+            "attendance": {"entitled": 5, "present": m[:4]},
+            "invited": [m[5]],
+            "minutes": "发言要点" * 5,
+        },
+    )
+    decide = open_task(instance_id)
+    assert decide.candidate_role == "branch_committee"
+    _complete(
+        committee,
+        instance_id,
+        "decide",
+        {
+            "decisions": [
+                {"item": "确定2名入党积极分子", "owner": m[0], "due": "2026-12-15"},
+                {"item": "12月主题党日到井场开展", "owner": m[1], "due": "2026-12-20"},
+            ],
+            "vote": {"eligible": 5, "present": 4, "for": 4, "against": 0, "abstain": 0},
+            "escalate_to_assembly": False,
+        },
+    )
+    assert open_task(instance_id).candidate_role == "org_member"
+    _complete(
+        org_member,
+        instance_id,
+        "archive",
+        {"record_checked": True, "minutes_signed": True},
+    )
+    login(secretary.login, app.config["DEMO_PASSWORD"])
+    follow_up_page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    assert 'value="确定2名入党积极分子"' in follow_up_page  # taken over from the decisions
+    _complete(
+        secretary,
+        instance_id,
+        "follow_up",
+        {
+            "follow_up": [
+                {"item": "确定2名入党积极分子", "result": "done"},
+                {"item": "12月主题党日到井场开展", "result": "in_progress", "note": "已定方案"},
+            ]
+        },
+    )
+    db.session.rollback()
+    assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    records = {
+        e.element_id: json.loads(e.submitted_json)
+        for e in db.session.scalars(
+            select(StepLogEntry).where(
+                StepLogEntry.instance_id == instance_id, StepLogEntry.action == "task_completed"
+            )
+        )
+    }
+    assert list(records) == ["set_agenda", "hold_meeting", "decide", "archive", "follow_up"]
+    assert records["hold_meeting"]["attendance"]["quorum_met"] is True
+    assert records["decide"]["vote"]["passed"] is True
+    assert records["archive"]["minutes_signed"]["user_id"] == org_member.user_id
+    assert verify_chain(db.session).ok
+
+
+def test_only_members_of_the_branch_can_be_recorded_present(demo):
+    secretary = demo.holder("branch_secretary")
+    outsider = db.session.scalars(
+        select(Person.id).where(Person.branch_id != demo.branch.id).limit(1)
+    ).one()
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )
+    _complete(
+        secretary,
+        instance_id,
+        "set_agenda",
+        {
+            "month": "2026-11",
+            "topics": "议题",
+            "meeting_at": "2026-11-25T09:00:00+08:00",
+            "place": "x",
+        },
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        _complete(
+            secretary,
+            instance_id,
+            "hold_meeting",
+            {
+                "attendance": {"entitled": 3, "present": [demo.members[0], outsider]},
+                "minutes": "x" * 20,
+            },
+        )
+    assert refused.value.field_errors["attendance.present"] == "请选择本支部在册人员。"
