@@ -52,6 +52,7 @@ format: install-dev
 # app/translations/zh/LC_MESSAGES/messages.po.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--ignore-dirs ".* __pycache__" \
 		--project BranchFlow -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l zh \
 		--no-fuzzy-matching --ignore-obsolete
