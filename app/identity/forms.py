@@ -21,8 +21,16 @@ from app.identity.labels import ORG_KIND
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    login = StringField(
+        _l("Login"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
     next = HiddenField()
 
 
