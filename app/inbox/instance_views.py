@@ -10,6 +10,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -21,6 +22,7 @@ from app.identity.models import OrgUnit
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox.policy import visible_instance
+from app.inbox.records import instance_records
 from app.workflow import commands
 from app.workflow.queries import get_instance_view
 from app.workflow.queries import instance_diagram
@@ -39,7 +41,13 @@ def show(instance_id: int) -> str:
     view = get_instance_view(db.session, instance_id)
     manages = current_scope().administers(org.path)
     return render_template(
-        "instances/show.html", view=view, org=org, manages=manages, now=clock.now()
+        "instances/show.html",
+        view=view,
+        org=org,
+        manages=manages,
+        now=clock.now(),
+        records=instance_records(db.session, view.definition, instance_id),
+        locale=str(get_locale() or "zh"),
     )
 
 

@@ -117,6 +117,10 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     assert records["decide"]["vote"]["passed"] is True
     assert records["archive"]["minutes_signed"]["user_id"] == org_member.user_id
     assert verify_chain(db.session).ok
+    page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    present = db.session.get(Person, m[0]).name
+    for shown in ("到会委员", "应到 5 人，实到 4 人", present, "已通过", "确定2名入党积极分子"):
+        assert shown in page  # the records, in the words of the forms
 
 
 def test_only_members_of_the_branch_can_be_recorded_present(demo):

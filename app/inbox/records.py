@@ -1,0 +1,104 @@
+"""What an instance recorded, step by step, in the words of its forms: the instance page's records.
+
+Each completed step's submission is read from the step log and labelled by the form of the exact
+definition version; people and files are named, composite values summarised.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.files.models import Attachment
+from app.formdefs.model import FieldDef
+from app.formdefs.model import FormDef
+from app.formdefs.registry import form_def
+from app.identity.models import Person
+from app.workflow.models import HumanTask
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import StepLogEntry
+
+
+@dataclass(frozen=True)
+class Entry:
+    field: FieldDef
+    value: Any
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    title: str
+    actor_login: str
+    occurred_at: datetime
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class Records:
+    steps: list[StepRecord]
+    #: Person id → name, for every person the records mention.
+    names: dict[int, str]
+    attachments: list[Attachment]
+
+
+def instance_records(session: Session, definition: ProcessDefinition, instance_id: int) -> Records:
+    forms = json.loads(definition.forms_json)
+    tasks = {
+        t.task_uuid: t
+        for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
+    }
+    steps, people = [], set()
+    for entry in session.scalars(
+        select(StepLogEntry)
+        .where(
+            StepLogEntry.instance_id == instance_id,
+            StepLogEntry.action == "task_completed",
+            StepLogEntry.submitted_json.is_not(None),
+        )
+        .order_by(StepLogEntry.seq)
+    ):
+        task = tasks.get(entry.task_uuid or "")
+        if task is None or not task.form_key or task.form_key not in forms:
+            continue
+        form = form_def(forms[task.form_key].encode(), task.form_key)
+        data = json.loads(entry.submitted_json)
+        entries = [Entry(f, data[f.name]) for f in form.fields if f.name in data]
+        people |= _people_in(form, data)
+        steps.append(StepRecord(task.title, entry.actor_login, entry.occurred_at, entries))
+    names = {
+        row.id: row.name
+        for row in session.execute(select(Person.id, Person.name).where(Person.id.in_(people)))
+    }
+    attachments = list(
+        session.scalars(
+            select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.id)
+        )
+    )
+    return Records(steps, names, attachments)
+
+
+def _people_in(form: FormDef, data: dict[str, Any]) -> set[int]:
+    found: set[int] = set()
+    for f in form.fields:
+        value = data.get(f.name)
+        if f.kind == "person" and isinstance(value, int):
+            found.add(value)
+        elif f.kind == "persons" and isinstance(value, list):
+            found |= {v for v in value if isinstance(v, int)}
+        elif f.kind == "attendance" and isinstance(value, dict):
+            found |= {v for v in value.get("present", []) if isinstance(v, int)}
+        elif f.kind == "items" and isinstance(value, list):
+            person_columns = [c.name for c in f.columns if c.kind == "person"]
+            found |= {
+                item[c]
+                for item in value
+                if isinstance(item, dict)
+                for c in person_columns
+                if isinstance(item.get(c), int)
+            }
+    return found
