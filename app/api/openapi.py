@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+#: Ids are 32-bit integers in the database; a larger one is answered 404 like any unknown id.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -87,11 +91,12 @@ SCHEMAS: dict[str, Any] = {
     },
     "StartRequest": {
         "type": "object",
+        "description": "Text fields must not contain NUL (U+0000) characters.",
         "required": ["process_key", "org_code"],
         "properties": {
-            "process_key": {"type": "string"},
-            "org_code": {"type": "string"},
-            "business_key": {"type": ["string", "null"]},
+            "process_key": {"type": "string", "minLength": 1},
+            "org_code": {"type": "string", "minLength": 1},
+            "business_key": {"type": ["string", "null"], "maxLength": 200},
             "data": {"type": "object"},
         },
     },
@@ -142,17 +147,15 @@ def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
 
 
 ERRORS = {"401": _error("No valid bearer token"), "404": _error("Not found, or not yours to see")}
-TASK_ID = {
-    "name": "task_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-}
+TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": ID}
 TASK_ACTION_ERRORS = {
     **ERRORS,
     "403": _error("Not allowed"),
     "409": _error("Already claimed or completed"),
 }
+
+
+TOO_LARGE = {"413": _error("The body is larger than the server accepts (MAX_CONTENT_LENGTH)")}
 
 
 def _body(schema: str) -> dict[str, Any]:
@@ -186,7 +189,11 @@ DOCUMENT: dict[str, Any] = {
                         "in": "query",
                         "schema": {"enum": ["mine", "claimable", "completed"]},
                     },
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                    },
                     {
                         "name": "per_page",
                         "in": "query",
@@ -234,6 +241,7 @@ DOCUMENT: dict[str, Any] = {
                     ),
                     "422": _error("Invalid form data, with a message per field"),
                     **TASK_ACTION_ERRORS,
+                    **TOO_LARGE,
                 },
             }
         },
@@ -243,8 +251,10 @@ DOCUMENT: dict[str, Any] = {
                 "requestBody": _body("StartRequest"),
                 "responses": {
                     "201": _ok("Instance", "Started"),
+                    "403": _error("The caller may see the organisation but not start this there"),
                     "422": _error("Invalid start data"),
                     **ERRORS,
+                    **TOO_LARGE,
                 },
             }
         },
@@ -253,12 +263,7 @@ DOCUMENT: dict[str, Any] = {
                 "operationId": "getInstance",
                 "summary": "An instance with its timeline",
                 "parameters": [
-                    {
-                        "name": "instance_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer", "minimum": 1},
-                    }
+                    {"name": "instance_id", "in": "path", "required": True, "schema": ID}
                 ],
                 "responses": {"200": _ok("Instance"), **ERRORS},
             }

@@ -16,10 +16,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.api.openapi import DOCUMENT
+from app.api.openapi import MAX_ID
+from app.api.openapi import MAX_PAGE
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import DomainError
+from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.core.security import public
 from app.extensions import csrf
@@ -71,6 +74,10 @@ def _authenticate() -> None:
     )
     if owner.last_used_at is None or clock.now() - owner.last_used_at > STAMP_EVERY:
         run(stamp_token_use, actor=g.api_actor, token_id=owner.token_id)
+    # Ids are 32-bit in the database: a larger one names nothing (and must not reach the driver).
+    for name in ("task_id", "instance_id"):
+        if not 1 <= (request.view_args or {}).get(name, 1) <= MAX_ID:
+            raise NotFound()
 
 
 def _time(value: datetime | None) -> str | None:
@@ -105,7 +112,8 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # isascii: "²" and "٣" are digits to str.isdigit, and int() refuses the first.
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ValidationFailed(
             _("Invalid parameters."),
             {name: _("Give a whole number from %(a)d to %(b)d.", a=low, b=high)},
@@ -128,7 +136,7 @@ def tasks() -> Response:
         raise ValidationFailed(
             _("Invalid parameters."), {"view": "mine | claimable | completed"}
         ) from None
-    page = _int_arg("page", 1, 1, 100_000)
+    page = _int_arg("page", 1, 1, MAX_PAGE)
     per_page = _int_arg("per_page", 50, 1, 200)
     rows, total = list_tasks(
         db.session,
@@ -235,16 +243,16 @@ def _instance_json(instance_id: int) -> dict[str, Any]:
 def start() -> tuple[Response, int]:
     body = _json_body()
     fields = {"process_key": body.get("process_key"), "org_code": body.get("org_code")}
-    missing = {
+    problems = {
         name: _("Required.")
         for name, value in fields.items()
         if not isinstance(value, str) or not value
     }
-    if missing:
-        raise ValidationFailed(_("Invalid start data."), missing)
     business_key = body.get("business_key")
     if business_key is not None and not isinstance(business_key, str):
-        raise ValidationFailed(_("Invalid start data."), {"business_key": _("Give text.")})
+        problems["business_key"] = _("Give text.")
+    if problems:
+        raise ValidationFailed(_("Invalid start data."), problems)
     instance_id = run(
         commands.start_instance,
         actor=g.api_actor,

@@ -60,6 +60,15 @@ def start_instance(
     A failing first step does not lose the start: the instance is kept at its initial state with an
     incident to retry.
     """
+    # PostgreSQL text cannot hold NUL: refused here, for the pages and the API alike.
+    given = {"process_key": process_key, "org_code": org_code, "business_key": business_key}
+    nul = {
+        name: _("Text must not contain NUL characters.")
+        for name, v in given.items()
+        if v and "\x00" in v
+    }
+    if nul:
+        raise ValidationFailed(_("Invalid start data."), nul)
     org = get_org_by_code(ctx.session, org_code)
     if org is None:
         raise NotFound()
