@@ -70,11 +70,39 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "form": {
                         "type": ["object", "null"],
-                        "properties": {"key": {"type": "string"}, "definition": {"type": "object"}},
+                        "properties": {
+                            "key": {"type": "string"},
+                            "definition": {"type": "object"},
+                            "schema": {"type": "object"},
+                        },
                     }
                 },
             },
         ]
+    },
+    "Uploaded": {
+        "type": "object",
+        "required": ["files"],
+        "properties": {
+            "files": {
+                "type": "object",
+                "description": "Field name → references to put in the completion's data.",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "name", "sha256", "size", "type"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "name": {"type": "string"},
+                            "sha256": {"type": "string"},
+                            "size": {"type": "integer"},
+                            "type": {"type": "string"},
+                        },
+                    },
+                },
+            }
+        },
     },
     "Completion": {
         "type": "object",
@@ -213,6 +241,36 @@ DOCUMENT: dict[str, Any] = {
                 "summary": "A task with its form definition",
                 "parameters": [TASK_ID],
                 "responses": {"200": _ok("TaskDetail"), **ERRORS},
+            }
+        },
+        "/tasks/{task_id}/files": {
+            "post": {
+                "operationId": "uploadFiles",
+                "summary": "Upload files into a task's file and photo fields",
+                "description": (
+                    "One multipart part per file, named by the form field. Each file is checked by"
+                    " its bytes against the field's accepted types and size limit; one refused"
+                    " file refuses them all. Put the returned references (or their ids) in the"
+                    " field's value when completing the task."
+                ),
+                "parameters": [TASK_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string", "format": "binary"},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _ok("Uploaded", "Stored"),
+                    "422": _error("A file was refused, with a message per field"),
+                    **TASK_ACTION_ERRORS,
+                    **TOO_LARGE,
+                },
             }
         },
         "/tasks/{task_id}/claim": {

@@ -27,6 +27,9 @@ from app.core.errors import ValidationFailed
 from app.core.security import public
 from app.extensions import csrf
 from app.extensions import db
+from app.files.commands import Upload
+from app.files.commands import store_uploads
+from app.formdefs.registry import form_def
 from app.identity.commands import stamp_token_use
 from app.identity.commands.tokens import token_digest
 from app.identity.policy import load_scope
@@ -161,11 +164,31 @@ def task(task_id: int) -> Response:
     if row.form_key:
         instance = db.session.get(ProcessInstance, row.instance_id)
         definition = db.session.get(ProcessDefinition, instance.definition_id)
+        written = json.loads(definition.forms_json)[row.form_key]
         form = {
             "key": row.form_key,
-            "definition": json.loads(json.loads(definition.forms_json)[row.form_key]),
+            "definition": json.loads(written),
+            # What the server validates: every x-type expanded to the shape it is stored in.
+            "schema": form_def(written.encode(), row.form_key).schema,
         }
     return jsonify({**_task_json(row), "form": form})
+
+
+@bp.post("/tasks/<int:task_id>/files")
+@public
+def upload(task_id: int) -> tuple[Response, int]:
+    """Files for a task's upload fields (multipart, one part per file, named by the field); the
+    references it answers go into the completion's data."""
+    _visible_task(task_id)
+    uploads = [
+        Upload(field=field[:100], filename=file.filename or "", data=file.read())
+        for field in request.files
+        for file in request.files.getlist(field)
+    ]
+    if not uploads:
+        raise ValidationFailed(_("Some files were refused."), {"_form": _("No file was sent.")})
+    refs = run(store_uploads, actor=g.api_actor, task_id=task_id, uploads=uploads)
+    return jsonify(files=refs), 201
 
 
 def _after(task_id: int) -> Response:

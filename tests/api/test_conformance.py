@@ -293,6 +293,9 @@ EXAMPLES: dict[str, list[tuple[str, Any, int]]] = {
         ("/tasks/{confirm}", None, 200),
     ],
     "claimTask": [("/tasks/{to_claim}/claim", None, 200)],
+    # The world's forms have no upload field: a request without files is refused in the
+    # documented shape (tests/api/test_uploads.py stores real files).
+    "uploadFiles": [("/tasks/{to_claim}/files", None, 422)],
     "unclaimTask": [("/tasks/{claimed}/unclaim", None, 200)],
     "completeTask": [
         ("/tasks/{claimed}/complete", {"data": HIGH}, 200),
