@@ -14,6 +14,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select
@@ -92,9 +93,11 @@ def candidate_holdings(user_id: int, day: date) -> Subquery:
     return union(direct, at_branch).subquery("holdings")
 
 
+@cache
 def _base() -> Select:
     """Tasks with the names the lists show. Only three columns of the instance: its state (which
-    may be large) is never read here."""
+    may be large) is never read here. Built once (a statement is immutable; building it costs more
+    than running it)."""
     org = aliased(OrgUnit)
     return (
         select(
@@ -222,22 +225,22 @@ def list_tasks(
     now: datetime | None = None,
 ) -> tuple[list[TaskRow], int]:
     """One page of a view, most urgent first (completed: newest first), and the total count."""
-    query = _filtered(view, user_id, day)
+    moment, path = now or datetime.now(UTC), None
+    if wanted is not None and wanted.org_code:
+        path = session.scalar(select(OrgUnit.path).where(OrgUnit.code == wanted.org_code))
     # The count reads human_tasks alone unless a filter is about the instance: every task has its
     # instance, definition and organisation (foreign keys), so those joins cannot change it.
     counted = _scoped(select(func.count()).select_from(HumanTask), view, user_id, day)
     if _needs_instance(wanted):
         counted = counted.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
     if wanted is not None:
-        moment = now or datetime.now(UTC)
-        path = None
-        if wanted.org_code:
-            path = session.scalar(select(OrgUnit.path).where(OrgUnit.code == wanted.org_code))
-        query = _narrowed(query, wanted, moment, path)
         counted = _narrowed(counted, wanted, moment, path)
     total = session.scalar(counted) or 0
     if limit == 0:  # only the count is wanted
         return [], total
+    query = _filtered(view, user_id, day)
+    if wanted is not None:
+        query = _narrowed(query, wanted, moment, path)
     if view is View.COMPLETED:
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
     elif wanted is not None and wanted.sort == "priority":
