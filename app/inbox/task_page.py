@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -56,17 +57,36 @@ def due_state(row: TaskRow) -> str | None:
     return "near" if left < NEAR_DUE_HOURS * 3600 else None
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    org: OrgUnit
+    form: FormDef | None
+
+
+def _loaded(row: TaskRow) -> _Loaded:
+    """The task's organisation and form, read once per request (the page needs them often)."""
+    memo = g.setdefault("task_page", {})
+    if row.id not in memo:
+        instance = db.session.get(ProcessInstance, row.instance_id)
+        form = None
+        if row.form_key:
+            forms_json = db.session.scalar(
+                select(ProcessDefinition.forms_json).where(
+                    ProcessDefinition.id == instance.definition_id
+                )
+            )
+            form = form_def(json.loads(forms_json)[row.form_key].encode(), row.form_key)
+        memo[row.id] = _Loaded(get_org(db.session, instance.org_unit_id), form)
+    return memo[row.id]
+
+
 def form_of(row: TaskRow) -> FormDef | None:
     """The task's form as deployed with the instance's definition version."""
-    if not row.form_key:
-        return None
-    instance = db.session.get(ProcessInstance, row.instance_id)
-    definition = db.session.get(ProcessDefinition, instance.definition_id)
-    return form_def(json.loads(definition.forms_json)[row.form_key].encode(), row.form_key)
+    return _loaded(row).form
 
 
 def _instance_org(row: TaskRow) -> OrgUnit:
-    return get_org(db.session, db.session.get(ProcessInstance, row.instance_id).org_unit_id)
+    return _loaded(row).org
 
 
 def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[options.Option]]:
