@@ -14,7 +14,6 @@ from app.core.clock import local_zone
 from app.extensions import db
 from app.identity.session import current_scope
 from app.notify.queries import count_unread
-from app.web.views import language_form
 
 
 def _local_time(value: datetime | None) -> str:
@@ -37,7 +36,6 @@ def init_app(app: Flask) -> None:
         authenticated = bool(current_user and current_user.is_authenticated)
         return {
             "locale": str(get_locale() or "zh_CN"),
-            "language_form": language_form,
             "nav_scope": current_scope if authenticated else None,
             "unread_count": (lambda: count_unread(db.session, current_user.id))
             if authenticated

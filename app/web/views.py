@@ -7,7 +7,6 @@ from flask import current_app
 from flask import jsonify
 from flask import redirect
 from flask import render_template
-from flask import request
 from flask import url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -61,7 +60,3 @@ def healthz() -> tuple[Response, int]:
     if db.ping():
         return jsonify(status="ok", database="ok"), 200
     return jsonify(status="unavailable", database="unreachable"), 503
-
-
-def language_form() -> LanguageForm:
-    return LanguageForm(next=request.full_path if request.query_string else request.path)
