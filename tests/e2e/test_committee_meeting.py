@@ -11,6 +11,9 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import horizontal_overflow
+from tests.e2e.helpers import unlabelled_controls
+
 pytestmark = pytest.mark.e2e
 
 SECRETARY = "chenjinpeng"  # 支部书记, HH01-01 长流水采油站党支部
@@ -71,6 +74,7 @@ def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, logi
     expect(secretary.locator("fieldset.attendance output")).to_contain_text("未超过半数")
     present.nth(2).check()
     expect(secretary.locator("fieldset.attendance output")).to_contain_text("已超过半数")
+    assert unlabelled_controls(secretary) == []  # every input of the form has its label
     secretary.get_by_label("会议记录（发言要点）").fill("书记通报本月工作；各委员围绕议题发言。")
     _submit(secretary)
     expect(secretary.locator(".flash-success")).to_be_visible()
@@ -88,6 +92,8 @@ def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, logi
     member.get_by_label("弃权").fill("0")
     expect(member.locator("fieldset.tally output")).to_contain_text("通过")
     expect(member.get_by_label("提交党员大会的事项")).to_be_hidden()
+    assert unlabelled_controls(member) == []
+    assert horizontal_overflow(member) == 0  # the item table scrolls inside its box on a phone
     _submit(member)
     expect(member.locator(".flash-success")).to_be_visible()
 
