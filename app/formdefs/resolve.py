@@ -44,17 +44,18 @@ class FormContext:
     user_id: int | None
     now: datetime
     errors: dict[str, str] = field(default_factory=dict)
+    _orgs: dict[tuple[str, ...], set[int]] = field(default_factory=dict)
 
     @cached_property
     def people(self) -> set[int]:
         return {o.value for o in options.people_of(self.session, self.org)}
 
-    @cached_property
-    def orgs(self) -> set[int]:
-        if self.user_id is None:
-            return set()
-        scope = load_scope(self.session, self.user_id, self.now.date())
-        return {o.value for o in options.orgs_for(self.session, scope, ())}
+    def orgs(self, kinds: tuple[str, ...]) -> set[int]:
+        """The organisations of these kinds (any, if none) the user can see."""
+        if kinds not in self._orgs:
+            scope = load_scope(self.session, self.user_id or 0, self.now.date())
+            self._orgs[kinds] = {o.value for o in options.orgs_for(self.session, scope, kinds)}
+        return self._orgs[kinds]
 
     def refuse(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -88,8 +89,8 @@ def _persons(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
 
 
 def _org(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
-    if _is_id(value) and value not in ctx.orgs:
-        ctx.refuse(path, _("Choose an organisation you can see."))
+    if _is_id(value) and value not in ctx.orgs(f.org_kinds):
+        ctx.refuse(path, _("Choose one of the organisations offered."))
     return value
 
 

@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
+from app.identity.models import OrgUnit
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import StepLogEntry
@@ -155,3 +156,12 @@ def test_a_draft_keeps_lists_and_composite_inputs(client, login, sink):
     page = client.get(f"/inbox/tasks/{sink.task_id}").get_data(as_text=True)
     assert f'value="{sink.members[2]}" checked' in page
     assert 'value="台账不全"' in page
+
+
+def test_an_organisation_picker_takes_only_the_kinds_it_offers(client, login, sink, people):
+    login("sec1")
+    ids = {row.code: row.id for row in db.session.execute(select(OrgUnit.code, OrgUnit.id))}
+    group = ids["U1-B1-1"]  # visible to the secretary, but a party group, not a branch
+    refused = _post(client, sink, {"unit": str(group)})
+    assert _error_of(refused.get_data(as_text=True), "unit") == "请从提供的组织中选择。"
+    assert _post(client, sink, {"unit": str(ids[people.tree.branch1])}).status_code == 302
