@@ -56,6 +56,30 @@ def check_documents(
             errors += _check_code(name, root)
             errors += _check_user_tasks(name, root, known_roles, known_forms, called)
     errors += _check_paths(trees, step_bound)
+    errors += _duplicate_decisions(trees)
+    return errors
+
+
+def _duplicate_decisions(trees: Mapping[str, etree._Element]) -> list[ModelError]:
+    """Decision ids are one namespace across a deployment; the engine would keep the last one."""
+    seen: dict[str, str] = {}
+    errors = []
+    for name, root in trees.items():
+        if not name.lower().endswith(".dmn"):
+            continue
+        for decision in root.iter("{*}decision"):
+            decision_id = decision.get("id") or ""
+            if decision_id in seen:
+                errors.append(
+                    ModelError(
+                        name,
+                        decision_id,
+                        decision.sourceline,
+                        f"decision id also defined in {seen[decision_id]}",
+                        f"决策 id 与 {seen[decision_id]} 中的重复",
+                    )
+                )
+            seen.setdefault(decision_id, name)
     return errors
 
 

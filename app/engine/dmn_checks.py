@@ -87,11 +87,12 @@ def _duplicate_rules(file: str, table: etree._Element) -> list[ModelError]:
 
 _BOUND = re.compile(r"^(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)$")
 _RANGE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(<=|<)\s*\?\s*(<=|<)\s*(-?\d+(?:\.\d+)?)$")
-_ANY = ("interval", (float("-inf"), True), (float("inf"), True))
+_ANY = ("any",)  # "-": matches every value, numbers and text alike
 
 
 def _condition(text: str | None) -> tuple | None:
-    """('interval', (low, inclusive), (high, inclusive)), ('values', {...}), or None if unknown."""
+    """('any',), ('interval', (low, inclusive), (high, inclusive)), ('values', {...}), or None
+    if unknown."""
     text = (text or "").strip()
     if text in ("", "-"):
         return _ANY
@@ -114,6 +115,8 @@ def _condition(text: str | None) -> tuple | None:
 def _intersect(a: tuple | None, b: tuple | None) -> bool:
     if a is None or b is None:
         return False  # cannot tell: say nothing
+    if a == _ANY or b == _ANY:
+        return True
     if a[0] == "values" and b[0] == "values":
         return bool(a[1] & b[1])
     if a[0] == "values" or b[0] == "values":

@@ -176,6 +176,7 @@ def _rule(rule_id: str, score: str, tier: str) -> str:
         (("-", '"gold"'), ("&gt;= 95", '"gold", "silver"'), True),
         (("92", "-"), ("90 &lt;= ? &lt; 95", "-"), True),
         (("?.startswith('a')", "-"), ("-", "-"), False),  # cannot tell: not reported
+        (("&gt;= 90", "-"), ("&gt;= 95", '"gold"'), True),  # "-" matches text too
     ],
 )
 def test_overlapping_unique_rules_are_found_by_interval(first, second, overlap):
@@ -187,3 +188,15 @@ def test_overlapping_unique_rules_are_found_by_interval(first, second, overlap):
         assert "ra" in error.message_en
     else:
         check(sources)
+
+
+def test_a_decision_id_defined_twice_is_refused():
+    copy = DMN.replace("{CELL}", "&lt; 60").replace('id="r1"', 'id="q1"')
+    errors = refused(
+        {
+            "a.dmn": DMN.replace("{CELL}", "&lt; 60").encode(),
+            "b.dmn": copy.encode(),
+            "ok.bpmn": one_task("ok"),
+        }
+    )
+    assert any("also defined in a.dmn" in e.message_en for e in errors)
