@@ -37,6 +37,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
 
     from app.api.views import bp as api_bp
     from app.files.views import bp as files_bp
+    from app.grading.views import bp as grading_bp
     from app.identity import labels
     from app.identity import session as _session  # registers the user loader
     from app.identity.admin_views import bp as admin_bp
@@ -62,6 +63,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(instances_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(files_bp)
+    app.register_blueprint(grading_bp)
 
     _load_forms(app)
 

@@ -8,6 +8,7 @@ from sqlalchemy import pool
 
 import app.core.audit
 import app.files.models
+import app.grading.models
 import app.identity.models
 import app.inbox.models
 import app.workflow.models  # noqa: F401 - registers the tables on Base.metadata
