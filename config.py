@@ -105,6 +105,11 @@ class Config:
         # Process engine: where models and forms live, and the limits deployment and runs obey.
         self.PROCESSES_DIR = Path(env.get("BRANCHFLOW_PROCESSES_DIR", str(BASE_DIR / "processes")))
         self.FORMS_DIR = Path(env.get("BRANCHFLOW_FORMS_DIR", str(BASE_DIR / "forms")))
+        # How often each 三会一课 meeting is required (app/meetings/schedule.toml).
+        default_schedule = BASE_DIR / "app" / "meetings" / "schedule.toml"
+        self.MEETING_SCHEDULE_FILE = Path(
+            env.get("BRANCHFLOW_MEETING_SCHEDULE", str(default_schedule))
+        )
         # Uploaded files, by content hash; outside the web root, served only through /files/<id>.
         self.FILES_DIR = Path(env.get("BRANCHFLOW_FILES_DIR", str(self.INSTANCE_DIR / "files")))
         # A request body above this is refused before it is read (each file has its own limit).

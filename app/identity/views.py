@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import Blueprint
@@ -19,6 +20,7 @@ from flask_login import logout_user
 from werkzeug.wrappers import Response
 
 from app.core.clock import local_today
+from app.core.clock import local_zone
 from app.core.commands import run
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
@@ -42,6 +44,9 @@ from app.identity.session import LoginUser
 from app.identity.session import anonymous_actor
 from app.identity.session import current_actor
 from app.identity.session import current_scope
+from app.meetings.compliance import branch_calendar
+from app.meetings.compliance import c12_score
+from app.meetings.schedule import schedule
 
 bp = Blueprint("identity", __name__)
 
@@ -140,6 +145,7 @@ def render_org(
         people = queries.list_people_in(db.session, org)
     page = render_template(
         "identity/org.html",
+        meetings=meetings_of(org) if org.kind is OrgKind.BRANCH else None,
         org=org,
         ancestors=queries.list_ancestors(db.session, org),
         children=children,
@@ -153,6 +159,16 @@ def render_org(
         new_form=new_form or new_org_form_for(org),
     )
     return page, status
+
+
+def meetings_of(org: OrgUnit) -> SimpleNamespace:
+    """The branch's 三会一课 calendar for ?year= (default: this year)."""
+    today = local_today()
+    asked = request.args.get("year", "")
+    year = int(asked) if asked.isascii() and asked.isdigit() else today.year
+    year = year if 2000 <= year <= today.year else today.year
+    rows = branch_calendar(db.session, org, year, today, local_zone(), schedule().meetings)
+    return SimpleNamespace(year=year, this_year=today.year, rows=rows, c12=c12_score(rows))
 
 
 @bp.get("/orgs/<code>")

@@ -1,1 +1,2 @@
-"""In-app notifications: a task assigned to me, a task overdue, a task returned for correction."""
+"""In-app notifications: a task assigned to me, a task overdue, a task returned for correction, a
+meeting not yet held as its period ends."""

@@ -1,4 +1,5 @@
-"""The background worker: fires due timers and retries undelivered messages.
+"""The background worker: fires due timers, retries undelivered messages, tells people about
+overdue tasks and checks the meeting schedule (app/meetings).
 
 Each timer is fired by its own command (one transaction) under a row lock, so any number of workers
 may run side by side on PostgreSQL: a timer fires exactly once.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +19,7 @@ from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
 from app.extensions import db
+from app.meetings.commands import check_meeting_schedule
 from app.workflow.instances import fire_due_timers
 from app.workflow.instances import notify_overdue_tasks
 from app.workflow.instances import retry_pending_messages
@@ -49,9 +53,23 @@ def due_instance_ids(limit: int = 100) -> list[int]:
     )
 
 
+#: The meeting schedule is checked at most this often (it reads every branch).
+SCHEDULE_EVERY = timedelta(minutes=10)
+_schedule_checked: list[datetime] = []
+
+
+def _check_schedule() -> None:
+    now = clock.now()
+    if _schedule_checked and now - _schedule_checked[-1] < SCHEDULE_EVERY:
+        return
+    _schedule_checked[:] = [now]
+    run(check_meeting_schedule, actor=WORKER)
+
+
 def run_once() -> Tick:
     fired = sum(bool(run(fire_due_timers, actor=WORKER, instance_id=i)) for i in due_instance_ids())
     run(notify_overdue_tasks, actor=WORKER)
+    _check_schedule()
     waiting = db.session.scalar(
         select(PendingMessage.id).where(PendingMessage.open.is_(True)).limit(1)
     )

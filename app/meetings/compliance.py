@@ -1,0 +1,173 @@
+"""Whether a branch held each required meeting in each period, read from the step log: a meeting is
+held when the step that records it (its attendance and minutes) is completed.
+
+A branch's meetings are its own instances and those of its party groups. Party-group meetings are
+required of every group: a branch with three groups needs three a month. Periods before the
+procedure was first deployed are not judged: the system cannot know what happened before it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
+
+from app.identity.kinds import OrgKind
+from app.identity.models import OrgUnit
+from app.meetings.schedule import Period
+from app.meetings.schedule import Requirement
+from app.meetings.schedule import period_of
+from app.meetings.schedule import periods_of_year
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
+
+
+@dataclass(frozen=True)
+class Cell:
+    period: Period
+    held: int
+    required: int
+    #: held, missed, open (the period is running), future, untracked (before the procedure existed)
+    state: str
+
+
+@dataclass(frozen=True)
+class Row:
+    requirement: Requirement
+    cells: list[Cell]
+
+
+def _utc(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone)
+
+
+def tracked_from(session: Session, process_key: str) -> date | None:
+    """The first day meetings of this procedure could be recorded here (its first deployment)."""
+    first = session.scalar(
+        select(func.min(ProcessDefinition.deployed_at)).where(
+            ProcessDefinition.process_key == process_key
+        )
+    )
+    return first.date() if first else None
+
+
+def branch_of_instance():
+    """The branch an instance belongs to: its organisation, or the parent of a party group."""
+    org = aliased(OrgUnit)
+    return org, case((org.kind == OrgKind.PARTY_GROUP, org.parent_id), else_=org.id)
+
+
+def held_counts(
+    session: Session, requirement: Requirement, since: date, until: date, zone: ZoneInfo
+) -> Counter[int]:
+    """Branch id → meetings held in [since, until), for every branch at once."""
+    org, branch_id = branch_of_instance()
+    rows = session.execute(
+        select(branch_id, func.count())
+        .select_from(StepLogEntry)
+        .join(ProcessInstance, ProcessInstance.id == StepLogEntry.instance_id)
+        .join(org, org.id == ProcessInstance.org_unit_id)
+        .where(
+            ProcessInstance.process_key == requirement.process_key,
+            ProcessInstance.status != InstanceStatus.CANCELLED,
+            StepLogEntry.element_id == requirement.held_step,
+            StepLogEntry.action == "task_completed",
+            StepLogEntry.occurred_at >= _utc(since, zone),
+            StepLogEntry.occurred_at < _utc(until, zone),
+        )
+        .group_by(branch_id)
+    )
+    return Counter({row[0]: row[1] for row in rows})
+
+
+def _held_days(
+    session: Session, branch: OrgUnit, requirement: Requirement, year: int, zone: ZoneInfo
+) -> list[date]:
+    moments = session.scalars(
+        select(StepLogEntry.occurred_at)
+        .join(ProcessInstance, ProcessInstance.id == StepLogEntry.instance_id)
+        .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+        .where(
+            OrgUnit.path.startswith(branch.path, autoescape=True),
+            ProcessInstance.process_key == requirement.process_key,
+            ProcessInstance.status != InstanceStatus.CANCELLED,
+            StepLogEntry.element_id == requirement.held_step,
+            StepLogEntry.action == "task_completed",
+            StepLogEntry.occurred_at >= _utc(date(year, 1, 1), zone),
+            StepLogEntry.occurred_at < _utc(date(year + 1, 1, 1), zone),
+        )
+    )
+    return [moment.astimezone(zone).date() for moment in moments]
+
+
+def required_count(session: Session, branch: OrgUnit, requirement: Requirement) -> int:
+    if requirement.process_key != "party_group_meeting":
+        return 1
+    groups = session.scalar(
+        select(func.count()).where(
+            OrgUnit.parent_id == branch.id, OrgUnit.kind == OrgKind.PARTY_GROUP
+        )
+    )
+    return max(1, groups or 0)
+
+
+def judged(period: Period, since: date | None) -> bool:
+    """Whether a missing meeting counts against the branch: only in periods that began after the
+    procedure was in use here."""
+    return since is not None and period.start >= since
+
+
+def _state(period: Period, held: int, required: int, today: date, since: date | None) -> str:
+    if held >= required:
+        return "held"
+    if not judged(period, since):
+        return "untracked"
+    if period.start > today:
+        return "future"
+    return "open" if period.end > today else "missed"
+
+
+def branch_calendar(
+    session: Session,
+    branch: OrgUnit,
+    year: int,
+    today: date,
+    zone: ZoneInfo,
+    meetings: tuple[Requirement, ...],
+) -> list[Row]:
+    rows = []
+    for requirement in meetings:
+        days = _held_days(session, branch, requirement, year, zone)
+        per_period = Counter(period_of(d, requirement.period) for d in days)
+        required = required_count(session, branch, requirement)
+        since = tracked_from(session, requirement.process_key)
+        cells = [
+            Cell(p, per_period[p], required, _state(p, per_period[p], required, today, since))
+            for p in periods_of_year(year, requirement.period)
+        ]
+        rows.append(Row(requirement, cells))
+    return rows
+
+
+def c12_score(rows: list[Row]) -> tuple[float, float] | None:
+    """Criterion C12 from a year's calendar: each meeting's points pro rata to the periods held
+    among those already judged (held or missed). None while no period has been judged."""
+    score = possible = 0.0
+    for row in rows:
+        judged = [c for c in row.cells if c.state in ("held", "missed")]
+        if not judged:
+            continue
+        possible += row.requirement.points
+        score += row.requirement.points * sum(c.state == "held" for c in judged) / len(judged)
+    return (round(score, 2), possible) if possible else None

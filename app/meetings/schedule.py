@@ -1,0 +1,89 @@
+"""The meeting schedule (schedule.toml) and calendar periods: months and quarters, in local time."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+
+DEFAULT_FILE = Path(__file__).with_name("schedule.toml")
+PERIODS = ("month", "quarter")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    process_key: str
+    name: str
+    period: str  # "month" or "quarter"
+    held_step: str
+    points: float
+    basis: str  # "regulation" or "proposal"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    meetings: tuple[Requirement, ...]
+    remind_days_before_end: int
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: date
+    end: date  # exclusive
+    kind: str
+
+    @property
+    def label(self) -> str:
+        if self.kind == "quarter":
+            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+        return f"{self.start.year}年{self.start.month}月"
+
+    @property
+    def short(self) -> str:
+        if self.kind == "quarter":
+            return f"Q{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.month)
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+
+def period_of(day: date, kind: str) -> Period:
+    first_month = day.month if kind == "month" else (day.month - 1) // 3 * 3 + 1
+    start = date(day.year, first_month, 1)
+    step = 1 if kind == "month" else 3
+    month = first_month + step
+    end = date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
+    return Period(start, end, kind)
+
+
+def periods_of_year(year: int, kind: str) -> list[Period]:
+    months = range(1, 13) if kind == "month" else (1, 4, 7, 10)
+    return [period_of(date(year, m, 1), kind) for m in months]
+
+
+def load_schedule(path: Path) -> Schedule:
+    """Read and check a schedule file; a mistake names the file and the entry."""
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+    meetings = []
+    for index, entry in enumerate(document.get("meeting", [])):
+        requirement = Requirement(**entry)
+        if requirement.period not in PERIODS or requirement.points < 0:
+            raise ValueError(f"{path.name}: meeting {index + 1}: period must be month or quarter")
+        meetings.append(requirement)
+    return Schedule(tuple(meetings), int(document.get("remind_days_before_end", 7)))
+
+
+@cache
+def _cached(path: str) -> Schedule:
+    return load_schedule(Path(path))
+
+
+def schedule() -> Schedule:
+    return _cached(str(current_app.config["MEETING_SCHEDULE_FILE"]))
