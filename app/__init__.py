@@ -44,6 +44,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.identity.views import bp as identity_bp
     from app.inbox.instance_views import bp as instances_bp
     from app.inbox.views import bp as inbox_bp
+    from app.levels.views import bp as dashboard_bp
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
@@ -64,6 +65,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(notify_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(grading_bp)
+    app.register_blueprint(dashboard_bp)
 
     _load_forms(app)
 

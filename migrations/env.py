@@ -11,6 +11,7 @@ import app.files.models
 import app.grading.models
 import app.identity.models
 import app.inbox.models
+import app.levels.models
 import app.meetings.models
 import app.workflow.models  # noqa: F401 - registers the tables on Base.metadata
 from app.core.db import Base

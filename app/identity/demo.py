@@ -28,6 +28,7 @@ from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
+from app.levels.demo import write_level_history
 
 LEVEL_WEIGHTS = [
     (Level.MODEL, 4),
@@ -237,6 +238,7 @@ def load_demo_data(ctx: CommandContext, *, seed: int) -> DemoSummary:
         "role assignments": book.count,
     }
     ctx.record("demo_data_loaded", seed=seed, **{k.replace(" ", "_"): v for k, v in counts.items()})
+    write_level_history(ctx, seed=seed)  # 等级历程 leading to each branch's current level
     return DemoSummary(counts, password, book.showcase)
 
 

@@ -44,6 +44,7 @@ from app.identity.session import LoginUser
 from app.identity.session import anonymous_actor
 from app.identity.session import current_actor
 from app.identity.session import current_scope
+from app.levels.queries import branch_history
 from app.meetings.compliance import branch_calendar
 from app.meetings.compliance import c12_score
 from app.meetings.schedule import schedule
@@ -146,6 +147,7 @@ def render_org(
     page = render_template(
         "identity/org.html",
         meetings=meetings_of(org) if org.kind is OrgKind.BRANCH else None,
+        level_history=branch_history(db.session, org.id) if org.kind is OrgKind.BRANCH else None,
         org=org,
         ancestors=queries.list_ancestors(db.session, org),
         children=children,

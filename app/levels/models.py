@@ -1,0 +1,75 @@
+"""Branch level history: one row for every level a branch has held (等级历程).
+
+Append-only in spirit. A level decision never rewrites the past: it *closes* the branch's current
+row (sets ``held_to``, and ``delisted_on`` when the decision withdraws that row's plaque, 摘牌) and
+*opens* a new one. Closing the current row is the only update ever made to this table, and the
+database enforces it (migration 0012): an UPDATE that changes anything else, reopens a closed row,
+or a DELETE, is refused. ``OrgUnit.level`` is a copy of the current row's level, kept for the
+pages that show it; statistics read this table.
+
+Days are local dates. A row is held on day *d* when ``held_from <= d`` and ``held_to`` is empty or
+``held_to > d``: ``held_to`` is the day the next decision took effect, so consecutive rows meet
+without overlapping and "as of a date" counts every branch at most once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import text
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from app.core.db import Base
+from app.core.db import str_enum
+from app.identity.kinds import Level
+from app.identity.models import OrgUnit
+
+
+class BranchLevel(Base):
+    __tablename__ = "branch_levels"
+    __table_args__ = (
+        CheckConstraint("held_to IS NULL OR held_to >= held_from", name="held_order"),
+        CheckConstraint(
+            "delisted_on IS NULL OR (held_to IS NOT NULL AND plaque_no IS NOT NULL)",
+            name="delisted_closes_a_plaque",
+        ),
+        # At most one current row per branch: two concurrent decisions give one conflict.
+        Index(
+            "uq_branch_levels_current",
+            "branch_id",
+            unique=True,
+            sqlite_where=text("held_to IS NULL"),
+            postgresql_where=text("held_to IS NULL"),
+        ),
+        Index("ix_branch_levels_branch_id_held_from", "branch_id", "held_from"),
+        Index("ix_branch_levels_held_from_held_to", "held_from", "held_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    level: Mapped[Level] = mapped_column(str_enum(Level, "level"))
+    held_from: Mapped[date]
+    #: The day the next decision took effect (exclusive); empty while this is the current level.
+    held_to: Mapped[date | None]
+    #: The decision, as it is cited: "2026年度集中验收 公司党委决定 HH党发〔2027〕3号".
+    decided_by: Mapped[str] = mapped_column(Text)
+    #: The grading cycle (year) the decision concludes; empty for a decision between cycles
+    #: (a failed re-inspection, 复查).
+    cycle: Mapped[str | None] = mapped_column(String(20))
+    #: Issued on an upgrade to 标准化 and above (授牌); see ``commands.plaque_number``.
+    plaque_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    #: The day this row's plaque was withdrawn (摘牌), set when the row is closed by a delisting.
+    delisted_on: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime]
+    recorded_by_login: Mapped[str] = mapped_column(String(100))
+
+    branch: Mapped[OrgUnit] = relationship()
