@@ -8,6 +8,7 @@ from sqlalchemy import pool
 
 import app.core.audit
 import app.files.models
+import app.grading.cycle_models
 import app.grading.models
 import app.identity.models
 import app.inbox.models

@@ -167,3 +167,6 @@ def _edit_page(
             g for g in current.rubric.proposals if request.form.get(rubric_form.CONFIRM_PREFIX + g)
         },
     ), status
+
+
+from app.grading import cycle_views  # noqa: E402,F401 - the grading cycle's pages, on this blueprint

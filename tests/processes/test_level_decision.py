@@ -321,9 +321,11 @@ def reference(
 
 
 def test_every_input_combination_matches_exactly_one_rule(app):
-    """The deployment's overlap check cannot compare '-' with a text cell, so the transition table
-    runs here with hit policy COLLECT (every matching rule answers) over all its inputs."""
-    sources = read_model_files([PROCESSES / "grading"], root=PROCESSES)
+    """The transition table runs here with hit policy COLLECT (every matching rule answers) over all
+    its inputs: exactly one rule answers each combination, and it answers as the rules say."""
+    grading = PROCESSES / "grading"
+    files = ("level_decision.bpmn", "level_score_band.dmn", "level_transition.dmn")
+    sources = read_model_files([grading / f for f in files], root=PROCESSES)
     name = "grading/level_transition.dmn"
     assert sources[name].count(b'hitPolicy="UNIQUE"') == 1
     sources[name] = sources[name].replace(b'hitPolicy="UNIQUE"', b'hitPolicy="COLLECT"')

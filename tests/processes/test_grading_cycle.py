@@ -1,0 +1,272 @@
+"""年度达标晋级 (``grading_cycle``, processes/grading/): one branch of the demo organisation from its
+self-assessment to its level, each step done by its role at the branch, the unit or the company.
+
+* a branch recommended by its unit goes through company acceptance, the committee's decision and a
+  public notice of 7 days, then ``level_decision`` gives the level;
+* a branch the unit grades below 标准化 skips the company and gets its level at once;
+* a declared veto gives 未达标 whatever the score;
+* the rubric pinned when the cycle started stays, even when a new one is published mid-cycle.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy import update
+
+from app.core.commands import SYSTEM
+from app.core.commands import Actor
+from app.core.commands import run
+from app.extensions import db
+from app.files.commands import Upload
+from app.files.commands import store_uploads
+from app.grading.commands import publish_rubric
+from app.grading.cycle import cycle_progress
+from app.grading.cycle import start_cycle
+from app.grading.cycle_models import CycleBranch
+from app.grading.queries import current_rubric
+from app.grading.rubric import default_document
+from app.identity.kinds import Level
+from app.identity.models import OrgUnit
+from app.identity.models import RoleAssignment
+from app.identity.models import User
+from app.workflow import commands
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessInstance
+from app.workflow.worker import run_once
+from tests.processes.conftest import open_task
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+RUBRIC = default_document()
+CRITERIA = {c["id"]: c["points"] for a in RUBRIC["aspects"] for c in a["criteria"]}
+ASPECTS = {a["id"]: a["points"] for a in RUBRIC["aspects"]}
+VETOES = [v["id"] for v in RUBRIC["vetoes"]]
+
+
+def holder_at(code: str, role: str) -> Actor:
+    """An actor holding ``role`` at the node ``code`` (the unit HH01, the company HH)."""
+    user = db.session.scalars(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .where(RoleAssignment.role_code == role, OrgUnit.code == code)
+        .order_by(User.id)
+        .limit(1)
+    ).one()
+    return Actor(user_id=user.id, login=user.login, source="test")
+
+
+def _set_level(branch_id: int, level: Level) -> None:
+    def change(ctx):
+        ctx.session.execute(update(OrgUnit).where(OrgUnit.id == branch_id).values(level=level))
+
+    run(change, actor=SYSTEM)
+
+
+def _start(demo, level: Level = Level.STANDARDISED) -> tuple[int, int]:
+    """Start the 2026 cycle for the demo branch's unit; (cycle id, the demo branch's instance)."""
+    _set_level(demo.branch.id, level)
+    cycle_id = run(
+        start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
+    )
+    db.session.rollback()
+    instance_id = db.session.scalars(
+        select(CycleBranch.instance_id).where(
+            CycleBranch.cycle_id == cycle_id, CycleBranch.branch_id == demo.branch.id
+        )
+    ).one()
+    return cycle_id, instance_id
+
+
+def _complete(actor: Actor, instance_id: int, expected_step: str, data: dict) -> None:
+    task = open_task(instance_id)
+    assert task.element_id == expected_step
+    run(commands.complete_task, actor=actor, task_id=task.id, data=data)
+
+
+def _self_assess(demo, instance_id: int, lost: float = 0, vetoes=(), bonus: float = 0) -> None:
+    """Full marks but ``lost`` points (taken from C07), the given vetoes declared."""
+    secretary = demo.holder("branch_secretary")
+    evidence = run(
+        store_uploads,
+        actor=secretary,
+        task_id=open_task(instance_id).id,
+        uploads=[Upload("evidence", "自评材料.pdf", PDF)],
+    )["evidence"]
+    data: dict = {}
+    for cid, points in CRITERIA.items():
+        data[cid] = points - lost if cid == "C07" else points
+        data[cid + "_note"] = f"{cid} 台账齐全"
+    data.update({v: "yes" if v in vetoes else "no" for v in VETOES})
+    data.update({"self_bonus": bonus, "target_level": "red_flag", "evidence": evidence})
+    _complete(secretary, instance_id, "self_assessment", data)
+    _complete(
+        demo.holder("branch_committee"),
+        instance_id,
+        "committee_resolution",
+        {
+            "vote_tally": {"eligible": 5, "present": 5, "for": 5, "against": 0, "abstain": 0},
+            "agree_to_apply": True,
+        },
+    )
+
+
+def _unit_review(instance_id: int, minus: dict | None = None, vetoes=(), bonus: float = 0) -> None:
+    """The reviewed scores: each aspect's full points less ``minus[aspect]``."""
+    minus = minus or {}
+    data: dict = {f"review_{a}": p - minus.get(a, 0) for a, p in ASPECTS.items()}
+    data.update({"review_bonus": bonus, "review_changes": "A6 按生产经营指标扣分"})
+    for v in VETOES:
+        data[f"unit_{v}"] = "yes" if v in vetoes else "no"
+        if v in vetoes:
+            data[f"unit_{v}_source"] = "厂纪委 2026-17 号函"
+    data.update({"veto_departments": "纪委、安全环保科、信访办", "onsite_checked": True})
+    _complete(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", data)
+    _complete(
+        holder_at("HH01", "unit_party_committee"),
+        instance_id,
+        "unit_decision",
+        {
+            "unit_vote": {"eligible": 7, "present": 7, "for": 7, "against": 0, "abstain": 0},
+            "unit_opinion": "同意审核意见",
+        },
+    )
+
+
+def _final(instance_id: int) -> dict:
+    db.session.rollback()
+    row = db.session.get(ProcessInstance, instance_id)
+    assert row.status is InstanceStatus.COMPLETED
+    return json.loads(row.state_json)["data"]
+
+
+def test_a_recommended_branch_goes_through_company_acceptance_to_red_flag(demo, clock):
+    cycle_id, instance_id = _start(demo, Level.STANDARDISED)
+    first = open_task(instance_id)
+    assert (first.element_id, first.candidate_role, first.org_unit_id) == (
+        "self_assessment",
+        "branch_secretary",
+        demo.branch.id,
+    )
+    _self_assess(demo, instance_id, lost=2, bonus=1)
+    review = open_task(instance_id)
+    unit = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH01")).one()
+    assert (review.candidate_role, review.org_unit_id) == ("unit_org_reviewer", unit.id)
+    _unit_review(instance_id, minus={"A6": 3}, bonus=1)  # 97 + 1 ≥ 80: recommended
+    acceptance = open_task(instance_id)
+    assert acceptance.element_id == "company_acceptance"
+    company = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH")).one()
+    assert (acceptance.candidate_role, acceptance.org_unit_id) == ("acceptance_panel", company.id)
+    _complete(
+        holder_at("HH", "acceptance_panel"),
+        instance_id,
+        "company_acceptance",
+        {
+            "onsite_score": 91.5,
+            "onsite_bonus": 2,
+            "acceptance_note": "现场验收台账完整",
+            **{f"company_{v}": "no" for v in VETOES},
+        },
+    )
+    _complete(
+        holder_at("HH", "company_party_committee"),
+        instance_id,
+        "company_decision",
+        {"company_approved": True, "company_decision_no": "公司党委〔2027〕3号"},
+    )
+    db.session.rollback()
+    assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
+    progress = cycle_progress(db.session, cycle_id)
+    assert progress.counts["public_notice"] == 1
+    clock.advance(days=6)
+    run_once()
+    assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
+    clock.advance(days=1, seconds=1)
+    assert run_once().timers_fired >= 1
+    final = _final(instance_id)
+    assert final["final_score"] == 93.5  # 91.5 on site + 2 bonus
+    assert (final["level"], final["level_reason"]) == (Level.RED_FLAG, "score")
+    assert final["decided_by"] == "company"
+    progress = cycle_progress(db.session, cycle_id)
+    assert progress.counts["completed"] == 1
+    assert progress.levels == {"red_flag": 1}
+
+
+def test_a_branch_below_standard_gets_its_level_from_the_unit(demo):
+    cycle_id, instance_id = _start(demo, Level.STANDARDISED)
+    _self_assess(demo, instance_id, lost=4)  # the branch says 96
+    _unit_review(instance_id, minus={"A4": 15, "A6": 10})  # the unit finds 75: below 80
+    final = _final(instance_id)  # no company step: the unit decided, the level is set at once
+    assert (final["reviewed_score"], final["final_score"]) == (75, 75)
+    assert final["decided_by"] == "unit"
+    assert "onsite_score" not in final
+    assert (final["level"], final["level_reason"]) == (Level.BASIC, "score")  # down from 标准化
+    progress = cycle_progress(db.session, cycle_id)
+    assert progress.levels == {"basic": 1}
+    assert progress.counts["self_assessment"] == progress.total - 1  # the unit's other branches
+
+
+def test_a_declared_veto_gives_not_up_to_standard(demo):
+    _cycle_id, instance_id = _start(demo, Level.RED_FLAG)
+    _self_assess(demo, instance_id, vetoes=("V4",))
+    _unit_review(instance_id)  # 100 points, but the declared veto stands: the unit decides
+    final = _final(instance_id)
+    assert final["self_vetoes"] == ["V4"]
+    assert final["has_veto"] is True
+    assert (final["level"], final["level_reason"]) == (Level.NOT_UP_TO_STANDARD, "veto")
+
+
+def test_a_veto_found_by_the_unit_gives_not_up_to_standard(demo):
+    _cycle_id, instance_id = _start(demo, Level.STANDARDISED)
+    _self_assess(demo, instance_id)
+    _unit_review(instance_id, vetoes=("V2",))
+    final = _final(instance_id)
+    assert (final["self_vetoes"], final["unit_vetoes"]) == ([], ["V2"])
+    assert (final["level"], final["level_reason"]) == (Level.NOT_UP_TO_STANDARD, "veto")
+
+
+def test_the_pinned_rubric_stays_when_a_new_one_is_published_mid_cycle(demo, clock):
+    cycle_id, instance_id = _start(demo, Level.BASIC)
+    pinned = current_rubric(db.session)
+    assert pinned.version == 1  # the cycle stored the default as version 1 and pinned it
+    document = pinned.rubric.to_document()
+    for level in document["levels"]:
+        level["min_score"] = {"model": 99.8, "red_flag": 99.5, "standardised": 99}.get(
+            level["id"], level["min_score"]
+        )
+    run(
+        publish_rubric,
+        actor=holder_at("HH", "company_org_dept"),
+        document=document,
+        reason="提高分数线",
+    )
+    assert current_rubric(db.session).version == 2
+    _self_assess(demo, instance_id, lost=3)
+    _unit_review(instance_id, minus={"A6": 5})  # 95: recommended by the pinned 80, not the new 99
+    assert open_task(instance_id).element_id == "company_acceptance"
+    _complete(
+        holder_at("HH", "acceptance_panel"),
+        instance_id,
+        "company_acceptance",
+        {
+            "onsite_score": 85,
+            "onsite_bonus": 0,
+            "acceptance_note": "验收通过",
+            **{f"company_{v}": "no" for v in VETOES},
+        },
+    )
+    _complete(
+        holder_at("HH", "company_party_committee"),
+        instance_id,
+        "company_decision",
+        {"company_approved": True, "company_decision_no": "公司党委〔2027〕3号"},
+    )
+    clock.advance(days=7, seconds=1)
+    run_once()
+    final = _final(instance_id)
+    assert final["rubric_version_id"] == pinned.id
+    assert final["threshold_standard"] == 80
+    assert (final["level"], final["level_reason"]) == (Level.STANDARDISED, "score")  # 85 ≥ 80
+    progress = cycle_progress(db.session, cycle_id)
+    assert progress.rubric_version == 1
