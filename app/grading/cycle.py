@@ -25,6 +25,7 @@ from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
+from app.grading import cycle_result  # noqa: F401 - records each branch's level when it is decided
 from app.grading.commands import ensure_default_rubric
 from app.grading.cycle_models import CycleBranch
 from app.grading.cycle_models import GradingCycle
@@ -37,6 +38,7 @@ from app.identity.models import User
 from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
+from app.levels.queries import red_flag_cycles
 from app.workflow.instances import start_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -73,6 +75,7 @@ def start_data(
     thresholds: dict[str, Any],
     bonus_cap: Any,
     branch: OrgUnit,
+    red_flag_cycles: int = 0,
 ) -> dict[str, Any]:
     """What each branch's instance starts with (the inputs ``level_decision`` needs, pinned)."""
     return {
@@ -85,8 +88,8 @@ def start_data(
         "threshold_basic": thresholds["basic"],
         "bonus_cap": bonus_cap,
         "current_level": branch.level.value if branch.level else NOT_MET,
-        # Not known before the level history exists: no red-flag cycles, no named brand.
-        "held_red_flag_cycles": 0,
+        "held_red_flag_cycles": red_flag_cycles,
+        # Brands are not registered in the system yet: no branch counts as having a named one.
         "brand_named": False,
     }
 
@@ -156,6 +159,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
             thresholds=thresholds,
             bonus_cap=record.rubric.bonus_cap,
             branch=branch,
+            red_flag_cycles=red_flag_cycles(ctx.session, branch.id, year),
         )
         instance_id = start_instance(
             ctx,

@@ -76,6 +76,33 @@ def record_level(
     """
     if ctx.actor.user_id is not None:
         require_level_recorder(load_scope(ctx.session, ctx.actor.user_id, ctx.today))
+    return write_level(
+        ctx,
+        branch_code=branch_code,
+        level=level,
+        decided_on=decided_on,
+        decided_by=decided_by,
+        cycle=cycle,
+        plaque_no=plaque_no,
+        delisted=delisted,
+        reason=reason,
+    )
+
+
+def write_level(
+    ctx: CommandContext,
+    *,
+    branch_code: str,
+    level: Level | str,
+    decided_on: date,
+    decided_by: str,
+    cycle: str | int | None = None,
+    plaque_no: str | None = None,
+    delisted: bool = False,
+    reason: str = "",
+) -> int:
+    """``record_level`` without asking who the actor is: for a decision a process already
+    authorised (the grading cycle's committee steps)."""
     branch = ctx.session.scalars(select(OrgUnit).where(OrgUnit.code == branch_code)).one_or_none()
     if branch is None or branch.kind is not OrgKind.BRANCH:
         raise ValidationFailed(

@@ -58,6 +58,27 @@ def branch_history(session: Session, branch_id: int) -> list[BranchLevel]:
     )
 
 
+def red_flag_cycles(session: Session, branch_id: int, year: int) -> int:
+    """How many cycles in a row, up to the end of ``year - 1``, the branch held 红旗 (or higher)
+    at the year's end: what 示范 asks of a candidate ("held 红旗 for a cycle")."""
+    history = branch_history(session, branch_id)
+    count = 0
+    for previous in range(year - 1, year - 11, -1):
+        day = date(previous, 12, 31)
+        held = next(
+            (
+                r.level
+                for r in history
+                if r.held_from <= day and (r.held_to is None or day < r.held_to)
+            ),
+            None,
+        )
+        if held not in (Level.RED_FLAG, Level.MODEL):
+            break
+        count += 1
+    return count
+
+
 def current_level_row(session: Session, branch_id: int) -> BranchLevel | None:
     return session.scalars(
         select(BranchLevel).where(BranchLevel.branch_id == branch_id, BranchLevel.held_to.is_(None))

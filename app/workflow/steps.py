@@ -37,6 +37,7 @@ from app.workflow.engine_access import keep_hot
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
 from app.workflow.engine_access import take_hot
+from app.workflow.hooks import run_completion_hooks
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
@@ -165,9 +166,9 @@ def _save(
     row, instance = loaded.row, loaded.instance
     row.state_json = instance.dump()
     ready = instance.ready_tasks() if row.status is InstanceStatus.RUNNING else []
-    if not ready and row.status is InstanceStatus.RUNNING and instance.finished():
+    completed_now = not ready and row.status is InstanceStatus.RUNNING and instance.finished()
+    if completed_now:
         row.status, row.ended_at = InstanceStatus.COMPLETED, ctx.now
-        ready = []
     row.next_timer_at = instance.next_timer() if row.status is InstanceStatus.RUNNING else None
     if row.status is InstanceStatus.RUNNING:
         # After the commit (when the row version is final), keep it in memory for the next step.
@@ -176,6 +177,8 @@ def _save(
         ctx, loaded, instance.ready_tasks() if row.status is InstanceStatus.RUNNING else []
     )
     data_after = instance.data()
+    if completed_now:
+        run_completion_hooks(ctx, row, data_after)
     append_step(
         ctx,
         row,

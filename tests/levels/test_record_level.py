@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import DatabaseError
 
+from app.core.commands import SYSTEM
 from app.core.commands import Actor
+from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -18,8 +20,10 @@ from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.levels.commands import plaque_number
+from app.levels.commands import write_level
 from app.levels.models import BranchLevel
 from app.levels.queries import branch_history
+from app.levels.queries import red_flag_cycles
 from tests.conftest import last_audit_event
 from tests.factories import grant
 from tests.factories import make_tree
@@ -177,3 +181,20 @@ def test_the_database_allows_only_closing_a_row(tree, app):
         (Level.BASIC, date(2024, 3, 10)),
         (Level.STANDARDISED, None),
     ]
+
+
+def test_red_flag_cycles_count_the_year_ends_held_in_a_row(tree):
+    """What the grading cycle tells the level decision about a 示范 candidate."""
+    for day, level in ((date(2023, 3, 1), "standardised"), (date(2024, 3, 1), "red_flag")):
+        run(
+            write_level,
+            actor=SYSTEM,
+            branch_code=tree.branch1,
+            level=level,
+            decided_on=day,
+            decided_by="公司党委决定",
+        )
+    branch_id = _branch(tree.branch1).id
+    assert red_flag_cycles(db.session, branch_id, 2026) == 2  # held at the ends of 2024 and 2025
+    assert red_flag_cycles(db.session, branch_id, 2025) == 1
+    assert red_flag_cycles(db.session, branch_id, 2024) == 0

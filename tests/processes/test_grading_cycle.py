@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
-from sqlalchemy import update
 
 from app.core.commands import SYSTEM
 from app.core.commands import Actor
@@ -31,11 +30,16 @@ from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.models import User
+from app.levels.commands import write_level
+from app.levels.models import BranchLevel
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.worker import run_once
+from tests.conftest import TEST_NOW
 from tests.processes.conftest import open_task
+
+TEST_TODAY = TEST_NOW.date()
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 RUBRIC = default_document()
@@ -58,10 +62,26 @@ def holder_at(code: str, role: str) -> Actor:
 
 
 def _set_level(branch_id: int, level: Level) -> None:
-    def change(ctx):
-        ctx.session.execute(update(OrgUnit).where(OrgUnit.id == branch_id).values(level=level))
+    """Give the branch ``level`` as a recorded decision, so that its history agrees."""
+    db.session.rollback()
+    branch = db.session.get(OrgUnit, branch_id)
+    if branch.level is not level:
+        run(
+            write_level,
+            actor=SYSTEM,
+            branch_code=branch.code,
+            level=level,
+            decided_on=TEST_TODAY,
+            decided_by="测试前提",
+        )
 
-    run(change, actor=SYSTEM)
+
+def _history(branch_id: int) -> list[tuple[str, str | None, str | None]]:
+    db.session.rollback()
+    rows = db.session.scalars(
+        select(BranchLevel).where(BranchLevel.branch_id == branch_id).order_by(BranchLevel.id)
+    )
+    return [(r.level.value, r.decided_by, r.plaque_no) for r in rows]
 
 
 def _start(demo, level: Level = Level.STANDARDISED) -> tuple[int, int]:
@@ -191,6 +211,10 @@ def test_a_recommended_branch_goes_through_company_acceptance_to_red_flag(demo, 
     progress = cycle_progress(db.session, cycle_id)
     assert progress.counts["completed"] == 1
     assert progress.levels == {"red_flag": 1}
+    level, decided_by, plaque = _history(demo.branch.id)[-1]  # the decision is in the history
+    assert (level, decided_by) == ("red_flag", "2026年度达标晋级 公司党委决定 公司党委〔2027〕3号")
+    assert plaque is not None  # an upgrade to 红旗 earns a plaque
+    assert db.session.get(OrgUnit, demo.branch.id).level is Level.RED_FLAG
 
 
 def test_a_branch_below_standard_gets_its_level_from_the_unit(demo):
@@ -202,6 +226,7 @@ def test_a_branch_below_standard_gets_its_level_from_the_unit(demo):
     assert final["decided_by"] == "unit"
     assert "onsite_score" not in final
     assert (final["level"], final["level_reason"]) == (Level.BASIC, "score")  # down from 标准化
+    assert _history(demo.branch.id)[-1][:2] == ("basic", "2026年度达标晋级 厂处党委定级")
     progress = cycle_progress(db.session, cycle_id)
     assert progress.levels == {"basic": 1}
     assert progress.counts["self_assessment"] == progress.total - 1  # the unit's other branches
