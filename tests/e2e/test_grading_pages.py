@@ -8,6 +8,11 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.identity.kinds import Level
+from app.identity.models import OrgUnit
 
 pytestmark = pytest.mark.e2e
 
@@ -28,13 +33,141 @@ def test_the_dashboard_draws_and_its_numbers_lead_to_branches(new_page, login):
     expect(page.locator("main table tbody tr")).to_have_count(count)
 
 
-def test_the_cycle_starts_for_every_branch_and_reaches_the_secretary(new_page, login):
-    page = login(new_page(), ORG_DEPT)
-    page.goto("/grading/cycles")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+BRANCH = "HH01-01"
+NO_VETO = {f"V{i}": "no" for i in range(1, 7)}
+
+
+def _fill(page, values: dict[str, object]) -> None:
+    """Fill fields by name: selects by value, check boxes for True, text for the rest."""
+    for name, value in values.items():
+        field = page.locator(f"#f-{name}".replace(".", "-"))
+        tag = field.evaluate("el => el.tagName")
+        if tag == "SELECT":
+            field.select_option(str(value))
+        elif value is True:
+            field.check()
+        else:
+            field.fill(str(value))
+
+
+def _tally(prefix: str, entitled: int = 5) -> dict[str, object]:
+    parts = {"eligible": entitled, "present": entitled, "for": entitled, "against": 0, "abstain": 0}
+    return {f"{prefix}-{k}": v for k, v in parts.items()}
+
+
+def _take(page, title: str) -> None:
+    """Find the step in the claimable list, open it and claim it."""
+    page.goto("/inbox/?view=claimable")
+    page.get_by_role("link", name=title).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
     with page.expect_navigation():
-        page.get_by_role("button", name="为全部党支部发起").click()
+        page.get_by_role("button", name="认领").click()
+
+
+def _submit(page) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交").click()
     expect(page.locator(".flash-success")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("支部自评")
+
+
+def _level_total(page, level: str) -> int:
+    page.goto("/dashboard")
+    return int(page.locator(f"table.level-table tfoot a[href*='level={level}']").inner_text())
+
+
+def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
+    live_server, new_page, login
+):
+    """Issue 5's "done when", through the pages: the company starts this year's cycle, the branch
+    assesses itself, the unit grades and recommends, the panel accepts, the company decides, and
+    after the public notice the dashboard shows the new distribution."""
+    with live_server.app.app_context():
+        held = db.session.scalars(select(OrgUnit.level).where(OrgUnit.code == BRANCH)).one()
+    # 85 points: 标准化 — one level up from 基本达标, down from 红旗/示范; from 标准化 aim at 红旗 (92)
+    score, expected = (92, "red_flag") if held is Level.STANDARDISED else (85, "standardised")
+    if held in (None, Level.NOT_UP_TO_STANDARD):
+        expected = "basic"  # one level up at most
+    org_dept = login(new_page(), ORG_DEPT)
+    before = _level_total(org_dept, expected)
+    org_dept.goto("/grading/cycles")
+    with org_dept.expect_navigation():
+        org_dept.get_by_role("button", name="为全部党支部发起").click()
+    expect(org_dept.locator("main")).to_contain_text("支部自评")
+
     secretary = login(new_page(), SECRETARY)
-    secretary.goto("/inbox/?view=claimable")
-    expect(secretary.get_by_role("link", name=re.compile("自评"))).to_have_count(1)
+    _take(secretary, "支部自评")
+    maxima = {
+        "C01": 4,
+        "C02": 5,
+        "C03": 5,
+        "C04": 4,
+        "C05": 4,
+        "C06": 4,
+        "C07": 4,
+        "C08": 5,
+        "C09": 5,
+        "C10": 4,
+        "C11": 4,
+        "C12": 7,
+        "C13": 4,
+        "C14": 6,
+        "C15": 5,
+        "C16": 4,
+        "C17": 4,
+        "C18": 3,
+        "C19": 3,
+        "C20": 7,
+        "C21": 5,
+        "C22": 4,
+    }
+    scores = maxima | {c + "_note": "见台账" for c in maxima}
+    _fill(secretary, scores | NO_VETO | {"self_bonus": 0, "target_level": "standardised"})
+    secretary.locator("#f-evidence").set_input_files(
+        files=[{"name": "台账.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    _submit(secretary)
+
+    committee = login(new_page(), "houchundong")
+    _take(committee, "支委会审议申报")
+    _fill(committee, _tally("vote_tally") | {"agree_to_apply": True})
+    _submit(committee)
+
+    reviewer = login(new_page(), "yangzhizhen")
+    _take(reviewer, "二级单位审核与否决项核查")
+    reviewed = {
+        "review_A1": 14,
+        "review_A2": 16,
+        "review_A3": 18,
+        "review_A4": 7,
+        "review_A5": 14,
+        "review_A6": 16,
+        "review_bonus": 0,
+        "review_changes": "C12、C13 记录不全，扣 15 分",
+        "veto_departments": "纪委、安全环保处",
+        "onsite_checked": True,
+    }
+    _fill(reviewer, reviewed | {f"unit_V{i}": "no" for i in range(1, 7)})
+    _submit(reviewer)
+
+    unit = login(new_page(), "liubo")
+    _take(unit, "二级单位党委定级推荐")
+    _fill(unit, _tally("unit_vote", 7) | {"unit_opinion": "同意推荐为标准化党支部"})
+    _submit(unit)
+
+    panel = login(new_page(), "licheng")
+    _take(panel, "公司集中验收")
+    accepted = {"onsite_score": score, "onsite_bonus": 0, "acceptance_note": "现场验收通过"}
+    _fill(panel, accepted | {f"company_V{i}": "no" for i in range(1, 7)})
+    _submit(panel)
+
+    committee_hq = login(new_page(), "niuzixia")
+    _take(committee_hq, "公司党委研究决定")
+    _fill(committee_hq, {"company_approved": True, "company_decision_no": "HH党发〔2027〕2号"})
+    _submit(committee_hq)
+
+    live_server.clock.advance(days=8)  # five working days of public notice
+    live_server.run_worker()
+    org_dept.goto(f"/orgs/{BRANCH}")
+    expect(org_dept.locator("main")).to_contain_text("HH党发〔2027〕2号")  # in the level history
+    assert _level_total(org_dept, expected) == before + 1  # the new distribution
