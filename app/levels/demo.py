@@ -20,17 +20,21 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from app.core.commands import CommandContext
+from app.grading.queries import shipped_default
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.levels.commands import PLAQUE_LEVELS
 from app.levels.commands import apply_decision
 from app.levels.models import BranchLevel
+from app.levels.models import BranchRating
 from app.levels.queries import RANK
+from app.levels.ratings import class_for
 
 LEVELS = list(Level)  # lowest first
 CYCLES = 4
@@ -153,4 +157,73 @@ def write_level_history(ctx: CommandContext, *, seed: int) -> int:
             delisted=d.delisted,
             reason=d.reason,
         )
+    write_ratings(ctx, seed=seed, current=current)
     return len(decisions)
+
+
+#: The demo's star rating of each level (domain.md §10.1), and a score range within its band.
+STARS_OF_LEVEL = {
+    Level.MODEL: 5,
+    Level.RED_FLAG: 4,
+    Level.STANDARDISED: 3,
+    Level.BASIC: 2,
+    Level.NOT_UP_TO_STANDARD: 1,
+}
+SCORE_BANDS = {5: (95, 99.5), 4: (90, 94.5), 3: (80, 89.5), 2: (70, 79.5), 1: (58, 69.5)}
+
+
+def _half_years_after(day: date, today: date) -> list[date]:
+    """The last two of 30 June and 31 December after ``day`` up to ``today``, oldest first."""
+    ends = [
+        end
+        for year in range(day.year, today.year + 1)
+        for end in (date(year, 6, 30), date(year, 12, 31))
+        if day < end <= today
+    ]
+    return ends[-2:]
+
+
+def write_ratings(ctx: CommandContext, *, seed: int, current: dict[int, BranchLevel]) -> int:
+    """Star ratings consistent with each branch's current level: an acceptance rating on the day
+    its level was decided (5★ 示范 … 1★ 未达标) and half-yearly ratings after it that keep the
+    stars, except that the newest one sometimes moves one star or, once in a while, records a
+    veto. Deterministic; written
+    directly (no audit event: the loader's ``demo_data_loaded`` covers it)."""
+    rng = random.Random(f"branch-ratings:{seed}")  # noqa: S311 - reproducible demo data
+    rubric = shipped_default().rubric
+    written = 0
+    for branch_id in sorted(current):
+        row = current[branch_id]
+        stars = STARS_OF_LEVEL[row.level]
+        days = [(row.held_from, "acceptance")]
+        days += [(d, "half_year") for d in _half_years_after(row.held_from, ctx.today)]
+        for number, (day, source) in enumerate(days):
+            veto = False
+            if number == len(days) - 1 and source == "half_year":  # only the newest one moves
+                roll = rng.random()
+                if roll < 0.05:
+                    stars = min(stars + 1, 5)
+                elif roll < 0.10:
+                    stars = max(stars - 1, 1)
+                elif roll < 0.12:
+                    veto = True
+            low, high = SCORE_BANDS[1 if veto else stars]
+            score = Decimal(str(round(rng.uniform(low, high) * 2) / 2))
+            given = 1 if veto else stars
+            ctx.session.add(
+                BranchRating(
+                    branch_id=branch_id,
+                    rated_on=day,
+                    stars=given,
+                    rating_class=class_for(given, veto, rubric),
+                    score=score,
+                    has_veto=veto,
+                    source=source,
+                    cycle=row.cycle if source == "acceptance" else None,
+                    rubric_version_id=None,
+                    created_at=ctx.now,
+                )
+            )
+            written += 1
+    ctx.session.flush()
+    return written

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from decimal import Decimal
 
+from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import text
@@ -71,5 +75,40 @@ class BranchLevel(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime]
     recorded_by_login: Mapped[str] = mapped_column(String(100))
+
+    branch: Mapped[OrgUnit] = relationship()
+
+
+class BranchRating(Base):
+    """A branch's star rating (星级, 1–5) and class (A/B/C), domain.md §10: append-only.
+
+    A rating is written at acceptance (the grading cycle's end, ``rating_hook``), each half-year
+    from the provisional score (supervision, G2: ``source="half_year"``) or by hand. Rows are only
+    ever inserted (migration 0014 refuses UPDATE and DELETE); the newest row of a branch (latest
+    ``rated_on``, then id) is its current rating.
+    """
+
+    __tablename__ = "branch_ratings"
+    __table_args__ = (
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        CheckConstraint("rating_class IN ('A', 'B', 'C')", name="rating_class_values"),
+        CheckConstraint("source IN ('acceptance', 'half_year', 'manual')", name="source_values"),
+        Index("ix_branch_ratings_branch_id_rated_on", "branch_id", "rated_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    rated_on: Mapped[date]
+    stars: Mapped[int] = mapped_column(Integer)
+    rating_class: Mapped[str] = mapped_column(String(1))
+    #: The final score the stars come from; empty when a veto alone decided (1★, C).
+    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    has_veto: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(20))
+    #: The grading cycle (year) of an acceptance rating.
+    cycle: Mapped[str | None] = mapped_column(String(20))
+    #: The rubric version whose star bands were applied; empty for the shipped default.
+    rubric_version_id: Mapped[int | None] = mapped_column(ForeignKey("rubric_versions.id"))
+    created_at: Mapped[datetime]
 
     branch: Mapped[OrgUnit] = relationship()

@@ -17,14 +17,19 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core import clock
 from app.core.clock import local_today
 from app.core.errors import NotFound
 from app.extensions import db
+from app.grading.cycle_views import level_labels
+from app.grading.cycle_views import stage_labels
 from app.identity.kinds import Level
 from app.identity.labels import LEVEL
 from app.identity.models import OrgUnit
 from app.identity.session import current_scope
+from app.levels import overview
 from app.levels import queries
+from app.levels import rating_hook  # noqa: F401 - rates each branch when its grading cycle ends
 from app.levels.export import workbook_bytes
 from app.levels.policy import require_dashboard
 from app.levels.policy import sees_dashboard
@@ -73,6 +78,70 @@ def index():
         counts=counts,
         totals=totals,
         years=queries.distribution_by_year(db.session, units, day),
+        ratings=overview.rating_table(db.session, units, day),
+        rating_keys=overview.KEYS,
+        cycle=overview.latest_cycle(db.session, units),
+        sees_cycle_page=_sees_cycle_page,
+        stage_labels=stage_labels(),
+        overdue=overview.overdue_rectifications(db.session, units, clock.now()),
+        now=clock.now(),
+    )
+
+
+def _sees_cycle_page(path: str) -> bool:
+    """Whether the grading cycle's own page (``grading.cycle_progress``) opens for the viewer."""
+    scope = current_scope()
+    return scope.is_system_admin or scope.sees(path)
+
+
+def _unit_arg(units: list[OrgUnit]) -> OrgUnit | None:
+    if code := request.args.get("unit"):
+        unit = next((u for u in units if u.code == code), None)
+        if unit is None:
+            raise NotFound()
+        return unit
+    return None
+
+
+@bp.get("/ratings")
+def ratings():
+    """The rated branches behind one number: ``?unit=CODE&key=5|…|1|A|B|C&on=DAY``."""
+    units = _units()
+    day = _day()
+    unit = _unit_arg(units)
+    key = request.args.get("key") or None
+    if key is not None and key not in overview.KEYS:
+        raise NotFound()
+    table = overview.rating_table(db.session, [unit] if unit else units, day)
+    return render_template(
+        "levels/ratings.html",
+        unit=unit,
+        key=key,
+        day=day,
+        rows=overview.select_rated(table.rows, key),
+    )
+
+
+@bp.get("/cycle")
+def cycle_branches():
+    """The branches of the latest grading cycle at one stage: ``?cycle=ID&stage=KEY``."""
+    units = _units()
+    try:
+        cycle_id = int(request.args.get("cycle", ""))
+    except ValueError:
+        raise NotFound() from None
+    section = overview.latest_cycle(db.session, units, cycle_id)
+    stage = request.args.get("stage") or None
+    if section is None or (stage is not None and stage not in section.counts):
+        raise NotFound()
+    return render_template(
+        "levels/cycle_branches.html",
+        section=section,
+        stage=stage,
+        rows=section.at(stage),
+        stage_labels=stage_labels(),
+        level_labels=level_labels(),
+        sees_cycle_page=_sees_cycle_page,
     )
 
 
@@ -104,11 +173,7 @@ def branches():
     """The branches behind one number of the table: ``?unit=CODE&level=KEY&on=DAY``."""
     units = _units()
     day = _day()
-    unit = None
-    if code := request.args.get("unit"):
-        unit = next((u for u in units if u.code == code), None)
-        if unit is None:
-            raise NotFound()
+    unit = _unit_arg(units)
     level = None
     if key := request.args.get("level"):
         try:
