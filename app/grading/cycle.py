@@ -27,6 +27,7 @@ from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.grading import cycle_result  # noqa: F401 - records each branch's level when it is decided
 from app.grading import reinspection_result  # noqa: F401 - records a downgrade after re-inspection
+from app.grading import supervision_result  # noqa: F401 - records the half-year star rating
 from app.grading.commands import ensure_default_rubric
 from app.grading.cycle_models import CycleBranch
 from app.grading.cycle_models import GradingCycle
