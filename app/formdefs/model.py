@@ -72,8 +72,13 @@ class FieldDef:
     #: Attendance: whether a meeting without a quorum is refused (else only shown).
     require_quorum: bool = False
     multiline: bool = False
-    #: Start from this earlier answer of the same instance (an item list: matching columns).
+    #: Start from this earlier answer (or start data) of the same instance (an item list: matching
+    #: columns).
     prefill: str | None = None
+    #: A value the system measured (a name in the instance's data): answering otherwise needs the
+    #: reason given in the field ``change_reason``.
+    measured_by: str | None = None
+    change_reason: str | None = None
 
     @property
     def multiple(self) -> bool:

@@ -203,6 +203,8 @@ def _field(
         require_quorum=bool(spec.get("x-requireQuorum", False)),
         multiline=kind == "text",
         prefill=spec.get("x-prefill"),
+        measured_by=spec.get("x-measuredBy"),
+        change_reason=spec.get("x-changeReason"),
     )
 
 
@@ -232,6 +234,12 @@ def _visible_when(where: str, rule: Any) -> VisibleWhen | None:
 
 def _check_visibility(form: str, fields: dict[str, FieldDef]) -> None:
     for f in fields.values():
+        if bool(f.measured_by) != bool(f.change_reason) or (
+            f.change_reason and f.change_reason not in fields
+        ):
+            raise FormFileError(
+                f"{form}.json: '{f.name}' needs x-measuredBy and x-changeReason (a field)"
+            )
         rule = f.visible_when
         if rule and (rule.field not in fields or rule.field == f.name):
             raise FormFileError(

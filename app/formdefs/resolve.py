@@ -34,6 +34,7 @@ from app.formdefs.model import FormDef
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.identity.policy import load_scope
+from app.workflow.queries import earlier_answers
 
 
 @dataclass
@@ -57,6 +58,10 @@ class FormContext:
             self._orgs[kinds] = {o.value for o in options.orgs_for(self.session, scope, kinds)}
         return self._orgs[kinds]
 
+    @cached_property
+    def earlier(self) -> dict[str, Any]:
+        return earlier_answers(self.session, self.instance_id)
+
     def refuse(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
@@ -69,7 +74,21 @@ def resolve(form: FormDef, data: dict[str, Any], ctx: FormContext) -> dict[str, 
             handler = _HANDLERS.get(f.kind)
             if handler is not None:
                 data[f.name] = handler(f, data[f.name], ctx, f.name)
+        if f.measured_by and f.name in data:
+            _measured(f, data, ctx)
     return data
+
+
+def _measured(f: FieldDef, data: dict[str, Any], ctx: FormContext) -> None:
+    """A value the system measured may be changed, but only with a reason."""
+    measured = ctx.earlier.get(f.measured_by or "")
+    if measured is None or data[f.name] == measured:
+        return
+    if not str(data.get(f.change_reason or "") or "").strip():
+        ctx.refuse(
+            f.change_reason or f.name,
+            _("The records give %(v)s: say why your answer differs.", v=measured),
+        )
 
 
 def _is_id(value: Any) -> bool:

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import Forbidden
@@ -41,6 +42,9 @@ from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
 from app.levels.queries import red_flag_cycles
+from app.meetings.compliance import branch_calendar
+from app.meetings.compliance import c12_score
+from app.meetings.schedule import schedule
 from app.workflow.instances import start_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -94,6 +98,20 @@ def start_data(
         # Brands are not registered in the system yet: no branch counts as having a named one.
         "brand_named": False,
     }
+
+
+def measured_c12(ctx: CommandContext, branch: OrgUnit, year: int, rubric: Any) -> float | None:
+    """C12 (三会一课) as the branch's meeting records give it, in the rubric's points; None when
+    no period of the year has been judged yet. The self-assessment starts from it."""
+    rows = branch_calendar(
+        ctx.session, branch, year, ctx.today, clock.local_zone(), schedule().meetings
+    )
+    judged = c12_score(rows)
+    points = next((c.points for c in rubric.criteria if c.id == "C12"), None)
+    if judged is None or points is None:
+        return None
+    score, possible = judged
+    return round(float(points) * score / possible, 2)
 
 
 def _require_starter(ctx: CommandContext) -> None:
@@ -163,6 +181,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
             branch=branch,
             red_flag_cycles=red_flag_cycles(ctx.session, branch.id, year),
         )
+        data["measured_C12"] = measured_c12(ctx, branch, year, record.rubric)
         instance_id = start_instance(
             ctx,
             process_key=PROCESS_KEY,

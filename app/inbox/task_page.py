@@ -42,7 +42,7 @@ from app.inbox import commands as inbox_commands
 from app.inbox.queries import TaskRow
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
-from app.workflow.models import StepLogEntry
+from app.workflow.queries import earlier_answers
 
 NEAR_DUE_HOURS = 24
 BLANK_ITEM_ROWS = 2
@@ -143,22 +143,6 @@ class FormView:
         }
 
 
-def earlier_answers(instance_id: int) -> dict[str, Any]:
-    """What the instance's completed steps submitted, later answers over earlier ones."""
-    merged: dict[str, Any] = {}
-    for submitted in db.session.scalars(
-        select(StepLogEntry.submitted_json)
-        .where(
-            StepLogEntry.instance_id == instance_id,
-            StepLogEntry.action == "task_completed",
-            StepLogEntry.submitted_json.is_not(None),
-        )
-        .order_by(StepLogEntry.seq)
-    ):
-        merged.update(json.loads(submitted))
-    return merged
-
-
 def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     """A saved draft, else what the form takes over from earlier steps."""
     if draft is not None:
@@ -166,7 +150,7 @@ def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     form = form_of(row)
     if form is None or not any(f.prefill for f in form.fields):
         return FormInput()
-    return prefilled(form, earlier_answers(row.instance_id))
+    return prefilled(form, earlier_answers(db.session, row.instance_id))
 
 
 def render_task(

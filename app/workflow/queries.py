@@ -133,3 +133,19 @@ def involved_in(session: Session, user_id: int, instance_id: int) -> bool:
         (HumanTask.assignee_user_id == user_id) | (HumanTask.completed_by_user_id == user_id),
     )
     return session.scalar(select(worked.exists())) is True
+
+
+def earlier_answers(session: Session, instance_id: int) -> dict[str, Any]:
+    """The instance's start data, then what its completed steps submitted, later over earlier."""
+    merged: dict[str, Any] = {}
+    for submitted in session.scalars(
+        select(StepLogEntry.submitted_json)
+        .where(
+            StepLogEntry.instance_id == instance_id,
+            StepLogEntry.action.in_(("started", "task_completed")),
+            StepLogEntry.submitted_json.is_not(None),
+        )
+        .order_by(StepLogEntry.seq)
+    ):
+        merged.update(json.loads(submitted))
+    return merged

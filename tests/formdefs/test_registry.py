@@ -48,6 +48,10 @@ BROKEN = {
         _form({"a": {"x-type": "file", "x-accept": ["text/html"]}}),
         "cannot check uploads of type 'text/html'",
     ),
+    "measured value without a reason field": (
+        _form({"a": {"type": "number", "x-measuredBy": "measured_a"}}),
+        "needs x-measuredBy and x-changeReason",
+    ),
     "empty option list": (_form({"a": {"type": "string", "enum": []}}), "option list"),
     "item list without columns": (
         _form({"a": {"type": "array", "items": {"type": "object"}}}),

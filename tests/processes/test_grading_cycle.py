@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
+from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.files.commands import Upload
 from app.files.commands import store_uploads
@@ -295,3 +297,48 @@ def test_the_pinned_rubric_stays_when_a_new_one_is_published_mid_cycle(demo, clo
     assert (final["level"], final["level_reason"]) == (Level.STANDARDISED, "score")  # 85 ≥ 80
     progress = cycle_progress(db.session, cycle_id)
     assert progress.rubric_version == 1
+
+
+def _hold_committee_meeting(demo) -> None:
+    """A committee meeting at the demo branch, its attendance and minutes recorded."""
+    secretary = demo.holder("branch_secretary")
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )
+    agenda = {
+        "month": "2026-11",
+        "topics": "研究年度自评",
+        "meeting_at": "2026-11-20T09:00:00+08:00",
+        "place": "活动室",
+    }
+    _complete(secretary, instance_id, "set_agenda", agenda)
+    meeting = {"attendance": {"entitled": 3, "present": demo.members[:2]}, "minutes": "要点" * 6}
+    _complete(secretary, instance_id, "hold_meeting", meeting)
+
+
+def test_c12_starts_from_the_meeting_records_and_changes_only_with_a_reason(demo, client, login):
+    _hold_committee_meeting(demo)
+    _, instance_id = _start(demo)
+    secretary = demo.holder("branch_secretary")
+    login(secretary.login, "demo123456")
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    assert 'id="f-C12" name="C12" value="7.0"' in page  # the committee meeting held: 7 of 7
+    evidence = run(
+        store_uploads,
+        actor=secretary,
+        task_id=open_task(instance_id).id,
+        uploads=[Upload("evidence", "自评材料.pdf", PDF)],
+    )["evidence"]
+    data: dict = dict(CRITERIA) | {c + "_note": "台账" for c in CRITERIA}
+    data |= dict.fromkeys(VETOES, "no") | {"self_bonus": 0, "target_level": "standardised"}
+    data |= {"evidence": evidence, "C12": 5}
+    with pytest.raises(ValidationFailed) as refused:
+        _complete(secretary, instance_id, "self_assessment", data)
+    assert refused.value.field_errors["C12_change_reason"].startswith("办理记录为 7.0")
+    _complete(
+        secretary, instance_id, "self_assessment", data | {"C12_change_reason": "党课记录补录"}
+    )
+    assert open_task(instance_id).element_id == "committee_resolution"
