@@ -16,7 +16,12 @@ from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.identity.commands.orgs import LEVEL_ON_PAPER
+from app.identity.commands.orgs import OrgDetails
+from app.identity.commands.orgs import create_org_unit
+from app.identity.kinds import BranchType
 from app.identity.kinds import Level
+from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.levels.commands import plaque_number
@@ -198,3 +203,18 @@ def test_red_flag_cycles_count_the_year_ends_held_in_a_row(tree):
     assert red_flag_cycles(db.session, branch_id, 2026) == 2  # held at the ends of 2024 and 2025
     assert red_flag_cycles(db.session, branch_id, 2025) == 1
     assert red_flag_cycles(db.session, branch_id, 2024) == 0
+
+
+def test_a_branch_created_with_a_level_starts_its_history_with_it(tree):
+    """An installation that starts mid-way: the level held on paper counts on the dashboard."""
+    run(
+        create_org_unit,
+        actor=SYSTEM,
+        parent_code=tree.unit2,
+        code="U2-B9",
+        kind=OrgKind.BRANCH,
+        details=OrgDetails(name="新建党支部", branch_type=BranchType.TERRITORIAL),
+        level=Level.RED_FLAG,
+    )
+    (row,) = branch_history(db.session, _branch("U2-B9").id)
+    assert (row.level, row.held_to, row.decided_by) == (Level.RED_FLAG, None, LEVEL_ON_PAPER)
