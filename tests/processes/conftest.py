@@ -13,15 +13,19 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.extensions import db
 from app.identity.demo import load_demo_data
+from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
+from app.levels.commands import write_level
+from app.workflow import commands
 from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import read_model_files
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from tests.conftest import ROOT
+from tests.conftest import TEST_NOW
 
 DEMO_SEED = 20261123  # the seed `flask demo load` uses
 DEMO_BRANCH = "HH01-01"  # 长流水采油站党支部, the README's demo branch
@@ -57,6 +61,41 @@ def demo(app) -> Demo:
         )
     )
     return Demo(branch, members)
+
+
+def holder_at(code: str, role: str) -> Actor:
+    """An actor holding ``role`` at the node ``code`` (the unit HH01, the company HH)."""
+    user = db.session.scalars(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .where(RoleAssignment.role_code == role, OrgUnit.code == code)
+        .order_by(User.id)
+        .limit(1)
+    ).one()
+    return Actor(user_id=user.id, login=user.login, source="test")
+
+
+def set_level(branch_id: int, level: Level) -> None:
+    """Give the branch ``level`` as a recorded decision, so that its history agrees."""
+    db.session.rollback()
+    branch = db.session.get(OrgUnit, branch_id)
+    if branch.level is not level:
+        run(
+            write_level,
+            actor=SYSTEM,
+            branch_code=branch.code,
+            level=level,
+            decided_on=TEST_NOW.date(),
+            decided_by="测试前提",
+        )
+
+
+def complete_step(actor: Actor, instance_id: int, expected_step: str, data: dict) -> None:
+    """Complete the instance's open step, which must be ``expected_step``."""
+    task = open_task(instance_id)
+    assert task.element_id == expected_step
+    run(commands.complete_task, actor=actor, task_id=task.id, data=data)
 
 
 def open_task(instance_id: int) -> HumanTask:

@@ -17,13 +17,8 @@ from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
+from tests.processes.conftest import complete_step
 from tests.processes.conftest import open_task
-
-
-def _complete(actor, instance_id: int, expected_step: str, data: dict) -> None:
-    task = open_task(instance_id)
-    assert task.element_id == expected_step
-    run(commands.complete_task, actor=actor, task_id=task.id, data=data)
 
 
 def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, app):
@@ -39,7 +34,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     )
     first = open_task(instance_id)
     assert (first.element_id, first.candidate_role) == ("set_agenda", "branch_secretary")
-    _complete(
+    complete_step(
         secretary,
         instance_id,
         "set_agenda",
@@ -53,10 +48,10 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     )
     without_quorum = {"attendance": {"entitled": 5, "present": m[:2]}, "minutes": "会议记录" * 5}
     with pytest.raises(ValidationFailed) as refused:
-        _complete(secretary, instance_id, "hold_meeting", without_quorum)
+        complete_step(secretary, instance_id, "hold_meeting", without_quorum)
     assert "attendance" in refused.value.field_errors
     assert open_task(instance_id).element_id == "hold_meeting"  # nothing changed
-    _complete(
+    complete_step(
         secretary,
         instance_id,
         "hold_meeting",
@@ -68,7 +63,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     )
     decide = open_task(instance_id)
     assert decide.candidate_role == "branch_committee"
-    _complete(
+    complete_step(
         committee,
         instance_id,
         "decide",
@@ -82,7 +77,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
         },
     )
     assert open_task(instance_id).candidate_role == "org_member"
-    _complete(
+    complete_step(
         org_member,
         instance_id,
         "archive",
@@ -91,7 +86,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     login(secretary.login, app.config["DEMO_PASSWORD"])
     follow_up_page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
     assert 'value="确定2名入党积极分子"' in follow_up_page  # taken over from the decisions
-    _complete(
+    complete_step(
         secretary,
         instance_id,
         "follow_up",
@@ -134,7 +129,7 @@ def test_only_members_of_the_branch_can_be_recorded_present(demo):
         process_key="branch_committee_meeting",
         org_code=demo.branch.code,
     )
-    _complete(
+    complete_step(
         secretary,
         instance_id,
         "set_agenda",
@@ -146,7 +141,7 @@ def test_only_members_of_the_branch_can_be_recorded_present(demo):
         },
     )
     with pytest.raises(ValidationFailed) as refused:
-        _complete(
+        complete_step(
             secretary,
             instance_id,
             "hold_meeting",

@@ -15,8 +15,6 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.core.commands import SYSTEM
-from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -30,52 +28,21 @@ from app.grading.queries import current_rubric
 from app.grading.rubric import default_document
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
-from app.identity.models import RoleAssignment
-from app.identity.models import User
-from app.levels.commands import write_level
 from app.levels.models import BranchLevel
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.worker import run_once
-from tests.conftest import TEST_NOW
+from tests.processes.conftest import complete_step
+from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task
-
-TEST_TODAY = TEST_NOW.date()
+from tests.processes.conftest import set_level
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 RUBRIC = default_document()
 CRITERIA = {c["id"]: c["points"] for a in RUBRIC["aspects"] for c in a["criteria"]}
 ASPECTS = {a["id"]: a["points"] for a in RUBRIC["aspects"]}
 VETOES = [v["id"] for v in RUBRIC["vetoes"]]
-
-
-def holder_at(code: str, role: str) -> Actor:
-    """An actor holding ``role`` at the node ``code`` (the unit HH01, the company HH)."""
-    user = db.session.scalars(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
-        .where(RoleAssignment.role_code == role, OrgUnit.code == code)
-        .order_by(User.id)
-        .limit(1)
-    ).one()
-    return Actor(user_id=user.id, login=user.login, source="test")
-
-
-def _set_level(branch_id: int, level: Level) -> None:
-    """Give the branch ``level`` as a recorded decision, so that its history agrees."""
-    db.session.rollback()
-    branch = db.session.get(OrgUnit, branch_id)
-    if branch.level is not level:
-        run(
-            write_level,
-            actor=SYSTEM,
-            branch_code=branch.code,
-            level=level,
-            decided_on=TEST_TODAY,
-            decided_by="测试前提",
-        )
 
 
 def _history(branch_id: int) -> list[tuple[str, str | None, str | None]]:
@@ -88,7 +55,7 @@ def _history(branch_id: int) -> list[tuple[str, str | None, str | None]]:
 
 def _start(demo, level: Level = Level.STANDARDISED) -> tuple[int, int]:
     """Start the 2026 cycle for the demo branch's unit; (cycle id, the demo branch's instance)."""
-    _set_level(demo.branch.id, level)
+    set_level(demo.branch.id, level)
     cycle_id = run(
         start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
     )
@@ -99,12 +66,6 @@ def _start(demo, level: Level = Level.STANDARDISED) -> tuple[int, int]:
         )
     ).one()
     return cycle_id, instance_id
-
-
-def _complete(actor: Actor, instance_id: int, expected_step: str, data: dict) -> None:
-    task = open_task(instance_id)
-    assert task.element_id == expected_step
-    run(commands.complete_task, actor=actor, task_id=task.id, data=data)
 
 
 def _self_assess(demo, instance_id: int, lost: float = 0, vetoes=(), bonus: float = 0) -> None:
@@ -122,8 +83,8 @@ def _self_assess(demo, instance_id: int, lost: float = 0, vetoes=(), bonus: floa
         data[cid + "_note"] = f"{cid} 台账齐全"
     data.update({v: "yes" if v in vetoes else "no" for v in VETOES})
     data.update({"self_bonus": bonus, "target_level": "red_flag", "evidence": evidence})
-    _complete(secretary, instance_id, "self_assessment", data)
-    _complete(
+    complete_step(secretary, instance_id, "self_assessment", data)
+    complete_step(
         demo.holder("branch_committee"),
         instance_id,
         "committee_resolution",
@@ -144,8 +105,8 @@ def _unit_review(instance_id: int, minus: dict | None = None, vetoes=(), bonus: 
         if v in vetoes:
             data[f"unit_{v}_source"] = "厂纪委 2026-17 号函"
     data.update({"veto_departments": "纪委、安全环保科、信访办", "onsite_checked": True})
-    _complete(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", data)
-    _complete(
+    complete_step(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", data)
+    complete_step(
         holder_at("HH01", "unit_party_committee"),
         instance_id,
         "unit_decision",
@@ -180,7 +141,7 @@ def test_a_recommended_branch_goes_through_company_acceptance_to_red_flag(demo, 
     assert acceptance.element_id == "company_acceptance"
     company = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH")).one()
     assert (acceptance.candidate_role, acceptance.org_unit_id) == ("acceptance_panel", company.id)
-    _complete(
+    complete_step(
         holder_at("HH", "acceptance_panel"),
         instance_id,
         "company_acceptance",
@@ -191,7 +152,7 @@ def test_a_recommended_branch_goes_through_company_acceptance_to_red_flag(demo, 
             **{f"company_{v}": "no" for v in VETOES},
         },
     )
-    _complete(
+    complete_step(
         holder_at("HH", "company_party_committee"),
         instance_id,
         "company_decision",
@@ -272,7 +233,7 @@ def test_the_pinned_rubric_stays_when_a_new_one_is_published_mid_cycle(demo, clo
     _self_assess(demo, instance_id, lost=3)
     _unit_review(instance_id, minus={"A6": 5})  # 95: recommended by the pinned 80, not the new 99
     assert open_task(instance_id).element_id == "company_acceptance"
-    _complete(
+    complete_step(
         holder_at("HH", "acceptance_panel"),
         instance_id,
         "company_acceptance",
@@ -283,7 +244,7 @@ def test_the_pinned_rubric_stays_when_a_new_one_is_published_mid_cycle(demo, clo
             **{f"company_{v}": "no" for v in VETOES},
         },
     )
-    _complete(
+    complete_step(
         holder_at("HH", "company_party_committee"),
         instance_id,
         "company_decision",
@@ -314,9 +275,9 @@ def _hold_committee_meeting(demo) -> None:
         "meeting_at": "2026-11-20T09:00:00+08:00",
         "place": "活动室",
     }
-    _complete(secretary, instance_id, "set_agenda", agenda)
+    complete_step(secretary, instance_id, "set_agenda", agenda)
     meeting = {"attendance": {"entitled": 3, "present": demo.members[:2]}, "minutes": "要点" * 6}
-    _complete(secretary, instance_id, "hold_meeting", meeting)
+    complete_step(secretary, instance_id, "hold_meeting", meeting)
 
 
 def test_c12_starts_from_the_meeting_records_and_changes_only_with_a_reason(demo, client, login):
@@ -336,9 +297,9 @@ def test_c12_starts_from_the_meeting_records_and_changes_only_with_a_reason(demo
     data |= dict.fromkeys(VETOES, "no") | {"self_bonus": 0, "target_level": "standardised"}
     data |= {"evidence": evidence, "C12": 5}
     with pytest.raises(ValidationFailed) as refused:
-        _complete(secretary, instance_id, "self_assessment", data)
+        complete_step(secretary, instance_id, "self_assessment", data)
     assert refused.value.field_errors["C12_change_reason"].startswith("办理记录为 7.0")
-    _complete(
+    complete_step(
         secretary, instance_id, "self_assessment", data | {"C12_change_reason": "党课记录补录"}
     )
     assert open_task(instance_id).element_id == "committee_resolution"

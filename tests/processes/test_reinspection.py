@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import select
 
 from app.core.audit import AuditEvent
-from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import ValidationFailed
@@ -27,7 +26,6 @@ from app.files.commands import Upload
 from app.files.commands import store_uploads
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
-from app.levels.commands import write_level
 from app.levels.models import BranchLevel
 from app.workflow import commands
 from app.workflow.models import HumanTask
@@ -36,27 +34,14 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.worker import run_once
 from tests.conftest import TEST_NOW
+from tests.processes.conftest import complete_step
+from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task
-from tests.processes.test_grading_cycle import holder_at
+from tests.processes.conftest import set_level
 
 TEST_TODAY = TEST_NOW.date()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 VETOES = ("V1", "V2", "V3", "V4", "V5", "V6")
-
-
-def _set_level(branch_id: int, level: Level) -> None:
-    """Give the branch ``level`` as a recorded decision (an upgrade to 红旗 earns a plaque)."""
-    db.session.rollback()
-    branch = db.session.get(OrgUnit, branch_id)
-    if branch.level is not level:
-        run(
-            write_level,
-            actor=SYSTEM,
-            branch_code=branch.code,
-            level=level,
-            decided_on=TEST_TODAY,
-            decided_by="测试前提",
-        )
 
 
 def _history(branch_id: int) -> list[tuple]:
@@ -82,12 +67,6 @@ def _start(demo, starter: Actor, data: dict | None = None) -> int:
     return instance_id
 
 
-def _complete(actor: Actor, instance_id: int, expected_step: str, data: dict) -> None:
-    task = open_task(instance_id)
-    assert task.element_id == expected_step
-    run(commands.complete_task, actor=actor, task_id=task.id, data=data)
-
-
 def _reinspect(demo, instance_id: int, score: float, vetoes=(), findings=None, **extra) -> None:
     data: dict = {"reinspect_score": score, "reinspect_note": "对照评分细则逐项复查", **extra}
     for v in VETOES:
@@ -96,7 +75,7 @@ def _reinspect(demo, instance_id: int, score: float, vetoes=(), findings=None, *
             data[f"veto_{v}_source"] = "厂纪委 2026-21 号函"
     if findings is not None:
         data["findings"] = findings
-    _complete(holder_at("HH01", "auditor"), instance_id, "reinspect", data)
+    complete_step(holder_at("HH01", "auditor"), instance_id, "reinspect", data)
 
 
 def _findings(demo) -> list[dict]:
@@ -117,7 +96,7 @@ def _findings(demo) -> list[dict]:
 
 
 def _notice(instance_id: int, findings: list[dict]) -> None:
-    _complete(
+    complete_step(
         holder_at("HH01", "unit_org_reviewer"),
         instance_id,
         "rectification_notice",
@@ -137,7 +116,7 @@ def _rectify(demo, instance_id: int, findings: list[dict]) -> None:
         task_id=open_task(instance_id).id,
         uploads=[Upload("rectification_evidence", "整改材料.pdf", PDF)],
     )["rectification_evidence"]
-    _complete(
+    complete_step(
         secretary,
         instance_id,
         "rectify",
@@ -172,7 +151,7 @@ def _events(event_type: str, branch_id: int) -> list[dict]:
 
 
 def test_a_red_flag_branch_re_checked_and_kept(demo):
-    _set_level(demo.branch.id, Level.RED_FLAG)
+    set_level(demo.branch.id, Level.RED_FLAG)
     before = _history(demo.branch.id)
     assert before[-1][4] is not None  # the upgrade to 红旗 issued a plaque
     instance_id = _start(demo, holder_at("HH01", "unit_org_reviewer"), {"held_level": "red_flag"})
@@ -198,7 +177,7 @@ def test_a_red_flag_branch_re_checked_and_kept(demo):
 
 
 def test_a_veto_downgrades_to_not_up_to_standard_and_withdraws_the_plaque(demo):
-    _set_level(demo.branch.id, Level.RED_FLAG)
+    set_level(demo.branch.id, Level.RED_FLAG)
     plaque = _history(demo.branch.id)[-1][4]
     instance_id = _start(demo, holder_at("HH01", "unit_org_reviewer"), {"held_level": "red_flag"})
     _reinspect(
@@ -219,7 +198,7 @@ def test_a_veto_downgrades_to_not_up_to_standard_and_withdraws_the_plaque(demo):
 
 
 def test_a_rectification_done_in_time_and_passed_keeps_the_level(demo, clock):
-    _set_level(demo.branch.id, Level.RED_FLAG)
+    set_level(demo.branch.id, Level.RED_FLAG)
     before = _history(demo.branch.id)
     instance_id = _start(
         demo,
@@ -239,7 +218,7 @@ def test_a_rectification_done_in_time_and_passed_keeps_the_level(demo, clock):
     clock.advance(days=60)
     assert run_once().timers_fired == 0  # inside the 3 months
     _rectify(demo, instance_id, findings)
-    _complete(
+    complete_step(
         holder_at("HH01", "unit_org_reviewer"),
         instance_id,
         "recheck",
@@ -256,7 +235,7 @@ def test_a_rectification_done_in_time_and_passed_keeps_the_level(demo, clock):
 
 
 def test_a_missed_deadline_delists_and_downgrades_one_level(demo, clock):
-    _set_level(demo.branch.id, Level.RED_FLAG)
+    set_level(demo.branch.id, Level.RED_FLAG)
     plaque = _history(demo.branch.id)[-1][4]
     # the company's organisation department starts by hand (no start data): the form gives the level
     instance_id = _start(demo, holder_at("HH", "company_org_dept"))
@@ -285,13 +264,13 @@ def test_a_missed_deadline_delists_and_downgrades_one_level(demo, clock):
 
 
 def test_not_rectified_delists_to_the_level_the_reviewer_names(demo):
-    _set_level(demo.branch.id, Level.RED_FLAG)
+    set_level(demo.branch.id, Level.RED_FLAG)
     instance_id = _start(demo, holder_at("HH01", "unit_org_reviewer"), {"held_level": "red_flag"})
     findings = _findings(demo)
     _reinspect(demo, instance_id, 75, findings=findings, held_level="red_flag")
     _notice(instance_id, findings)
     _rectify(demo, instance_id, findings)
-    _complete(
+    complete_step(
         holder_at("HH01", "unit_org_reviewer"),
         instance_id,
         "recheck",
@@ -310,7 +289,7 @@ def test_not_rectified_delists_to_the_level_the_reviewer_names(demo):
 
 
 def test_invalid_input_is_refused_and_changes_nothing(demo):
-    _set_level(demo.branch.id, Level.RED_FLAG)
+    set_level(demo.branch.id, Level.RED_FLAG)
     before = _history(demo.branch.id)
     instance_id = _start(demo, holder_at("HH01", "unit_org_reviewer"), {"held_level": "red_flag"})
     db.session.rollback()
@@ -325,7 +304,7 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
         data.update({f"veto_{v}": "no" for v in VETOES})
         data.update(wrong)
         with pytest.raises(ValidationFailed) as refused:
-            _complete(auditor, instance_id, "reinspect", data)
+            complete_step(auditor, instance_id, "reinspect", data)
         assert field in refused.value.field_errors
     with pytest.raises(ValidationFailed) as refused:  # an owner not on the branch's rolls
         _reinspect(
@@ -345,7 +324,7 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
     _notice(instance_id, _findings(demo))
     _rectify(demo, instance_id, _findings(demo))
     with pytest.raises(ValidationFailed) as refused:  # not rectified: name the new level
-        _complete(
+        complete_step(
             holder_at("HH01", "unit_org_reviewer"),
             instance_id,
             "recheck",
@@ -357,14 +336,14 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
 
 
 def test_a_stated_level_above_the_recorded_one_never_upgrades(demo):
-    _set_level(demo.branch.id, Level.STANDARDISED)  # the demo branch's level, no plaque
+    set_level(demo.branch.id, Level.STANDARDISED)  # the demo branch's level, no plaque
     before = _history(demo.branch.id)
     instance_id = _start(demo, holder_at("HH01", "unit_org_reviewer"), {"held_level": "model"})
     findings = _findings(demo)
     _reinspect(demo, instance_id, 85, findings=findings, held_level="model")  # wrongly stated
     _notice(instance_id, findings)
     _rectify(demo, instance_id, findings)
-    _complete(
+    complete_step(
         holder_at("HH01", "unit_org_reviewer"),
         instance_id,
         "recheck",

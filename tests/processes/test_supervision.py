@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from app.core.audit import AuditEvent
 from app.core.commands import SYSTEM
-from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -39,8 +38,9 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.worker import run_once
 from tests.conftest import TEST_NOW
+from tests.processes.conftest import complete_step
+from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task
-from tests.processes.test_grading_cycle import holder_at
 
 TEST_TODAY = TEST_NOW.date()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -61,12 +61,6 @@ def _start(demo) -> int:
     return instance_id
 
 
-def _complete(actor: Actor, instance_id: int, expected_step: str, data: dict) -> None:
-    task = open_task(instance_id)
-    assert task.element_id == expected_step
-    run(commands.complete_task, actor=actor, task_id=task.id, data=data)
-
-
 def _check_data(scores: dict, bonus: float = 0, vetoes=(), findings=None, **extra) -> dict:
     data: dict = {
         "half_year": "2026 下半年",
@@ -85,7 +79,9 @@ def _check_data(scores: dict, bonus: float = 0, vetoes=(), findings=None, **extr
 
 
 def _supervise(instance_id: int, *args, **kwargs) -> None:
-    _complete(holder_at("HH01", "auditor"), instance_id, "supervise", _check_data(*args, **kwargs))
+    complete_step(
+        holder_at("HH01", "auditor"), instance_id, "supervise", _check_data(*args, **kwargs)
+    )
 
 
 def _findings(demo) -> list[dict]:
@@ -113,7 +109,7 @@ def _rectify(demo, instance_id: int, findings: list[dict]) -> None:
         task_id=open_task(instance_id).id,
         uploads=[Upload("rectification_evidence", "整改材料.pdf", PDF)],
     )["rectification_evidence"]
-    _complete(
+    complete_step(
         secretary,
         instance_id,
         "rectify",
@@ -134,7 +130,7 @@ def _rectify(demo, instance_id: int, findings: list[dict]) -> None:
 
 
 def _verify(instance_id: int, findings: list[dict], closed=("yes", "yes")) -> None:
-    _complete(
+    complete_step(
         holder_at("HH01", "unit_org_reviewer"),
         instance_id,
         "verify",
@@ -347,7 +343,7 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
         data = _check_data(SCORES_88)
         data.update(wrong)
         with pytest.raises(ValidationFailed) as refused:
-            _complete(auditor, instance_id, "supervise", data)
+            complete_step(auditor, instance_id, "supervise", data)
         assert field in refused.value.field_errors
     with pytest.raises(ValidationFailed) as refused:  # an owner not on the branch's rolls
         _supervise(
@@ -364,7 +360,7 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
     findings = _findings(demo)
     _supervise(instance_id, SCORES_88, findings=findings)
     with pytest.raises(ValidationFailed) as refused:  # evidence is required
-        _complete(
+        complete_step(
             demo.holder("branch_secretary"),
             instance_id,
             "rectify",
@@ -379,7 +375,7 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
     assert "rectification_evidence" in refused.value.field_errors
     _rectify(demo, instance_id, findings)
     with pytest.raises(ValidationFailed) as refused:  # each finding closed yes or no
-        _complete(
+        complete_step(
             holder_at("HH01", "unit_org_reviewer"),
             instance_id,
             "verify",
