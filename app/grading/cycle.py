@@ -42,8 +42,8 @@ from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
 from app.levels.queries import red_flag_cycles
-from app.meetings.compliance import branch_calendar
 from app.meetings.compliance import c12_score
+from app.meetings.compliance import calendars
 from app.meetings.schedule import schedule
 from app.workflow.instances import start_instance
 from app.workflow.models import HumanTask
@@ -100,18 +100,22 @@ def start_data(
     }
 
 
-def measured_c12(ctx: CommandContext, branch: OrgUnit, year: int, rubric: Any) -> float | None:
-    """C12 (三会一课) as the branch's meeting records give it, in the rubric's points; None when
-    no period of the year has been judged yet. The self-assessment starts from it."""
-    rows = branch_calendar(
-        ctx.session, branch, year, ctx.today, clock.local_zone(), schedule().meetings
-    )
-    judged = c12_score(rows)
+def measured_c12(
+    ctx: CommandContext, branches: list[OrgUnit], year: int, rubric: Any
+) -> dict[int, float | None]:
+    """Branch id → C12 (三会一课) as its meeting records give it, in the rubric's points; None
+    while no period of the year has been judged. The self-assessment starts from it."""
     points = next((c.points for c in rubric.criteria if c.id == "C12"), None)
-    if judged is None or points is None:
-        return None
-    score, possible = judged
-    return round(float(points) * score / possible, 2)
+    rows = calendars(
+        ctx.session, branches, year, ctx.today, clock.local_zone(), schedule().meetings
+    )
+    measured: dict[int, float | None] = {}
+    for branch_id, calendar in rows.items():
+        judged = c12_score(calendar)
+        measured[branch_id] = (
+            round(float(points) * judged[0] / judged[1], 2) if judged and points else None
+        )
+    return measured
 
 
 def _require_starter(ctx: CommandContext) -> None:
@@ -171,6 +175,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
     )
     ctx.session.add(cycle)
     ctx.session.flush()
+    c12 = measured_c12(ctx, branches, year, record.rubric)
     for branch in branches:
         data = start_data(
             year=year,
@@ -181,7 +186,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
             branch=branch,
             red_flag_cycles=red_flag_cycles(ctx.session, branch.id, year),
         )
-        data["measured_C12"] = measured_c12(ctx, branch, year, record.rubric)
+        data["measured_C12"] = c12[branch.id]
         instance_id = start_instance(
             ctx,
             process_key=PROCESS_KEY,

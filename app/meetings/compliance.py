@@ -9,6 +9,7 @@ procedure was first deployed are not judged: the system cannot know what happene
 from __future__ import annotations
 
 from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -68,6 +69,18 @@ def branch_of_instance():
     return org, case((org.kind == OrgKind.PARTY_GROUP, org.parent_id), else_=org.id)
 
 
+def _held_where(requirement: Requirement, since: date, until: date, zone: ZoneInfo) -> list:
+    """The step-log rows that record a meeting of ``requirement`` held in [since, until)."""
+    return [
+        ProcessInstance.process_key == requirement.process_key,
+        ProcessInstance.status != InstanceStatus.CANCELLED,
+        StepLogEntry.element_id == requirement.held_step,
+        StepLogEntry.action == "task_completed",
+        StepLogEntry.occurred_at >= _utc(since, zone),
+        StepLogEntry.occurred_at < _utc(until, zone),
+    ]
+
+
 def held_counts(
     session: Session, requirement: Requirement, since: date, until: date, zone: ZoneInfo
 ) -> Counter[int]:
@@ -78,48 +91,50 @@ def held_counts(
         .select_from(StepLogEntry)
         .join(ProcessInstance, ProcessInstance.id == StepLogEntry.instance_id)
         .join(org, org.id == ProcessInstance.org_unit_id)
-        .where(
-            ProcessInstance.process_key == requirement.process_key,
-            ProcessInstance.status != InstanceStatus.CANCELLED,
-            StepLogEntry.element_id == requirement.held_step,
-            StepLogEntry.action == "task_completed",
-            StepLogEntry.occurred_at >= _utc(since, zone),
-            StepLogEntry.occurred_at < _utc(until, zone),
-        )
+        .where(*_held_where(requirement, since, until, zone))
         .group_by(branch_id)
     )
     return Counter({row[0]: row[1] for row in rows})
 
 
-def _held_days(
-    session: Session, branch: OrgUnit, requirement: Requirement, year: int, zone: ZoneInfo
-) -> list[date]:
-    moments = session.scalars(
-        select(StepLogEntry.occurred_at)
+def held_days(
+    session: Session,
+    requirement: Requirement,
+    year: int,
+    zone: ZoneInfo,
+    branch_ids: list[int],
+) -> dict[int, list[date]]:
+    """Branch id → the local days in ``year`` a meeting was held, for these branches at once."""
+    org, branch_id = branch_of_instance()
+    rows = session.execute(
+        select(branch_id, StepLogEntry.occurred_at)
         .join(ProcessInstance, ProcessInstance.id == StepLogEntry.instance_id)
-        .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+        .join(org, org.id == ProcessInstance.org_unit_id)
         .where(
-            OrgUnit.path.startswith(branch.path, autoescape=True),
-            ProcessInstance.process_key == requirement.process_key,
-            ProcessInstance.status != InstanceStatus.CANCELLED,
-            StepLogEntry.element_id == requirement.held_step,
-            StepLogEntry.action == "task_completed",
-            StepLogEntry.occurred_at >= _utc(date(year, 1, 1), zone),
-            StepLogEntry.occurred_at < _utc(date(year + 1, 1, 1), zone),
+            *_held_where(requirement, date(year, 1, 1), date(year + 1, 1, 1), zone),
+            branch_id.in_(branch_ids),
         )
     )
-    return [moment.astimezone(zone).date() for moment in moments]
+    days: dict[int, list[date]] = defaultdict(list)
+    for branch, moment in rows:
+        days[branch].append(moment.astimezone(zone).date())
+    return days
 
 
-def required_count(session: Session, branch: OrgUnit, requirement: Requirement) -> int:
+def party_groups(session: Session) -> Counter[int]:
+    """Branch id → its number of party groups (each owes its own monthly group meeting)."""
+    rows = session.execute(
+        select(OrgUnit.parent_id, func.count())
+        .where(OrgUnit.kind == OrgKind.PARTY_GROUP)
+        .group_by(OrgUnit.parent_id)
+    )
+    return Counter({row[0]: row[1] for row in rows})
+
+
+def required_count(requirement: Requirement, branch_id: int, groups: Counter[int]) -> int:
     if requirement.process_key != "party_group_meeting":
         return 1
-    groups = session.scalar(
-        select(func.count()).where(
-            OrgUnit.parent_id == branch.id, OrgUnit.kind == OrgKind.PARTY_GROUP
-        )
-    )
-    return max(1, groups or 0)
+    return max(1, groups[branch_id])
 
 
 def judged(period: Period, since: date | None) -> bool:
@@ -138,6 +153,33 @@ def _state(period: Period, held: int, required: int, today: date, since: date | 
     return "open" if period.end > today else "missed"
 
 
+def calendars(
+    session: Session,
+    branches: list[OrgUnit],
+    year: int,
+    today: date,
+    zone: ZoneInfo,
+    meetings: tuple[Requirement, ...],
+) -> dict[int, list[Row]]:
+    """Branch id → its calendar for ``year``: a few queries for any number of branches."""
+    ids = [b.id for b in branches]
+    groups = party_groups(session)
+    calendar: dict[int, list[Row]] = {i: [] for i in ids}
+    for requirement in meetings:
+        since = tracked_from(session, requirement.process_key)
+        days = held_days(session, requirement, year, zone, ids)
+        periods = periods_of_year(year, requirement.period)
+        for branch_id in ids:
+            per_period = Counter(period_of(d, requirement.period) for d in days.get(branch_id, []))
+            required = required_count(requirement, branch_id, groups)
+            cells = [
+                Cell(p, per_period[p], required, _state(p, per_period[p], required, today, since))
+                for p in periods
+            ]
+            calendar[branch_id].append(Row(requirement, cells))
+    return calendar
+
+
 def branch_calendar(
     session: Session,
     branch: OrgUnit,
@@ -146,18 +188,7 @@ def branch_calendar(
     zone: ZoneInfo,
     meetings: tuple[Requirement, ...],
 ) -> list[Row]:
-    rows = []
-    for requirement in meetings:
-        days = _held_days(session, branch, requirement, year, zone)
-        per_period = Counter(period_of(d, requirement.period) for d in days)
-        required = required_count(session, branch, requirement)
-        since = tracked_from(session, requirement.process_key)
-        cells = [
-            Cell(p, per_period[p], required, _state(p, per_period[p], required, today, since))
-            for p in periods_of_year(year, requirement.period)
-        ]
-        rows.append(Row(requirement, cells))
-    return rows
+    return calendars(session, [branch], year, today, zone, meetings)[branch.id]
 
 
 def c12_score(rows: list[Row]) -> tuple[float, float] | None:
