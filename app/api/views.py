@@ -29,6 +29,7 @@ from app.extensions import csrf
 from app.extensions import db
 from app.files.commands import Upload
 from app.files.commands import store_uploads
+from app.formdefs.options import form_for_instance
 from app.formdefs.registry import form_def
 from app.identity.commands import stamp_token_use
 from app.identity.commands.tokens import token_digest
@@ -169,7 +170,10 @@ def task(task_id: int) -> Response:
             "key": row.form_key,
             "definition": json.loads(written),
             # What the server validates: every x-type expanded to the shape it is stored in.
-            "schema": form_def(written.encode(), row.form_key).schema,
+            # Options listed by the instance's data (x-optionsFrom) appear as a concrete enum.
+            "schema": form_for_instance(
+                db.session, form_def(written.encode(), row.form_key), row.instance_id
+            ).schema,
         }
     return jsonify({**_task_json(row), "form": form})
 

@@ -79,6 +79,10 @@ class FieldDef:
     #: reason given in the field ``change_reason``.
     measured_by: str | None = None
     change_reason: str | None = None
+    #: Enums whose options the instance's data holds (``x-optionsFrom``): a list of
+    #: ``{"value", "label"}`` under this name; ``options`` stays empty until
+    #: ``options.with_data_options`` fills it in for an instance.
+    options_from: str | None = None
 
     @property
     def multiple(self) -> bool:

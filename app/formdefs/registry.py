@@ -147,6 +147,8 @@ def parse_form(key: str, data: bytes) -> FormDef:
 
 def _kind(spec: dict[str, Any], widget: str | None) -> str:
     kind = spec.get("type")
+    if "x-optionsFrom" in spec:  # the options are the instance's: one or several of them
+        return "multi_enum" if kind == "array" else "enum"
     if "enum" in spec:
         return "enum"
     if kind == "array":
@@ -174,7 +176,12 @@ def _field(
     if kind not in KINDS:
         raise FormFileError(f"{where}: unknown x-type '{kind}'")
     values = spec.get("enum") or spec.get("items", {}).get("enum") or ()
-    if kind in ("enum", "multi_enum") and not values:
+    options_from = spec.get("x-optionsFrom")
+    if options_from is not None and (
+        kind not in ("enum", "multi_enum") or values or not isinstance(options_from, str)
+    ):
+        raise FormFileError(f"{where}: x-optionsFrom names a data list and replaces 'enum'")
+    if kind in ("enum", "multi_enum") and not values and not options_from:
         raise FormFileError(f"{where}: an option list needs at least one value")
     labels = spec.get("x-labels", {})
     accept = tuple(spec.get("x-accept", DEFAULT_ACCEPT.get(kind, ())))
@@ -205,6 +212,7 @@ def _field(
         prefill=spec.get("x-prefill"),
         measured_by=spec.get("x-measuredBy"),
         change_reason=spec.get("x-changeReason"),
+        options_from=options_from,
     )
 
 
@@ -217,6 +225,8 @@ def _columns(where: str, spec: dict[str, Any]) -> tuple[FieldDef, ...]:
     columns = tuple(
         _field(where, name, column, name in required, {}) for name, column in properties.items()
     )
+    if any(c.options_from for c in columns):
+        raise FormFileError(f"{where}: a column cannot take its options from the data")
     bad = [c for c in columns if c.kind not in ITEM_COLUMN_KINDS]
     if bad:
         raise FormFileError(f"{where}: column '{bad[0].name}' cannot be of kind '{bad[0].kind}'")

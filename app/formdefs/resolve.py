@@ -4,6 +4,7 @@ Runs on every submission, from the pages and from the API alike, before the sche
 
 * people must be on the rolls of the instance's branch; organisations within the user's view;
   process references to completed instances of the named procedure at the same organisation;
+  options named by ``x-optionsFrom`` among those the instance's data lists;
 * uploads are referred to by id and must belong to this instance; the stored reference replaces
   whatever the client sent;
 * a signature is the submitting user's own, stamped by the server;
@@ -62,6 +63,10 @@ class FormContext:
     def earlier(self) -> dict[str, Any]:
         return earlier_answers(self.session, self.instance_id)
 
+    @cached_property
+    def instance_data(self) -> dict[str, Any]:
+        return options.instance_data(self.session, self.instance_id)
+
     def refuse(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
@@ -76,7 +81,18 @@ def resolve(form: FormDef, data: dict[str, Any], ctx: FormContext) -> dict[str, 
                 data[f.name] = handler(f, data[f.name], ctx, f.name)
         if f.measured_by and f.name in data:
             _measured(f, data, ctx)
+        if f.options_from and f.name in data:
+            _from_data(f, data[f.name], ctx)
     return data
+
+
+def _from_data(f: FieldDef, value: Any, ctx: FormContext) -> None:
+    """One (or each) of the options the instance's data lists — never a value sent beside them."""
+    listed = options.data_options(ctx.instance_data, f.options_from or "")
+    offered = {(type(v), v) for v, _label in listed}
+    chosen = value if f.kind == "multi_enum" and isinstance(value, list) else [value]
+    if not all(options.is_option_value(v) and (type(v), v) in offered for v in chosen):
+        ctx.refuse(f.name, _("Choose one of the options."))
 
 
 def _measured(f: FieldDef, data: dict[str, Any], ctx: FormContext) -> None:

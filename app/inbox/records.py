@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.files.models import Attachment
 from app.formdefs.model import FieldDef
 from app.formdefs.model import FormDef
+from app.formdefs.options import form_for_instance
 from app.formdefs.registry import form_def
 from app.identity.models import Person
 from app.workflow.models import HumanTask
@@ -65,7 +66,10 @@ def instance_records(session: Session, definition: ProcessDefinition, instance_i
         task = tasks.get(entry.task_uuid or "")
         if task is None or not task.form_key or task.form_key not in forms:
             continue
-        form = form_def(forms[task.form_key].encode(), task.form_key)
+        # Options listed in the instance's data (x-optionsFrom) are named, not shown as values.
+        form = form_for_instance(
+            session, form_def(forms[task.form_key].encode(), task.form_key), instance_id
+        )
         data = json.loads(entry.submitted_json)
         entries = [Entry(f, data[f.name]) for f in form.fields if f.name in data]
         people |= _people_in(form, data)

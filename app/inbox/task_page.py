@@ -76,6 +76,7 @@ def _loaded(row: TaskRow) -> _Loaded:
                 )
             )
             form = form_def(json.loads(forms_json)[row.form_key].encode(), row.form_key)
+            form = options.form_for_instance(db.session, form, instance.id)  # x-optionsFrom
         memo[row.id] = _Loaded(get_org(db.session, instance.org_unit_id), form)
     return memo[row.id]
 
