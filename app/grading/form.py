@@ -22,7 +22,7 @@ CONFIRM_PREFIX = "confirm."
 
 
 def number_paths(document: dict[str, Any]) -> list[str]:
-    paths = ["bonus.cap", "model_quota_percent"]
+    paths = ["bonus.cap", "model_quota_percent", "acceptance_sample_percent"]
     for i, aspect in enumerate(document.get("aspects", [])):
         paths.append(f"aspects[{i}].points")
         paths += [f"aspects[{i}].criteria[{j}].points" for j in range(len(aspect["criteria"]))]

@@ -57,11 +57,14 @@ GROUP_KEYS = {
     "vetoes": "vetoes",
     "levels": "levels",
     "model_quota": "model_quota_percent",
+    "acceptance_sample": "acceptance_sample_percent",
     "stars": "stars",
     "classes": "classes",
 }
 
 Number = int | float
+#: domain.md §5 G5 [P]: at least 30% of the 标准化 candidates are accepted on site.
+DEFAULT_ACCEPTANCE_SAMPLE_PERCENT = 30
 
 
 class RubricInvalid(ValueError):
@@ -130,6 +133,8 @@ class Rubric:
     vetoes: tuple[Veto, ...]
     levels: tuple[LevelThreshold, ...]
     model_quota_percent: Number
+    #: The least share of 标准化 candidates the company accepts on site (the rest by their files).
+    acceptance_sample_percent: Number
     stars: tuple[StarBand, ...]
     classes: tuple[ScoreClass, ...]
     proposals: frozenset[str]
@@ -138,7 +143,10 @@ class Rubric:
 
     def to_document(self) -> dict[str, Any]:
         """A fresh copy of the document, to edit and publish as a new version."""
-        return json.loads(self.source)
+        document = json.loads(self.source)
+        # Versions stored before the sampling rate existed get the default to edit.
+        document.setdefault("acceptance_sample_percent", self.acceptance_sample_percent)
+        return document
 
     @property
     def total_points(self) -> Number:
@@ -209,6 +217,9 @@ def parse(document: Any) -> Rubric:
             for x in doc["levels"]
         ),
         model_quota_percent=doc["model_quota_percent"],
+        acceptance_sample_percent=doc.get(
+            "acceptance_sample_percent", DEFAULT_ACCEPTANCE_SAMPLE_PERCENT
+        ),
         stars=tuple(StarBand(b["stars"], b["min_score"]) for b in doc["stars"]),
         classes=tuple(
             ScoreClass(

@@ -25,10 +25,19 @@ LEVEL_IDS = ("model", "red_flag", "standardised", "basic")
 LEVEL_NAMES = {"model": "示范", "red_flag": "红旗", "standardised": "标准化", "basic": "基本达标"}
 CLASS_IDS = ("A", "B", "C")
 #: Value groups that can be marked as a proposal still awaiting the company's confirmation.
-GROUPS = ("aspects", "bonus", "vetoes", "levels", "model_quota", "stars", "classes")
+GROUPS = (
+    "aspects",
+    "bonus",
+    "vetoes",
+    "levels",
+    "model_quota",
+    "acceptance_sample",
+    "stars",
+    "classes",
+)
 TOP_KEYS = frozenset(
     {"format", "title", "scoring_note", "bonus", "aspects", "vetoes", "levels"}
-    | {"model_quota_percent", "stars", "classes", "proposals"}
+    | {"model_quota_percent", "acceptance_sample_percent", "stars", "classes", "proposals"}
 )
 
 ASPECT_ID = re.compile(r"^A[1-9][0-9]?$")
@@ -142,6 +151,13 @@ def validate(document: Any) -> list[Problem]:
     ceiling = TOTAL_POINTS + (MAX_BONUS if cap is None else cap)
     _levels(c, document.get("levels"), ceiling)
     c.number(document.get("model_quota_percent"), "model_quota_percent", Decimal(0), Decimal(100))
+    if "acceptance_sample_percent" in document:  # absent in versions stored before it existed
+        c.number(
+            document["acceptance_sample_percent"],
+            "acceptance_sample_percent",
+            Decimal(0),
+            Decimal(100),
+        )
     _stars(c, document.get("stars"), ceiling)
     _classes(c, document.get("classes"))
     _proposals(c, document.get("proposals"))

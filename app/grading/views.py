@@ -50,6 +50,8 @@ def _labels() -> dict[str, str]:
         "levels": _("Level thresholds"),
         "model_quota": _("Quota of model branches"),
         "model_quota_percent": _("Quota of model branches (percent)"),
+        "acceptance_sample": _("On-site acceptance sample"),
+        "acceptance_sample_percent": _("On-site acceptance sample of 标准化 candidates (percent)"),
         "stars": _("Star bands"),
         "classes": _("A/B/C classes"),
         "points": _("points"),

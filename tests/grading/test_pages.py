@@ -61,7 +61,7 @@ def test_a_branch_secretary_reads_the_shipped_default_marked_as_proposal(client,
         "示范党支部",
     ):
         assert text in page
-    assert page.count('class="tag proposal"') == 7  # every value group is still the proposal
+    assert page.count('class="tag proposal"') == 8  # every value group is still the proposal
     assert "/grading/rubric/edit" not in page  # no edit link for readers
 
 
@@ -104,14 +104,21 @@ def test_the_organisation_department_edits_and_publishes(client, login, tree):
     (version,) = _versions()
     stored = json.loads(version.content_json)
     assert stored["levels"][0]["min_score"] == 96
-    assert set(stored["proposals"]) == {"aspects", "bonus", "model_quota", "stars", "classes"}
+    assert set(stored["proposals"]) == {
+        "aspects",
+        "bonus",
+        "model_quota",
+        "acceptance_sample",
+        "stars",
+        "classes",
+    }
     event = last_audit_event()
     assert event.event_type == "rubric_published"
     assert json.loads(event.payload)["changes"]["levels[0].min_score"] == [95, 96]
 
     page = client.get("/grading/rubric").get_data(as_text=True)
     assert "≥ 96" in page
-    assert page.count('class="tag proposal"') == 5  # levels and vetoes are the company's now
+    assert page.count('class="tag proposal"') == 6  # levels and vetoes are the company's now
     history = page[page.index('id="history"') :]
     assert "组织部王芳" in history
     assert "年度修订" in history
