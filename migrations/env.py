@@ -8,6 +8,8 @@ from sqlalchemy import pool
 
 import app.core.audit
 import app.files.models
+import app.grading.analysis_models
+import app.grading.brand_models
 import app.grading.cycle_models
 import app.grading.models
 import app.identity.models
