@@ -45,7 +45,7 @@ class RatingTable:
 
     @property
     def c_class(self) -> list[RatedBranch]:
-        return [r for r in self.rows if r.rating.rating_class == "C"]
+        return [r for r in self.rows if r.rating_class == "C"]
 
 
 KEYS = (*(str(s) for s in STARS_HIGH_FIRST), *CLASSES)
@@ -55,7 +55,7 @@ def rating_table(session: Session, units: list[OrgUnit], day: date) -> RatingTab
     rows = rated_branches(session, units, day)
     table = RatingTable(rows, {u.id: Counter() for u in units})
     for r in rows:
-        for key in (str(r.rating.stars), r.rating.rating_class):
+        for key in (str(r.rating.stars), r.rating_class):
             table.counts[r.unit.id][key] += 1
             table.totals[key] += 1
     return table
@@ -66,7 +66,7 @@ def select_rated(rows: list[RatedBranch], key: str | None) -> list[RatedBranch]:
     if key is None:
         return rows
     if key in CLASSES:
-        return [r for r in rows if r.rating.rating_class == key]
+        return [r for r in rows if r.rating_class == key]
     return [r for r in rows if str(r.rating.stars) == key]
 
 

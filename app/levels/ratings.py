@@ -2,7 +2,10 @@
 
 The rules are the rubric's (``stars`` bands and ``classes``, pure functions ``stars_for`` and
 ``class_for``): by default 5★ ≥95, 4★ ≥90, 3★ ≥80, 2★ ≥70, else 1★, and any veto gives 1★; A is
-4–5★, B 3★, C 1–2★ or any veto. 软弱涣散 (also class C) is not registered in the system yet.
+4–5★, B 3★, C 1–2★ or any veto. A branch designated 软弱涣散 (weak and lax) by the annual dynamic
+analysis is class C too, whatever its stars, while the designation is in force
+(``app.grading.weak``): ``rated_branches`` (the dashboard) honours it; the rating rows themselves
+keep the class of the stars.
 
 ``rate_branch`` records one rating (an append-only row, ``branch_rated``). A drop of two stars or
 more against the branch's previous rating asks for an early re-inspection (G6): the audit event says
@@ -26,9 +29,11 @@ from sqlalchemy.orm import Session
 
 from app.core.commands import CommandContext
 from app.core.errors import ValidationFailed
+from app.grading.analysis_models import WeakDesignation
 from app.grading.queries import current_rubric
 from app.grading.queries import rubric_version
 from app.grading.rubric import Rubric
+from app.grading.weak import in_force as weak_in_force
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.policy import load_scope
@@ -237,12 +242,21 @@ class RatedBranch:
     rating: BranchRating
     #: The first day of the run of C-class ratings that ends with the current one (class C only).
     c_since: date | None = None
+    #: The 软弱涣散 designation in force on the day, if any: it makes the branch class C.
+    weak: WeakDesignation | None = None
+
+    @property
+    def rating_class(self) -> str:
+        """The class the branch counts in: the rating's, or C while designated 软弱涣散."""
+        return "C" if self.weak is not None else self.rating.rating_class
 
     @property
     def why(self) -> str:
-        """Why the branch is class C: ``veto`` or ``low_stars`` (empty for A and B)."""
-        if self.rating.rating_class != "C":
+        """Why the branch is class C: ``weak``, ``veto`` or ``low_stars`` (empty for A and B)."""
+        if self.rating_class != "C":
             return ""
+        if self.weak is not None:
+            return "weak"
         return "veto" if self.rating.has_veto else "low_stars"
 
 
@@ -269,6 +283,7 @@ def rated_branches(session: Session, units: list[OrgUnit], day: date) -> list[Ra
         .order_by(BranchRating.branch_id, *_newest_first())
     ):
         history.setdefault(row.branch_id, []).append(row)
+    weak = weak_in_force(session, history, day)
     unit_by_id = {u.id: u for u in units}
     order = {u.id: n for n, u in enumerate(units)}
     found: list[RatedBranch] = []
@@ -285,6 +300,9 @@ def rated_branches(session: Session, units: list[OrgUnit], day: date) -> list[Ra
                 if row.rating_class != "C":
                     break
                 since = row.rated_on
-        found.append(RatedBranch(unit, branch, current, since))
+        designation = weak.get(branch_id)
+        if designation is not None:  # class C at the latest since the designation took effect
+            since = min(since or designation.confirmed_on, designation.confirmed_on)
+        found.append(RatedBranch(unit, branch, current, since, designation))
     found.sort(key=lambda r: (order[r.unit.id], r.branch.code))
     return found

@@ -1,0 +1,696 @@
+"""The annual dynamic analysis (年度动态分析/过筛体检, domain.md §5 G7, §10.2): screen every branch,
+classify A/B/C, designate 软弱涣散 branches, and give every class-C branch its 一支部一策 plan.
+
+* ``screen`` gathers, for every branch under the viewer's units, what the check-up looks at: the
+  level held, the newest star rating (stars, class, score, veto), the trend (stars now against a
+  year earlier, level moves within the year), the open and overdue rectifications (re-inspection
+  and half-year supervision), and any 软弱涣散 designation. A branch designated 软弱涣散 (in
+  force, or proposed to this year's analysis) is class C whatever its stars; a branch with no
+  rating yet is "unrated".
+* ``propose_weak`` / ``withdraw_weak``: the company organisation department proposes 软弱涣散
+  designations on the analysis page *before* the analysis starts. The forms of a process cannot
+  offer a variable list of branches with a reason each (an item list has no organisation column,
+  forms/README.md), and a fixed number of optional org slots would cap the designations
+  arbitrarily; proposing them here, one command each, keeps every designation validated and
+  audited, and the process then confirms the classification that includes them.
+* ``start_analysis`` starts ``processes/grading/annual_dynamic_analysis.bpmn`` at the company with
+  the screening summary in its start data (class counts, the C-class list as ``{value, label}``),
+  once per year: a second start is refused while an analysis of the year runs or was approved
+  (one returned by the committee, or cancelled, leaves room for a new start). The proposals are
+  frozen while it runs. When the committee approves it, ``analysis_result`` confirms the
+  designations and ``start_plans`` starts one ``branch_improvement_plan`` per class-C branch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.commands import SYSTEM
+from app.core.commands import CommandContext
+from app.core.errors import Conflict
+from app.core.errors import Forbidden
+from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
+from app.grading.analysis_models import HOLDING_STATUSES
+from app.grading.analysis_models import DynamicAnalysis
+from app.grading.analysis_models import ImprovementPlan
+from app.grading.analysis_models import WeakDesignation
+from app.grading.policy import may_edit_rubric
+from app.grading.weak import in_force
+from app.identity.kinds import Level
+from app.identity.kinds import OrgKind
+from app.identity.models import OrgUnit
+from app.identity.models import User
+from app.identity.policy import load_scope
+from app.identity.queries import get_org_by_code
+from app.identity.queries import get_root
+from app.levels.models import BranchLevel
+from app.levels.models import BranchRating
+from app.levels.queries import RANK
+from app.levels.queries import branches_at
+from app.levels.queries import units_under
+from app.workflow.instances import start_instance
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessInstance
+
+PROCESS_KEY = "annual_dynamic_analysis"
+PLAN_PROCESS_KEY = "branch_improvement_plan"
+#: The groups of the screening, in the page's order ("unrated": no star rating yet).
+CLASS_KEYS = ("A", "B", "C", "unrated")
+#: The rectification steps whose open tasks the screening counts, by process.
+RECTIFY_STEPS = {"reinspection": "rectify", "semiannual_supervision": "rectify"}
+#: The steps of ``branch_improvement_plan`` in process order, then the ends.
+PLAN_STAGES = ("draft", "approve", "implement", "verify", "completed")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+REASON_MAX = 500
+#: A designation lasts at most this long: a branch committee's term (domain.md §4).
+LONGEST_DESIGNATION = timedelta(days=3 * 366)
+WHY_ZH = {"weak": "软弱涣散", "veto": "存在否决项", "low_stars": "星级偏低"}
+
+
+def business_key(year: int) -> str:
+    return f"{year}年度动态分析"
+
+
+def plan_business_key(year: int) -> str:
+    return f"{year}年度一支部一策"
+
+
+def as_of_day(year: int, today: date) -> date:
+    """The day a year's screening is taken: its last day, or today while the year runs."""
+    return min(date(year, 12, 31), today)
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+# -- the screening (过筛体检) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenedBranch:
+    unit: OrgUnit
+    branch: OrgUnit
+    level: Level | None
+    rating: BranchRating | None
+    #: The stars of the newest rating a year before the screening day.
+    stars_year_ago: int | None
+    upgrades: int
+    downgrades: int
+    open_rectifications: int
+    overdue_rectifications: int
+    #: A designation counting on the screening day, or one proposed to / confirmed by this year's
+    #: analysis.
+    weak: WeakDesignation | None
+
+    @property
+    def rating_class(self) -> str:
+        """A, B, C, or "unrated"; 软弱涣散 makes any branch class C."""
+        if self.weak is not None:
+            return "C"
+        return self.rating.rating_class if self.rating else "unrated"
+
+    @property
+    def why(self) -> str:
+        """Why a class-C branch is class C: ``weak``, ``veto`` or ``low_stars``."""
+        if self.rating_class != "C":
+            return ""
+        if self.weak is not None:
+            return "weak"
+        return "veto" if self.rating.has_veto else "low_stars"
+
+    @property
+    def star_change(self) -> int | None:
+        if self.rating is None or self.stars_year_ago is None:
+            return None
+        return self.rating.stars - self.stars_year_ago
+
+    def note_zh(self) -> str:
+        """Why the branch is class C, in the words its improvement plan starts from."""
+        parts = [WHY_ZH.get(self.why, "")]
+        if self.weak is not None:
+            parts[0] = f"软弱涣散（{self.weak.reason}）"
+        if self.rating is not None:
+            score = "" if self.rating.score is None else f"，得分{self.rating.score}"
+            veto = "，存在否决项" if self.rating.has_veto and self.why != "veto" else ""
+            parts.append(f"当前{self.rating.stars}星{score}{veto}（{self.rating.rated_on}评定）")
+        return "；".join(p for p in parts if p)
+
+
+@dataclass
+class Screening:
+    year: int
+    as_of: date
+    rows: list[ScreenedBranch] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(r.rating_class for r in self.rows)
+        return {key: found.get(key, 0) for key in CLASS_KEYS}
+
+    def at(self, key: str) -> list[ScreenedBranch]:
+        return [r for r in self.rows if r.rating_class == key]
+
+    @property
+    def weak_count(self) -> int:
+        return sum(1 for r in self.rows if r.weak is not None)
+
+
+def screen(
+    session: Session, units: list[OrgUnit], year: int, today: date, now: datetime
+) -> Screening:
+    """Every branch of these units checked as of the year's screening day (``as_of_day``); open
+    and overdue rectifications are counted as they stand ``now``."""
+    as_of = as_of_day(year, today)
+    found = Screening(year, as_of)
+    held = branches_at(session, units, as_of, graded_only=False)
+    ids = [b.branch.id for b in held]
+    if not ids:
+        return found
+    ratings = _ratings(session, ids, as_of)
+    moves = _level_moves(session, ids, date(year, 1, 1), as_of)
+    rectifications = _rectifications(session, ids, now)
+    weak = _designations(session, ids, year, as_of)
+    year_ago = _year_earlier(as_of)
+    for item in held:
+        rows = ratings.get(item.branch.id, [])
+        earlier = next((r for r in rows if r.rated_on <= year_ago), None)
+        ups, downs = moves.get(item.branch.id, (0, 0))
+        open_count, overdue = rectifications.get(item.branch.id, (0, 0))
+        found.rows.append(
+            ScreenedBranch(
+                unit=item.unit,
+                branch=item.branch,
+                level=item.row.level if item.row else None,
+                rating=rows[0] if rows else None,
+                stars_year_ago=earlier.stars if earlier else None,
+                upgrades=ups,
+                downgrades=downs,
+                open_rectifications=open_count,
+                overdue_rectifications=overdue,
+                weak=weak.get(item.branch.id),
+            )
+        )
+    return found
+
+
+def _ratings(session: Session, ids: list[int], day: date) -> dict[int, list[BranchRating]]:
+    """Branch id → its ratings on or before ``day``, newest first."""
+    found: dict[int, list[BranchRating]] = {}
+    for row in session.scalars(
+        select(BranchRating)
+        .where(BranchRating.branch_id.in_(ids), BranchRating.rated_on <= day)
+        .order_by(BranchRating.branch_id, BranchRating.rated_on.desc(), BranchRating.id.desc())
+    ):
+        found.setdefault(row.branch_id, []).append(row)
+    return found
+
+
+def _level_moves(
+    session: Session, ids: list[int], start: date, end: date
+) -> dict[int, tuple[int, int]]:
+    """Branch id → (upgrades, downgrades) that took effect between ``start`` and ``end``."""
+    moves: dict[int, tuple[int, int]] = {}
+    previous: dict[int, Level] = {}
+    for branch_id, level, held_from in session.execute(
+        select(BranchLevel.branch_id, BranchLevel.level, BranchLevel.held_from)
+        .where(BranchLevel.branch_id.in_(ids), BranchLevel.held_from <= end)
+        .order_by(BranchLevel.branch_id, BranchLevel.held_from, BranchLevel.id)
+    ):
+        before = previous.get(branch_id)
+        previous[branch_id] = level
+        if before is None or held_from < start or RANK[level] == RANK[before]:
+            continue
+        ups, downs = moves.get(branch_id, (0, 0))
+        moves[branch_id] = (ups + 1, downs) if RANK[level] > RANK[before] else (ups, downs + 1)
+    return moves
+
+
+def _rectifications(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
+    """Branch id → (open, overdue) rectification steps of re-inspections and supervisions."""
+    counts: dict[int, tuple[int, int]] = {}
+    rows = session.execute(
+        select(ProcessInstance.org_unit_id, ProcessInstance.process_key, HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            ProcessInstance.org_unit_id.in_(ids),
+            ProcessInstance.process_key.in_(list(RECTIFY_STEPS)),
+            HumanTask.state == HumanTaskState.READY,
+        )
+    )
+    for branch_id, process_key, task in rows:
+        if task.element_id != RECTIFY_STEPS[process_key]:
+            continue
+        late = task.due_at is not None and task.due_at < now
+        open_count, overdue = counts.get(branch_id, (0, 0))
+        counts[branch_id] = (open_count + 1, overdue + int(late))
+    return counts
+
+
+def _designations(
+    session: Session, ids: list[int], year: int, as_of: date
+) -> dict[int, WeakDesignation]:
+    """Branch id → its designation proposed to or confirmed by this year's analysis (confirmed
+    maybe after the screening day, when the year is over), else the one in force on the screening
+    day. A designation lifted by a verified improvement no longer makes the branch class C."""
+    found = in_force(session, ids, as_of)
+    for row in session.scalars(
+        select(WeakDesignation).where(
+            WeakDesignation.branch_id.in_(ids),
+            WeakDesignation.year == year,
+            WeakDesignation.status.in_(("proposed", "confirmed")),
+        )
+    ):
+        found[row.branch_id] = row
+    return found
+
+
+def viewer_units(session: Session, roots: list[str]) -> list[OrgUnit]:
+    """The units a viewer's screening covers (``app.levels.policy.dashboard_roots``)."""
+    return units_under(session, roots)
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def _require_org_dept(ctx: CommandContext) -> None:
+    """The company organisation department (and administrators, and the system)."""
+    if ctx.actor.user_id is None:
+        return
+    scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
+    if not scope.holdings:
+        raise NotFound()
+    if not may_edit_rubric(scope):
+        raise Forbidden(_("Only the company organisation department runs the dynamic analysis."))
+
+
+def _check_year(year: Any, today: date) -> int:
+    if (
+        not isinstance(year, int)
+        or isinstance(year, bool)
+        or not FIRST_YEAR <= year <= min(LAST_YEAR, today.year)
+    ):
+        raise ValidationFailed(
+            _("Invalid year."), {"year": _("Give a year between 2000 and this year.")}
+        )
+    return year
+
+
+def holding_analysis(session: Session, year: int) -> DynamicAnalysis | None:
+    """The analysis of the year that is running or approved (there is at most one)."""
+    return session.scalars(
+        select(DynamicAnalysis).where(
+            DynamicAnalysis.year == year, DynamicAnalysis.status.in_(HOLDING_STATUSES)
+        )
+    ).first()
+
+
+def _refuse_if_holding(ctx: CommandContext, year: int, message: str) -> None:
+    """Refuse with ``message`` while an analysis of the year runs or was approved. A running
+    analysis whose instance an administrator cancelled no longer holds the year."""
+    current = holding_analysis(ctx.session, year)
+    if current is None:
+        return
+    instance = ctx.session.get(ProcessInstance, current.instance_id)
+    if current.status == "running" and instance.status is InstanceStatus.CANCELLED:
+        current.status = "cancelled"
+        ctx.session.flush()
+        ctx.record(
+            "dynamic_analysis_cancelled",
+            ("dynamic_analysis", current.id),
+            org_unit_id=current.scope_org_id,
+            year=year,
+            instance_id=current.instance_id,
+        )
+        return
+    raise Conflict(message)
+
+
+def _read_until(value: Any, today: date) -> tuple[date | None, str | None]:
+    if isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value or "").strip())
+        except ValueError:
+            return None, _("Give a date (YYYY-MM-DD).")
+    if day < today:
+        return None, _("The designation cannot end in the past.")
+    if day > today + LONGEST_DESIGNATION:
+        return None, _("A designation lasts at most three years.")
+    return day, None
+
+
+def propose_weak(
+    ctx: CommandContext, *, year: int, branch_code: str, reason: str, valid_until: Any
+) -> int:
+    """Propose to the ``year``'s analysis that a branch be designated 软弱涣散 until
+    ``valid_until``; the new designation's id. Records ``weak_branch_proposed``."""
+    _require_org_dept(ctx)
+    year = _check_year(year, ctx.today)
+    errors: dict[str, str] = {}
+    branch = get_org_by_code(ctx.session, (branch_code or "").strip())
+    if branch is None or branch.kind is not OrgKind.BRANCH:
+        errors["branch_code"] = _("No party branch has this code.")
+    reason = (reason or "").strip()
+    if len(reason) < 2 or len(reason) > REASON_MAX or "\x00" in reason:
+        errors["reason"] = _("Give the reason in 2 to 500 characters.")
+    until, problem = _read_until(valid_until, ctx.today)
+    if problem:
+        errors["valid_until"] = problem
+    if branch is not None and "branch_code" not in errors:
+        errors.update(_already_designated(ctx, branch, year))
+    if errors:
+        raise ValidationFailed(_("The designation was not recorded."), errors)
+    _refuse_if_holding(
+        ctx,
+        year,
+        _(
+            "The dynamic analysis of %(year)d is under way or approved: "
+            "its designations can no longer change.",
+            year=year,
+        ),
+    )
+    row = WeakDesignation(
+        branch_id=branch.id,
+        year=year,
+        reason=reason,
+        valid_until=until,
+        status="proposed",
+        designated_by_user_id=ctx.actor.user_id,
+        designated_at=ctx.now,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.record(
+        "weak_branch_proposed",
+        ("weak_designation", row.id),
+        org_unit_id=branch.id,
+        branch_code=branch.code,
+        year=year,
+        reason=reason,
+        valid_until=until.isoformat(),
+    )
+    return row.id
+
+
+def _already_designated(ctx: CommandContext, branch: OrgUnit, year: int) -> dict[str, str]:
+    proposed = ctx.session.scalars(
+        select(WeakDesignation.id).where(
+            WeakDesignation.branch_id == branch.id,
+            WeakDesignation.year == year,
+            WeakDesignation.status == "proposed",
+        )
+    ).first()
+    if proposed is not None:
+        return {"branch_code": _("This branch is already proposed.")}
+    current = in_force(ctx.session, [branch.id], ctx.today).get(branch.id)
+    if current is not None:
+        return {
+            "branch_code": _(
+                "This branch is designated weak and lax until %(day)s already.",
+                day=current.valid_until.isoformat(),
+            )
+        }
+    return {}
+
+
+def withdraw_weak(ctx: CommandContext, *, designation_id: int) -> None:
+    """Withdraw a proposal before the analysis starts. Records ``weak_branch_withdrawn``."""
+    _require_org_dept(ctx)
+    row = ctx.session.get(WeakDesignation, designation_id)
+    if row is None:
+        raise NotFound()
+    if row.status != "proposed":
+        raise Conflict(_("Only a proposed designation can be withdrawn."))
+    _refuse_if_holding(
+        ctx,
+        row.year,
+        _(
+            "The dynamic analysis of %(year)d is under way or approved: "
+            "its designations can no longer change.",
+            year=row.year,
+        ),
+    )
+    row.status, row.ended_on = "withdrawn", ctx.today
+    ctx.session.flush()
+    ctx.record(
+        "weak_branch_withdrawn",
+        ("weak_designation", row.id),
+        org_unit_id=row.branch_id,
+        year=row.year,
+    )
+
+
+def start_analysis(ctx: CommandContext, *, year: int) -> int:
+    """Screen every branch of the company and start ``annual_dynamic_analysis`` for ``year``; the
+    analysis id. Refused with ``Conflict`` while an analysis of the year runs or was approved.
+    Records ``dynamic_analysis_started``."""
+    _require_org_dept(ctx)
+    year = _check_year(year, ctx.today)
+    _refuse_if_holding(
+        ctx, year, _("The dynamic analysis of %(year)d was already started.", year=year)
+    )
+    root = get_root(ctx.session)
+    if root is None:
+        raise NotFound()
+    screening = screen(ctx.session, units_under(ctx.session, [root.path]), year, ctx.today, ctx.now)
+    if not screening.rows:
+        raise ValidationFailed(_("There is no branch to analyse."), {"year": _("No branches.")})
+    data = start_data(screening)
+    instance_id = start_instance(
+        ctx, process_key=PROCESS_KEY, org_code=root.code, business_key=business_key(year), data=data
+    )
+    analysis = DynamicAnalysis(
+        year=year,
+        scope_org_id=root.id,
+        instance_id=instance_id,
+        status="running",
+        summary_json=json.dumps(data, ensure_ascii=False),
+        started_by_user_id=ctx.actor.user_id,
+        started_at=ctx.now,
+    )
+    ctx.session.add(analysis)
+    ctx.session.flush()
+    ctx.record(
+        "dynamic_analysis_started",
+        ("dynamic_analysis", analysis.id),
+        org_unit_id=root.id,
+        year=year,
+        instance_id=instance_id,
+        class_counts=data["class_counts"],
+        weak_designation_ids=data["weak_designation_ids"],
+    )
+    return analysis.id
+
+
+def start_data(screening: Screening) -> dict[str, Any]:
+    """What the analysis starts with: the summary the department confirms and the committee
+    approves (the C-class list is the list of plans to start)."""
+    counts = screening.counts
+    c_rows = screening.at("C")
+    return {
+        "analysis_year": screening.year,
+        "as_of": screening.as_of.isoformat(),
+        "branch_count": len(screening.rows),
+        "class_counts": counts,
+        "weak_count": sum(1 for r in c_rows if r.why == "weak"),
+        "c_branches": [
+            {
+                "value": r.branch.id,
+                "label": f"{r.branch.name}（{r.branch.code}）",
+                "why": r.why,
+                "note": r.note_zh(),
+            }
+            for r in c_rows
+        ],
+        "weak_designation_ids": [
+            r.weak.id for r in c_rows if r.weak is not None and r.weak.status == "proposed"
+        ],
+        "screening_summary": summary_zh(screening),
+    }
+
+
+def summary_zh(screening: Screening) -> str:
+    """The screening in one paragraph, as the confirmation step shows it."""
+    counts = screening.counts
+    c_rows = screening.at("C")
+    names = "、".join(f"{r.branch.name}（{WHY_ZH[r.why]}）" for r in c_rows) or "无"
+    unrated = f"，尚未评定星级{counts['unrated']}个" if counts["unrated"] else ""
+    return (
+        f"{screening.year}年度过筛体检（截至{screening.as_of.isoformat()}）：共体检党支部"
+        f"{len(screening.rows)}个，A类（先进）{counts['A']}个，B类（中间）{counts['B']}个，"
+        f"C类（后进）{counts['C']}个{unrated}。C类党支部：{names}。"
+    )
+
+
+# -- the improvement plans (一支部一策), started when the committee approves ----------------------
+
+
+def _as_system(ctx: CommandContext) -> CommandContext:
+    """The same transaction acting as the system: the committee's approval is what authorises the
+    plans, and its members hold no role that may start a branch's procedure. Audit events and
+    after-commit effects go to the outer command."""
+    system = CommandContext(ctx.session, SYSTEM, ctx.now, ctx.command)
+    system.events = ctx.events
+    system.effects = ctx.effects
+    return system
+
+
+def start_plans(ctx: CommandContext, analysis: DynamicAnalysis, c_branches: list[dict]) -> int:
+    """One ``branch_improvement_plan`` per class-C branch of the approved summary; how many."""
+    system = _as_system(ctx)
+    started = 0
+    for entry in c_branches:
+        value = entry.get("value")
+        branch = ctx.session.get(OrgUnit, value) if isinstance(value, int) else None
+        if branch is None or branch.kind is not OrgKind.BRANCH:
+            continue  # removed from the tree since the screening
+        instance_id = start_instance(
+            system,
+            process_key=PLAN_PROCESS_KEY,
+            org_code=branch.code,
+            business_key=plan_business_key(analysis.year),
+            data={
+                "analysis_year": analysis.year,
+                "branch_code": branch.code,
+                "branch_name": branch.name,
+                "c_reason": entry.get("why"),
+                "c_reason_text": entry.get("note") or WHY_ZH.get(entry.get("why"), ""),
+            },
+        )
+        ctx.session.add(
+            ImprovementPlan(
+                analysis_id=analysis.id,
+                branch_id=branch.id,
+                instance_id=instance_id,
+                reason=entry.get("why"),
+                started_at=ctx.now,
+            )
+        )
+        started += 1
+    ctx.session.flush()
+    return started
+
+
+# -- reads -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysisRow:
+    analysis: DynamicAnalysis
+    started_by: str | None
+    instance_status: InstanceStatus
+    plans: int
+
+    @property
+    def status(self) -> str:
+        """The stored status, "cancelled" for a running analysis whose instance was cancelled."""
+        running = self.analysis.status == "running"
+        if running and self.instance_status is InstanceStatus.CANCELLED:
+            return "cancelled"
+        return self.analysis.status
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return json.loads(self.analysis.summary_json)
+
+
+def list_analyses(session: Session, year: int | None = None) -> list[AnalysisRow]:
+    """Every analysis (of ``year``), newest first."""
+    query = (
+        select(DynamicAnalysis, User.display_name, ProcessInstance.status)
+        .join(ProcessInstance, ProcessInstance.id == DynamicAnalysis.instance_id)
+        .outerjoin(User, User.id == DynamicAnalysis.started_by_user_id)
+        .order_by(DynamicAnalysis.year.desc(), DynamicAnalysis.id.desc())
+    )
+    if year is not None:
+        query = query.where(DynamicAnalysis.year == year)
+    plans = Counter(session.scalars(select(ImprovementPlan.analysis_id)))
+    return [
+        AnalysisRow(analysis, who, status, plans[analysis.id])
+        for analysis, who, status in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    plan: ImprovementPlan
+    branch: OrgUnit
+    instance: ProcessInstance
+    stage: str
+
+
+def plans_of(session: Session, analysis_id: int, roots: list[str]) -> list[PlanRow]:
+    """The analysis's plans of branches under these paths, with the stage each stands at."""
+    rows = session.execute(
+        select(ImprovementPlan, OrgUnit, ProcessInstance)
+        .join(OrgUnit, OrgUnit.id == ImprovementPlan.branch_id)
+        .join(ProcessInstance, ProcessInstance.id == ImprovementPlan.instance_id)
+        .where(ImprovementPlan.analysis_id == analysis_id)
+        .order_by(OrgUnit.path)
+    ).all()
+    shown = [r for r in rows if any(r[1].path.startswith(root) for root in roots)]
+    open_steps = dict(
+        session.execute(
+            select(HumanTask.instance_id, HumanTask.element_id).where(
+                HumanTask.instance_id.in_([r[2].id for r in shown]),
+                HumanTask.state == HumanTaskState.READY,
+            )
+        ).all()
+    )
+    return [
+        PlanRow(plan, branch, instance, _plan_stage(instance, open_steps.get(instance.id)))
+        for plan, branch, instance in shown
+    ]
+
+
+def _plan_stage(instance: ProcessInstance, open_step: str | None) -> str:
+    if instance.status is InstanceStatus.COMPLETED:
+        return "completed"
+    if instance.status is InstanceStatus.CANCELLED:
+        return "cancelled"
+    if instance.open_incidents:
+        return "incident"
+    return open_step or "other"
+
+
+@dataclass(frozen=True)
+class DesignationRow:
+    designation: WeakDesignation
+    branch: OrgUnit
+    designated_by: str | None
+
+
+def designations_of(session: Session, year: int, roots: list[str]) -> list[DesignationRow]:
+    """The designations proposed to the year's analysis (withdrawn ones included), of branches
+    under these paths, by branch code."""
+    rows = session.execute(
+        select(WeakDesignation, OrgUnit, User.display_name)
+        .join(OrgUnit, OrgUnit.id == WeakDesignation.branch_id)
+        .outerjoin(User, User.id == WeakDesignation.designated_by_user_id)
+        .where(WeakDesignation.year == year)
+        .order_by(OrgUnit.code, WeakDesignation.id)
+    ).all()
+    return [
+        DesignationRow(d, branch, who)
+        for d, branch, who in rows
+        if any(branch.path.startswith(root) for root in roots)
+    ]
