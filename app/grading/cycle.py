@@ -20,21 +20,27 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core import clock
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
+from app.grading import analysis_result  # noqa: F401 - records the dynamic analysis and its plans
+from app.grading import brand_result  # noqa: F401 - registers a brand when its proposal ends
 from app.grading import cycle_result  # noqa: F401 - records each branch's level when it is decided
 from app.grading import reinspection_result  # noqa: F401 - records a downgrade after re-inspection
+from app.grading import site_result  # noqa: F401 - records model sites and their visits
 from app.grading import supervision_result  # noqa: F401 - records the half-year star rating
+from app.grading import target_result  # noqa: F401 - stores the annual targets, fans out
+from app.grading.brands import has_named_brand
 from app.grading.commands import ensure_default_rubric
 from app.grading.cycle_models import CycleBranch
 from app.grading.cycle_models import GradingCycle
+from app.grading.measured import measured_criteria
 from app.grading.policy import may_edit_rubric
 from app.grading.queries import rubric_version
 from app.grading.rubric import NOT_MET
+from app.grading.targets import declared_target
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
@@ -42,9 +48,6 @@ from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
 from app.levels.queries import red_flag_cycles
-from app.meetings.compliance import c12_score
-from app.meetings.compliance import calendars
-from app.meetings.schedule import schedule
 from app.workflow.instances import start_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -53,12 +56,17 @@ from app.workflow.models import ProcessInstance
 
 PROCESS_KEY = "grading_cycle"
 #: The steps of ``grading_cycle`` in process order: open tasks by element id, the notice timer, end.
+#: While the unit's review and the related departments' veto check run in parallel, a branch
+#: stands at the earlier of the two.
 STAGES = (
     "self_assessment",
     "committee_resolution",
     "unit_review",
+    "veto_check",
     "unit_decision",
+    "acceptance_sample",
     "company_acceptance",
+    "company_desk_review",
     "company_decision",
     "public_notice",
     "completed",
@@ -82,6 +90,7 @@ def start_data(
     bonus_cap: Any,
     branch: OrgUnit,
     red_flag_cycles: int = 0,
+    brand_named: bool = False,
 ) -> dict[str, Any]:
     """What each branch's instance starts with (the inputs ``level_decision`` needs, pinned)."""
     return {
@@ -95,30 +104,11 @@ def start_data(
         "bonus_cap": bonus_cap,
         "current_level": branch.level.value if branch.level else NOT_MET,
         "held_red_flag_cycles": red_flag_cycles,
-        # Brands are not registered in the system yet: no branch counts as having a named one.
-        "brand_named": False,
+        "brand_named": brand_named,
     }
 
 
-def measured_c12(
-    ctx: CommandContext, branches: list[OrgUnit], year: int, rubric: Any
-) -> dict[int, float | None]:
-    """Branch id → C12 (三会一课) as its meeting records give it, in the rubric's points; None
-    while no period of the year has been judged. The self-assessment starts from it."""
-    points = next((c.points for c in rubric.criteria if c.id == "C12"), None)
-    rows = calendars(
-        ctx.session, branches, year, ctx.today, clock.local_zone(), schedule().meetings
-    )
-    measured: dict[int, float | None] = {}
-    for branch_id, calendar in rows.items():
-        judged = c12_score(calendar)
-        measured[branch_id] = (
-            round(float(points) * judged[0] / judged[1], 2) if judged and points else None
-        )
-    return measured
-
-
-def _require_starter(ctx: CommandContext) -> None:
+def require_starter(ctx: CommandContext) -> None:
     if ctx.actor.user_id is None:
         return
     scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
@@ -134,7 +124,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
     For the company organisation department (and administrators). Refused with ``Conflict`` when a
     cycle of the same year already covers any of these branches. Records ``grading_cycle_started``.
     """
-    _require_starter(ctx)
+    require_starter(ctx)
     if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(
             _("Invalid year."), {"year": _("Give a year between 2000 and 2100.")}
@@ -175,7 +165,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
     )
     ctx.session.add(cycle)
     ctx.session.flush()
-    c12 = measured_c12(ctx, branches, year, record.rubric)
+    measured = measured_criteria(ctx, branches, year, record.rubric)
     for branch in branches:
         data = start_data(
             year=year,
@@ -185,8 +175,11 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
             bonus_cap=record.rubric.bonus_cap,
             branch=branch,
             red_flag_cycles=red_flag_cycles(ctx.session, branch.id, year),
+            brand_named=has_named_brand(ctx.session, branch.id, ctx.today),
         )
-        data["measured_C12"] = c12[branch.id]
+        data.update(measured[branch.id])
+        # The level the branch declared in its annual plan (G1) is where its application starts.
+        data["declared_target"] = declared_target(ctx.session, branch.id, year)
         instance_id = start_instance(
             ctx,
             process_key=PROCESS_KEY,
@@ -296,13 +289,16 @@ def cycle_progress(session: Session, cycle_id: int) -> Progress | None:
         .where(CycleBranch.cycle_id == cycle_id)
         .order_by(OrgUnit.path)
     ).all()
-    open_steps = dict(
-        session.execute(
-            select(HumanTask.instance_id, HumanTask.element_id)
-            .join(CycleBranch, CycleBranch.instance_id == HumanTask.instance_id)
-            .where(CycleBranch.cycle_id == cycle_id, HumanTask.state == HumanTaskState.READY)
-        ).all()
-    )
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    open_steps: dict[int, str] = {}
+    for instance_id, element_id in session.execute(
+        select(HumanTask.instance_id, HumanTask.element_id)
+        .join(CycleBranch, CycleBranch.instance_id == HumanTask.instance_id)
+        .where(CycleBranch.cycle_id == cycle_id, HumanTask.state == HumanTaskState.READY)
+    ):
+        earlier = open_steps.get(instance_id)
+        if earlier is None or order.get(element_id, len(STAGES)) < order.get(earlier, len(STAGES)):
+            open_steps[instance_id] = element_id
     progress = Progress(cycle, scope, _rubric_number(session, cycle.rubric_version_id))
     for instance_id, branch, instance in members:
         progress.branches.append(_stage_of(branch, instance, open_steps.get(instance_id)))

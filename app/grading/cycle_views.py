@@ -3,6 +3,9 @@ and each cycle's progress stage by stage (every count links to the branches at t
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -18,7 +21,11 @@ from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading import cycle
+from app.grading.acceptance import sample_state
 from app.grading.policy import may_edit_rubric
+from app.grading.queries import rubric_version
+from app.grading.veto_checks import may_check_vetoes
+from app.grading.veto_checks import waiting_checks
 from app.grading.views import bp
 from app.identity.policy import Scope
 from app.identity.queries import get_root
@@ -31,8 +38,11 @@ def stage_labels() -> dict[str, str]:
         "self_assessment": _("Branch self-assessment"),
         "committee_resolution": _("Branch committee resolution"),
         "unit_review": _("Unit review"),
+        "veto_check": _("Veto check by the related departments"),
         "unit_decision": _("Unit party committee decision"),
-        "company_acceptance": _("Company acceptance"),
+        "acceptance_sample": _("Waiting for the acceptance sample"),
+        "company_acceptance": _("Company on-site acceptance"),
+        "company_desk_review": _("Company acceptance by the files"),
         "company_decision": _("Company party committee decision"),
         "public_notice": _("Public notice"),
         "completed": _("Level decided"),
@@ -127,4 +137,14 @@ def cycle_progress(cycle_id: int):
         shown=progress.at(stage) if stage else [],
         stage_labels=stage_labels(),
         level_labels=level_labels(),
+        sample=sample_state(db.session, cycle_id) if may_edit_rubric(scope) else None,
+        veto_waiting=(len(waiting_checks(db.session, cycle_id)) if may_check_vetoes(scope) else 0),
+        model_quota=_model_quota(progress),
     )
+
+
+def _model_quota(progress: cycle.Progress) -> int:
+    """How many branches of the cycle may become 示范 under the pinned rubric's quota."""
+    record = rubric_version(db.session, progress.cycle.rubric_version_id)
+    percent = Decimal(str(record.rubric.model_quota_percent)) if record else Decimal(0)
+    return math.floor(percent * progress.total / 100)

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
+from app.identity.models import RoleAssignment
+from app.identity.models import User
 
 pytestmark = pytest.mark.e2e
 
@@ -84,6 +86,14 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
     after the public notice the dashboard shows the new distribution."""
     with live_server.app.app_context():
         held = db.session.scalars(select(OrgUnit.level).where(OrgUnit.code == BRANCH)).one()
+        related_dept_login = db.session.scalars(
+            select(User.login)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+            .where(RoleAssignment.role_code == "related_dept", OrgUnit.code == "HH")
+            .order_by(User.id)
+            .limit(1)
+        ).one()
     # 85 points: 标准化 — one level up from 基本达标, down from 红旗/示范; from 标准化 aim at 红旗 (92)
     score, expected = (92, "red_flag") if held is Level.STANDARDISED else (85, "standardised")
     if held in (None, Level.NOT_UP_TO_STANDARD):
@@ -94,6 +104,7 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
     with org_dept.expect_navigation():
         org_dept.get_by_role("button", name="为全部党支部发起").click()
     expect(org_dept.locator("main")).to_contain_text("支部自评")
+    progress_url = org_dept.url
 
     secretary = login(new_page(), SECRETARY)
     _take(secretary, "支部自评")
@@ -116,7 +127,7 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
         "C16": 4,
         "C17": 4,
         "C18": 3,
-        "C19": 3,
+        "C19": 0,  # no brand registered: the measured value
         "C20": 7,
         "C21": 5,
         "C22": 4,
@@ -133,8 +144,15 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
     _fill(committee, _tally("vote_tally") | {"agree_to_apply": True})
     _submit(committee)
 
+    related = login(new_page(), related_dept_login)  # checks the vetoes while the unit reviews
+    _take(related, "相关部门核查否决项")
+    for department in ("纪检监察", "安全环保", "信访稳定"):
+        related.get_by_label(department).check()
+    _fill(related, {f"dept_V{i}": "no" for i in range(1, 7)})
+    _submit(related)
+
     reviewer = login(new_page(), "yangzhizhen")
-    _take(reviewer, "二级单位审核与否决项核查")
+    _take(reviewer, "二级单位审核")
     reviewed = {
         "review_A1": 14,
         "review_A2": 16,
@@ -155,8 +173,14 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
     _fill(unit, _tally("unit_vote", 7) | {"unit_opinion": "同意推荐为标准化党支部"})
     _submit(unit)
 
+    org_dept.goto(progress_url)  # the one 标准化 candidate waits for the on-site sample
+    expect(org_dept.locator("#acceptance-sample")).to_contain_text("1")
+    with org_dept.expect_navigation():
+        org_dept.get_by_role("button", name="抽取验收样本").click()
+    expect(org_dept.locator(".flash-success")).to_contain_text("1 个党支部现场验收")
+
     panel = login(new_page(), "licheng")
-    _take(panel, "公司集中验收")
+    _take(panel, "公司现场验收")
     accepted = {"onsite_score": score, "onsite_bonus": 0, "acceptance_note": "现场验收通过"}
     _fill(panel, accepted | {f"company_V{i}": "no" for i in range(1, 7)})
     _submit(panel)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import or_
 from sqlalchemy import select
 
 from app.core.commands import SYSTEM
@@ -64,12 +65,13 @@ def demo(app) -> Demo:
 
 
 def holder_at(code: str, role: str) -> Actor:
-    """An actor holding ``role`` at the node ``code`` (the unit HH01, the company HH)."""
+    """An actor holding ``role`` at the node ``code`` (the unit HH01, the company HH) today."""
     user = db.session.scalars(
         select(User)
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
         .where(RoleAssignment.role_code == role, OrgUnit.code == code)
+        .where(or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= TEST_NOW.date()))
         .order_by(User.id)
         .limit(1)
     ).one()
@@ -92,16 +94,18 @@ def set_level(branch_id: int, level: Level) -> None:
 
 
 def complete_step(actor: Actor, instance_id: int, expected_step: str, data: dict) -> None:
-    """Complete the instance's open step, which must be ``expected_step``."""
-    task = open_task(instance_id)
-    assert task.element_id == expected_step
+    """Complete the instance's open step ``expected_step`` (it must be open)."""
+    task = open_task(instance_id, expected_step)
     run(commands.complete_task, actor=actor, task_id=task.id, data=data)
 
 
-def open_task(instance_id: int) -> HumanTask:
+def open_task(instance_id: int, element_id: str | None = None) -> HumanTask:
+    """The instance's one open task, or its open task at ``element_id`` when steps run in
+    parallel."""
     db.session.rollback()
-    return db.session.scalars(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
-        )
-    ).one()
+    query = select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
+    )
+    if element_id is not None:
+        query = query.where(HumanTask.element_id == element_id)
+    return db.session.scalars(query).one()

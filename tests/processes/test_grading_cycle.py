@@ -68,8 +68,11 @@ def _start(demo, level: Level = Level.STANDARDISED) -> tuple[int, int]:
     return cycle_id, instance_id
 
 
-def _self_assess(demo, instance_id: int, lost: float = 0, vetoes=(), bonus: float = 0) -> None:
-    """Full marks but ``lost`` points (taken from C07), the given vetoes declared."""
+def _self_assess(
+    demo, instance_id: int, lost: float = 0, vetoes=(), bonus: float = 0, c19: float = 0
+) -> None:
+    """Full marks but ``lost`` points (taken from C07), the given vetoes declared; C19 as the brand
+    registry measured it (0: no brand)."""
     secretary = demo.holder("branch_secretary")
     evidence = run(
         store_uploads,
@@ -83,6 +86,7 @@ def _self_assess(demo, instance_id: int, lost: float = 0, vetoes=(), bonus: floa
         data[cid + "_note"] = f"{cid} 台账齐全"
     data.update({v: "yes" if v in vetoes else "no" for v in VETOES})
     data.update({"self_bonus": bonus, "target_level": "red_flag", "evidence": evidence})
+    data["C19"] = c19
     complete_step(secretary, instance_id, "self_assessment", data)
     complete_step(
         demo.holder("branch_committee"),
@@ -95,8 +99,21 @@ def _self_assess(demo, instance_id: int, lost: float = 0, vetoes=(), bonus: floa
     )
 
 
-def _unit_review(instance_id: int, minus: dict | None = None, vetoes=(), bonus: float = 0) -> None:
-    """The reviewed scores: each aspect's full points less ``minus[aspect]``."""
+def _veto_check(instance_id: int, vetoes=()) -> None:
+    """The related departments' check at the company, in parallel with the unit's review."""
+    data: dict = {"checked_by": ["discipline", "safety", "stability"]}
+    for v in VETOES:
+        data[f"dept_{v}"] = "yes" if v in vetoes else "no"
+        if v in vetoes:
+            data[f"dept_{v}_source"] = "公司纪委 2026-31 号通报"
+    complete_step(holder_at("HH", "related_dept"), instance_id, "veto_check", data)
+
+
+def _unit_review(
+    instance_id: int, minus: dict | None = None, vetoes=(), bonus: float = 0, dept_vetoes=()
+) -> None:
+    """The reviewed scores: each aspect's full points less ``minus[aspect]``; the related
+    departments find ``dept_vetoes``."""
     minus = minus or {}
     data: dict = {f"review_{a}": p - minus.get(a, 0) for a, p in ASPECTS.items()}
     data.update({"review_bonus": bonus, "review_changes": "A6 按生产经营指标扣分"})
@@ -106,6 +123,7 @@ def _unit_review(instance_id: int, minus: dict | None = None, vetoes=(), bonus: 
             data[f"unit_{v}_source"] = "厂纪委 2026-17 号函"
     data.update({"veto_departments": "纪委、安全环保科、信访办", "onsite_checked": True})
     complete_step(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", data)
+    _veto_check(instance_id, dept_vetoes)
     complete_step(
         holder_at("HH01", "unit_party_committee"),
         instance_id,
@@ -133,13 +151,15 @@ def test_a_recommended_branch_goes_through_company_acceptance_to_red_flag(demo, 
         demo.branch.id,
     )
     _self_assess(demo, instance_id, lost=2, bonus=1)
-    review = open_task(instance_id)
+    review = open_task(instance_id, "unit_review")
     unit = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH01")).one()
+    company = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH")).one()
     assert (review.candidate_role, review.org_unit_id) == ("unit_org_reviewer", unit.id)
+    veto_check = open_task(instance_id, "veto_check")  # at the same time, at the company
+    assert (veto_check.candidate_role, veto_check.org_unit_id) == ("related_dept", company.id)
     _unit_review(instance_id, minus={"A6": 3}, bonus=1)  # 97 + 1 ≥ 80: recommended
     acceptance = open_task(instance_id)
-    assert acceptance.element_id == "company_acceptance"
-    company = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH")).one()
+    assert acceptance.element_id == "company_acceptance"  # a 红旗 candidate: always on site
     assert (acceptance.candidate_role, acceptance.org_unit_id) == ("acceptance_panel", company.id)
     complete_step(
         holder_at("HH", "acceptance_panel"),
@@ -295,7 +315,7 @@ def test_c12_starts_from_the_meeting_records_and_changes_only_with_a_reason(demo
     )["evidence"]
     data: dict = dict(CRITERIA) | {c + "_note": "台账" for c in CRITERIA}
     data |= dict.fromkeys(VETOES, "no") | {"self_bonus": 0, "target_level": "standardised"}
-    data |= {"evidence": evidence, "C12": 5}
+    data |= {"evidence": evidence, "C12": 5, "C19": 0}
     with pytest.raises(ValidationFailed) as refused:
         complete_step(secretary, instance_id, "self_assessment", data)
     assert refused.value.field_errors["C12_change_reason"].startswith("办理记录为 7.0")
