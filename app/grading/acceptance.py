@@ -30,8 +30,8 @@ from app.core.commands import CommandContext
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.grading.cycle import get_cycle
-from app.grading.cycle import require_starter
 from app.grading.cycle_models import CycleBranch
+from app.grading.policy import require_org_department
 from app.grading.queries import rubric_version
 from app.identity.models import OrgUnit
 from app.workflow.models import HumanTask
@@ -109,7 +109,9 @@ def draw_acceptance_sample(ctx: CommandContext, *, cycle_id: int, seed: int | No
     waiting tasks was claimed by someone else (they decide it on its page, or hand it back).
     Returns ``{"on_site": [branch codes], "by_files": [branch codes], "seed": seed}``.
     """
-    require_starter(ctx)
+    require_org_department(
+        ctx, _("Only the company organisation department draws the acceptance sample.")
+    )
     state = sample_state(ctx.session, cycle_id)
     if state is None:
         raise NotFound()

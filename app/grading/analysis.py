@@ -39,20 +39,18 @@ from sqlalchemy.orm import Session
 from app.core.commands import SYSTEM
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
-from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.grading.analysis_models import HOLDING_STATUSES
 from app.grading.analysis_models import DynamicAnalysis
 from app.grading.analysis_models import ImprovementPlan
 from app.grading.analysis_models import WeakDesignation
-from app.grading.policy import may_edit_rubric
+from app.grading.policy import require_org_department
 from app.grading.weak import in_force
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
-from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import get_root
 from app.levels.models import BranchLevel
@@ -290,17 +288,6 @@ def viewer_units(session: Session, roots: list[str]) -> list[OrgUnit]:
 # -- commands --------------------------------------------------------------------------------------
 
 
-def _require_org_dept(ctx: CommandContext) -> None:
-    """The company organisation department (and administrators, and the system)."""
-    if ctx.actor.user_id is None:
-        return
-    scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
-    if not scope.holdings:
-        raise NotFound()
-    if not may_edit_rubric(scope):
-        raise Forbidden(_("Only the company organisation department runs the dynamic analysis."))
-
-
 def _check_year(year: Any, today: date) -> int:
     if (
         not isinstance(year, int)
@@ -363,7 +350,9 @@ def propose_weak(
 ) -> int:
     """Propose to the ``year``'s analysis that a branch be designated 软弱涣散 until
     ``valid_until``; the new designation's id. Records ``weak_branch_proposed``."""
-    _require_org_dept(ctx)
+    require_org_department(
+        ctx, _("Only the company organisation department runs the dynamic analysis.")
+    )
     year = _check_year(year, ctx.today)
     errors: dict[str, str] = {}
     branch = get_org_by_code(ctx.session, (branch_code or "").strip())
@@ -434,7 +423,9 @@ def _already_designated(ctx: CommandContext, branch: OrgUnit, year: int) -> dict
 
 def withdraw_weak(ctx: CommandContext, *, designation_id: int) -> None:
     """Withdraw a proposal before the analysis starts. Records ``weak_branch_withdrawn``."""
-    _require_org_dept(ctx)
+    require_org_department(
+        ctx, _("Only the company organisation department runs the dynamic analysis.")
+    )
     row = ctx.session.get(WeakDesignation, designation_id)
     if row is None:
         raise NotFound()
@@ -463,7 +454,9 @@ def start_analysis(ctx: CommandContext, *, year: int) -> int:
     """Screen every branch of the company and start ``annual_dynamic_analysis`` for ``year``; the
     analysis id. Refused with ``Conflict`` while an analysis of the year runs or was approved.
     Records ``dynamic_analysis_started``."""
-    _require_org_dept(ctx)
+    require_org_department(
+        ctx, _("Only the company organisation department runs the dynamic analysis.")
+    )
     year = _check_year(year, ctx.today)
     _refuse_if_holding(
         ctx, year, _("The dynamic analysis of %(year)d was already started.", year=year)

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
-from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.grading import analysis_result  # noqa: F401 - records the dynamic analysis and its plans
@@ -37,14 +36,13 @@ from app.grading.commands import ensure_default_rubric
 from app.grading.cycle_models import CycleBranch
 from app.grading.cycle_models import GradingCycle
 from app.grading.measured import measured_criteria
-from app.grading.policy import may_edit_rubric
+from app.grading.policy import require_org_department
 from app.grading.queries import rubric_version
 from app.grading.rubric import NOT_MET
 from app.grading.targets import declared_target
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
-from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
 from app.levels.queries import red_flag_cycles
@@ -108,23 +106,15 @@ def start_data(
     }
 
 
-def require_starter(ctx: CommandContext) -> None:
-    if ctx.actor.user_id is None:
-        return
-    scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
-    if not scope.holdings and not scope.is_system_admin:
-        raise NotFound()
-    if not may_edit_rubric(scope):
-        raise Forbidden(_("Only the company organisation department starts a grading cycle."))
-
-
 def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
     """Start the grading cycle of ``year`` for every branch under ``scope_code``; its id.
 
     For the company organisation department (and administrators). Refused with ``Conflict`` when a
     cycle of the same year already covers any of these branches. Records ``grading_cycle_started``.
     """
-    require_starter(ctx)
+    require_org_department(
+        ctx, _("Only the company organisation department starts a grading cycle.")
+    )
     if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(
             _("Invalid year."), {"year": _("Give a year between 2000 and 2100.")}

@@ -8,10 +8,12 @@ no role at all is told "not found", as everywhere else.
 
 from __future__ import annotations
 
+from app.core.commands import CommandContext
 from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.identity.kinds import OrgKind
 from app.identity.policy import Scope
+from app.identity.policy import load_scope
 
 EDITOR_ROLE = "company_org_dept"
 
@@ -32,3 +34,17 @@ def require_rubric_reader(scope: Scope) -> bool:
 def require_rubric_editor(scope: Scope) -> None:
     if not require_rubric_reader(scope):
         raise Forbidden()
+
+
+def require_org_department(ctx: CommandContext, refusal: str) -> None:
+    """Commands of the company organisation department (starting a cycle, the targets or the
+    analysis, drawing the sample, selecting model sites): administrators and the system pass too;
+    anyone else holding a role is refused with ``refusal``, anyone holding none is told "not
+    found"."""
+    if ctx.actor.user_id is None:
+        return
+    scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
+    if not scope.holdings and not scope.is_system_admin:
+        raise NotFound()
+    if not may_edit_rubric(scope):
+        raise Forbidden(refusal)

@@ -17,20 +17,18 @@ from sqlalchemy.orm import Session
 
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
-from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.grading.cycle import BranchStage
 from app.grading.cycle import Progress
 from app.grading.cycle import cycle_progress
 from app.grading.cycle_models import GradingCycle
-from app.grading.policy import may_edit_rubric
+from app.grading.policy import require_org_department
 from app.grading.site_models import ModelSite
 from app.grading.site_result import SELECTION_KEY
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.policy import Scope
-from app.identity.policy import load_scope
 from app.workflow.instances import start_instance
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
@@ -84,16 +82,6 @@ def _candidate_entry(stage: BranchStage) -> dict[str, Any]:
     }
 
 
-def _require_selector(ctx: CommandContext) -> None:
-    if ctx.actor.user_id is None:
-        return
-    scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
-    if not scope.holdings and not scope.is_system_admin:
-        raise NotFound()
-    if not may_edit_rubric(scope):
-        raise Forbidden(_("Only the company organisation department selects model sites."))
-
-
 def start_selection(ctx: CommandContext, *, cycle_id: int) -> int:
     """Start choosing model sites among the cycle's branches at 标准化 or above; the instance id.
 
@@ -101,7 +89,7 @@ def start_selection(ctx: CommandContext, *, cycle_id: int) -> int:
     a selection of this cycle runs, and with ``ValidationFailed`` when no branch qualifies (yet).
     Records ``model_site_selection_started``.
     """
-    _require_selector(ctx)
+    require_org_department(ctx, _("Only the company organisation department selects model sites."))
     # Locked: two clicks at once start one selection, the other is refused below.
     cycle = ctx.session.scalars(
         select(GradingCycle).where(GradingCycle.id == cycle_id).with_for_update()

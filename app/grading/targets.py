@@ -31,10 +31,9 @@ from sqlalchemy.orm import Session
 
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
-from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
-from app.grading.policy import may_edit_rubric
+from app.grading.policy import require_org_department
 from app.grading.queries import current_rubric
 from app.grading.target_models import GradingTarget
 from app.grading.target_models import TargetSetting
@@ -42,7 +41,6 @@ from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.identity.policy import Scope
-from app.identity.policy import load_scope
 from app.identity.queries import get_root
 from app.identity.queries import list_branches_under
 from app.levels.models import BranchLevel
@@ -206,16 +204,6 @@ def branch_start_data(
 # -- starting the year's target setting ----------------------------------------------------------
 
 
-def _require_starter(ctx: CommandContext) -> None:
-    if ctx.actor.user_id is None:
-        return
-    scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
-    if not scope.holdings and not scope.is_system_admin:
-        raise NotFound()
-    if not may_edit_rubric(scope):
-        raise Forbidden(_("Only the company organisation department sets the annual targets."))
-
-
 def blocking_setting(session: Session, year: int) -> TargetSetting | None:
     """The target setting of ``year`` that stands in the way of another: one running (not
     cancelled) or published. A returned or cancelled one leaves the year open."""
@@ -240,7 +228,9 @@ def start_target_setting(ctx: CommandContext, *, year: int) -> int:
     a setting of the year runs or after one was published; a returned one may be started again.
     Records ``grading_targets_started``.
     """
-    _require_starter(ctx)
+    require_org_department(
+        ctx, _("Only the company organisation department sets the annual targets.")
+    )
     if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(
             _("Invalid year."), {"year": _("Give a year between 2000 and 2100.")}

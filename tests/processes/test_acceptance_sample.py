@@ -75,10 +75,8 @@ def _self_assess(code: str, instance_id: int, target: str, vetoes=()) -> None:
     complete_step(secretary, instance_id, "self_assessment", data)
 
 
-def _to_company(code: str, instance_id: int, target: str, review_minus: float) -> None:
-    """The branch self-assesses for ``target``; the unit reviews it at 100 - ``review_minus``
-    (no veto) and recommends it."""
-    _self_assess(code, instance_id, target)
+def _committee_agrees(code: str, instance_id: int) -> None:
+    """The branch committee resolves, unanimously, to apply."""
     complete_step(
         holder_at(code, "branch_committee"),
         instance_id,
@@ -88,6 +86,13 @@ def _to_company(code: str, instance_id: int, target: str, review_minus: float) -
             "agree_to_apply": True,
         },
     )
+
+
+def _to_company(code: str, instance_id: int, target: str, review_minus: float) -> None:
+    """The branch self-assesses for ``target``; the unit reviews it at 100 - ``review_minus``
+    (no veto) and recommends it."""
+    _self_assess(code, instance_id, target)
+    _committee_agrees(code, instance_id)
     review: dict = {f"review_{a}": p for a, p in ASPECTS.items()}
     review["review_A6"] = ASPECTS["A6"] - review_minus
     review.update({f"unit_{v}": "no" for v in VETOES})

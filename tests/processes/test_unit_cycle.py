@@ -26,6 +26,7 @@ from app.workflow.worker import run_once
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import set_level
+from tests.processes.test_acceptance_sample import _committee_agrees
 from tests.processes.test_acceptance_sample import _self_assess
 from tests.processes.test_grading_cycle import ASPECTS
 from tests.processes.test_grading_cycle import VETOES
@@ -94,15 +95,7 @@ def _review(code: str, instance_id: int, plan: Plan) -> None:
 def _through_the_unit(code: str, instance_id: int, plan: Plan) -> None:
     declared = (plan.declared_veto,) if plan.declared_veto else ()
     _self_assess(code, instance_id, plan.target, declared)
-    complete_step(
-        holder_at(code, "branch_committee"),
-        instance_id,
-        "committee_resolution",
-        {
-            "vote_tally": {"eligible": 5, "present": 5, "for": 5, "against": 0, "abstain": 0},
-            "agree_to_apply": True,
-        },
-    )
+    _committee_agrees(code, instance_id)
     _review(code, instance_id, plan)
 
 

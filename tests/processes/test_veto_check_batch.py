@@ -4,18 +4,13 @@ refused page records nothing, and a recorded veto reaches the branch's level dec
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from app.core.commands import run
 from app.extensions import db
-from app.grading.cycle import start_cycle
-from app.grading.cycle_models import CycleBranch
 from app.grading.veto_checks import waiting_checks
-from app.identity.models import OrgUnit
 from app.workflow.queries import earlier_answers
 from tests.conftest import csrf_token
-from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
+from tests.processes.test_acceptance_sample import _committee_agrees
+from tests.processes.test_acceptance_sample import _cycle
 from tests.processes.test_acceptance_sample import _self_assess
 
 PASSWORD = "demo123456"
@@ -23,28 +18,11 @@ PASSWORD = "demo123456"
 
 def _three_waiting(demo) -> tuple[int, dict[str, int]]:
     """The 2026 cycle of HH01 with three branches through their committee resolution."""
-    cycle_id = run(
-        start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
-    )
-    db.session.rollback()
-    rows = db.session.execute(
-        select(OrgUnit.code, CycleBranch.instance_id)
-        .join(CycleBranch, CycleBranch.branch_id == OrgUnit.id)
-        .where(CycleBranch.cycle_id == cycle_id)
-        .order_by(OrgUnit.path)
-        .limit(3)
-    ).all()
+    cycle_id, instances = _cycle(demo)
+    rows = list(instances.items())[:3]
     for code, instance_id in rows:
         _self_assess(code, instance_id, "standardised")
-        complete_step(
-            holder_at(code, "branch_committee"),
-            instance_id,
-            "committee_resolution",
-            {
-                "vote_tally": {"eligible": 5, "present": 5, "for": 5, "against": 0, "abstain": 0},
-                "agree_to_apply": True,
-            },
-        )
+        _committee_agrees(code, instance_id)
     return cycle_id, dict(rows)
 
 
