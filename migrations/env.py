@@ -12,10 +12,10 @@ import app.grading.analysis_models
 import app.grading.brand_models
 import app.grading.cycle_models
 import app.grading.models
-import app.identity.models
-import app.inbox.models
 import app.grading.site_models
 import app.grading.target_models
+import app.identity.models
+import app.inbox.models
 import app.levels.models
 import app.meetings.models
 import app.workflow.models  # noqa: F401 - registers the tables on Base.metadata
