@@ -237,3 +237,21 @@ def test_the_declaration_offers_the_allowed_levels_and_refuses_a_higher_one(tree
     db.session.rollback()
     assert db.session.get(HumanTask, task.id).state is HumanTaskState.READY
     assert db.session.scalar(select(func.count()).select_from(GradingTarget)) == 2  # company, U1
+
+
+def test_the_tab_bar_offers_targets_and_analysis_to_company_and_unit_users_only(
+    tree, client, login
+):
+    login("orgdept")
+    page = client.get("/grading/targets").get_data(as_text=True)
+    tabs = page[page.index('class="tabs"') : page.index("</nav>", page.index('class="tabs"'))]
+    for href in ("/grading/cycles", "/grading/targets", "/grading/analysis", "/grading/brands"):
+        assert f'href="{href}"' in tabs
+    assert 'href="/grading/targets" class="active" aria-current="page"' in tabs
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
+    login("secretary")
+    page = client.get("/grading/cycles").get_data(as_text=True)
+    tabs = page[page.index('class="tabs"') : page.index("</nav>", page.index('class="tabs"'))]
+    assert 'href="/grading/rubric"' in tabs
+    assert 'href="/grading/targets"' not in tabs
+    assert 'href="/grading/analysis"' not in tabs
