@@ -12,6 +12,7 @@ import app.grading.analysis_models
 import app.grading.brand_models
 import app.grading.cycle_models
 import app.grading.models
+import app.grading.publication_models
 import app.grading.site_models
 import app.grading.target_models
 import app.identity.models

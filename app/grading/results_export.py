@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.grading.cycle_models import CycleBranch
 from app.grading.cycle_models import GradingCycle
+from app.grading.publication_models import ResultsPublication
 from app.grading.site_models import ModelSite
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
@@ -64,6 +65,8 @@ class BranchResult:
     rating_class: str | None
     secretary: str
     model_site: bool
+    #: None until the results are published; then whether the company put it on the priority list.
+    honours_priority: bool | None = None
 
     @property
     def movement(self) -> str | None:
@@ -102,6 +105,10 @@ def cycle_results(
     secretaries = _secretaries(session, ids, today)
     classes = _classes(session, ids, cycle.year)
     sites = set(session.scalars(select(ModelSite.branch_id).where(ModelSite.cycle_id == cycle.id)))
+    published = session.scalar(
+        select(ResultsPublication.priority_json).where(ResultsPublication.cycle_id == cycle.id)
+    )
+    priority = set(json.loads(published)) if published else None
     results = []
     for branch, instance in rows:
         decided = instance.status is InstanceStatus.COMPLETED
@@ -119,6 +126,7 @@ def cycle_results(
                 rating_class=classes.get(branch.id),
                 secretary="、".join(secretaries.get(branch.id, [])),
                 model_site=branch.id in sites,
+                honours_priority=None if priority is None else branch.id in priority,
             )
         )
     return results
@@ -215,6 +223,12 @@ def _movement_label(movement: str | None) -> str:
         "down": _("Downgraded"),
         "kept": _("Kept"),
     }.get(movement or "", _("Not decided yet"))
+
+
+def _priority_label(listed: bool | None) -> str:
+    if listed is None:
+        return _("Not published yet")
+    return _("Yes") if listed else _("No")
 
 
 def _level_label(level: Level | None) -> str:
@@ -322,6 +336,7 @@ def workbook_bytes(results: list[BranchResult]) -> bytes:
             _("Level this cycle"),
             _("Final score"),
             _("Model site"),
+            _("On the published priority list"),
             _("Recommended for"),
         ],
         [
@@ -333,11 +348,12 @@ def workbook_bytes(results: list[BranchResult]) -> bytes:
                 _level_label(r.level),
                 r.final_score,
                 _("Yes") if r.model_site else _("No"),
+                _priority_label(r.honours_priority),
                 _("Outstanding party organisation (两优一先) and collective honours"),
             ]
             for r in honours(results)
         ],
-        [8, 24, 12, 30, 12, 10, 10, 44],
+        [8, 24, 12, 30, 12, 10, 10, 14, 44],
     )
     buffer = BytesIO()
     book.save(buffer)

@@ -1,6 +1,6 @@
-"""Pages of model sites (观摩点, G8) and of the results application (结果运用, G9): the button that
-starts a cycle's model-site selection, the list of model sites, the cycle's results workbook, and
-the section of the cycle's progress page that shows them (``model_sites_panel``)."""
+"""Pages of model sites (观摩点, G8) and the results workbook (结果运用, G9): the button that starts
+a cycle's model-site selection, the list of model sites, the cycle's results workbook, and the
+section of the cycle's progress page that shows the sites (``model_sites_panel``)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,6 @@ class SitesPanel:
     candidates: int = 0
     running_id: int | None = None
     may_start: bool = False
-    may_export: bool = False
 
 
 @bp.app_template_global("model_sites_panel")
@@ -72,7 +71,6 @@ def model_sites_panel(progress: Progress) -> SitesPanel:
     """What the cycle's progress page shows of its model sites and results (for this user)."""
     scope = current_scope()
     panel = SitesPanel(sites=sites.sites(db.session, cycle_id=progress.cycle.id, visible=scope))
-    panel.may_export = results_reader(scope, progress.scope.path) is not None
     if may_edit_rubric(scope):
         running = sites.running_selection(db.session, progress.cycle)
         panel.running_id = running.id if running else None

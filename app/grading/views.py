@@ -175,6 +175,7 @@ from app.grading import acceptance_views  # noqa: E402,F401 - the acceptance sam
 from app.grading import analysis_views  # noqa: E402,F401 - the dynamic analysis, on this blueprint
 from app.grading import brand_views  # noqa: E402,F401 - the party-building brands, on this blueprint
 from app.grading import cycle_views  # noqa: E402,F401 - the grading cycle's pages, on this blueprint
+from app.grading import publication_views  # noqa: E402,F401 - publishing the results, on this blueprint
 from app.grading import site_views  # noqa: E402,F401 - model sites and the results workbook
 from app.grading import target_views  # noqa: E402,F401 - the annual targets' pages, on this blueprint
 from app.grading import veto_check_views  # noqa: E402,F401 - the batch veto check, on this blueprint

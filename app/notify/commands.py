@@ -9,7 +9,7 @@ from sqlalchemy import update
 from app.core.commands import CommandContext
 from app.notify.models import Notification
 
-KINDS = ("assigned", "overdue", "returned", "reminder")
+KINDS = ("assigned", "overdue", "returned", "reminder", "published")
 
 
 def notify(

@@ -20,7 +20,8 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # assigned | overdue | returned | reminder
+    #: assigned | overdue | returned | reminder | published
+    kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     task_id: Mapped[int | None] = mapped_column(Integer)
     instance_id: Mapped[int | None] = mapped_column(Integer)

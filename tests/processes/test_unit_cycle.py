@@ -3,25 +3,32 @@ branch ends at the level the rules give it (up one, kept, down skipping levels, 
 branch or by a related department; 红旗 candidates accepted on site, 标准化 ones by the sample or
 by their files). Then a branch that rose to 红旗 fails its re-inspection, misses the rectification
 deadline (the clock moved, not slept) and is delisted; the dashboard's counts equal the level
-history throughout."""
+history throughout. Between the two, the results are published with the honours priority list."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
+from io import BytesIO
 
+import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.core.commands import run
+from app.core.errors import Conflict
+from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading.acceptance import draw_acceptance_sample
 from app.grading.cycle import cycle_progress
 from app.grading.cycle import start_cycle
 from app.grading.cycle_models import CycleBranch
+from app.grading.publication import start_results_application
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel
+from app.notify.models import Notification
 from app.workflow.worker import run_once
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
@@ -99,6 +106,52 @@ def _through_the_unit(code: str, instance_id: int, plan: Plan) -> None:
     _review(code, instance_id, plan)
 
 
+def _publish_results(cycle_id: int, plans: dict[str, Plan], client) -> None:
+    """G9: the department lists the 示范 branch first for honours and publishes; the unit hears
+    of it, the listed branch's secretary too, and the workbook marks the list."""
+    department = holder_at("HH", "company_org_dept")
+    instance_id = run(start_results_application, actor=department, cycle_id=cycle_id)
+    with pytest.raises(Conflict):  # one publication per cycle
+        run(start_results_application, actor=department, cycle_id=cycle_id)
+    code_of = {
+        c: db.session.scalars(select(OrgUnit.id).where(OrgUnit.code == c)).one() for c in plans
+    }
+    model = next(c for c, p in plans.items() if p.expected is Level.MODEL)
+    basic = next(c for c, p in plans.items() if p.expected is Level.BASIC)
+    answers = {"application_note": "纳入二级单位党建工作责任制考核和支部书记考核评价"}
+    with pytest.raises(ValidationFailed) as refused:  # only 示范 and 红旗 branches may be listed
+        complete_step(
+            department, instance_id, "honours_priority", answers | {"priority": [code_of[basic]]}
+        )
+    assert "priority" in refused.value.field_errors
+    complete_step(
+        department, instance_id, "honours_priority", answers | {"priority": [code_of[model]]}
+    )
+    complete_step(
+        department,
+        instance_id,
+        "publish",
+        {"notice_no": "HH党组发〔2027〕5号", "published_on": "2027-03-20"},
+    )
+    db.session.rollback()
+    unit_reviewer = holder_at("HH01", "unit_org_reviewer")
+    secretary = holder_at(model, "branch_secretary")
+    for actor in (unit_reviewer, secretary):
+        titles = db.session.scalars(
+            select(Notification.title).where(
+                Notification.user_id == actor.user_id, Notification.kind == "published"
+            )
+        ).all()
+        assert any("HH党组发〔2027〕5号" in t for t in titles), actor.login
+    page = client.get(f"/grading/cycles/{cycle_id}").get_data(as_text=True)
+    published = page[page.index('id="results-published"') :]
+    assert "HH党组发〔2027〕5号" in published
+    book = load_workbook(BytesIO(client.get(f"/grading/cycles/{cycle_id}/results.xlsx").data))
+    honours = {row[2]: row[7] for row in book.worksheets[2].iter_rows(min_row=2, values_only=True)}
+    assert honours[model] == "是"  # on the published priority list
+    assert {v for c, v in honours.items() if c != model} <= {"否"}
+
+
 def _dashboard_counts(client) -> dict[str, int]:
     """Level → the number the dashboard shows for unit HH01 today."""
     page = client.get("/dashboard").get_data(as_text=True).split('id="charts"')[0]
@@ -158,6 +211,8 @@ def test_a_unit_cycle_ends_in_the_expected_levels_and_a_delisting(demo, clock, c
     assert progress.counts["company_acceptance"] == len(on_site_always)
     assert progress.counts["acceptance_sample"] == len(candidates) - len(on_site_always)  # 8
 
+    with pytest.raises(ValidationFailed):  # the results wait for every branch's level
+        run(start_results_application, actor=holder_at("HH", "company_org_dept"), cycle_id=cycle_id)
     drawn = run(
         draw_acceptance_sample, actor=holder_at("HH", "company_org_dept"), cycle_id=cycle_id
     )
@@ -203,6 +258,7 @@ def test_a_unit_cycle_ends_in_the_expected_levels_and_a_delisting(demo, clock, c
     ids = [b.id for b in branches]
     login(holder_at("HH01", "unit_org_reviewer").login, "demo123456")
     assert _dashboard_counts(client) == _history_counts(ids)
+    _publish_results(cycle_id, plans, client)
 
     # The branch that rose to 红旗 is re-inspected, fails and lets the deadline pass: delisted.
     risen = demo.branch
