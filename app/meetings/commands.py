@@ -13,9 +13,9 @@ from app.core.commands import CommandContext
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.queries import list_role_holders
+from app.meetings.compliance import branch_facts
 from app.meetings.compliance import held_counts
 from app.meetings.compliance import judged
-from app.meetings.compliance import party_groups
 from app.meetings.compliance import required_count
 from app.meetings.compliance import tracked_from
 from app.meetings.models import MeetingNotice
@@ -37,7 +37,7 @@ def check_meeting_schedule(ctx: CommandContext) -> int:
     zone = clock.local_zone()
     branches = ctx.session.scalars(select(OrgUnit).where(OrgUnit.kind == OrgKind.BRANCH)).all()
     can_assign = tracked_from(ctx.session, MISSED_PROCESS) is not None
-    groups = party_groups(ctx.session)
+    facts = branch_facts(ctx.session)
     issued = 0
     for requirement in plan.meetings:
         since = tracked_from(ctx.session, requirement.process_key)
@@ -55,7 +55,7 @@ def check_meeting_schedule(ctx: CommandContext) -> int:
             for branch in branches:
                 if issued >= BATCH:
                     return issued
-                short = held[branch.id] < required_count(requirement, branch.id, groups)
+                short = held[branch.id] < required_count(requirement, branch.id, facts)
                 if short and branch.id not in done:
                     _issue(ctx, branch, requirement, period, kind)
                     issued += 1

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
 from app.identity.kinds import OrgKind
+from app.identity.kinds import PartyStatus
 from app.identity.models import OrgUnit
+from app.identity.models import Person
 from app.meetings.schedule import Period
 from app.meetings.schedule import Requirement
 from app.meetings.schedule import period_of
@@ -121,20 +123,36 @@ def held_days(
     return days
 
 
-def party_groups(session: Session) -> Counter[int]:
-    """Branch id → its number of party groups (each owes its own monthly group meeting)."""
-    rows = session.execute(
+@dataclass(frozen=True)
+class BranchFacts:
+    """What decides how many meetings a branch owes: its party groups (each owes its own monthly
+    group meeting) and its full members (a committee only from 7)."""
+
+    groups: Counter[int]
+    full_members: Counter[int]
+
+
+def branch_facts(session: Session) -> BranchFacts:
+    groups = session.execute(
         select(OrgUnit.parent_id, func.count())
         .where(OrgUnit.kind == OrgKind.PARTY_GROUP)
         .group_by(OrgUnit.parent_id)
     )
-    return Counter({row[0]: row[1] for row in rows})
+    full = session.execute(
+        select(Person.branch_id, func.count())
+        .where(Person.party_status == PartyStatus.FULL)
+        .group_by(Person.branch_id)
+    )
+    return BranchFacts(Counter(dict(groups.all())), Counter(dict(full.all())))
 
 
-def required_count(requirement: Requirement, branch_id: int, groups: Counter[int]) -> int:
+def required_count(requirement: Requirement, branch_id: int, facts: BranchFacts) -> int:
+    """0 when the meeting does not apply to the branch (a committee meeting without a committee)."""
+    if facts.full_members[branch_id] < requirement.min_full_members:
+        return 0
     if requirement.process_key != "party_group_meeting":
         return 1
-    return max(1, groups[branch_id])
+    return max(1, facts.groups[branch_id])
 
 
 def judged(period: Period, since: date | None) -> bool:
@@ -144,6 +162,8 @@ def judged(period: Period, since: date | None) -> bool:
 
 
 def _state(period: Period, held: int, required: int, today: date, since: date | None) -> str:
+    if required == 0:
+        return "not_required"
     if held >= required:
         return "held"
     if not judged(period, since):
@@ -163,7 +183,7 @@ def calendars(
 ) -> dict[int, list[Row]]:
     """Branch id → its calendar for ``year``: a few queries for any number of branches."""
     ids = [b.id for b in branches]
-    groups = party_groups(session)
+    facts = branch_facts(session)
     calendar: dict[int, list[Row]] = {i: [] for i in ids}
     for requirement in meetings:
         since = tracked_from(session, requirement.process_key)
@@ -171,7 +191,7 @@ def calendars(
         periods = periods_of_year(year, requirement.period)
         for branch_id in ids:
             per_period = Counter(period_of(d, requirement.period) for d in days.get(branch_id, []))
-            required = required_count(requirement, branch_id, groups)
+            required = required_count(requirement, branch_id, facts)
             cells = [
                 Cell(p, per_period[p], required, _state(p, per_period[p], required, today, since))
                 for p in periods

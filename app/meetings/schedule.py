@@ -23,6 +23,8 @@ class Requirement:
     held_step: str
     points: float
     basis: str  # "regulation" or "proposal"
+    #: Owed only by branches with at least this many full members (0: by every branch).
+    min_full_members: int = 0
 
 
 @dataclass(frozen=True)

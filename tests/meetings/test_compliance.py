@@ -14,6 +14,7 @@ from app.core import clock as app_clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.extensions import db
+from app.identity.kinds import PartyStatus
 from app.identity.models import OrgUnit
 from app.meetings.commands import check_meeting_schedule
 from app.meetings.compliance import branch_calendar
@@ -27,7 +28,9 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessInstance
 from tests.conftest import ROOT
+from tests.factories import grant
 from tests.factories import make_person
+from tests.factories import make_user
 from tests.workflow.conftest import actor
 from tests.workflow.conftest import open_tasks
 
@@ -42,6 +45,9 @@ def deployed(app, people):
         [MEETINGS / "branch_committee_meeting.bpmn", MEETINGS / "missed_meeting.bpmn"]
     )
     run(deploy_definitions, actor=SYSTEM, sources=sources)
+    for code in (people.tree.branch1, people.tree.branch3):  # 7 full members: a committee
+        for i in range(7):
+            make_person(f"党员{code}{i}", code)
     return people
 
 
@@ -113,6 +119,30 @@ def test_c12_counts_the_judged_periods_pro_rata(deployed, clock):
     assert c12_score(rows) == (2.0, 2.0)  # December held: the committee meeting's 2 points
     rows = list(_calendar(deployed.tree.branch3).values())
     assert c12_score(rows) == (0.0, 2.0)
+
+
+def test_a_branch_of_fewer_than_seven_full_members_owes_no_committee_meeting(deployed, clock):
+    small = deployed.tree.branch2
+    for i in range(6):
+        make_person(f"小支部党员{i}", small)
+    make_person("预备党员", small, PartyStatus.PROBATIONARY)  # counts for nothing here
+    make_user("sec2")
+    grant("sec2", "branch_secretary", small)
+    clock.set(datetime(2027, 1, 2, 2, 0, tzinfo=UTC))
+    committee = _calendar(small)["branch_committee_meeting"]
+    assert set(_states(committee)) == {"not_required"}
+    assert c12_score(list(_calendar(small).values())) is None  # nothing else judged here
+    run(check_meeting_schedule, actor=SYSTEM)
+    db.session.rollback()
+    branch2 = db.session.scalars(select(OrgUnit).where(OrgUnit.code == small)).one()
+    assert not db.session.scalars(
+        select(ProcessInstance).where(
+            ProcessInstance.process_key == "missed_meeting",
+            ProcessInstance.org_unit_id == branch2.id,
+        )
+    ).all()  # no missed-meeting task for a meeting it does not owe
+    make_person("第七名党员", small)  # the seventh full member: the committee is owed again
+    assert _states(_calendar(small, 2027)["branch_committee_meeting"])[0] == "open"
 
 
 def _reminders(login_user_id: int) -> list[str]:
