@@ -147,12 +147,13 @@ def branch_facts(session: Session) -> BranchFacts:
 
 
 def required_count(requirement: Requirement, branch_id: int, facts: BranchFacts) -> int:
-    """0 when the meeting does not apply to the branch (a committee meeting without a committee)."""
+    """0 when the meeting does not apply to the branch: a committee meeting without a committee,
+    a party group meeting without party groups."""
     if facts.full_members[branch_id] < requirement.min_full_members:
         return 0
     if requirement.process_key != "party_group_meeting":
         return 1
-    return max(1, facts.groups[branch_id])
+    return facts.groups[branch_id]
 
 
 def judged(period: Period, since: date | None) -> bool:

@@ -121,7 +121,7 @@ def test_c12_counts_the_judged_periods_pro_rata(deployed, clock):
     assert c12_score(rows) == (0.0, 2.0)
 
 
-def test_a_branch_of_fewer_than_seven_full_members_owes_no_committee_meeting(deployed, clock):
+def test_a_branch_without_committee_or_groups_owes_neither_meeting(deployed, clock):
     small = deployed.tree.branch2
     for i in range(6):
         make_person(f"小支部党员{i}", small)
@@ -131,6 +131,8 @@ def test_a_branch_of_fewer_than_seven_full_members_owes_no_committee_meeting(dep
     clock.set(datetime(2027, 1, 2, 2, 0, tzinfo=UTC))
     committee = _calendar(small)["branch_committee_meeting"]
     assert set(_states(committee)) == {"not_required"}
+    groups = _calendar(small)["party_group_meeting"]
+    assert set(_states(groups)) == {"not_required"}  # no party group: no party group meeting
     assert c12_score(list(_calendar(small).values())) is None  # nothing else judged here
     run(check_meeting_schedule, actor=SYSTEM)
     db.session.rollback()
