@@ -3,9 +3,13 @@ forms/ deployed as `make run` deploys it."""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import or_
 from sqlalchemy import select
 
@@ -49,12 +53,27 @@ class Demo:
         return Actor(user_id=user.id, login=user.login, source="test")
 
 
+#: On SQLite, the database file of the first demo of this run: later tests start from a copy of
+#: it instead of loading and deploying again (the clock is frozen, so every load is the same).
+_DEMO_SNAPSHOT: list[Path] = []
+
+
 @pytest.fixture
-def demo(app) -> Demo:
+def demo(app, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     app.config["FORMS_DIR"] = ROOT / "forms"
-    run(load_demo_data, actor=SYSTEM, seed=DEMO_SEED)
-    sources = read_model_files([ROOT / "processes"], root=ROOT / "processes")
-    run(deploy_definitions, actor=SYSTEM, sources=sources)
+    database = _sqlite_file(app)
+    if database is not None and _DEMO_SNAPSHOT:
+        _release_connections(app)
+        shutil.copyfile(_DEMO_SNAPSHOT[0], database)
+    else:
+        run(load_demo_data, actor=SYSTEM, seed=DEMO_SEED)
+        sources = read_model_files([ROOT / "processes"], root=ROOT / "processes")
+        run(deploy_definitions, actor=SYSTEM, sources=sources)
+        if database is not None:
+            _release_connections(app)
+            snapshot = tmp_path_factory.mktemp("demo") / "demo.db"
+            shutil.copyfile(database, snapshot)
+            _DEMO_SNAPSHOT.append(snapshot)
     branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
     members = list(
         db.session.scalars(
@@ -62,6 +81,27 @@ def demo(app) -> Demo:
         )
     )
     return Demo(branch, members)
+
+
+def _sqlite_file(app) -> Path | None:
+    url = app.config["DATABASE_URL"]
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _release_connections(app) -> None:
+    """Close every connection to the SQLite file, its write-ahead log folded into it, so that the
+    file alone holds the database and can be copied or replaced."""
+    db.session.close()
+    g.pop("db_read_session", None)
+    app.extensions["branchflow.db"].dispose()
+    database = _sqlite_file(app)
+    connection = sqlite3.connect(database)  # outside SQLAlchemy: no transaction around it
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
 def holder_at(code: str, role: str) -> Actor:
