@@ -2,7 +2,8 @@
 
 pgtestdb.py ping   SERVER_URL          exit 0 when the server answers
 pgtestdb.py create SERVER_URL          create a fresh database, print its name
-pgtestdb.py drop   SERVER_URL NAME     drop it again
+pgtestdb.py drop   SERVER_URL NAME     drop it again, with the copies the tests made of it
+                                      (NAME_demo, NAME_<id>: tests/processes/conftest.py)
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ def main(argv: list[str]) -> int:
             connection.execute(f'CREATE DATABASE "{name}"')
             print(name)
         elif action == "drop":
-            connection.execute(f'DROP DATABASE IF EXISTS "{argv[3]}" WITH (FORCE)')
+            copies = connection.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{argv[3]}\\_%",)
+            ).fetchall()
+            for (name,) in [*copies, (argv[3],)]:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return 0
 
 

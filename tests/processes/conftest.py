@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from flask import g
+from sqlalchemy import create_engine
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
+from app.core.db import build_engines
 from app.extensions import db
 from app.identity.demo import load_demo_data
 from app.identity.kinds import Level
@@ -53,34 +60,58 @@ class Demo:
         return Actor(user_id=user.id, login=user.login, source="test")
 
 
-#: On SQLite, the database file of the first demo of this run: later tests start from a copy of
-#: it instead of loading and deploying again (the clock is frozen, so every load is the same).
+#: The first demo of this run, kept: on SQLite a copy of its database file, on PostgreSQL a
+#: template database. Later tests start from a copy of it instead of loading the demo data and
+#: deploying every process again (the clock is frozen, so every load is the same).
 _DEMO_SNAPSHOT: list[Path] = []
+_DEMO_TEMPLATE: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def _demo_templates() -> Iterator[list[str]]:
+    yield _DEMO_TEMPLATE
+    for url in _DEMO_TEMPLATE:
+        _drop_database(url)
 
 
 @pytest.fixture
-def demo(app, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+def demo(app, tmp_path_factory: pytest.TempPathFactory, _demo_templates) -> Iterator[Demo]:
     app.config["FORMS_DIR"] = ROOT / "forms"
-    database = _sqlite_file(app)
-    if database is not None and _DEMO_SNAPSHOT:
-        _release_connections(app)
-        shutil.copyfile(_DEMO_SNAPSHOT[0], database)
-    else:
-        run(load_demo_data, actor=SYSTEM, seed=DEMO_SEED)
-        sources = read_model_files([ROOT / "processes"], root=ROOT / "processes")
-        run(deploy_definitions, actor=SYSTEM, sources=sources)
-        if database is not None:
-            _release_connections(app)
-            snapshot = tmp_path_factory.mktemp("demo") / "demo.db"
-            shutil.copyfile(database, snapshot)
-            _DEMO_SNAPSHOT.append(snapshot)
+    copy = _demo_database(app, tmp_path_factory)
     branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
     members = list(
         db.session.scalars(
             select(Person.id).where(Person.branch_id == branch.id).order_by(Person.id)
         )
     )
-    return Demo(branch, members)
+    yield Demo(branch, members)
+    if copy is not None:
+        _release_connections(app)
+        _drop_database(copy)
+
+
+def _demo_database(app, tmp_path_factory: pytest.TempPathFactory) -> str | None:
+    """Give the app the demo enterprise; the URL of a PostgreSQL copy made for this test."""
+    database = _sqlite_file(app)
+    if database is not None and _DEMO_SNAPSHOT:
+        _release_connections(app)
+        shutil.copyfile(_DEMO_SNAPSHOT[0], database)
+        return None
+    if database is None and _DEMO_TEMPLATE:
+        copy = _copy_database(_DEMO_TEMPLATE[0])
+        _switch_database(app, copy)
+        return copy
+    run(load_demo_data, actor=SYSTEM, seed=DEMO_SEED)
+    sources = read_model_files([ROOT / "processes"], root=ROOT / "processes")
+    run(deploy_definitions, actor=SYSTEM, sources=sources)
+    _release_connections(app)
+    if database is not None:
+        snapshot = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(database, snapshot)
+        _DEMO_SNAPSHOT.append(snapshot)
+    else:
+        _DEMO_TEMPLATE.append(_copy_database(app.config["DATABASE_URL"], "demo"))
+    return None
 
 
 def _sqlite_file(app) -> Path | None:
@@ -89,12 +120,14 @@ def _sqlite_file(app) -> Path | None:
 
 
 def _release_connections(app) -> None:
-    """Close every connection to the SQLite file, its write-ahead log folded into it, so that the
-    file alone holds the database and can be copied or replaced."""
+    """Close the app's connections to its database. A SQLite file gets its write-ahead log folded
+    into it, so that the file alone holds the database and can be copied or replaced."""
     db.session.close()
     g.pop("db_read_session", None)
     app.extensions["branchflow.db"].dispose()
     database = _sqlite_file(app)
+    if database is None:
+        return
     connection = sqlite3.connect(database)  # outside SQLAlchemy: no transaction around it
     try:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -102,6 +135,40 @@ def _release_connections(app) -> None:
         connection.close()
     for suffix in ("-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+def _admin(url: str):
+    """A connection to the server's maintenance database, outside any transaction."""
+    server = make_url(url).set(database="postgres")
+    return create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
+
+
+def _copy_database(url: str, suffix: str | None = None) -> str:
+    """A new PostgreSQL database copied from the one at ``url`` (its template); its URL."""
+    source = make_url(url)
+    name = f"{source.database}_{suffix or uuid4().hex[:10]}"
+    with _admin(url) as admin:
+        # A template must have no other session: end the ones tests left behind.
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": source.database},
+        )
+        admin.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
+    return source.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    with _admin(url) as admin:
+        admin.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+def _switch_database(app, url: str) -> None:
+    _release_connections(app)
+    app.config["DATABASE_URL"] = url
+    app.extensions["branchflow.db"] = build_engines(url)
 
 
 def holder_at(code: str, role: str) -> Actor:
