@@ -3,6 +3,7 @@ forms/ deployed as `make run` deploys it."""
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -67,15 +68,8 @@ _DEMO_SNAPSHOT: list[Path] = []
 _DEMO_TEMPLATE: list[str] = []
 
 
-@pytest.fixture(scope="session")
-def _demo_templates() -> Iterator[list[str]]:
-    yield _DEMO_TEMPLATE
-    for url in _DEMO_TEMPLATE:
-        _drop_database(url)
-
-
 @pytest.fixture
-def demo(app, tmp_path_factory: pytest.TempPathFactory, _demo_templates) -> Iterator[Demo]:
+def demo(app, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     app.config["FORMS_DIR"] = ROOT / "forms"
     copy = _demo_database(app, tmp_path_factory)
     branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
@@ -110,7 +104,9 @@ def _demo_database(app, tmp_path_factory: pytest.TempPathFactory) -> str | None:
         shutil.copyfile(database, snapshot)
         _DEMO_SNAPSHOT.append(snapshot)
     else:
-        _DEMO_TEMPLATE.append(_copy_database(app.config["DATABASE_URL"], "demo"))
+        template = _copy_database(app.config["DATABASE_URL"], "demo")
+        _DEMO_TEMPLATE.append(template)
+        atexit.register(_drop_database, template)  # also dropped with the run's test database
     return None
 
 
