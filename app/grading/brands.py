@@ -95,31 +95,56 @@ def _points_in_progress(mark: Milestones, on: date) -> int:
     return 0
 
 
-def brand_stage(session: Session, branch_id: int, on: date) -> int:
-    """C19 for the branch as of ``on``: the furthest stage any of its brands had reached, 0–3."""
-    reached = session.scalars(
-        select(BrandStage.stage)
+def brand_stages(session: Session, branch_ids: list[int], on: date) -> dict[int, int]:
+    """C19 for each branch as of ``on``: the furthest stage any of its brands had reached, 0–3
+    (three queries for any number of branches)."""
+    best = dict.fromkeys(branch_ids, 0)
+    if not branch_ids:
+        return best
+    for branch_id, stage in session.execute(
+        select(PartyBrand.branch_id, BrandStage.stage)
         .join(PartyBrand, PartyBrand.id == BrandStage.brand_id)
-        .where(PartyBrand.branch_id == branch_id, BrandStage.reached_on <= on)
+        .where(PartyBrand.branch_id.in_(branch_ids), BrandStage.reached_on <= on)
+    ):
+        best[branch_id] = max(best[branch_id], STAGE_POINTS[stage])
+    running = dict(
+        session.execute(
+            select(ProcessInstance.id, ProcessInstance.org_unit_id).where(
+                ProcessInstance.process_key == PROCESS_KEY,
+                ProcessInstance.status.in_(IN_PROGRESS),
+                ProcessInstance.org_unit_id.in_(branch_ids),
+            )
+        ).all()
     )
-    best = max((STAGE_POINTS[stage] for stage in reached), default=0)
-    running = milestones(session, _running_instances(session, [branch_id]))
-    return max([best, *(_points_in_progress(mark, on) for mark in running.values())])
+    for instance_id, mark in milestones(session, list(running)).items():
+        branch_id = running[instance_id]
+        best[branch_id] = max(best[branch_id], _points_in_progress(mark, on))
+    return best
+
+
+def brand_stage(session: Session, branch_id: int, on: date) -> int:
+    return brand_stages(session, [branch_id], on)[branch_id]
+
+
+def named_brands(session: Session, branch_ids: list[int], on: date) -> set[int]:
+    """The branches with a brand named (单位级 or 公司级) by ``on``: 示范's condition."""
+    if not branch_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(PartyBrand.branch_id)
+            .join(BrandStage, BrandStage.brand_id == PartyBrand.id)
+            .where(
+                PartyBrand.branch_id.in_(branch_ids),
+                BrandStage.stage == "named",
+                BrandStage.reached_on <= on,
+            )
+        )
+    )
 
 
 def has_named_brand(session: Session, branch_id: int, on: date) -> bool:
-    """Whether a brand of the branch was named (单位级 or 公司级) by ``on``: 示范's condition."""
-    named = session.scalar(
-        select(BrandStage.id)
-        .join(PartyBrand, PartyBrand.id == BrandStage.brand_id)
-        .where(
-            PartyBrand.branch_id == branch_id,
-            BrandStage.stage == "named",
-            BrandStage.reached_on <= on,
-        )
-        .limit(1)
-    )
-    return named is not None
+    return branch_id in named_brands(session, [branch_id], on)
 
 
 # -- the list --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from app.grading import reinspection_result  # noqa: F401 - records a downgrade 
 from app.grading import site_result  # noqa: F401 - records model sites and their visits
 from app.grading import supervision_result  # noqa: F401 - records the half-year star rating
 from app.grading import target_result  # noqa: F401 - stores the annual targets, fans out
-from app.grading.brands import has_named_brand
+from app.grading.brands import named_brands
 from app.grading.commands import ensure_default_rubric
 from app.grading.cycle_models import CycleBranch
 from app.grading.cycle_models import GradingCycle
@@ -40,7 +40,7 @@ from app.grading.measured import measured_criteria
 from app.grading.policy import require_org_department
 from app.grading.queries import rubric_version
 from app.grading.rubric import NOT_MET
-from app.grading.targets import declared_target
+from app.grading.targets import declared_targets
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
@@ -156,7 +156,11 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
     )
     ctx.session.add(cycle)
     ctx.session.flush()
+    ids = [b.id for b in branches]
     measured = measured_criteria(ctx, branches, year, record.rubric)
+    named = named_brands(ctx.session, ids, ctx.today)
+    # The level the branch declared in its annual plan (G1) is where its application starts.
+    declared = declared_targets(ctx.session, ids, year)
     for branch in branches:
         data = start_data(
             year=year,
@@ -166,11 +170,10 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
             bonus_cap=record.rubric.bonus_cap,
             branch=branch,
             red_flag_cycles=red_flag_cycles(ctx.session, branch.id, year),
-            brand_named=has_named_brand(ctx.session, branch.id, ctx.today),
+            brand_named=branch.id in named,
         )
         data.update(measured[branch.id])
-        # The level the branch declared in its annual plan (G1) is where its application starts.
-        data["declared_target"] = declared_target(ctx.session, branch.id, year)
+        data["declared_target"] = declared.get(branch.id)
         instance_id = start_instance(
             ctx,
             process_key=PROCESS_KEY,

@@ -11,6 +11,8 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
 * C19 brand: 0 none / 1 registered / 2 cultivated / 3 named (``grading.brands``), in the
   rubric's points.
 
+A few queries for any number of branches: a cycle starts for all of them at once.
+
 A value is None when nothing was measured yet (no period judged, no finding): the form then starts
 empty and the branch scores the criterion itself.
 """
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.core.commands import CommandContext
-from app.grading.brands import brand_stage
+from app.grading.brands import brand_stages
 from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
 from app.meetings.compliance import c12_score
@@ -58,7 +60,9 @@ def measured_criteria(
     rows = calendars(
         ctx.session, branches, year, ctx.today, clock.local_zone(), schedule().meetings
     )
-    findings = rectifications(ctx.session, [b.id for b in branches], year, ctx.now)
+    ids = [b.id for b in branches]
+    findings = rectifications(ctx.session, ids, year, ctx.now)
+    brands = brand_stages(ctx.session, ids, ctx.today)
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
@@ -66,7 +70,7 @@ def measured_criteria(
             "C05": _c05(rows[branch.id], points.get("C05")),
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
-            "C19": _scaled(brand_stage(ctx.session, branch.id, ctx.today), points.get("C19")),
+            "C19": _scaled(brands[branch.id], points.get("C19")),
         }
         measured[branch.id] = {f"measured_{c}": v for c, v in values.items()}
     return measured

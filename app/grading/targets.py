@@ -322,13 +322,24 @@ def target_of(session: Session, org_id: int, year: int) -> GradingTarget | None:
     ).one_or_none()
 
 
-def declared_target(session: Session, branch_id: int, year: int) -> str | None:
-    """The level (a ``Level`` code) the branch declared as its target for ``year``, if it did."""
-    return session.scalar(
-        select(GradingTarget.level).where(
-            GradingTarget.year == year, GradingTarget.org_unit_id == branch_id
-        )
+def declared_targets(session: Session, branch_ids: list[int], year: int) -> dict[int, str]:
+    """Branch id → the level (a ``Level`` code) it declared as its target for ``year``, for the
+    branches that did."""
+    if not branch_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(GradingTarget.org_unit_id, GradingTarget.level).where(
+                GradingTarget.year == year,
+                GradingTarget.org_unit_id.in_(branch_ids),
+                GradingTarget.level.is_not(None),
+            )
+        ).all()
     )
+
+
+def declared_target(session: Session, branch_id: int, year: int) -> str | None:
+    return declared_targets(session, [branch_id], year).get(branch_id)
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,11 @@ from app.files.commands import store_uploads
 from app.grading.brand_models import BrandStage
 from app.grading.brand_models import PartyBrand
 from app.grading.brands import brand_stage
+from app.grading.brands import brand_stages
 from app.grading.brands import has_named_brand
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
+from app.identity.queries import list_branches_under
 from app.workflow import commands
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -419,6 +421,9 @@ def test_without_a_named_brand_a_red_flag_branch_stays_red_flag(demo, clock):
     cultivate(demo.branch.code, instance_id, clock)
     clock.set(TEST_NOW)
     assert brand_stage(db.session, demo.branch.id, TODAY) == 2
+    unit = list_branches_under(db.session, db.session.get(OrgUnit, demo.branch.parent_id))
+    stages = brand_stages(db.session, [b.id for b in unit], TODAY)  # as the cycle reads them
+    assert stages == {b.id: 2 if b.id == demo.branch.id else 0 for b in unit}
     final = _graded_at_97(demo, clock, c19=2)
     assert final["held_red_flag_cycles"] >= 1
     assert final["brand_named"] is False
