@@ -41,6 +41,7 @@ from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
+from app.grading import rectifications
 from app.grading.analysis_models import HOLDING_STATUSES
 from app.grading.analysis_models import DynamicAnalysis
 from app.grading.analysis_models import ImprovementPlan
@@ -69,7 +70,6 @@ PLAN_PROCESS_KEY = "branch_improvement_plan"
 #: The groups of the screening, in the page's order ("unrated": no star rating yet).
 CLASS_KEYS = ("A", "B", "C", "unrated")
 #: The rectification steps whose open tasks the screening counts, by process.
-RECTIFY_STEPS = {"reinspection": "rectify", "semiannual_supervision": "rectify"}
 #: The steps of ``branch_improvement_plan`` in process order, then the ends.
 PLAN_STAGES = ("draft", "approve", "implement", "verify", "completed")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -184,14 +184,14 @@ def screen(
         return found
     ratings = _ratings(session, ids, as_of)
     moves = _level_moves(session, ids, date(year, 1, 1), as_of)
-    rectifications = _rectifications(session, ids, now)
+    open_steps = rectifications.open_now(session, ids, now)
     weak = _designations(session, ids, year, as_of)
     year_ago = _year_earlier(as_of)
     for item in held:
         rows = ratings.get(item.branch.id, [])
         earlier = next((r for r in rows if r.rated_on <= year_ago), None)
         ups, downs = moves.get(item.branch.id, (0, 0))
-        open_count, overdue = rectifications.get(item.branch.id, (0, 0))
+        open_count, overdue = open_steps.get(item.branch.id, (0, 0))
         found.rows.append(
             ScreenedBranch(
                 unit=item.unit,
@@ -239,27 +239,6 @@ def _level_moves(
         ups, downs = moves.get(branch_id, (0, 0))
         moves[branch_id] = (ups + 1, downs) if RANK[level] > RANK[before] else (ups, downs + 1)
     return moves
-
-
-def _rectifications(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
-    """Branch id → (open, overdue) rectification steps of re-inspections and supervisions."""
-    counts: dict[int, tuple[int, int]] = {}
-    rows = session.execute(
-        select(ProcessInstance.org_unit_id, ProcessInstance.process_key, HumanTask)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(
-            ProcessInstance.org_unit_id.in_(ids),
-            ProcessInstance.process_key.in_(list(RECTIFY_STEPS)),
-            HumanTask.state == HumanTaskState.READY,
-        )
-    )
-    for branch_id, process_key, task in rows:
-        if task.element_id != RECTIFY_STEPS[process_key]:
-            continue
-        late = task.due_at is not None and task.due_at < now
-        open_count, overdue = counts.get(branch_id, (0, 0))
-        counts[branch_id] = (open_count + 1, overdue + int(late))
-    return counts
 
 
 def _designations(

@@ -19,36 +19,22 @@ empty and the branch scores the criterion itself.
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy import and_
-from sqlalchemy import func
-from sqlalchemy import or_
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.core.commands import CommandContext
+from app.grading import rectifications
 from app.grading.brands import brand_stages
 from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
 from app.meetings.compliance import c12_score
 from app.meetings.compliance import calendars
 from app.meetings.schedule import schedule
-from app.workflow.models import HumanTask
-from app.workflow.models import HumanTaskState
-from app.workflow.models import InstanceStatus
-from app.workflow.models import ProcessInstance
 
 COMMITTEE_MEETING = "branch_committee_meeting"
 C05_PER_MISSED_MONTH = 0.5
 C16_PER_OVERDUE_ITEM = 1
 BRAND_STAGES = 3
-#: Processes whose ``rectify`` step is a finding to close by a deadline.
-RECTIFICATIONS = ("semiannual_supervision", "reinspection")
-RECTIFY_STEP = "rectify"
 MEASURED = ("C05", "C12", "C16", "C19")
 
 
@@ -61,7 +47,7 @@ def measured_criteria(
         ctx.session, branches, year, ctx.today, clock.local_zone(), schedule().meetings
     )
     ids = [b.id for b in branches]
-    findings = rectifications(ctx.session, ids, year, ctx.now)
+    findings = rectifications.late_in_year(ctx.session, ids, year, ctx.now)
     brands = brand_stages(ctx.session, ids, ctx.today)
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
@@ -98,40 +84,3 @@ def _floor(points: float | None, deducted: float) -> float | None:
 
 def _scaled(stage: int, points: float | None) -> float | None:
     return None if points is None else round(points * stage / BRAND_STAGES, 2)
-
-
-def rectifications(
-    session: Session, branch_ids: list[int], year: int, now: datetime
-) -> dict[int, tuple[int, int]]:
-    """Branch id → (rectification steps opened in ``year``, those closed late or open past their
-    deadline). Steps of cancelled instances do not count; a step the deadline timer cancelled
-    counts as late."""
-    if not branch_ids:
-        return {}
-    zone = clock.local_zone()
-    since = datetime(year, 1, 1, tzinfo=zone)
-    until = datetime(year + 1, 1, 1, tzinfo=zone)
-    late = and_(
-        HumanTask.due_at.is_not(None),
-        or_(
-            and_(HumanTask.completed_at.is_not(None), HumanTask.completed_at > HumanTask.due_at),
-            and_(HumanTask.state != HumanTaskState.COMPLETED, HumanTask.due_at < now),
-        ),
-    )
-    base = (
-        select(ProcessInstance.org_unit_id, func.count())
-        .select_from(HumanTask)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(
-            ProcessInstance.org_unit_id.in_(branch_ids),
-            ProcessInstance.process_key.in_(RECTIFICATIONS),
-            ProcessInstance.status != InstanceStatus.CANCELLED,
-            HumanTask.element_id == RECTIFY_STEP,
-            HumanTask.created_at >= since,
-            HumanTask.created_at < until,
-        )
-        .group_by(ProcessInstance.org_unit_id)
-    )
-    total = Counter(dict(session.execute(base).all()))
-    overdue = Counter(dict(session.execute(base.where(late)).all()))
-    return {branch_id: (total[branch_id], overdue[branch_id]) for branch_id in total}
