@@ -13,6 +13,7 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.grading.analysis import screen
 from app.grading.cycle import start_cycle
 from app.grading.cycle_models import CycleBranch
 from app.grading.measured import measured_criteria
@@ -90,3 +91,21 @@ def test_the_self_assessment_starts_from_them_and_changes_only_with_a_reason(dem
         complete_step(secretary, instance_id, "self_assessment", data)
     assert refused.value.field_errors["C16_change_reason"].startswith("办理记录为 3.0")
     assert open_task(instance_id).id == task.id  # nothing changed
+
+
+def test_the_screening_counts_open_and_overdue_rectifications(demo, clock):
+    supervision = _start_supervision(demo)
+    _supervise(supervision, SCORES_88, findings=_findings(demo))
+    unit = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH01")).one()
+
+    def counted() -> tuple[int, int]:
+        db.session.rollback()
+        rows = screen(db.session, [unit], 2026, clock.now().date(), clock.now()).rows
+        row = next(r for r in rows if r.branch.id == demo.branch.id)
+        return (row.open_rectifications, row.overdue_rectifications)
+
+    assert counted() == (1, 0)  # the rectification step is open, its 30 days running
+    clock.advance(days=31)
+    assert counted() == (1, 1)  # past its deadline, before the worker's next round
+    run_once()  # the deadline timer closes the step: nothing open any more
+    assert counted() == (0, 0)
