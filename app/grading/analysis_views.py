@@ -27,6 +27,7 @@ from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading import analysis
+from app.grading import screening
 from app.grading.cycle_views import level_labels
 from app.grading.policy import may_edit_rubric
 from app.grading.views import bp
@@ -159,10 +160,10 @@ def _year_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ):
-    units = analysis.viewer_units(db.session, roots)
-    screening = analysis.screen(db.session, units, year, clock.local_today(), clock.now())
+    units = screening.viewer_units(db.session, roots)
+    screened = screening.screen(db.session, units, year, clock.local_today(), clock.now())
     key = request.args.get("class")
-    if key is not None and key not in analysis.CLASS_KEYS:
+    if key is not None and key not in screening.CLASS_KEYS:
         raise NotFound()
     rows = analysis.list_analyses(db.session, year)
     current = rows[0] if rows else None
@@ -171,9 +172,9 @@ def _year_page(
     return render_template(
         "grading/analysis.html",
         year=year,
-        screening=screening,
+        screening=screened,
         shown_class=key,
-        groups=[key] if key else list(analysis.CLASS_KEYS),
+        groups=[key] if key else list(screening.CLASS_KEYS),
         current=current,
         earlier=rows[1:],
         plans=analysis.plans_of(db.session, current.analysis.id, roots) if current else [],
@@ -181,7 +182,7 @@ def _year_page(
         may_start=may_manage and not holding,
         sees_company=_sees_company(scope),
         may_designate=may_manage and not holding,
-        candidates=[r for r in screening.rows if r.weak is None],
+        candidates=[r for r in screened.rows if r.weak is None],
         # a designation lasts to the end of next year unless the department says otherwise
         default_until=date(max(year, clock.local_today().year) + 1, 12, 31),
         form=request.form if request.method == "POST" else {},

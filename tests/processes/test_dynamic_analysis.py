@@ -34,12 +34,12 @@ from app.files.commands import Upload
 from app.files.commands import store_uploads
 from app.formdefs.fields import prefilled
 from app.grading.analysis import propose_weak
-from app.grading.analysis import screen
 from app.grading.analysis import start_analysis
 from app.grading.analysis import withdraw_weak
 from app.grading.analysis_models import DynamicAnalysis
 from app.grading.analysis_models import ImprovementPlan
 from app.grading.analysis_models import WeakDesignation
+from app.grading.screening import screen
 from app.identity.models import OrgUnit
 from app.levels.queries import units_under
 from app.levels.ratings import rate_branch

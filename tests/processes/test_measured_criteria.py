@@ -13,11 +13,11 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading.analysis import screen
 from app.grading.cycle import start_cycle
 from app.grading.cycle_models import CycleBranch
 from app.grading.measured import measured_criteria
 from app.grading.queries import current_rubric
+from app.grading.screening import screen
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
 from app.workflow.models import ProcessInstance
