@@ -40,7 +40,7 @@ from app.grading.measured import measured_criteria
 from app.grading.policy import require_org_department
 from app.grading.queries import rubric_version
 from app.grading.rubric import NOT_MET
-from app.grading.targets import declared_targets
+from app.grading.target_queries import declared_targets
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User

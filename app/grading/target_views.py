@@ -4,7 +4,7 @@ units' breakdowns, the branches' declarations and the levels held — where ever
 links to the branches behind it.
 
 Company users see every unit, a unit user their own unit; anyone else is told "not found"
-(``targets.target_roots``).
+(``target_queries.target_roots``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.grading import target_queries
 from app.grading import targets
 from app.grading.policy import may_edit_rubric
 from app.grading.views import bp
@@ -46,7 +47,7 @@ def setting_states() -> dict[str, str]:
 
 def _viewer() -> tuple[Scope, list[str]]:
     scope = current_scope()
-    return scope, targets.target_roots(scope)
+    return scope, target_queries.target_roots(scope)
 
 
 def _this_year() -> int:
@@ -56,7 +57,7 @@ def _this_year() -> int:
 def _list_page(scope: Scope, errors: dict[str, str] | None = None, status: int = 200):
     return render_template(
         "grading/targets.html",
-        settings=targets.list_settings(db.session),
+        settings=target_queries.list_settings(db.session),
         states=setting_states(),
         may_start=may_edit_rubric(scope),
         year=request.form.get("year") or _this_year(),
@@ -92,12 +93,12 @@ def start_targets():
     return redirect(url_for(".year_targets", year=int(asked)))
 
 
-def _year_or_404(year: int, roots: list[str]) -> tuple[targets.YearTargets, list]:
-    settings = [row for row in targets.list_settings(db.session) if row.setting.year == year]
+def _year_or_404(year: int, roots: list[str]) -> tuple[target_queries.YearTargets, list]:
+    settings = [row for row in target_queries.list_settings(db.session) if row.setting.year == year]
     if not settings:
         raise NotFound()
     today = clock.now().astimezone(clock.local_zone()).date()
-    return targets.year_targets(db.session, year, roots, today), settings
+    return target_queries.year_targets(db.session, year, roots, today), settings
 
 
 @bp.get("/targets/<int:year>")
@@ -141,5 +142,5 @@ def target_branches(year: int):
         unit=unit.unit if unit else None,
         show=show,
         level=level,
-        rows=targets.branches_of(db.session, table, show, level),
+        rows=target_queries.branches_of(db.session, table, show, level),
     )

@@ -32,9 +32,9 @@ from app.grading.cycle import start_cycle
 from app.grading.cycle_models import CycleBranch
 from app.grading.target_models import GradingTarget
 from app.grading.target_models import TargetSetting
-from app.grading.targets import declared_target
+from app.grading.target_queries import declared_target
+from app.grading.target_queries import year_targets
 from app.grading.targets import start_target_setting
-from app.grading.targets import year_targets
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
