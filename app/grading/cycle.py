@@ -261,6 +261,13 @@ def list_cycles(session: Session, visible: Any = None) -> list[CycleRow]:
     ]
 
 
+def lock_cycle(ctx: CommandContext, cycle_id: int) -> GradingCycle | None:
+    """The cycle, locked for this command: what starts once per cycle is started once."""
+    return ctx.session.scalars(
+        select(GradingCycle).where(GradingCycle.id == cycle_id).with_for_update()
+    ).first()
+
+
 def get_cycle(session: Session, cycle_id: int) -> tuple[GradingCycle, OrgUnit] | None:
     row = session.execute(
         select(GradingCycle, OrgUnit)

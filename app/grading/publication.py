@@ -24,6 +24,7 @@ from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.grading.cycle import BranchStage
 from app.grading.cycle import cycle_progress
+from app.grading.cycle import lock_cycle
 from app.grading.cycle_models import GradingCycle
 from app.grading.policy import require_org_department
 from app.grading.publication_models import ResultsPublication
@@ -31,13 +32,12 @@ from app.grading.publication_result import PROCESS_KEY
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.workflow.instances import start_instance
-from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.queries import open_instance
 
 HONOURS_LEVELS = (Level.MODEL, Level.RED_FLAG)
 #: Level names written into the start data: kept with the instance, in the records' language.
 LEVEL_ZH = {Level.MODEL: "示范", Level.RED_FLAG: "红旗"}
-OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
 
 
 def business_key(cycle: GradingCycle) -> str:
@@ -45,13 +45,7 @@ def business_key(cycle: GradingCycle) -> str:
 
 
 def running_application(session: Session, cycle: GradingCycle) -> ProcessInstance | None:
-    return session.scalars(
-        select(ProcessInstance).where(
-            ProcessInstance.process_key == PROCESS_KEY,
-            ProcessInstance.business_key == business_key(cycle),
-            ProcessInstance.status.in_(OPEN_STATUSES),
-        )
-    ).first()
+    return open_instance(session, PROCESS_KEY, business_key(cycle))
 
 
 def publication_of(session: Session, cycle_id: int) -> ResultsPublication | None:
@@ -85,9 +79,7 @@ def start_results_application(ctx: CommandContext, *, cycle_id: int) -> int:
     require_org_department(
         ctx, _("Only the company organisation department publishes the results.")
     )
-    cycle = ctx.session.scalars(  # locked: two clicks at once start one application
-        select(GradingCycle).where(GradingCycle.id == cycle_id).with_for_update()
-    ).first()
+    cycle = lock_cycle(ctx, cycle_id)  # two clicks at once start one application
     progress = cycle_progress(ctx.session, cycle_id) if cycle else None
     if cycle is None or progress is None:
         raise NotFound()

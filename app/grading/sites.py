@@ -22,6 +22,7 @@ from app.core.errors import ValidationFailed
 from app.grading.cycle import BranchStage
 from app.grading.cycle import Progress
 from app.grading.cycle import cycle_progress
+from app.grading.cycle import lock_cycle
 from app.grading.cycle_models import GradingCycle
 from app.grading.policy import require_org_department
 from app.grading.site_models import ModelSite
@@ -30,15 +31,14 @@ from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.policy import Scope
 from app.workflow.instances import start_instance
-from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.queries import open_instance
 
 PROCESS_KEY = SELECTION_KEY
 #: Model sites come from the new 标准化 and above (domain.md §5 G8).
 CANDIDATE_LEVELS = (Level.STANDARDISED, Level.RED_FLAG, Level.MODEL)
 #: The level names written into the start data: kept with the instance, so in the records' language.
 LEVEL_ZH = {Level.STANDARDISED: "标准化", Level.RED_FLAG: "红旗", Level.MODEL: "示范"}
-OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
 
 
 def business_key(cycle: GradingCycle) -> str:
@@ -63,13 +63,7 @@ def candidates(
 
 
 def running_selection(session: Session, cycle: GradingCycle) -> ProcessInstance | None:
-    return session.scalars(
-        select(ProcessInstance).where(
-            ProcessInstance.process_key == PROCESS_KEY,
-            ProcessInstance.business_key == business_key(cycle),
-            ProcessInstance.status.in_(OPEN_STATUSES),
-        )
-    ).first()
+    return open_instance(session, PROCESS_KEY, business_key(cycle))
 
 
 def _candidate_entry(stage: BranchStage) -> dict[str, Any]:
@@ -90,10 +84,7 @@ def start_selection(ctx: CommandContext, *, cycle_id: int) -> int:
     Records ``model_site_selection_started``.
     """
     require_org_department(ctx, _("Only the company organisation department selects model sites."))
-    # Locked: two clicks at once start one selection, the other is refused below.
-    cycle = ctx.session.scalars(
-        select(GradingCycle).where(GradingCycle.id == cycle_id).with_for_update()
-    ).first()
+    cycle = lock_cycle(ctx, cycle_id)  # two clicks at once start one selection
     if cycle is None:
         raise NotFound()
     if running_selection(ctx.session, cycle) is not None:

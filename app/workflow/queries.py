@@ -15,6 +15,7 @@ from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
 from app.workflow.models import HumanTask
 from app.workflow.models import Incident
+from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
@@ -149,3 +150,15 @@ def earlier_answers(session: Session, instance_id: int) -> dict[str, Any]:
     ):
         merged.update(json.loads(submitted))
     return merged
+
+
+def open_instance(session: Session, process_key: str, business_key: str) -> ProcessInstance | None:
+    """The running (or suspended) instance of ``process_key`` under ``business_key``, if any: how
+    a process started once at a time (a cycle's model-site selection, its results) finds its own."""
+    return session.scalars(
+        select(ProcessInstance).where(
+            ProcessInstance.process_key == process_key,
+            ProcessInstance.business_key == business_key,
+            ProcessInstance.status.in_((InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)),
+        )
+    ).first()
