@@ -116,7 +116,13 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024))
         self.MODEL_MAX_BYTES = int(env.get("MODEL_MAX_BYTES", 5 * 1024 * 1024))
         self.MODEL_STEP_BOUND = int(env.get("MODEL_STEP_BOUND", 300))
-        self.SCRIPT_TIME_LIMIT_SECONDS = float(env.get("SCRIPT_TIME_LIMIT_SECONDS", 2.0))
+        # Model code runs in sandbox processes bounded by the kernel (app/engine/jail.py): CPU
+        # seconds and memory per evaluation, the largest value one evaluation may return, and the
+        # wall-clock budget of all evaluations of one engine run (one command's worth of steps).
+        self.SCRIPT_TIME_LIMIT_SECONDS = max(1, int(float(env.get("SCRIPT_TIME_LIMIT_SECONDS", 2))))
+        self.SCRIPT_MEMORY_LIMIT_MB = int(env.get("SCRIPT_MEMORY_LIMIT_MB", 256))
+        self.SCRIPT_MAX_VALUE_BYTES = int(env.get("SCRIPT_MAX_VALUE_BYTES", 4 * 1024 * 1024))
+        self.SCRIPT_RUN_BUDGET_SECONDS = float(env.get("SCRIPT_RUN_BUDGET_SECONDS", 10))
         self.WORKER_INTERVAL_SECONDS = float(env.get("WORKER_INTERVAL_SECONDS", 5.0))
 
     _secure_default = False

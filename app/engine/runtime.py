@@ -22,7 +22,10 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.engine.sandbox import Limits
+from app.engine.sandbox import SandboxCodeFailed
 from app.engine.sandbox import SandboxEnvironment
+from app.engine.sandbox import SandboxLimitExceeded
 from app.engine.sandbox import sandboxed_script_engine
 from app.engine.serializer import AppWorkflow
 from app.engine.serializer import convert_event
@@ -90,13 +93,16 @@ class MessageWait:
 
 
 class Runtime:
-    """What every instance of an app shares: the clock, the enterprise's zone and the time limit."""
+    """What every instance of an app shares: the clock and the sandbox's limits (which carry the
+    enterprise's zone), and the time budget of one engine run."""
 
-    def __init__(self, now: Callable[[], datetime], zone: Any, time_limit: float = 2.0) -> None:
-        self.now, self.zone, self.time_limit = now, zone, time_limit
+    def __init__(
+        self, now: Callable[[], datetime], limits: Limits, run_budget: float = 10.0
+    ) -> None:
+        self.now, self.limits, self.run_budget = now, limits, run_budget
 
     def _engine(self) -> Any:
-        return sandboxed_script_engine(self.now, self.zone, self.time_limit)
+        return sandboxed_script_engine(self.now, self.limits, self.run_budget)
 
     def create(self, specs: tuple[Any, dict[str, Any]], data: dict[str, Any]) -> Instance:
         """A new instance with ``data`` as its first variables; nothing has run yet."""
@@ -134,8 +140,8 @@ class Instance:
                 yield
         except SpiffWorkflowException as failure:
             raise EngineFailure(_element_of(failure), _describe(failure)) from failure
-        except Exception as failure:  # a script's own exception, a timeout, a bad timer expression
-            raise EngineFailure(None, f"{failure.__class__.__name__}: {failure}") from failure
+        except Exception as failure:  # a sandbox limit outside a task, a bad timer value …
+            raise EngineFailure(None, _describe(failure)) from failure
         finally:
             _now.reset(token)
 
@@ -305,9 +311,34 @@ def _element_of(failure: SpiffWorkflowException) -> str | None:
     return getattr(spec, "bpmn_id", None)
 
 
-def _describe(failure: SpiffWorkflowException) -> str:
+def _describe(failure: BaseException) -> str:
+    """Chinese first, then the English detail: what failed, and in which expression."""
+    cause = _sandbox_cause(failure)
+    if isinstance(cause, SandboxLimitExceeded):
+        said = str(cause)
+    elif isinstance(cause, SandboxCodeFailed):
+        said = f"模型代码出错（model code failed）：{cause}"
+    else:
+        said = f"流程引擎出错（engine error）：{failure.__class__.__name__}"
+    if cause is failure and isinstance(cause, SandboxLimitExceeded | SandboxCodeFailed):
+        return said[:1000]
+    first_line = str(failure).split("\n")[0]
     notes = getattr(failure, "notes", []) or []
-    return "; ".join([str(failure).split("\n")[0], *notes])[:1000]
+    # The library's own line repeats the sandbox's message when it wraps a script's failure.
+    detail = [line for line in (first_line, *notes) if line and str(cause) not in line]
+    return (f"{said} — {'; '.join(detail)}" if detail else said)[:1000]
+
+
+def _sandbox_cause(failure: BaseException) -> BaseException:
+    """The sandbox's own exception behind the library's wrapping, if there is one."""
+    seen: BaseException | None = failure
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, SandboxLimitExceeded | SandboxCodeFailed):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return failure
 
 
 def add_iso_duration(start: datetime, expression: str) -> datetime:

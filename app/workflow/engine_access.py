@@ -15,6 +15,7 @@ from flask import current_app
 from app.core import clock
 from app.engine.runtime import Instance
 from app.engine.runtime import Runtime
+from app.engine.sandbox import Limits
 from app.engine.serializer import load_specs
 
 _KEY = "branchflow.runtime"
@@ -23,10 +24,16 @@ _KEY = "branchflow.runtime"
 def runtime() -> Runtime:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if _KEY not in app.extensions:
+        limits = Limits(
+            cpu_seconds=app.config["SCRIPT_TIME_LIMIT_SECONDS"],
+            memory_bytes=app.config["SCRIPT_MEMORY_LIMIT_MB"] * 1024 * 1024,
+            max_value_bytes=app.config["SCRIPT_MAX_VALUE_BYTES"],
+            zone=clock.local_zone().key,
+        )
         app.extensions[_KEY] = Runtime(
             now=clock.current_clock().now,
-            zone=clock.local_zone(),
-            time_limit=app.config["SCRIPT_TIME_LIMIT_SECONDS"],
+            limits=limits,
+            run_budget=app.config["SCRIPT_RUN_BUDGET_SECONDS"],
         )
     return app.extensions[_KEY]
 

@@ -6,7 +6,6 @@ import sys
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
@@ -16,6 +15,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from app.engine.models import parse_models
 from app.engine.runtime import Runtime
+from app.engine.sandbox import Limits
 from app.engine.sandbox import SandboxEnvironment
 from app.engine.serializer import load_instance
 from app.engine.serializer import load_specs
@@ -27,7 +27,7 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 def runtime() -> Runtime:
-    return Runtime(lambda: NOW, ZoneInfo("Asia/Shanghai"), time_limit=30)
+    return Runtime(lambda: NOW, Limits(cpu_seconds=30), run_budget=30)
 
 
 def _two_step():

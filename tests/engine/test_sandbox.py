@@ -1,29 +1,30 @@
-"""The sandbox: the known escapes fail, ordinary designer code works, time comes from our clock."""
+"""The sandbox: the known escapes fail, ordinary designer code works, time comes from our clock.
+
+(The hostile corpus — code that tries to stop, hang or exhaust the server — is test_hostile.py.)"""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.engine.sandbox import Limits
+from app.engine.sandbox import SandboxCodeFailed
 from app.engine.sandbox import SandboxEnvironment
+from app.engine.sandbox import SandboxLimitExceeded
 from app.engine.sandbox import SandboxViolation
 from app.engine.sandbox import ScriptTimeout
 from app.engine.sandbox import check_expression
 from app.engine.sandbox import check_script
-from app.engine.sandbox import standard_helpers
 
 FIXED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def env() -> SandboxEnvironment:
-    return SandboxEnvironment(
-        standard_helpers(lambda: FIXED, ZoneInfo("Asia/Shanghai")), time_limit=0.5
-    )
+    return SandboxEnvironment(lambda: FIXED, Limits(cpu_seconds=1), run_budget=5)
 
 
 DATA = {"score": 90, "order": {"amount": 150, "status": "new"}, "items": [{"v": 1}, {"v": 2}]}
@@ -90,10 +91,10 @@ ESCAPES = [
 
 @pytest.mark.parametrize("attack", ESCAPES)
 def test_known_escapes_fail(env, attack):
-    with pytest.raises(
-        (SandboxViolation, NameError, AttributeError, NotImplementedError, ImportError)
-    ):
+    with pytest.raises((SandboxViolation, SandboxCodeFailed)) as refused:
         env.execute(attack, {})
+    if isinstance(refused.value, SandboxCodeFailed):
+        assert refused.value.error in {"NameError", "AttributeError", "NotImplementedError"}
 
 
 @pytest.mark.parametrize(
@@ -109,22 +110,22 @@ def test_escapes_that_can_be_seen_are_refused_before_running(attack):
 
 
 def test_the_real_clock_is_out_of_reach(env):
-    with pytest.raises(AttributeError):
+    with pytest.raises(SandboxCodeFailed, match="real clock"):
         env.evaluate("date.today()", {})
-    with pytest.raises(AttributeError):
+    with pytest.raises(SandboxCodeFailed, match="real clock"):
         env.evaluate("date(2020, 1, 1).today()", {})
 
 
 def test_pow_builtin_is_gone(env):
-    with pytest.raises(NameError):
+    with pytest.raises(SandboxCodeFailed, match="NameError"):
         env.evaluate("pow(10, 100000000)", {})
 
 
 def test_endless_loop_is_stopped(env):
     started = time.monotonic()
-    with pytest.raises(ScriptTimeout):
+    with pytest.raises(SandboxLimitExceeded, match="CPU"):
         env.execute("while True:\n    pass\n", {})
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # 1 s of CPU, rounded up to the kernel's whole seconds
 
 
 def _run_ten_scripts(env: SandboxEnvironment) -> None:
@@ -132,13 +133,14 @@ def _run_ten_scripts(env: SandboxEnvironment) -> None:
         env.execute("n = 0\nwhile n < 10 ** 6:\n    n += 1\n", {})
 
 
-def test_one_budget_covers_a_whole_engine_run(env):
+def test_one_budget_covers_a_whole_engine_run():
+    env = SandboxEnvironment(lambda: FIXED, Limits(cpu_seconds=1), run_budget=0.2)
     with env.engine_run(), pytest.raises(ScriptTimeout):
         _run_ten_scripts(env)
 
 
 def test_data_may_not_shadow_helpers(env):
-    with pytest.raises(ValueError, match="shadows"):
+    with pytest.raises(SandboxCodeFailed, match="shadows"):
         env.evaluate("1", {"today": "x"})
 
 
