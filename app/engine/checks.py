@@ -96,7 +96,10 @@ def _check_code(file: str, root: etree._Element) -> list[ModelError]:
         "//bpmn:conditionExpression | //bpmn:timeDuration | //bpmn:timeDate | //bpmn:timeCycle"
         " | //bpmn:loopCardinality | //bpmn:completionCondition"
         " | //spiffworkflow:messagePayload"
-        " | //bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
+        " | //bpmn:conditionalEventDefinition/bpmn:condition"
+        # formalExpression as written; messagePath once the library's validator has renamed it
+        " | //bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression"
+        " | //bpmn:correlationPropertyRetrievalExpression/bpmn:messagePath",
         namespaces=NS,
     )
     for node, checker, kind_en, kind_zh in [

@@ -35,8 +35,9 @@ class Limits:
     memory_bytes: int = 256 * 1024 * 1024
     #: Largest value (or set of variables) one evaluation may hand back, as JSON bytes.
     max_value_bytes: int = 4 * 1024 * 1024
-    #: Grace over the CPU time before the app stops waiting (a loaded machine runs slower).
-    wall_grace_seconds: float = 2.0
+    #: Grace over twice the CPU time before the app stops waiting: the kernel's CPU limit is the
+    #: bound, this is the backstop (a loaded machine gives a child less than a core).
+    wall_grace_seconds: float = 3.0
     zone: str = "Asia/Shanghai"
 
 
@@ -151,7 +152,7 @@ class Pool:
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send ``request`` to a child; the child's answer, or SandboxLimitExceeded."""
         child = self._take()
-        wall = request["cpu_seconds"] + self.limits.wall_grace_seconds
+        wall = 2 * request["cpu_seconds"] + self.limits.wall_grace_seconds
         try:
             answer = child.ask(request, wall)
         except BaseException:
