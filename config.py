@@ -116,6 +116,10 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024))
         self.MODEL_MAX_BYTES = int(env.get("MODEL_MAX_BYTES", 5 * 1024 * 1024))
         self.MODEL_STEP_BOUND = int(env.get("MODEL_STEP_BOUND", 300))
+        # Runaways at run time become incidents: automatic steps in one engine run, and how deep
+        # an instance's task tree may grow (rework loops add to it; the library fails at 1000).
+        self.MODEL_RUN_STEP_BOUND = int(env.get("MODEL_RUN_STEP_BOUND", 1000))
+        self.MODEL_DEPTH_BOUND = int(env.get("MODEL_DEPTH_BOUND", 800))
         # Model code runs in sandbox processes bounded by the kernel (app/engine/jail.py): CPU
         # seconds and memory per evaluation, the largest value one evaluation may return, and the
         # wall-clock budget of all evaluations of one engine run (one command's worth of steps).

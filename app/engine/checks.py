@@ -4,9 +4,11 @@
   cell compiles under the sandbox;
 * every user or manual task sits in a lane named after a known role, and names a form key that
   exists;
-* no sequence-flow cycle (a loop the engine would run without bound), no standard loop without a
-  maximum, no recursive call activity, and no path longer than the step bound — past a task-tree
-  depth of 1000 SpiffWorkflow silently reports "completed", so such models must never run.
+* no sequence-flow cycle that no person decides (a loop the engine would run without bound; a
+  rework loop through a user or manual task is allowed, see flow_graph.py), no standard loop
+  without a maximum, no recursive call activity, and no path longer than the step bound (a loop
+  counted once) — past a task-tree depth of 1000 SpiffWorkflow silently reports "completed", so
+  the runtime also bounds how deep an instance may grow (runtime.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Set
 
 from lxml import etree
 
+from app.engine import flow_graph
 from app.engine.dmn_checks import check_dmn
 from app.engine.errors import ModelError
 from app.engine.errors import element_error as _error
@@ -26,6 +29,9 @@ from app.engine.sandbox import check_script
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+
+#: Where a person acts: a loop through one of these waits for a decision each round.
+HUMAN_TASKS = frozenset({"userTask", "manualTask"})
 
 NOT_FLOW_NODES = {
     "sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
@@ -246,36 +252,22 @@ def _check_paths(trees: Mapping[str, etree._Element], step_bound: int) -> list[M
         file: str,
         nodes: dict[str, etree._Element],
     ) -> int | None:
-        order, state = [], dict.fromkeys(edges, 0)
-        for start in edges:
-            stack = [(start, iter(edges[start]))]
-            if state[start]:
-                continue
-            state[start] = 1
-            while stack:
-                node_id, children = stack[-1]
-                child = next(children, None)
-                if child is None:
-                    state[node_id] = 2
-                    order.append(node_id)
-                    stack.pop()
-                elif state[child] == 1:
-                    errors.append(
-                        _error(
-                            file,
-                            nodes[child],
-                            "the flow loops back: an unbounded loop",
-                            "流程存在回路（无界循环）",
-                        )
+        human = {n for n, node in nodes.items() if local_name(node.tag) in HUMAN_TASKS}
+        for component in flow_graph.loops(edges):
+            spinning = flow_graph.undecided_loop(component, edges, human)
+            if spinning is not None:
+                errors.append(
+                    _error(
+                        file,
+                        nodes[spinning],
+                        "the flow loops back without a person deciding each round (a user or"
+                        " manual task on every way round): an unbounded loop",
+                        "流程存在无人决定的回路（每条回路都须经过用户任务或人工任务），"
+                        "可能无限循环",
                     )
-                    return None
-                elif state[child] == 0:
-                    state[child] = 1
-                    stack.append((child, iter(edges[child])))
-        best: dict[str, int] = {}
-        for node_id in order:  # reverse topological: children first
-            best[node_id] = weights[node_id] + max((best[c] for c in edges[node_id]), default=0)
-        return max(best.values(), default=0)
+                )
+                return None
+        return flow_graph.longest_path(edges, weights)
 
     def called_length(
         process_id: str, node: etree._Element, file: str, calling: tuple[str, ...]

@@ -92,14 +92,32 @@ class MessageWait:
     correlations: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """How far an instance may go before it is stopped as a runaway (an incident, not a crash).
+
+    ``steps_per_run``: automatic steps (scripts, gateways, events) in one engine run — only a loop
+    the checks missed can get near it. ``depth``: how deep the task tree may grow; every round of
+    a rework loop adds to it, and past 1000 the library silently reports "completed".
+    """
+
+    steps_per_run: int = 1000
+    depth: int = 800
+
+
 class Runtime:
     """What every instance of an app shares: the clock and the sandbox's limits (which carry the
     enterprise's zone), and the time budget of one engine run."""
 
     def __init__(
-        self, now: Callable[[], datetime], limits: Limits, run_budget: float = 10.0
+        self,
+        now: Callable[[], datetime],
+        limits: Limits,
+        run_budget: float = 10.0,
+        bounds: Bounds | None = None,
     ) -> None:
         self.now, self.limits, self.run_budget = now, limits, run_budget
+        self.bounds = bounds or Bounds()
 
     def _engine(self) -> Any:
         return sandboxed_script_engine(self.now, self.limits, self.run_budget)
@@ -147,12 +165,22 @@ class Instance:
 
     def advance(self) -> None:
         """Run everything the engine can run now: due timers, scripts, gateways, decisions."""
+        bounds = self.runtime.bounds
+        count = _StepCounter(bounds.steps_per_run)
         with self._engine_run():
             self.workflow.refresh_timers()
             for _ in range(50):  # a timer that fires at the end may make more work ready; bounded
-                self.workflow.do_engine_steps()  # ends by refreshing timers
+                self.workflow.do_engine_steps(did_complete_task=count)  # ends by refreshing timers
                 if not self._timer_became_ready():
                     break
+            deepest = max((t.depth for t in self.workflow.get_tasks(state=_LIVE)), default=0)
+            if deepest > bounds.depth:
+                raise RunawayStopped(
+                    f"the instance's history is {deepest} steps deep, over the bound of"
+                    f" {bounds.depth}: end the loop or start a new instance",
+                    f"流程实例的历史深度 {deepest} 超过上限 {bounds.depth}，"
+                    "请结束循环或另行发起新的实例",
+                )
 
     def _timer_became_ready(self) -> bool:
         # Only waiting event tasks can turn READY after do_engine_steps: no need to walk the tree.
@@ -278,6 +306,26 @@ class Instance:
 
     def dump(self) -> str:
         return dump_instance(self.workflow)
+
+
+_LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+class RunawayStopped(SandboxLimitExceeded):
+    """The instance went past a bound of ``Bounds``; the run is undone."""
+
+
+class _StepCounter:
+    def __init__(self, bound: int) -> None:
+        self.bound, self.count = bound, 0
+
+    def __call__(self, _task: Any) -> None:
+        self.count += 1
+        if self.count > self.bound:
+            raise RunawayStopped(
+                f"more than {self.bound} automatic steps in one run: a loop that does not end",
+                f"一次运行中的自动步骤超过 {self.bound} 步，疑似无限循环，已停止",
+            )
 
 
 @contextmanager

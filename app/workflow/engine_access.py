@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app
 
 from app.core import clock
+from app.engine.runtime import Bounds
 from app.engine.runtime import Instance
 from app.engine.runtime import Runtime
 from app.engine.sandbox import Limits
@@ -34,6 +35,10 @@ def runtime() -> Runtime:
             now=clock.current_clock().now,
             limits=limits,
             run_budget=app.config["SCRIPT_RUN_BUDGET_SECONDS"],
+            bounds=Bounds(
+                steps_per_run=app.config["MODEL_RUN_STEP_BOUND"],
+                depth=app.config["MODEL_DEPTH_BOUND"],
+            ),
         )
     return app.extensions[_KEY]
 

@@ -86,20 +86,50 @@ def test_unsupported_element_is_named():
     assert any(e.element_id == "cx" for e in errors)
 
 
-def test_a_loop_back_is_refused():
+def _review_loop(extra: str = "", extra_flows: str = "") -> bytes:
+    """start → edit → review → gateway → (back to edit | end): a rework loop."""
     body = (
         '<bpmn:startEvent id="start"/>'
-        + user_task("a")
+        + user_task("edit")
+        + user_task("review")
         + '<bpmn:exclusiveGateway id="g" default="back"/><bpmn:endEvent id="end"/>'
-        + flow("f1", "start", "a")
-        + flow("f2", "a", "g")
-        + flow("done", "g", "end", "finished")
-        + flow("back", "g", "a")
+        + extra
+        + flow("f1", "start", "edit")
+        + flow("f2", "edit", "review")
+        + flow("f3", "review", "g")
+        + flow("done", "g", "end", "approved")
+        + flow("back", "g", "edit")
+        + extra_flows
     )
-    errors = refused(
-        {"p.bpmn": document("p", body, {"branch_secretary": ["start", "a", "g", "end"]})}
+    nodes = ["start", "edit", "review", "g", "end", "fix"]
+    return document("p", body, {"branch_secretary": nodes})
+
+
+def test_a_rework_loop_through_a_person_deploys():
+    check({"p.bpmn": _review_loop()})
+
+
+def test_a_loop_no_person_decides_is_refused():
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        '<bpmn:scriptTask id="count"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:exclusiveGateway id="g" default="back"/><bpmn:endEvent id="end"/>'
+        + flow("f1", "start", "count")
+        + flow("f2", "count", "g")
+        + flow("done", "g", "end", "n &gt; 10")
+        + flow("back", "g", "count")
     )
-    assert any("loop" in e.message_en for e in errors)
+    (error,) = refused({"p.bpmn": document("p", body)})
+    assert "without a person deciding" in error.message_en
+    assert error.element_id in {"count", "g"}
+
+
+def test_a_loop_with_one_way_round_that_skips_the_person_is_refused():
+    # Besides the way through "edit", the gateway can go round through "fix" alone, a script.
+    fix = '<bpmn:scriptTask id="fix"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
+    flows = flow("f_fix", "g", "fix", "needs_fix") + flow("f_fixed", "fix", "g")
+    errors = refused({"p.bpmn": _review_loop(fix, flows)})
+    assert any("without a person deciding" in e.message_en for e in errors)
 
 
 def test_paths_longer_than_the_bound_are_refused():

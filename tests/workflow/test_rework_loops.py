@@ -1,0 +1,71 @@
+"""Rework loops through the command path: work sent back as often as the reviewer decides."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.core.commands import run
+from app.extensions import db
+from app.workflow import instances as commands
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessInstance
+from app.workflow.tasks import complete_task
+from tests.workflow.conftest import actor
+from tests.workflow.conftest import deploy
+from tests.workflow.conftest import open_tasks
+
+
+def _complete(login: str, instance_id: int, data: dict) -> str:
+    (task,) = open_tasks(instance_id)
+    run(complete_task, actor=actor(login), task_id=task.id, data=data)
+    return task.element_id
+
+
+def test_a_review_sends_the_draft_back_fifty_times_then_approves(people):
+    deploy("rework_loop.bpmn")
+    instance_id = run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="rework_loop",
+        org_code=people.tree.branch1,
+    )
+    for _ in range(50):
+        assert _complete("sec1", instance_id, {}) == "draft"
+        assert _complete("rev1", instance_id, {"approved": False}) == "review"
+    assert _complete("sec1", instance_id, {}) == "draft"
+    assert _complete("rev1", instance_id, {"approved": True}) == "review"
+    db.session.rollback()
+    row = db.session.get(ProcessInstance, instance_id)
+    assert row.status is InstanceStatus.COMPLETED
+    done = db.session.scalars(
+        select(HumanTask.element_id).where(
+            HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.COMPLETED
+        )
+    ).all()
+    assert done.count("draft") == 51
+    assert done.count("review") == 51
+
+
+def test_a_loop_past_the_depth_bound_becomes_an_incident_and_keeps_its_task(app, people):
+    app.config["MODEL_DEPTH_BOUND"] = 30
+    deploy("rework_loop.bpmn")
+    instance_id = run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="rework_loop",
+        org_code=people.tree.branch1,
+    )
+    for _ in range(20):
+        _complete("sec1", instance_id, {})
+        (review,) = open_tasks(instance_id)
+        run(complete_task, actor=actor("rev1"), task_id=review.id, data={"approved": False})
+        db.session.rollback()
+        if db.session.get(ProcessInstance, instance_id).open_incidents:
+            break
+    row = db.session.get(ProcessInstance, instance_id)
+    assert row.open_incidents == 1
+    assert row.status is InstanceStatus.RUNNING
+    (still_open,) = open_tasks(instance_id)  # the refused round left the review where it was
+    assert still_open.element_id == "review"
