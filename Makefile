@@ -59,6 +59,7 @@ messages: install
 
 bench: install-dev
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/containment.py
 
 # The inbox with 20,000 branches and 1,000,000 task rows (about three minutes on SQLite);
 # ARGS="--database postgresql+psycopg://postgres@127.0.0.1:5432/postgres" for PostgreSQL.
