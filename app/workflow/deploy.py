@@ -101,7 +101,16 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
         and not load_scope(ctx.session, ctx.actor.user_id, ctx.today).is_system_admin
     ):
         raise DeploymentRefused(
-            [ModelError("", None, None, "only administrators deploy", "只有管理员可以发布流程")]
+            [
+                ModelError(
+                    "",
+                    None,
+                    None,
+                    "only administrators deploy",
+                    "只有管理员可以发布流程",
+                    category=CONVENTION,  # BranchFlow's rule, not the engine's
+                )
+            ]
         )
     forms = _forms()
     config = current_app.config
