@@ -13,10 +13,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.core.clock import local_zone
+from app.core.clock import now
 from app.core.commands import cli_actor
 from app.core.commands import run
 from app.core.errors import DomainError
 from app.engine.models import DeploymentRefused
+from app.extensions import db
 from app.workflow.check_report import problem_lines
 from app.workflow.check_report import report_data
 from app.workflow.check_report import report_lines
@@ -26,6 +29,9 @@ from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import model_files_for_check
 from app.workflow.deploy import read_model_files
 from app.workflow.instances import start_instance
+from app.workflow.queries import instance_overview
+from app.workflow.show_report import overview_data
+from app.workflow.show_report import overview_lines
 
 processes_cli = AppGroup("processes", help="Deploy BPMN/DMN models.")
 workflow_cli = AppGroup("workflow", help="Run process instances.")
@@ -119,6 +125,22 @@ def workflow_start(
         click.echo(f"not started: {refused.message or refused.code}", err=True)
         sys.exit(1)
     click.echo(instance_id)
+
+
+@workflow_cli.command("show")
+@click.argument("instance_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the same data as JSON.")
+def workflow_show(instance_id: int, as_json: bool) -> None:
+    """Show an instance: status, open tasks, incidents, next timer, awaited messages."""
+    overview = instance_overview(db.session, instance_id, now())
+    if overview is None:
+        click.echo(f"no instance {instance_id} / 没有编号为 {instance_id} 的实例", err=True)
+        sys.exit(1)
+    data = overview_data(overview, local_zone())
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(overview_lines(data)))
 
 
 @workflow_cli.command("worker")
