@@ -187,3 +187,12 @@ def test_deploy_refusals_name_the_category(app, people, tmp_path):
     assert result.exit_code == 1
     assert "[convention] bad.bpmn" in result.output
     assert "[engine] bad.bpmn" in result.output
+
+
+def test_a_crash_inside_the_checks_is_a_problem_of_that_file_only(check):
+    deep = one_task("deep", script="x = " + "-" * 5000 + "1")  # too deep for Python's own parser
+    code, data = report(check, {"deep.bpmn": deep, "p.bpmn": one_task("p", role="chairman")})
+    assert code == 1
+    assert problems(data, "deep.bpmn")
+    assert all(p["element_id"] for p in problems(data, "deep.bpmn"))
+    assert [p["element_id"] for p in problems(data, "p.bpmn")] == ["t1"]
