@@ -20,6 +20,7 @@ from lxml import etree
 
 from app.engine import flow_graph
 from app.engine.dmn_checks import check_dmn
+from app.engine.errors import CONVENTION
 from app.engine.errors import ModelError
 from app.engine.errors import element_error as _error
 from app.engine.errors import local_name
@@ -150,13 +151,20 @@ def _check_user_tasks(
     lanes = _lanes(root)
     for task in root.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
         lane = lanes.get(task.get("id"))
-        process = next(p for p in task.iterancestors(f"{{{BPMN}}}process"))
-        lane_less = next(process.iter(f"{{{BPMN}}}lane"), None) is None
-        if lane is None and lane_less and process.get("id") in called:
+        # A document the XSD refused may hold a task outside any process: check it all the same.
+        process = next(task.iterancestors(f"{{{BPMN}}}process"), None)
+        lane_less = process is None or next(process.iter(f"{{{BPMN}}}lane"), None) is None
+        if lane is None and lane_less and process is not None and process.get("id") in called:
             pass  # a called process without lanes: its tasks take the calling task's lane
         elif lane is None:
             errors.append(
-                _error(file, task, "the task is in no lane (role)", "任务不在任何泳道（角色）中")
+                _error(
+                    file,
+                    task,
+                    "the task is in no lane (role)",
+                    "任务不在任何泳道（角色）中",
+                    CONVENTION,
+                )
             )
         elif lane not in known_roles:
             errors.append(
@@ -165,13 +173,18 @@ def _check_user_tasks(
                     task,
                     f"lane '{lane}' is not a known role code",
                     f"泳道“{lane}”不是已知的角色编码",
+                    CONVENTION,
                 )
             )
         keys = task.xpath(".//spiffworkflow:property[@name='formKey']/@value", namespaces=NS)
         if local_name(task.tag) == "userTask" and not keys:
             errors.append(
                 _error(
-                    file, task, "the user task names no formKey", "用户任务未指定表单（formKey）"
+                    file,
+                    task,
+                    "the user task names no formKey",
+                    "用户任务未指定表单（formKey）",
+                    CONVENTION,
                 )
             )
         for key in keys:
@@ -182,6 +195,7 @@ def _check_user_tasks(
                         task,
                         f"form '{key}' does not exist in forms/",
                         f"表单“{key}”在 forms/ 中不存在",
+                        CONVENTION,
                     )
                 )
     return errors

@@ -13,13 +13,25 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.core.clock import local_zone
+from app.core.clock import now
 from app.core.commands import cli_actor
 from app.core.commands import run
 from app.core.errors import DomainError
 from app.engine.models import DeploymentRefused
+from app.extensions import db
+from app.workflow.check_report import problem_lines
+from app.workflow.check_report import report_data
+from app.workflow.check_report import report_lines
+from app.workflow.deploy import MODEL_SUFFIXES
+from app.workflow.deploy import check_sources
 from app.workflow.deploy import deploy_definitions
+from app.workflow.deploy import model_files_for_check
 from app.workflow.deploy import read_model_files
 from app.workflow.instances import start_instance
+from app.workflow.queries import instance_overview
+from app.workflow.show_report import overview_data
+from app.workflow.show_report import overview_lines
 
 processes_cli = AppGroup("processes", help="Deploy BPMN/DMN models.")
 workflow_cli = AppGroup("workflow", help="Run process instances.")
@@ -33,8 +45,8 @@ def _deploy(sources: dict[str, bytes]) -> None:
             f"deployment refused, nothing deployed ({len(refused.errors)} problem(s)):", err=True
         )
         for error in refused.errors:
-            click.echo(f"  {error}", err=True)
-            click.echo(f"    {error.message_zh}", err=True)
+            for line in problem_lines(error.as_dict()):
+                click.echo(f"  {line}", err=True)
         sys.exit(1)
     for result in results:
         state = "new version" if result.created else "unchanged"
@@ -57,6 +69,31 @@ def processes_sync() -> None:
 def processes_deploy(files: tuple[Path, ...]) -> None:
     """Deploy the given files as one set; on any problem print them all and deploy nothing."""
     _deploy(read_model_files(list(files)))
+
+
+@processes_cli.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def processes_check(files: tuple[Path, ...], as_json: bool) -> None:
+    """Run every deployment check on the given files (as one set) without deploying.
+
+    Exit 0 when all would deploy, 1 when not, 2 for usage errors.
+    """
+    named = [f for f in files if f.is_file() and f.suffix.lower() not in MODEL_SUFFIXES]
+    if named:
+        raise click.UsageError(f"not a .bpmn or .dmn file: {named[0]}")
+    try:
+        sources = model_files_for_check(list(files))
+    except OSError as exc:
+        raise click.UsageError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    if not sources:
+        raise click.UsageError("no .bpmn or .dmn files among the given paths")
+    data = report_data(check_sources(sources))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(report_lines(data)))
+    sys.exit(0 if data["deployable"] else 1)
 
 
 @workflow_cli.command("start")
@@ -88,6 +125,22 @@ def workflow_start(
         click.echo(f"not started: {refused.message or refused.code}", err=True)
         sys.exit(1)
     click.echo(instance_id)
+
+
+@workflow_cli.command("show")
+@click.argument("instance_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the same data as JSON.")
+def workflow_show(instance_id: int, as_json: bool) -> None:
+    """Show an instance: status, open tasks, incidents, next timer, awaited messages."""
+    overview = instance_overview(db.session, instance_id, now())
+    if overview is None:
+        click.echo(f"no instance {instance_id} / 没有编号为 {instance_id} 的实例", err=True)
+        sys.exit(1)
+    data = overview_data(overview, local_zone())
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(overview_lines(data)))
 
 
 @workflow_cli.command("worker")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
 from app.core.commands import CommandContext
+from app.engine.errors import CONVENTION
 from app.engine.errors import ModelError
+from app.engine.model_check import ModelCheck
+from app.engine.model_check import check_models
 from app.engine.models import DeploymentRefused
 from app.engine.models import parse_models
 from app.engine.serializer import LIBRARY_VERSION
@@ -43,13 +48,44 @@ def read_model_files(paths: list[Path], root: Path | None = None) -> dict[str, b
     return sources
 
 
+def model_files_for_check(paths: list[Path]) -> dict[str, bytes]:
+    """Like ``read_model_files``, but files of the same name in different folders (tool exports of
+    one model) are all kept, named by their path: a check must not silently skip any."""
+    files = [
+        file
+        for path in paths
+        for file in (sorted(path.rglob("*")) if path.is_dir() else [path])
+        if file.suffix.lower() in MODEL_SUFFIXES
+    ]
+    names = Counter(file.name for file in files)
+    return {(f.name if names[f.name] == 1 else str(f)): f.read_bytes() for f in files}
+
+
+def check_sources(sources: dict[str, bytes]) -> ModelCheck:
+    """Every deployment check of ``sources`` against the current roles and forms; deploys nothing
+    and raises nothing."""
+    try:
+        forms, form_problems = _forms(), []
+    except DeploymentRefused as refused:
+        forms, form_problems = {}, refused.errors
+    config = current_app.config
+    result = check_models(
+        sources,
+        known_roles=set(catalogue.roles()),
+        known_forms=set(forms),
+        step_bound=config["MODEL_STEP_BOUND"],
+        max_bytes=config["MODEL_MAX_BYTES"],
+    )
+    return replace(result, problems=(*form_problems, *result.problems))
+
+
 def _forms() -> dict[str, bytes]:
     """The form files as they are now (a designer may have changed them since start-up)."""
     try:
         return load_registry(current_app.config["FORMS_DIR"]).file_bytes()
     except FormFileError as exc:
         raise DeploymentRefused(
-            [ModelError("forms/", None, None, str(exc), f"表单文件无效：{exc}")]
+            [ModelError("forms/", None, None, str(exc), f"表单文件无效：{exc}", CONVENTION)]
         ) from None
 
 
@@ -65,7 +101,16 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
         and not load_scope(ctx.session, ctx.actor.user_id, ctx.today).is_system_admin
     ):
         raise DeploymentRefused(
-            [ModelError("", None, None, "only administrators deploy", "只有管理员可以发布流程")]
+            [
+                ModelError(
+                    "",
+                    None,
+                    None,
+                    "only administrators deploy",
+                    "只有管理员可以发布流程",
+                    category=CONVENTION,  # BranchFlow's rule, not the engine's
+                )
+            ]
         )
     forms = _forms()
     config = current_app.config

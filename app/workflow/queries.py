@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select
@@ -11,11 +12,16 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.identity import catalogue
+from app.identity.models import OrgUnit
+from app.identity.models import User
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
 from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
 from app.workflow.models import InstanceStatus
+from app.workflow.models import MessageSubscription
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
@@ -162,3 +168,119 @@ def open_instance(session: Session, process_key: str, business_key: str) -> Proc
             ProcessInstance.status.in_((InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)),
         )
     ).first()
+
+
+@dataclass(frozen=True)
+class OpenTaskLine:
+    title: str
+    element_id: str
+    role_code: str | None
+    role_zh: str | None
+    org_code: str
+    org_name: str
+    assignee_name: str | None
+    assignee_login: str | None
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    id: int
+    element_id: str | None
+    attempts: int
+    created_at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class InstanceOverview:
+    """What an operator asks about one instance: where it stands and what it waits for."""
+
+    id: int
+    process_key: str
+    version: int
+    status: str
+    org_code: str
+    org_name: str
+    business_key: str | None
+    initiator_login: str | None
+    initiator_name: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    step_count: int
+    open_tasks: list[OpenTaskLine]
+    open_incidents: list[IncidentLine]
+    next_timer_at: datetime | None
+    waiting_for_messages: list[dict[str, Any]]
+
+
+def instance_overview(session: Session, instance_id: int, now: datetime) -> InstanceOverview | None:
+    """The instance's state for an operator, from the indexed rows (no workflow JSON is loaded)."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        return None
+    org = session.get(OrgUnit, instance.org_unit_id)
+    initiator = session.get(User, instance.initiator_user_id or 0)
+    return InstanceOverview(
+        id=instance.id,
+        process_key=instance.process_key,
+        version=session.scalar(
+            select(ProcessDefinition.version).where(ProcessDefinition.id == instance.definition_id)
+        ),
+        status=str(instance.status),
+        org_code=org.code,
+        org_name=org.name,
+        business_key=instance.business_key,
+        initiator_login=initiator.login if initiator else None,
+        initiator_name=initiator.display_name if initiator else None,
+        started_at=instance.started_at,
+        ended_at=instance.ended_at,
+        step_count=instance.step_count,
+        open_tasks=_open_task_lines(session, instance_id, now),
+        open_incidents=[
+            IncidentLine(i.id, i.element_id, i.attempts, i.created_at, i.message)
+            for i in session.scalars(
+                select(Incident)
+                .where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None))
+                .order_by(Incident.id)
+            )
+        ],
+        next_timer_at=instance.next_timer_at,
+        waiting_for_messages=[
+            {"message": name, "correlations": json.loads(correlations)}
+            for name, correlations in session.execute(
+                select(MessageSubscription.message_name, MessageSubscription.correlations_json)
+                .where(MessageSubscription.instance_id == instance_id)
+                .order_by(MessageSubscription.id)
+            )
+        ],
+    )
+
+
+def _open_task_lines(session: Session, instance_id: int, now: datetime) -> list[OpenTaskLine]:
+    rows = session.execute(
+        select(HumanTask, OrgUnit, User)
+        .join(OrgUnit, OrgUnit.id == HumanTask.org_unit_id)
+        .outerjoin(User, User.id == HumanTask.assignee_user_id)
+        .where(HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY)
+        .order_by(HumanTask.id)
+    ).all()
+    lines = []
+    for task, org, assignee in rows:
+        role = catalogue.get_role(task.candidate_role) if task.candidate_role else None
+        lines.append(
+            OpenTaskLine(
+                title=task.title,
+                element_id=task.element_id,
+                role_code=task.candidate_role,
+                role_zh=role.zh if role else None,
+                org_code=org.code,
+                org_name=org.name,
+                assignee_name=assignee.display_name if assignee else None,
+                assignee_login=assignee.login if assignee else None,
+                due_at=task.due_at,
+                overdue=task.due_at is not None and task.due_at < now,
+            )
+        )
+    return lines
