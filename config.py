@@ -116,6 +116,9 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024))
         self.MODEL_MAX_BYTES = int(env.get("MODEL_MAX_BYTES", 5 * 1024 * 1024))
         self.MODEL_STEP_BOUND = int(env.get("MODEL_STEP_BOUND", 300))
+        # Most instances one multi-instance activity may create: a larger collection or
+        # loopCardinality is an incident before any task exists (a literal: refused at deploy).
+        self.MODEL_MULTI_INSTANCE_BOUND = int(env.get("MODEL_MULTI_INSTANCE_BOUND", 300))
         self.SCRIPT_TIME_LIMIT_SECONDS = float(env.get("SCRIPT_TIME_LIMIT_SECONDS", 2.0))
         self.WORKER_INTERVAL_SECONDS = float(env.get("WORKER_INTERVAL_SECONDS", 5.0))
 

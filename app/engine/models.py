@@ -1,6 +1,6 @@
 """Reading a set of BPMN/DMN files into checked, serialisable process specs.
 
-``parse_models`` is the whole deployment check: hardened XML, a fresh ``SpiffBpmnParser`` with XSD
+``parse_models`` is the whole deployment check: hardened XML, a fresh ``BranchFlowParser`` with XSD
 validation (a parser that raised once hands out half-built specs, so it is never reused), then our
 own static checks (``checks.py``). Every problem found is reported, with file, element id, line
 where known, and a message in English and Chinese; nothing is returned unless there are none.
@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from app.engine.checks import check_documents
 from app.engine.errors import ModelError
+from app.engine.multi_instance import BranchFlowParser
 from app.engine.serializer import dump_specs
 from app.engine.xml import UnsafeXml
 from app.engine.xml import parse_model_xml
@@ -102,7 +103,7 @@ def parse_models(
     if errors:
         raise DeploymentRefused(errors)
 
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = BranchFlowParser(validator=VALIDATOR)
     for name, root in trees.items():
         try:
             if _is_dmn(name):

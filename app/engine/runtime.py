@@ -22,6 +22,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.engine.multi_instance import DEFAULT_BOUND
 from app.engine.sandbox import SandboxEnvironment
 from app.engine.sandbox import sandboxed_script_engine
 from app.engine.serializer import AppWorkflow
@@ -92,8 +93,15 @@ class MessageWait:
 class Runtime:
     """What every instance of an app shares: the clock, the enterprise's zone and the time limit."""
 
-    def __init__(self, now: Callable[[], datetime], zone: Any, time_limit: float = 2.0) -> None:
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        zone: Any,
+        time_limit: float = 2.0,
+        multi_instance_bound: int = DEFAULT_BOUND,
+    ) -> None:
         self.now, self.zone, self.time_limit = now, zone, time_limit
+        self.multi_instance_bound = multi_instance_bound
 
     def _engine(self) -> Any:
         return sandboxed_script_engine(self.now, self.zone, self.time_limit)
@@ -102,6 +110,7 @@ class Runtime:
         """A new instance with ``data`` as its first variables; nothing has run yet."""
         spec, subprocess_specs = specs
         workflow = AppWorkflow(spec, subprocess_specs, script_engine=self._engine())
+        workflow.multi_instance_bound = self.multi_instance_bound  # read by multi_instance.py
         workflow.task_tree.data.update(data)
         return Instance(workflow, self)
 
@@ -113,6 +122,7 @@ class Runtime:
     def load(self, specs: tuple[Any, dict[str, Any]], state_json: str) -> Instance:
         workflow = load_instance(state_json, *specs)
         workflow.script_engine = self._engine()  # never the library's default: see serializer.py
+        workflow.multi_instance_bound = self.multi_instance_bound  # read by multi_instance.py
         return Instance(workflow, self)
 
 

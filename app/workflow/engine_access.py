@@ -27,6 +27,7 @@ def runtime() -> Runtime:
             now=clock.current_clock().now,
             zone=clock.local_zone(),
             time_limit=app.config["SCRIPT_TIME_LIMIT_SECONDS"],
+            multi_instance_bound=app.config["MODEL_MULTI_INSTANCE_BOUND"],
         )
     return app.extensions[_KEY]
 
