@@ -89,6 +89,7 @@ def parse_models(
     known_forms: Set[str],
     step_bound: int = 300,
     max_bytes: int = 5 * 1024 * 1024,
+    multi_instance_bound: int = 300,
 ) -> list[ParsedProcess]:
     """Parse and check ``sources`` (name → bytes); raise DeploymentRefused with every problem."""
     errors: list[ModelError] = []
@@ -116,7 +117,11 @@ def parse_models(
         raise DeploymentRefused(errors)
 
     errors += check_documents(
-        trees, known_roles=known_roles, known_forms=known_forms, step_bound=step_bound
+        trees,
+        known_roles=known_roles,
+        known_forms=known_forms,
+        step_bound=step_bound,
+        multi_instance_bound=multi_instance_bound,
     )
     parsed = []
     for process_id in sorted(parser.get_process_ids()):

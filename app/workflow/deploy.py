@@ -75,6 +75,7 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
         known_forms=set(forms),
         step_bound=config["MODEL_STEP_BOUND"],
         max_bytes=config["MODEL_MAX_BYTES"],
+        multi_instance_bound=config["MODEL_MULTI_INSTANCE_BOUND"],
     )
     results = []
     for process in parsed:
