@@ -14,15 +14,13 @@ import keyword
 
 from lxml import etree
 
+from app.engine.assignment import DATA_PROPERTIES
 from app.engine.errors import ModelError
 from app.engine.errors import element_error
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
-
-#: Properties naming a variable of the data: the person a task goes to, the organisation it serves.
-DATA_PROPERTIES = ("assigneeFrom", "orgFrom")
 
 #: Above this, a constant is "too many" whatever the bound (and is not computed further).
 _HUGE = 10**12

@@ -4,7 +4,7 @@ SpiffWorkflow 3.2.0 merges a finished instance's whole data into the multi-insta
 is no output collection, input item included. A sequential multi-instance then stops at its first
 completion ("Multiinstance input item … already exists", raised when the next instance is created)
 and a parallel one leaks the last item into the rest of the process. Here an instance's input and
-output items stay with that instance.
+output items stay with that instance, and the completion condition sees the collected output.
 
 A collection or a ``loopCardinality`` above the instance's bound fails the run before any instance
 is created: the engine would otherwise build every task first (10**6 of them exhaust the server).
@@ -54,6 +54,21 @@ class _ItemsStayWithTheirInstance(MultiInstanceTask):
             return len(collection) if isinstance(collection, Sized) else 0
         cardinality = my_task.workflow.script_engine.evaluate(my_task, self.cardinality)
         return cardinality if isinstance(cardinality, int) else 0
+
+    def check_completion_condition(self, my_task: Any) -> Any:
+        """The condition sees the output collected so far (``votes.count("yes") >= 2``) and the
+        last finished instance's items (``vote == "veto"``): the library evaluated it in that
+        instance's data alone, where the collection is the empty one it was created with."""
+        merged = my_task.internal_data.get("merged", [])
+        if not merged or self.condition is None:
+            return None
+        last = next(c for c in my_task.children if str(c.id) == merged[-1])
+        items = {
+            spec.bpmn_id: spec.get(last)
+            for spec in (self.input_item, self.output_item)
+            if spec is not None and spec.exists(last)
+        }
+        return my_task.workflow.script_engine.evaluate(my_task, self.condition, items)
 
     def merge_child(self, workflow: Any, child: Any) -> None:
         if self.data_output is not None and self.output_item is not None:

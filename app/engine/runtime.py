@@ -22,6 +22,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.engine.assignment import data_references
 from app.engine.multi_instance import DEFAULT_BOUND
 from app.engine.sandbox import SandboxEnvironment
 from app.engine.sandbox import sandboxed_script_engine
@@ -74,6 +75,11 @@ class ReadyTask:
     manual: bool
     #: For a correction step: the element whose submission it sends back (``correctionOf``).
     correction_of: str | None = None
+    #: ``assigneeFrom`` / ``orgFrom``: the variable named and its value in the task's data.
+    assignee_from: str | None = None
+    assignee_value: Any = None
+    org_from: str | None = None
+    org_value: Any = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,7 @@ class Instance:
                     priority=_int(properties.get("priority"), 50),
                     manual=spec.__class__.__name__ == "ManualTask",
                     correction_of=properties.get("correctionOf"),
+                    **data_references(properties, task.data),
                 )
             )
         return tasks
