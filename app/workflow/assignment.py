@@ -48,70 +48,79 @@ def place_task(session: Session, task: ReadyTask, instance_org_id: int) -> Place
     notes = []
     org, why_not = _organisation(session, task, instance_org)
     if why_not:
-        notes.append(("assigned_to_role", f"{why_not}{_to_role(task)}"))
+        notes.append(("assigned_to_role", _to_role(task, why_not)))
     scope = scope_node_for(session, task.lane, org)
     user, why_not = _assignee(session, task, instance_org)
     if why_not:
-        notes.append(("assigned_to_role", f"{why_not}{_to_role(task)}"))
+        notes.append(("assigned_to_role", _to_role(task, why_not)))
     elif user is not None:
+        name = user.display_name
         notes.append(
             (
                 "assigned",
-                f"按数据（{task.assignee_from}）指派给 {user.display_name} / assigned from"
-                f" the data ({task.assignee_from}) to {user.display_name}",
+                f"按数据（{task.assignee_from}）指派给 {name}"
+                f" / assigned from the data ({task.assignee_from}) to {name}",
             )
         )
     return Placement(scope.id, user.id if user else None, tuple(notes))
 
 
-def _to_role(task: ReadyTask) -> str:
+#: Why the data did not decide: (Chinese, English), each naming the variable and what it held.
+Reason = tuple[str, str]
+
+
+def _to_role(task: ReadyTask, why_not: Reason) -> str:
     role = catalogue.get_role(task.lane) if task.lane else None
     name = role.zh if role else task.lane
-    return f"；任务交给泳道角色“{name}” / the task goes to the lane's role ({task.lane})"
+    zh, en = why_not
+    return f"{zh}，任务交给泳道角色“{name}” / {en}; the task goes to the lane's role ({task.lane})"
 
 
 def _organisation(
     session: Session, task: ReadyTask, instance_org: OrgUnit
-) -> tuple[OrgUnit, str | None]:
+) -> tuple[OrgUnit, Reason | None]:
     """The organisation the task serves, or the instance's with the reason it is not another."""
     if task.org_from is None:
         return instance_org, None
-    value, name = task.org_value, task.org_from
+    value, var = task.org_value, task.org_from
     if _empty(value):
-        return instance_org, f"{name} 为空 / {name} is empty"
+        return instance_org, (f"{var} 为空", f"{var} is empty")
     org = _find_org(session, value)
     if org is None:
-        return instance_org, f"{name}：未知组织 {value!r} / {name}: unknown organisation {value!r}"
+        return instance_org, (
+            f"{var}：未知组织 {value!r}",
+            f"{var}: unknown organisation {value!r}",
+        )
     if not org.path.startswith(instance_org.path):
         return instance_org, (
-            f"{name}：{org.name} 不在 {instance_org.name} 之下"
-            f" / {name}: {org.name} is outside {instance_org.name}"
+            f"{var}：{org.name} 不在 {instance_org.name} 之下",
+            f"{var}: {org.name} is outside {instance_org.name}",
         )
     return org, None
 
 
 def _assignee(
     session: Session, task: ReadyTask, instance_org: OrgUnit
-) -> tuple[User | None, str | None]:
+) -> tuple[User | None, Reason | None]:
     """The user the task goes to, or None with the reason it goes to the lane's role."""
     if task.assignee_from is None:
         return None, None
-    value, name = task.assignee_value, task.assignee_from
+    value, var = task.assignee_value, task.assignee_from
     if _empty(value):
-        return None, f"{name} 为空 / {name} is empty"
+        return None, (f"{var} 为空", f"{var} is empty")
     person, user = _find_person(session, value)
     if person is None:
-        return None, f"{name}：未知人员 {value!r} / {name}: unknown person {value!r}"
+        return None, (f"{var}：未知人员 {value!r}", f"{var}: unknown person {value!r}")
     if user is None or not user.active:
-        return (
-            None,
-            f"{name}：{person.name} 没有可用的用户账号 / {person.name} has no active account",
+        return None, (
+            f"{var}：{person.name} 没有可用的用户账号",
+            f"{var}: {person.name} has no active user account",
         )
     branch = session.get(OrgUnit, person.branch_id)
     if branch is None or not branch.path.startswith(instance_org.path):
         return None, (
-            f"{name}：{person.name} 不在 {instance_org.name} 的名册中"
-            f" / {person.name} is not on the rolls of {instance_org.name}"
+            f"{var}：{person.name} 不在 {instance_org.name} 的名册中",
+            f"{var}: {person.name} is not on the rolls of {instance_org.name}",
         )
     return user, None
 
