@@ -127,6 +127,9 @@ class Config:
         self.SCRIPT_MEMORY_LIMIT_MB = int(env.get("SCRIPT_MEMORY_LIMIT_MB", 256))
         self.SCRIPT_MAX_VALUE_BYTES = int(env.get("SCRIPT_MAX_VALUE_BYTES", 4 * 1024 * 1024))
         self.SCRIPT_RUN_BUDGET_SECONDS = float(env.get("SCRIPT_RUN_BUDGET_SECONDS", 10))
+        # Most instances one multi-instance activity may create: a larger collection or
+        # loopCardinality is an incident before any task exists (a literal: refused at deploy).
+        self.MODEL_MULTI_INSTANCE_BOUND = int(env.get("MODEL_MULTI_INSTANCE_BOUND", 300))
         self.WORKER_INTERVAL_SECONDS = float(env.get("WORKER_INTERVAL_SECONDS", 5.0))
 
     _secure_default = False

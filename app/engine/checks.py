@@ -3,7 +3,8 @@
 * every script, condition, timer expression, multi-instance expression, message expression and DMN
   cell compiles under the sandbox;
 * every user or manual task sits in a lane named after a known role, and names a form key that
-  exists;
+  exists; ``assigneeFrom``/``orgFrom`` name variables, a constant ``loopCardinality`` is within the
+  multi-instance bound (``assignment_checks.py``);
 * no sequence-flow cycle that no person decides (a loop the engine would run without bound; a
   rework loop through a user or manual task is allowed, see flow_graph.py), no standard loop
   without a maximum, no recursive call activity, and no path longer than the step bound (a loop
@@ -19,6 +20,8 @@ from collections.abc import Set
 from lxml import etree
 
 from app.engine import flow_graph
+from app.engine.assignment_checks import check_assignment_properties
+from app.engine.assignment_checks import check_multi_instance_bound
 from app.engine.dmn_checks import check_dmn
 from app.engine.errors import CONVENTION
 from app.engine.errors import ModelError
@@ -48,6 +51,7 @@ def check_documents(
     known_roles: Set[str],
     known_forms: Set[str],
     step_bound: int,
+    multi_instance_bound: int = 300,
 ) -> list[ModelError]:
     errors: list[ModelError] = []
     called = {
@@ -62,6 +66,8 @@ def check_documents(
         else:
             errors += _check_code(name, root)
             errors += _check_user_tasks(name, root, known_roles, known_forms, called)
+            errors += check_assignment_properties(name, root)
+            errors += check_multi_instance_bound(name, root, multi_instance_bound)
     errors += _check_paths(trees, step_bound)
     errors += _duplicate_decisions(trees)
     return errors

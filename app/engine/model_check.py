@@ -1,6 +1,6 @@
 """The deployment check of a set of BPMN/DMN files, run to the end whatever it meets.
 
-Deploying and ``processes check`` share this pipeline: hardened XML, a fresh ``SpiffBpmnParser``
+Deploying and ``processes check`` share this pipeline: hardened XML, a fresh ``BranchFlowParser``
 with XSD validation (a parser that raised once hands out half-built specs, so it is never reused),
 our own static checks (``checks.py``), then building each executable process. Each stage reports
 what it finds and the next stage goes on with whatever is still readable, so one broken file does
@@ -29,6 +29,7 @@ from app.engine.locate import executable_process_ids
 from app.engine.locate import library_problem
 from app.engine.locate import problem_at
 from app.engine.locate import unexpected
+from app.engine.multi_instance import BranchFlowParser
 from app.engine.parsed import ParsedProcess
 from app.engine.parsed import build_process
 from app.engine.xml import DEFAULT_MAX_BYTES
@@ -67,13 +68,14 @@ def check_models(
     known_forms: Set[str],
     step_bound: int = 300,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    multi_instance_bound: int = 300,
 ) -> ModelCheck:
     """Check ``sources`` (name → bytes) as one set; never raises."""
     problems: list[ModelError] = []
     trees = _read_xml(sources, max_bytes, problems)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = BranchFlowParser(validator=VALIDATOR)
     _add_to_parser(parser, trees, problems)
-    problems += _static_checks(trees, known_roles, known_forms, step_bound)
+    problems += _static_checks(trees, known_roles, known_forms, step_bound, multi_instance_bound)
     processes = _build_all(parser, trees, problems)
     problems += _nothing_executable(trees)
     return ModelCheck(tuple(sorted(sources)), tuple(problems), tuple(processes))
@@ -115,13 +117,18 @@ def _static_checks(
     known_roles: Set[str],
     known_forms: Set[str],
     step_bound: int,
+    multi_instance_bound: int,
 ) -> list[ModelError]:
     """Our checks over the whole set; if they break on some file, over each file alone, so the
     breakage is pinned on the file that caused it and the others are still checked."""
 
     def run(subset: Mapping[str, etree._Element]) -> list[ModelError]:
         return check_documents(
-            subset, known_roles=known_roles, known_forms=known_forms, step_bound=step_bound
+            subset,
+            known_roles=known_roles,
+            known_forms=known_forms,
+            step_bound=step_bound,
+            multi_instance_bound=multi_instance_bound,
         )
 
     try:

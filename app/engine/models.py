@@ -33,6 +33,7 @@ def parse_models(
     known_forms: Set[str],
     step_bound: int = 300,
     max_bytes: int = 5 * 1024 * 1024,
+    multi_instance_bound: int = 300,
 ) -> list[ParsedProcess]:
     """Parse and check ``sources`` (name → bytes); raise DeploymentRefused with every problem."""
     result = check_models(
@@ -41,6 +42,7 @@ def parse_models(
         known_forms=known_forms,
         step_bound=step_bound,
         max_bytes=max_bytes,
+        multi_instance_bound=multi_instance_bound,
     )
     if not result.deployable:
         raise DeploymentRefused(list(result.problems))

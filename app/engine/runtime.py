@@ -22,6 +22,8 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.engine.assignment import data_references
+from app.engine.multi_instance import DEFAULT_BOUND
 from app.engine.sandbox import Limits
 from app.engine.sandbox import SandboxCodeFailed
 from app.engine.sandbox import SandboxEnvironment
@@ -76,6 +78,11 @@ class ReadyTask:
     manual: bool
     #: For a correction step: the element whose submission it sends back (``correctionOf``).
     correction_of: str | None = None
+    #: ``assigneeFrom`` / ``orgFrom``: the variable named and its value in the task's data.
+    assignee_from: str | None = None
+    assignee_value: Any = None
+    org_from: str | None = None
+    org_value: Any = None
 
 
 @dataclass(frozen=True)
@@ -115,9 +122,11 @@ class Runtime:
         limits: Limits,
         run_budget: float = 10.0,
         bounds: Bounds | None = None,
+        multi_instance_bound: int = DEFAULT_BOUND,
     ) -> None:
         self.now, self.limits, self.run_budget = now, limits, run_budget
         self.bounds = bounds or Bounds()
+        self.multi_instance_bound = multi_instance_bound
 
     def _engine(self) -> Any:
         return sandboxed_script_engine(self.now, self.limits, self.run_budget)
@@ -126,6 +135,7 @@ class Runtime:
         """A new instance with ``data`` as its first variables; nothing has run yet."""
         spec, subprocess_specs = specs
         workflow = AppWorkflow(spec, subprocess_specs, script_engine=self._engine())
+        workflow.multi_instance_bound = self.multi_instance_bound  # read by multi_instance.py
         workflow.task_tree.data.update(data)
         return Instance(workflow, self)
 
@@ -137,6 +147,7 @@ class Runtime:
     def load(self, specs: tuple[Any, dict[str, Any]], state_json: str) -> Instance:
         workflow = load_instance(state_json, *specs)
         workflow.script_engine = self._engine()  # never the library's default: see serializer.py
+        workflow.multi_instance_bound = self.multi_instance_bound  # read by multi_instance.py
         return Instance(workflow, self)
 
 
@@ -204,6 +215,7 @@ class Instance:
                     priority=_int(properties.get("priority"), 50),
                     manual=spec.__class__.__name__ == "ManualTask",
                     correction_of=properties.get("correctionOf"),
+                    **data_references(properties, task.data),
                 )
             )
         return tasks
@@ -373,7 +385,8 @@ def _describe(failure: BaseException) -> str:
     first_line = str(failure).split("\n")[0]
     notes = getattr(failure, "notes", []) or []
     # The library's own line repeats the sandbox's message when it wraps a script's failure.
-    detail = [line for line in (first_line, *notes) if line and str(cause) not in line]
+    repeated = str(cause) if cause is not failure else None
+    detail = [line for line in (first_line, *notes) if line and not (repeated and repeated in line)]
     return (f"{said} — {'; '.join(detail)}" if detail else said)[:1000]
 
 

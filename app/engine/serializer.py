@@ -22,6 +22,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from app.engine.multi_instance import register_converters
+
 LIBRARY_VERSION = SpiffWorkflow.__version__ if hasattr(SpiffWorkflow, "__version__") else "3.2.0"
 
 
@@ -57,6 +59,7 @@ class _InstanceOnlyConverter(BpmnWorkflowConverter):
 def _registry() -> Any:
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
     _InstanceOnlyConverter(AppWorkflow, registry, typename="BpmnWorkflow")
+    register_converters(registry)
     registry.register(
         date, lambda d: {"iso": d.isoformat()}, lambda d: date.fromisoformat(d["iso"]), "date"
     )

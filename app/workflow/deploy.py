@@ -75,6 +75,7 @@ def check_sources(sources: dict[str, bytes]) -> ModelCheck:
         known_forms=set(forms),
         step_bound=config["MODEL_STEP_BOUND"],
         max_bytes=config["MODEL_MAX_BYTES"],
+        multi_instance_bound=config["MODEL_MULTI_INSTANCE_BOUND"],
     )
     return replace(result, problems=(*form_problems, *result.problems))
 
@@ -120,6 +121,7 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
         known_forms=set(forms),
         step_bound=config["MODEL_STEP_BOUND"],
         max_bytes=config["MODEL_MAX_BYTES"],
+        multi_instance_bound=config["MODEL_MULTI_INSTANCE_BOUND"],
     )
     results = []
     for process in parsed:

@@ -39,6 +39,7 @@ def runtime() -> Runtime:
                 steps_per_run=app.config["MODEL_RUN_STEP_BOUND"],
                 depth=app.config["MODEL_DEPTH_BOUND"],
             ),
+            multi_instance_bound=app.config["MODEL_MULTI_INSTANCE_BOUND"],
         )
     return app.extensions[_KEY]
 

@@ -10,6 +10,8 @@ STEP_ACTIONS = {
     "claimed": _l("claimed the task"),
     "unclaimed": _l("gave the task back"),
     "reassigned": _l("reassigned the task"),
+    "assigned": _l("the task was assigned from the data"),
+    "assigned_to_role": _l("the task went to the lane's role"),
     "task_completed": _l("completed the task"),
     "timer_fired": _l("a timer fired"),
     "message_received": _l("a message arrived"),

@@ -33,6 +33,7 @@ from app.engine.runtime import ReadyTask
 from app.engine.runtime import add_iso_duration
 from app.identity.models import OrgUnit
 from app.notify.commands import notify
+from app.workflow.assignment import place_task
 from app.workflow.engine_access import keep_hot
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
@@ -46,7 +47,6 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from app.workflow.policy import scope_node_id_for
 from app.workflow.queries import latest_definitions_query
 from app.workflow.steplog import GENESIS
 from app.workflow.steplog import step_hash
@@ -209,7 +209,7 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
     for uuid, task in ready_by_id.items():
         if uuid in open_rows:
             continue
-        scope_id = scope_node_id_for(ctx.session, task.lane, loaded.row.org_unit_id)
+        placement = place_task(ctx.session, task, loaded.row.org_unit_id)
         ctx.session.add(
             HumanTask(
                 instance_id=loaded.row.id,
@@ -217,7 +217,8 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 element_id=task.element_id,
                 title=task.title[:200],
                 candidate_role=task.lane,
-                org_unit_id=scope_id,
+                assignee_user_id=placement.assignee_user_id,
+                org_unit_id=placement.org_unit_id,
                 form_key=task.form_key,
                 priority=task.priority,
                 due_at=add_iso_duration(ctx.now, task.due_in) if task.due_in else None,
@@ -225,6 +226,15 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 created_at=ctx.now,
             )
         )
+        for action, detail in placement.notes:
+            append_step(
+                ctx,
+                loaded.row,
+                action=action,
+                task_uuid=uuid,
+                element_id=task.element_id,
+                detail=detail,
+            )
         if task.correction_of:
             returned.append(task)
     if returned:
