@@ -1,7 +1,7 @@
 """Bodies that once broke a request with a 500 (issue 10, item 9): JSON nested 100,000 levels deep
 (RecursionError) and lone surrogates such as "\\ud800" (UnicodeEncodeError on the way to the
 database). Every way in refuses them with a clear message and writes nothing: each API POST route
-(422 in the error shape), the commands behind it and the command line."""
+(422 in the error shape), the commands behind it, the command line, and the pages' form posts."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from tests.api.test_api import Api
 from tests.api.test_api import _token
+from tests.conftest import csrf_token
 from tests.workflow.conftest import actor
 from tests.workflow.conftest import deploy
 from tests.workflow.conftest import open_tasks
@@ -31,6 +32,7 @@ START = {"process_key": "two_step", "org_code": "U1-B1"}
 ITEMS = {"items": [{"points": 50}, {"points": 40}]}
 TOO_DEEP_ZH = f"嵌套超过 {MAX_JSON_DEPTH} 层"
 SURROGATE_ZH = "单独的代理码位"
+NOT_UTF8_FORM_ZH = "表单中含有不是有效 UTF-8 编码的文本，未作任何更改。"
 
 
 def _nested(levels: int) -> object:
@@ -264,3 +266,42 @@ def test_the_cli_refuses_an_organisation_code_that_cannot_be_stored(app, people)
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     assert SURROGATE_ZH in result.output
+
+
+# -- the pages -----------------------------------------------------------------------------------
+
+
+def _form_post(client, path: str, token: str, fields: str):
+    return client.post(
+        path,
+        data=f"csrf_token={token}&{fields}",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+
+def test_a_page_refuses_a_form_with_a_lone_surrogate_and_changes_nothing(client, login, people):
+    deploy("failing_script.bpmn")
+    instance_id = run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="failing_script",
+        org_code=people.tree.branch1,
+    )
+    (task,) = open_tasks(instance_id)
+    login("sec1")
+    token = csrf_token(client, f"/inbox/tasks/{task.id}")
+    before = Counts.now()
+    for path, fields in (
+        (f"/inbox/tasks/{task.id}/complete", "count=12&note=%ED%A0%80"),
+        (f"/inbox/tasks/{task.id}/complete", "count=12&action=draft&note=%ED%A0%80"),
+        (f"/inbox/tasks/{task.id}/claim", "x=%ED%A0%80"),
+        ("/inbox/start", "process_key=failing_script&org_code=U1-B1%ED%A0%80"),
+        ("/inbox/start", "process_key=failing_script&org_code=U1-B1&%ED%A0%80=1"),
+    ):
+        response = _form_post(client, path, token, fields)
+        assert response.status_code == 422, (path, fields)
+        assert NOT_UTF8_FORM_ZH in response.get_data(as_text=True)
+    assert Counts.now() == before
+    # The same form, properly encoded, goes through.
+    done = _form_post(client, f"/inbox/tasks/{task.id}/complete", token, "count=12&note=%E4%B8%AD")
+    assert done.status_code == 302
