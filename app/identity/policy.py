@@ -125,3 +125,9 @@ def require_manages_account(session: Session, scope: Scope, user: User, day: dat
         raise NotFound()
     for path in paths:
         require_administers(scope, path)
+
+
+def sees_person_of(scope: Scope, user: User) -> bool:
+    """Whether the person behind an account (if any) is within sight: a person of another unit is,
+    to this user, nobody."""
+    return user.person is None or scope.sees(user.person.branch.path)

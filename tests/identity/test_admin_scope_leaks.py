@@ -19,6 +19,7 @@ from tests.factories import make_tree
 from tests.factories import make_user
 
 GIVE_A_REASON_ZH = "请填写理由。"
+NO_SUCH_LOGIN_ZH = "不存在使用该用户名的有效用户"
 NAME = "欧阳远山"  # the person of the other unit: a name found nowhere else on any page
 MISSING_USER_ID = 999_999
 
@@ -112,3 +113,34 @@ def test_own_unit_account_still_gets_its_page_and_message(client, login, tree):
     assert response.headers["Location"].endswith(f"/people/{person_id}")
     assert [message for _category, message in _flashes(client)] == [GIVE_A_REASON_ZH]
     assert False not in _state()[2]  # nothing deactivated without a reason
+
+
+def test_granting_a_role_to_a_person_of_another_unit_is_like_an_unknown_login(client, login, tree):
+    login("reviewer1")
+    token = csrf_token(client, f"/orgs/{tree.branch1}")
+    before = _state()
+    answers = {}
+    for grantee in ("ouyang", "ghost"):
+        response = client.post(
+            f"/admin/orgs/{tree.branch1}/roles",
+            data={"csrf_token": token, "login": grantee, "role_code": "member"},
+        )
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert NO_SUCH_LOGIN_ZH in page
+        _tells_nothing(client, response, NAME, f"/people/{_ids('ouyang')[1]}")
+        answers[grantee] = page.replace(grantee, "LOGIN").replace(token, "TOKEN")
+    assert answers["ouyang"] == answers["ghost"]
+    assert _state() == before
+
+
+def test_a_system_administrator_still_grants_to_anyone(client, login, tree):
+    make_user("root")
+    grant("root", "system_admin", tree.company)
+    login("root")
+    token = csrf_token(client, f"/orgs/{tree.branch1}")
+    response = client.post(
+        f"/admin/orgs/{tree.branch1}/roles",
+        data={"csrf_token": token, "login": "ouyang", "role_code": "org_member"},
+    )
+    assert response.status_code == 302
