@@ -11,8 +11,11 @@ from config import config_from_environment
 
 def create_app(config: Config | None = None, *, clock: object | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, CLI and error pages; nothing else."""
+    from app.web.requests import BoundedRequest
+
     settings = config or config_from_environment()
     app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR), instance_relative_config=False)
+    app.request_class = BoundedRequest
     app.config.from_object(settings)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]

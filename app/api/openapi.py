@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.json_input import MAX_JSON_DEPTH
+
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 #: Ids are 32-bit integers in the database; a larger one is answered 404 like any unknown id.
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
+#: What every JSON request body must respect, whatever its schema (app/core/json_input.py).
+JSON_BODY_RULES = (
+    f"Arrays and objects nest at most {MAX_JSON_DEPTH} levels deep, counting the body itself;"
+    " no key or string holds a lone surrogate (U+D800 to U+DFFF, as \\ud800 or as raw bytes)."
+)
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 SCHEMAS: dict[str, Any] = {
@@ -114,12 +121,13 @@ SCHEMAS: dict[str, Any] = {
     },
     "CompleteRequest": {
         "type": "object",
+        "description": JSON_BODY_RULES,
         "required": ["data"],
         "properties": {"data": {"type": "object"}},
     },
     "StartRequest": {
         "type": "object",
-        "description": "Text fields must not contain NUL (U+0000) characters.",
+        "description": "Text fields must not contain NUL (U+0000) characters. " + JSON_BODY_RULES,
         "required": ["process_key", "org_code"],
         "properties": {
             "process_key": {"type": "string", "minLength": 1},
@@ -181,6 +189,11 @@ TASK_ACTION_ERRORS = {
     "403": _error("Not allowed"),
     "409": _error("Already claimed or completed"),
 }
+#: Any POST with a JSON body, even one its route ignores, has it read and checked.
+BAD_JSON_BODY = _error(
+    "A JSON body that is not JSON, or breaks these rules, was sent (the message says which): "
+    + JSON_BODY_RULES
+)
 
 
 TOO_LARGE = {"413": _error("The body is larger than the server accepts (MAX_CONTENT_LENGTH)")}
@@ -277,14 +290,14 @@ DOCUMENT: dict[str, Any] = {
             "post": {
                 "operationId": "claimTask",
                 "parameters": [TASK_ID],
-                "responses": {"200": _ok("Task"), **TASK_ACTION_ERRORS},
+                "responses": {"200": _ok("Task"), "422": BAD_JSON_BODY, **TASK_ACTION_ERRORS},
             }
         },
         "/tasks/{task_id}/unclaim": {
             "post": {
                 "operationId": "unclaimTask",
                 "parameters": [TASK_ID],
-                "responses": {"200": _ok("Task"), **TASK_ACTION_ERRORS},
+                "responses": {"200": _ok("Task"), "422": BAD_JSON_BODY, **TASK_ACTION_ERRORS},
             }
         },
         "/tasks/{task_id}/complete": {
@@ -297,7 +310,10 @@ DOCUMENT: dict[str, Any] = {
                     "202": _ok(
                         "Completion", "Accepted, but a step failed: an incident holds the data"
                     ),
-                    "422": _error("Invalid form data, with a message per field"),
+                    "422": _error(
+                        "Invalid form data, with a message per field; or a body that breaks the"
+                        " rules of CompleteRequest"
+                    ),
                     **TASK_ACTION_ERRORS,
                     **TOO_LARGE,
                 },
@@ -310,7 +326,9 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {
                     "201": _ok("Instance", "Started"),
                     "403": _error("The caller may see the organisation but not start this there"),
-                    "422": _error("Invalid start data"),
+                    "422": _error(
+                        "Invalid start data, or a body that breaks the rules of StartRequest"
+                    ),
                     **ERRORS,
                     **TOO_LARGE,
                 },

@@ -84,6 +84,15 @@ def _authenticate() -> None:
             raise NotFound()
 
 
+@bp.before_request
+def _read_json_body() -> None:
+    """Read a POST's JSON body now, after authentication, whatever the route: one nested too deep,
+    holding a lone surrogate or not JSON at all is refused the same way everywhere (422, see
+    app/web/requests.py), even by a route that would have ignored it."""
+    if request.method == "POST" and request.is_json and request.get_data(cache=True):
+        request.get_json()
+
+
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 

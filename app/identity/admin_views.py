@@ -16,6 +16,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from app.core.clock import local_today
 from app.core.commands import run
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
@@ -33,6 +34,7 @@ from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.identity.policy import require_administers
 from app.identity.policy import require_administers_children_of
+from app.identity.policy import require_manages_account
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.identity.views import grant_form_for
@@ -190,11 +192,19 @@ def edit_org(code: str):
     return render_template("identity/org_edit.html", org=org, form=form), status
 
 
-@bp.post("/users/<int:user_id>/active")
-def set_account_active(user_id: int) -> Response:
+def _account_in_scope(user_id: int) -> User:
+    """The account, once the administrator is found to manage it: before anything (a redirect to
+    the person's page, a message) can tell whose account the id is."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
+    require_manages_account(db.session, current_scope(), user, local_today())
+    return user
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_account_active(user_id: int) -> Response:
+    user = _account_in_scope(user_id)
     form = AccountForm()
     target = (
         url_for("identity.show_person", person_id=user.person_id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.identity import catalogue
+from app.identity.models import User
 from app.identity.queries import Holding
 from app.identity.queries import list_holdings
 
@@ -110,3 +111,23 @@ def require_administers_children_of(scope: Scope, path: str) -> None:
     require_visible(scope, path)
     if not scope.administers_children_of(path):
         raise Forbidden()
+
+
+def require_manages_account(session: Session, scope: Scope, user: User, day: date) -> None:
+    """Only who administers every node where ``user`` holds a role, and their person's branch, may
+    change their account. An account out of sight, or tied to no organisation (the system
+    administrators' business), is answered NotFound: as if it did not exist, so that a refusal
+    never tells whose it is."""
+    paths = [h.org_path for h in list_holdings(session, user.id, day)]
+    if user.person is not None:
+        paths.append(user.person.branch.path)
+    if not paths and not scope.is_system_admin:
+        raise NotFound()
+    for path in paths:
+        require_administers(scope, path)
+
+
+def sees_person_of(scope: Scope, user: User) -> bool:
+    """Whether the person behind an account (if any) is within sight: a person of another unit is,
+    to this user, nobody."""
+    return user.person is None or scope.sees(user.person.branch.path)

@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.core import json_input
 from app.core.clock import local_zone
 from app.core.clock import now
 from app.core.commands import cli_actor
@@ -108,7 +109,10 @@ def workflow_start(
 ) -> None:
     """Start an instance and print its id."""
     try:
-        start_data = json.loads(data) if data else None
+        start_data = json_input.loads(data) if data else None
+    except json_input.UnsafeJson as exc:
+        click.echo(f"--data is refused: {json_input.problem_message(exc.problem)}", err=True)
+        sys.exit(1)
     except ValueError as exc:
         click.echo(f"--data is not JSON: {exc}", err=True)
         sys.exit(1)
@@ -122,7 +126,9 @@ def workflow_start(
             data=start_data,
         )
     except DomainError as refused:
-        click.echo(f"not started: {refused.message or refused.code}", err=True)
+        fields = getattr(refused, "field_errors", {})
+        reasons = "".join(f"\n  {name}: {message}" for name, message in fields.items())
+        click.echo(f"not started: {refused.message or refused.code}{reasons}", err=True)
         sys.exit(1)
     click.echo(instance_id)
 

@@ -12,6 +12,9 @@ from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
+from app.core.json_input import problem_message
+from app.core.json_input import require_safe_json
+from app.core.json_input import unsafe_json_problem
 from app.engine.runtime import EngineFailure
 from app.identity.models import OrgUnit
 from app.identity.queries import get_org_by_code
@@ -40,10 +43,21 @@ def _json_object(data: Any) -> dict[str, Any]:
         raise ValidationFailed(
             _("Start data must be an object."), {"data": _("Give a JSON object.")}
         )
+    require_safe_json(data, "data", _("Invalid start data."))
     encoded = json.dumps(data, ensure_ascii=False)
     if len(encoded.encode()) > MAX_START_DATA_BYTES:
         raise ValidationFailed(_("Start data is too large."), {"data": _("At most 64 KiB.")})
     return json.loads(encoded)  # a copy with JSON types only
+
+
+def _unstorable_text(text: str) -> str | None:
+    """Why the database cannot store ``text``, or None; refused here, for the pages, the API and
+    the command line alike: PostgreSQL text cannot hold NUL, and a lone surrogate (from an
+    undecodable command-line argument, say) cannot be encoded at all."""
+    if "\x00" in text:
+        return _("Text must not contain NUL characters.")
+    problem = unsafe_json_problem(text)
+    return problem_message(problem) if problem else None
 
 
 def start_instance(
@@ -60,15 +74,12 @@ def start_instance(
     A failing first step does not lose the start: the instance is kept at its initial state with an
     incident to retry.
     """
-    # PostgreSQL text cannot hold NUL: refused here, for the pages and the API alike.
     given = {"process_key": process_key, "org_code": org_code, "business_key": business_key}
-    nul = {
-        name: _("Text must not contain NUL characters.")
-        for name, v in given.items()
-        if v and "\x00" in v
-    }
-    if nul:
-        raise ValidationFailed(_("Invalid start data."), nul)
+    unstorable = {name: _unstorable_text(v) for name, v in given.items() if v}
+    if any(unstorable.values()):
+        raise ValidationFailed(
+            _("Invalid start data."), {name: m for name, m in unstorable.items() if m}
+        )
     org = get_org_by_code(ctx.session, org_code)
     if org is None:
         raise NotFound()

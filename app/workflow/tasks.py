@@ -18,6 +18,7 @@ from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
+from app.core.json_input import require_safe_json
 from app.engine.runtime import EngineFailure
 from app.formdefs.registry import form_def
 from app.formdefs.resolve import FormContext
@@ -157,6 +158,7 @@ def validated_submission(
     """
     if not isinstance(data, dict):
         raise ValidationFailed(_("The form data was refused."), {"_form": _("Give a JSON object.")})
+    require_safe_json(data, "_form", _("The form data was refused."))
     if len(json.dumps(data, ensure_ascii=False).encode()) > MAX_SUBMISSION_BYTES:
         raise ValidationFailed(
             _("The form data was refused."), {"_form": _("The submission is too large.")}

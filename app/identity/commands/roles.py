@@ -15,8 +15,10 @@ from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.identity.policy import SYSTEM_ADMIN
+from app.identity.policy import Scope
 from app.identity.policy import load_scope
 from app.identity.policy import require_administers
+from app.identity.policy import sees_person_of
 from app.identity.queries import active_on
 from app.identity.queries import get_org_by_code
 from app.identity.queries import get_user_by_login
@@ -36,11 +38,13 @@ def grant_role(
     org = get_org_by_code(ctx.session, org_code)
     if org is None:
         raise NotFound()
-    if ctx.actor.user_id is not None:  # the system (CLI, demo loader) is not scoped
-        require_administers(load_scope(ctx.session, ctx.actor.user_id, today), org.path)
+    scope = None  # the system (CLI, demo loader) is not scoped
+    if ctx.actor.user_id is not None:
+        scope = load_scope(ctx.session, ctx.actor.user_id, today)
+        require_administers(scope, org.path)
 
     valid_from = valid_from or today
-    user = _validate_grant(ctx, org, login, role_code, valid_from, valid_to)
+    user = _validate_grant(ctx, scope, org, login, role_code, valid_from, valid_to)
     assignment = RoleAssignment(
         user_id=user.id,
         role_code=role_code,
@@ -65,8 +69,18 @@ def grant_role(
     return assignment.id
 
 
+def _grantee(ctx: CommandContext, scope: Scope | None, login: str) -> User | None:
+    """The active user of ``login``, unless the actor cannot see their person: a person of another
+    unit gets the answer of a login that does not exist (nor is their name shown once granted)."""
+    user = get_user_by_login(ctx.session, login)
+    if user is None or not user.active:
+        return None
+    return user if scope is None or sees_person_of(scope, user) else None
+
+
 def _validate_grant(
     ctx: CommandContext,
+    scope: Scope | None,
     org: OrgUnit,
     login: str,
     role_code: str,
@@ -81,8 +95,8 @@ def _validate_grant(
         errors["role_code"] = _("This role cannot be held at this kind of organisation.")
     if valid_to is not None and valid_to < valid_from:
         errors["valid_to"] = _("The end date must not be before the start date.")
-    user = get_user_by_login(ctx.session, login)
-    if user is None or not user.active:
+    user = _grantee(ctx, scope, login)
+    if user is None:
         errors["login"] = _("No active user has this login.")
     elif not errors and _holds_already(ctx, user.id, role_code, org.id, valid_from):
         errors["login"] = _("This user already holds this role here.")

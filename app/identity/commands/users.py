@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from app.core.commands import CommandContext
-from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.identity import throttle
@@ -16,10 +15,9 @@ from app.identity.commands.roles import grant_role
 from app.identity.models import User
 from app.identity.policy import SYSTEM_ADMIN
 from app.identity.policy import load_scope
-from app.identity.policy import require_administers
+from app.identity.policy import require_manages_account
 from app.identity.queries import get_root
 from app.identity.queries import get_user_by_login
-from app.identity.queries import list_holdings
 from app.identity.queries import normalise_login
 
 MIN_PASSWORD_LENGTH = 8
@@ -99,7 +97,7 @@ def create_user_with_roles(
 def set_user_active(ctx: CommandContext, *, user_id: int, active: bool, reason: str) -> None:
     """Deactivate an account (it can no longer log in, and its sessions end) or reactivate it.
 
-    The actor must administer every node where the user holds a role, and the user's own branch.
+    The actor must manage the account (policy.require_manages_account).
     Records ``user_deactivated`` or ``user_reactivated``.
     """
     user = ctx.session.get(User, user_id, with_for_update=True)
@@ -107,13 +105,7 @@ def set_user_active(ctx: CommandContext, *, user_id: int, active: bool, reason: 
         raise NotFound()
     if ctx.actor.user_id is not None:
         scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today)
-        paths = [h.org_path for h in list_holdings(ctx.session, user.id, ctx.today)]
-        if user.person is not None:
-            paths.append(user.person.branch.path)
-        if not paths and not scope.is_system_admin:
-            raise Forbidden()  # an account tied to no organisation is the system administrators'
-        for path in paths:
-            require_administers(scope, path)
+        require_manages_account(ctx.session, scope, user, ctx.today)
     if user.id == ctx.actor.user_id:
         raise ValidationFailed(_("You cannot deactivate your own account."))
     reason = reason.strip()
