@@ -91,7 +91,9 @@ def _plan(demo, propaganda, lecturer) -> int:
     return instance_id
 
 
-def test_a_lecture_runs_from_plan_to_archive_with_one_correction(demo, client, login, app):
+def test_a_lecture_runs_from_plan_to_archive_with_two_rounds_of_correction(
+    demo, client, login, app
+):
     propaganda = demo.holder("propaganda_member")
     lecturer = demo.holder("lecturer")
     secretary = demo.holder("branch_secretary")
@@ -120,6 +122,7 @@ def test_a_lecture_runs_from_plan_to_archive_with_one_correction(demo, client, l
 
     prepare = open_task(instance_id)
     assert (prepare.element_id, prepare.candidate_role) == ("prepare", "lecturer")
+    assert prepare.assignee_user_id == lecturer.user_id  # the person the plan names
     with pytest.raises(ValidationFailed) as refused:  # a picture is no courseware
         _upload(lecturer, instance_id, "outline", "讲稿.pdf", PNG)
     assert "outline" in refused.value.field_errors
@@ -155,8 +158,27 @@ def test_a_lecture_runs_from_plan_to_archive_with_one_correction(demo, client, l
         lecturer,
         instance_id,
         "revise",
+        {"revised_outline": revised, "revision_note": "已补充典型案例"},
+    )
+
+    # The revision goes back to the review, which may send it back again (a rework loop).
+    review = open_task(instance_id)
+    assert (review.element_id, review.candidate_role) == ("review_content", "branch_secretary")
+    _complete(
+        secretary,
+        instance_id,
+        "review_content",
+        {"content_approved": False, "changes_required": "引用表述以原文为准"},
+    )
+    assert open_task(instance_id).element_id == "revise"
+    (revised,) = _upload(lecturer, instance_id, "revised_outline", "讲稿（修改稿）.pptx", _pptx())
+    _complete(
+        lecturer,
+        instance_id,
+        "revise",
         {"revised_outline": revised, "revision_note": "已补充典型案例并核对引文"},
     )
+    _complete(secretary, instance_id, "review_content", {"content_approved": True})
 
     notice = open_task(instance_id)
     assert (notice.element_id, notice.candidate_role) == ("notify", "propaganda_member")
