@@ -239,10 +239,54 @@ def test_a_vote_short_of_half_of_those_entitled_fails_and_ends_without_follow_up
     )
     org_member = demo.holder("org_member")
     _complete(org_member, instance_id, "archive", {"record_checked": True, "minutes_signed": True})
+    reconsider = open_task(instance_id)  # the committee decides what becomes of the matter
+    assert (reconsider.element_id, reconsider.candidate_role) == ("reconsider", "branch_committee")
+    _complete(
+        demo.holder("branch_committee"),
+        instance_id,
+        "reconsider",
+        {"resubmit": False, "reconsideration": "群众意见较大，本年度不再提交"},
+    )
     assert _status(instance_id) is InstanceStatus.COMPLETED  # no follow-up of a failed motion
     records = _records(instance_id)
     assert records["vote"]["tally"]["passed"] is False
     assert "follow_up" not in records
+
+
+def test_a_failed_vote_goes_back_to_the_committee_and_passes_at_a_second_meeting(demo):
+    secretary, committee = demo.holder("branch_secretary"), demo.holder("branch_committee")
+    assembly, org_member = demo.holder("branch_assembly"), demo.holder("org_member")
+    full, _ = _voters(demo)
+    eligible = len(full)
+    majority = eligible // 2 + 1
+    meeting = {"attendance": {"entitled": eligible, "present": full}, "minutes": "会议记录" * 5}
+    archive = {"record_checked": True, "minutes_signed": True}
+    instance_id = _start(demo, secretary)
+    _complete(secretary, instance_id, "propose_agenda", AGENDA)
+    rounds = [
+        (_tally(eligible, majority, eligible // 2, against=1), False),
+        (_tally(eligible, eligible, majority, against=0), True),
+    ]
+    for tally, passes in rounds:
+        _complete(committee, instance_id, "committee_review", {"agreed": True})
+        _complete(secretary, instance_id, "notify_members", NOTICE)
+        _complete(secretary, instance_id, "hold_meeting", meeting)
+        _complete(assembly, instance_id, "vote", {"tally": tally, "resolution": "关于某事项的决议"})
+        _complete(org_member, instance_id, "archive", archive)
+        if not passes:
+            with pytest.raises(ValidationFailed) as refused:  # a reconsideration says why
+                _complete(committee, instance_id, "reconsider", {"resubmit": True})
+            assert "reconsideration" in refused.value.field_errors
+            _complete(
+                committee,
+                instance_id,
+                "reconsider",
+                {"resubmit": True, "reconsideration": "听取党员意见后修改完善，重新提交"},
+            )
+    assert open_task(instance_id).element_id == "follow_up"
+    records = _records(instance_id)
+    assert records["vote"]["tally"]["passed"] is True  # the second meeting's vote
+    assert records["reconsider"]["resubmit"] is True
 
 
 def _hold_committee_meeting(demo, instance_id: int) -> None:
