@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -62,6 +63,8 @@ class Loaded:
     _org: OrgUnit | None = None
     #: Whether the instance was waiting for a message when loaded (its subscriptions may change).
     had_waits: bool = False
+    #: Why new tasks went where they did (``assignment.py``): logged after the step that made them.
+    placement_notes: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
     def org(self) -> OrgUnit:
@@ -190,6 +193,9 @@ def _save(
         detail=detail,
         snapshot=row.state_json,
     )
+    notes, loaded.placement_notes = loaded.placement_notes, []
+    for note_action, uuid, element, note in notes:
+        append_step(ctx, row, action=note_action, task_uuid=uuid, element_id=element, detail=note)
 
 
 _OPEN_TASKS = select(HumanTask).where(
@@ -226,15 +232,7 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 created_at=ctx.now,
             )
         )
-        for action, detail in placement.notes:
-            append_step(
-                ctx,
-                loaded.row,
-                action=action,
-                task_uuid=uuid,
-                element_id=task.element_id,
-                detail=detail,
-            )
+        loaded.placement_notes += [(a, uuid, task.element_id, d) for a, d in placement.notes]
         if task.correction_of:
             returned.append(task)
     if returned:

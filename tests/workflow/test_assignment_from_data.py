@@ -40,6 +40,12 @@ def _log(instance_id: int, action: str) -> list[str]:
     return list(db.session.scalars(query.order_by(StepLogEntry.seq)))
 
 
+def _actions(instance_id: int) -> list[str]:
+    db.session.rollback()
+    query = select(StepLogEntry.action).where(StepLogEntry.instance_id == instance_id)
+    return list(db.session.scalars(query.order_by(StepLogEntry.seq)))
+
+
 def test_the_talk_partner_gets_the_task_and_only_they_complete_it(people):
     partner = make_person("周文", people.tree.branch1)
     make_user("zhouwen", person_id=partner, name="周文")
@@ -50,6 +56,7 @@ def test_the_talk_partner_gets_the_task_and_only_they_complete_it(people):
     assert task.candidate_role == "branch_secretary"  # the fallback stays visible to the lane
     (note,) = _log(instance_id, "assigned")
     assert "周文" in note
+    assert _actions(instance_id) == ["started", "assigned"]  # said after the step that made it
     with pytest.raises(Conflict):
         run(commands.complete_task, actor=actor("sec1"), task_id=task.id, data={})
     run(commands.complete_task, actor=actor("zhouwen"), task_id=task.id, data={})
