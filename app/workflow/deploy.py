@@ -68,16 +68,20 @@ def check_sources(sources: dict[str, bytes]) -> ModelCheck:
         forms, form_problems = _forms(), []
     except DeploymentRefused as refused:
         forms, form_problems = {}, refused.errors
-    config = current_app.config
-    result = check_models(
-        sources,
-        known_roles=set(catalogue.roles()),
-        known_forms=set(forms),
-        step_bound=config["MODEL_STEP_BOUND"],
-        max_bytes=config["MODEL_MAX_BYTES"],
-        multi_instance_bound=config["MODEL_MULTI_INSTANCE_BOUND"],
-    )
+    result = check_models(sources, **_check_settings(forms))
     return replace(result, problems=(*form_problems, *result.problems))
+
+
+def _check_settings(forms: dict[str, bytes]) -> dict[str, object]:
+    """What a model is checked against: the role catalogue, the forms and the configured bounds."""
+    config = current_app.config
+    return {
+        "known_roles": set(catalogue.roles()),
+        "known_forms": set(forms),
+        "step_bound": config["MODEL_STEP_BOUND"],
+        "max_bytes": config["MODEL_MAX_BYTES"],
+        "multi_instance_bound": config["MODEL_MULTI_INSTANCE_BOUND"],
+    }
 
 
 def _forms() -> dict[str, bytes]:
@@ -114,15 +118,7 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
             ]
         )
     forms = _forms()
-    config = current_app.config
-    parsed = parse_models(
-        sources,
-        known_roles=set(catalogue.roles()),
-        known_forms=set(forms),
-        step_bound=config["MODEL_STEP_BOUND"],
-        max_bytes=config["MODEL_MAX_BYTES"],
-        multi_instance_bound=config["MODEL_MULTI_INSTANCE_BOUND"],
-    )
+    parsed = parse_models(sources, **_check_settings(forms))
     results = []
     for process in parsed:
         content_hash = process.content_hash(sources, forms)

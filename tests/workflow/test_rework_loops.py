@@ -23,14 +23,18 @@ def _complete(login: str, instance_id: int, data: dict) -> str:
     return task.element_id
 
 
-def test_a_review_sends_the_draft_back_fifty_times_then_approves(people):
+def _start(people) -> int:
     deploy("rework_loop.bpmn")
-    instance_id = run(
+    return run(
         commands.start_instance,
         actor=actor("sec1"),
         process_key="rework_loop",
         org_code=people.tree.branch1,
     )
+
+
+def test_a_review_sends_the_draft_back_fifty_times_then_approves(people):
+    instance_id = _start(people)
     for _ in range(50):
         assert _complete("sec1", instance_id, {}) == "draft"
         assert _complete("rev1", instance_id, {"approved": False}) == "review"
@@ -50,13 +54,7 @@ def test_a_review_sends_the_draft_back_fifty_times_then_approves(people):
 
 def test_a_loop_past_the_depth_bound_becomes_an_incident_and_keeps_its_task(app, people):
     app.config["MODEL_DEPTH_BOUND"] = 30
-    deploy("rework_loop.bpmn")
-    instance_id = run(
-        commands.start_instance,
-        actor=actor("sec1"),
-        process_key="rework_loop",
-        org_code=people.tree.branch1,
-    )
+    instance_id = _start(people)
     for _ in range(20):
         _complete("sec1", instance_id, {})
         (review,) = open_tasks(instance_id)
