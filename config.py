@@ -110,6 +110,11 @@ class Config:
         self.MEETING_SCHEDULE_FILE = Path(
             env.get("BRANCHFLOW_MEETING_SCHEDULE", str(default_schedule))
         )
+        # Public holidays and adjusted working days, for deadlines counted in working days.
+        default_calendar = BASE_DIR / "app" / "workflow" / "working_calendar.toml"
+        self.WORKING_CALENDAR_FILE = Path(
+            env.get("BRANCHFLOW_WORKING_CALENDAR", str(default_calendar))
+        )
         # Uploaded files, by content hash; outside the web root, served only through /files/<id>.
         self.FILES_DIR = Path(env.get("BRANCHFLOW_FILES_DIR", str(self.INSTANCE_DIR / "files")))
         # A request body above this is refused before it is read (each file has its own limit).

@@ -22,6 +22,7 @@ from lxml import etree
 from app.engine import flow_graph
 from app.engine.assignment_checks import check_assignment_properties
 from app.engine.assignment_checks import check_multi_instance_bound
+from app.engine.deadlines import property_problems
 from app.engine.dmn_checks import check_dmn
 from app.engine.errors import CONVENTION
 from app.engine.errors import ModelError
@@ -68,6 +69,7 @@ def check_documents(
             errors += _check_user_tasks(name, root, known_roles, known_forms, called)
             errors += check_assignment_properties(name, root)
             errors += check_multi_instance_bound(name, root, multi_instance_bound)
+            errors += _check_deadlines(name, root)
     errors += _check_paths(trees, step_bound)
     errors += _duplicate_decisions(trees)
     return errors
@@ -204,6 +206,21 @@ def _check_user_tasks(
                         CONVENTION,
                     )
                 )
+    return errors
+
+
+def _check_deadlines(file: str, root: etree._Element) -> list[ModelError]:
+    """``dueIn``, ``dueFrom`` and ``dueCalendar`` of user and manual tasks (``deadlines.py``)."""
+    errors = []
+    for task in root.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
+        properties = {
+            node.get("name"): node.get("value") or ""
+            for node in task.xpath(".//spiffworkflow:property", namespaces=NS)
+        }
+        for message_en, message_zh in property_problems(
+            properties.get("dueIn"), properties.get("dueFrom"), properties.get("dueCalendar")
+        ):
+            errors.append(_error(file, task, message_en, message_zh, CONVENTION))
     return errors
 
 

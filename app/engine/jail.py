@@ -39,6 +39,8 @@ class Limits:
     #: bound, this is the backstop (a loaded machine gives a child less than a core).
     wall_grace_seconds: float = 3.0
     zone: str = "Asia/Shanghai"
+    #: The working-day calendar file's text (``workdays.py``); empty: Monday to Friday.
+    calendar_toml: str = ""
 
 
 class SandboxLimitExceeded(Exception):
@@ -79,6 +81,7 @@ class _Child:
         self._send(
             {
                 "zone": limits.zone,
+                "calendar_toml": limits.calendar_toml,
                 "memory_bytes": limits.memory_bytes,
                 "max_value_bytes": limits.max_value_bytes,
             }

@@ -6,7 +6,8 @@ space (RLIMIT_AS) and forbids core and other files; before each request it sets 
 (RLIMIT_CPU) to the CPU time it has used plus the request's allowance, so the kernel ends it with
 SIGXCPU when model code runs too long, even inside one C-level operation. Memory past the limit
 fails as MemoryError inside the model code and is answered as such. Whatever happens, the app only
-ever sees a frame from this process or the end of its pipe.
+ever sees a frame from this process or the end of its pipe. ``workdays.py`` (beside it, standard
+library only) gives model code the working-day helpers.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path.append(str(Path(__file__).parent))  # restricted.py and wire.py, never 
 
 import restricted
 import wire
+import workdays
 
 MAX_MESSAGE = 1000
 
@@ -75,10 +77,11 @@ def _failure(failure: BaseException, limit: str | None = None) -> dict[str, Any]
 
 
 class Child:
-    def __init__(self, zone: str, max_value_bytes: int) -> None:
+    def __init__(self, zone: str, max_value_bytes: int, calendar_toml: str = "") -> None:
         self.max_value_bytes = max_value_bytes
         self.now = datetime.min.replace(tzinfo=UTC)  # every request brings its clock reading
-        self.helpers = restricted.standard_helpers(self._now, ZoneInfo(zone))
+        calendar = workdays.parse_calendar(calendar_toml)
+        self.helpers = restricted.standard_helpers(self._now, ZoneInfo(zone), calendar)
 
     def _now(self) -> datetime:
         return self.now
@@ -111,7 +114,7 @@ def main() -> None:
     settings = _read_request(requests)
     if settings is None:
         return
-    child = Child(settings["zone"], settings["max_value_bytes"])
+    child = Child(settings["zone"], settings["max_value_bytes"], settings["calendar_toml"])
     _limit_self(settings["memory_bytes"])
     while (request := _read_request(requests)) is not None:
         _allow_cpu(request["cpu_seconds"])

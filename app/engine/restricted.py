@@ -194,8 +194,12 @@ _GUARDS = {
 }
 
 
-def standard_helpers(now: Callable[[], datetime], zone: Any) -> dict[str, Callable[..., Any]]:
-    """Date helpers for designers; ``now``/``today`` read the injected clock (enterprise zone)."""
+def standard_helpers(
+    now: Callable[[], datetime], zone: Any, calendar: Any = None
+) -> dict[str, Callable[..., Any]]:
+    """Date helpers for designers; ``now``/``today`` read the injected clock (enterprise zone);
+    ``calendar`` (a ``workdays.WorkingCalendar``, passed in since this module imports nothing of
+    the app) adds ``add_working_days`` and ``working_days_between``."""
 
     def today() -> date:
         return now().astimezone(zone).date()
@@ -223,6 +227,7 @@ def standard_helpers(now: Callable[[], datetime], zone: Any) -> dict[str, Callab
         "days_between": lambda start, end: (end - start).days,
         "add_days": lambda day, days: day + timedelta(days=days),
         "add_months": add_months,
+        **(calendar.script_helpers(zone) if calendar is not None else {}),
     }
 
 

@@ -83,6 +83,11 @@ class ReadyTask:
     assignee_value: Any = None
     org_from: str | None = None
     org_value: Any = None
+    #: Deadline properties (``deadlines.py``): the variable counted from, its value in the task's
+    #: data when the task became ready, and ``calendar`` or ``working`` days.
+    due_from: str | None = None
+    due_anchor: Any = None
+    due_calendar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,9 @@ class Instance:
                     manual=spec.__class__.__name__ == "ManualTask",
                     correction_of=properties.get("correctionOf"),
                     **data_references(properties, task.data),
+                    due_from=properties.get("dueFrom"),
+                    due_anchor=task.data.get(properties.get("dueFrom") or ""),
+                    due_calendar=properties.get("dueCalendar"),
                 )
             )
         return tasks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -18,6 +19,8 @@ from app.engine.runtime import Instance
 from app.engine.runtime import Runtime
 from app.engine.sandbox import Limits
 from app.engine.serializer import load_specs
+from app.engine.workdays import WorkingCalendar
+from app.engine.workdays import parse_calendar
 
 _KEY = "branchflow.runtime"
 
@@ -30,6 +33,7 @@ def runtime() -> Runtime:
             memory_bytes=app.config["SCRIPT_MEMORY_LIMIT_MB"] * 1024 * 1024,
             max_value_bytes=app.config["SCRIPT_MAX_VALUE_BYTES"],
             zone=clock.local_zone().key,
+            calendar_toml=_calendar()[0],
         )
         app.extensions[_KEY] = Runtime(
             now=clock.current_clock().now,
@@ -42,6 +46,24 @@ def runtime() -> Runtime:
             multi_instance_bound=app.config["MODEL_MULTI_INSTANCE_BOUND"],
         )
     return app.extensions[_KEY]
+
+
+_CALENDAR_KEY = "branchflow.working_calendar"
+
+
+def working_calendar() -> WorkingCalendar:
+    """The public holidays and adjusted working days of ``WORKING_CALENDAR_FILE``."""
+    return _calendar()[1]
+
+
+def _calendar() -> tuple[str, WorkingCalendar]:
+    """The calendar file's text (for the sandbox processes) and the calendar, read once per app;
+    a broken file stops the app at its first engine run rather than miscounting quietly."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if _CALENDAR_KEY not in app.extensions:
+        text = Path(app.config["WORKING_CALENDAR_FILE"]).read_text(encoding="utf-8")
+        app.extensions[_CALENDAR_KEY] = (text, parse_calendar(text))
+    return app.extensions[_CALENDAR_KEY]
 
 
 _HOT_KEY = "branchflow.hot_instances"

@@ -19,19 +19,22 @@ import json
 import zlib
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select
 
 from app.core.audit import canonical_json
+from app.core.clock import local_zone
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import NotFound
+from app.engine.deadlines import DeadlineUnreadable
+from app.engine.deadlines import due_at
 from app.engine.runtime import EngineFailure
 from app.engine.runtime import Instance
 from app.engine.runtime import ReadyTask
-from app.engine.runtime import add_iso_duration
 from app.identity.models import OrgUnit
 from app.notify.commands import notify
 from app.workflow.assignment import place_task
@@ -39,6 +42,7 @@ from app.workflow.engine_access import keep_hot
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
 from app.workflow.engine_access import take_hot
+from app.workflow.engine_access import working_calendar
 from app.workflow.hooks import run_completion_hooks
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -176,9 +180,10 @@ def _save(
     if row.status is InstanceStatus.RUNNING:
         # After the commit (when the row version is final), keep it in memory for the next step.
         ctx.after_commit(lambda: keep_hot(row.id, row.row_version, instance))
-    sync_human_tasks(
+    deadline_notes = sync_human_tasks(
         ctx, loaded, instance.ready_tasks() if row.status is InstanceStatus.RUNNING else []
     )
+    detail = "; ".join(part for part in (detail, *deadline_notes) if part) or None
     data_after = instance.data()
     if completed_now:
         run_completion_hooks(ctx, row, data_after)
@@ -203,19 +208,23 @@ _OPEN_TASKS = select(HumanTask).where(
 )
 
 
-def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]) -> None:
-    """Make the open rows of ``human_tasks`` exactly the engine's ready user and manual tasks."""
+def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]) -> list[str]:
+    """Make the open rows of ``human_tasks`` exactly the engine's ready user and manual tasks;
+    returns why a new task has no deadline where its model asked for one (for the step log)."""
     open_rows = {t.task_uuid: t for t in ctx.session.scalars(_OPEN_TASKS, {"id": loaded.row.id})}
     ready_by_id = {task.task_id: task for task in ready}
     for uuid, row in open_rows.items():
         # (a row this command already completed is still READY in the database until the flush)
         if uuid not in ready_by_id and row.state is HumanTaskState.READY:
             row.state, row.completed_at = HumanTaskState.CANCELLED, ctx.now
-    returned = []
+    returned, notes = [], []
     for uuid, task in ready_by_id.items():
         if uuid in open_rows:
             continue
         placement = place_task(ctx.session, task, loaded.row.org_unit_id)
+        due, why = task_deadline(ctx.now, task)
+        if why:
+            notes.append(why)
         ctx.session.add(
             HumanTask(
                 instance_id=loaded.row.id,
@@ -227,7 +236,7 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 org_unit_id=placement.org_unit_id,
                 form_key=task.form_key,
                 priority=task.priority,
-                due_at=add_iso_duration(ctx.now, task.due_in) if task.due_in else None,
+                due_at=due,
                 state=HumanTaskState.READY,
                 created_at=ctx.now,
             )
@@ -237,6 +246,28 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
             returned.append(task)
     if returned:
         _notify_returned(ctx, loaded.row.id, returned)
+    return notes
+
+
+def task_deadline(ready_at: datetime, task: ReadyTask) -> tuple[datetime | None, str | None]:
+    """The task's deadline; when its ``dueFrom`` value is missing or unreadable the task is still
+    created — without a deadline, and with the reason, in both languages, for the step log."""
+    try:
+        due = due_at(
+            ready_at,
+            due_in=task.due_in,
+            due_from=task.due_from,
+            anchor=task.due_anchor,
+            due_calendar=task.due_calendar,
+            calendar=working_calendar(),
+            zone=local_zone(),
+        )
+    except DeadlineUnreadable as unreadable:
+        return None, (
+            f"{task.element_id}: no deadline / 未设期限 — "
+            f"{unreadable.message_en} / {unreadable.message_zh}"
+        )
+    return due, None
 
 
 def _notify_returned(ctx: CommandContext, instance_id: int, corrections: list[ReadyTask]) -> None:
