@@ -264,7 +264,7 @@ class Instance:
     def _waiting(self) -> list[Any]:
         # One walk of the tree per engine state (next_timer and message_waits both need it).
         if self._waiting_cache is None:
-            self._waiting_cache = self.workflow.waiting_events()
+            self._waiting_cache = _pending_events(self.workflow)
         return self._waiting_cache
 
     def element_states(self) -> dict[str, str]:
@@ -346,6 +346,23 @@ class _StepCounter:
                 f"more than {self.bound} automatic steps in one run: a loop that does not end",
                 f"一次运行中的自动步骤超过 {self.bound} 步，疑似无限循环，已停止",
             )
+
+
+def _pending_events(workflow: AppWorkflow) -> list[Any]:
+    """What the instance waits for, one entry per timer and message.
+
+    An event-based gateway waits as one task with a "multiple" event definition, which the
+    library reports as a single event of no kind: its timer would never be armed nor its message
+    subscribed, and the instance would wait forever. Its own events are listed instead (the
+    library fires the gateway's timer itself once it is due, and the first event to arrive takes
+    the gateway's path; the other drops out of this list, so its timer row or subscription goes).
+    """
+    events = []
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        for one in getattr(definition, "event_definitions", None) or [definition]:
+            events.append(one.details(task))
+    return events
 
 
 @contextmanager
