@@ -8,7 +8,8 @@ database. The sandbox processes import this module on its own (``jail_child.py``
 Counting rule, used throughout: ``add_working_days(day, n)`` is the n-th working day after ``day``
 (``day`` itself is not counted, whether or not it is a working day), before it when ``n`` is
 negative, and ``day`` itself when ``n`` is 0. ``working_days_between(start, end)`` counts the
-working days in (start, end], negative when ``end`` is before ``start``, so that
+working days passed on the way: those in (start, end], or minus those in [end, start) when ``end``
+is before ``start``, so that
 ``working_days_between(d, add_working_days(d, n)) == n`` for every ``d`` and ``n``.
 """
 
@@ -65,13 +66,14 @@ class WorkingCalendar:
         raise ValueError("no working day found within 50 years")
 
     def working_days_between(self, start: date, end: date) -> int:
-        if end < start:
-            return -self.working_days_between(end, start)
+        # The working days passed on the way from start to end, as add_working_days steps:
+        # (start, end] going forward, [end, start) going back.
+        step = 1 if end >= start else -1
         count, current = 0, start
-        while current < end:
-            current += timedelta(days=1)
+        while current != end:
+            current += timedelta(days=step)
             count += self.is_working_day(current)
-        return count
+        return count if step > 0 else -count
 
     def shift(self, moment: datetime, days: int, zone: Any) -> datetime:
         """``moment`` moved by ``days`` working days, at the same local time of day."""
