@@ -2,7 +2,7 @@
 self-assessment to its level, each step done by its role at the branch, the unit or the company.
 
 * a branch recommended by its unit goes through company acceptance, the committee's decision and a
-  public notice of 7 days, then ``level_decision`` gives the level;
+  public notice of 5 working days (holidays not counted), then ``level_decision`` gives the level;
 * a branch the unit grades below 标准化 skips the company and gets its level at once;
 * a declared veto gives 未达标 whatever the score;
 * the rubric pinned when the cycle started stays, even when a new one is published mid-cycle.
@@ -11,6 +11,8 @@ self-assessment to its level, each step done by its role at the branch, the unit
 from __future__ import annotations
 
 import json
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -140,6 +142,34 @@ def _final(instance_id: int) -> dict:
     row = db.session.get(ProcessInstance, instance_id)
     assert row.status is InstanceStatus.COMPLETED
     return json.loads(row.state_json)["data"]
+
+
+def test_the_public_notice_lasts_five_working_days_over_new_year(demo, clock):
+    _, instance_id = _start(demo, Level.STANDARDISED)
+    _self_assess(demo, instance_id, lost=2, bonus=1)
+    _unit_review(instance_id, minus={"A6": 3}, bonus=1)
+    complete_step(
+        holder_at("HH", "acceptance_panel"),
+        instance_id,
+        "company_acceptance",
+        {"onsite_score": 91.5, "onsite_bonus": 2, "acceptance_note": "现场验收台账完整"}
+        | {f"company_{v}": "no" for v in VETOES},
+    )
+    clock.set(datetime(2026, 12, 30, 2, 0, tzinfo=UTC))  # Wednesday 30 December, 10:00 Beijing
+    complete_step(
+        holder_at("HH", "company_party_committee"),
+        instance_id,
+        "company_decision",
+        {"company_approved": True, "company_decision_no": "公司党委〔2026〕9号"},
+    )
+    # 31 December, then New Year's Day and the weekend are not counted: 4, 5, 6 and 7 January.
+    clock.set(datetime(2027, 1, 7, 1, 59, tzinfo=UTC))
+    run_once()
+    db.session.rollback()
+    assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
+    clock.advance(minutes=1, seconds=1)
+    assert run_once().timers_fired >= 1
+    assert _final(instance_id)["level"] == Level.RED_FLAG
 
 
 def test_a_recommended_branch_goes_through_company_acceptance_to_red_flag(demo, clock):
