@@ -5,6 +5,8 @@ failed vote ends the procedure, and the records it leaves are the assembly's rec
 from __future__ import annotations
 
 import json
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -21,13 +23,21 @@ from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from tests.processes.conftest import open_task
 
-AGENDA = {"quarter": "2026-Q4", "topics": "讨论接收预备党员；通报第四季度党建工作"}
+AGENDA = {
+    "quarter": "2026-Q4",
+    "topics": "讨论接收预备党员；通报第四季度党建工作",
+    "meeting_at": "2026-11-30T15:00:00+08:00",
+}
 NOTICE = {
     "meeting_at": "2026-11-30T15:00:00+08:00",
     "location": "站党员活动室",
     "agenda": "一、讨论接收张某为预备党员；二、通报第四季度党建工作",
     "notified": True,
 }
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
 def _complete(actor, instance_id: int, expected_step: str, data: dict) -> None:
@@ -118,9 +128,12 @@ def test_an_assembly_runs_from_agenda_to_follow_up(demo, client, login, app):
 
     notice = open_task(instance_id)
     assert (notice.element_id, notice.candidate_role) == ("notify_members", "branch_secretary")
+    # the notice is due 3 days before the planned time; the meeting, recorded the day after it
+    assert _utc(notice.due_at) == datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
     _complete(secretary, instance_id, "notify_members", NOTICE)
 
     assert open_task(instance_id).element_id == "hold_meeting"
+    assert _utc(open_task(instance_id).due_at) == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
     half = full[: eligible // 2]  # exactly half is not more than half
     without_quorum = {
         "attendance": {"entitled": eligible, "present": half},
@@ -267,8 +280,10 @@ def test_a_failed_vote_goes_back_to_the_committee_and_passes_at_a_second_meeting
         (_tally(eligible, majority, eligible // 2, against=1), False),
         (_tally(eligible, eligible, majority, against=0), True),
     ]
+    notice_due = []
     for tally, passes in rounds:
         _complete(committee, instance_id, "committee_review", {"agreed": True})
+        notice_due.append(_utc(open_task(instance_id).due_at))
         _complete(secretary, instance_id, "notify_members", NOTICE)
         _complete(secretary, instance_id, "hold_meeting", meeting)
         _complete(assembly, instance_id, "vote", {"tally": tally, "resolution": "关于某事项的决议"})
@@ -281,9 +296,18 @@ def test_a_failed_vote_goes_back_to_the_committee_and_passes_at_a_second_meeting
                 committee,
                 instance_id,
                 "reconsider",
-                {"resubmit": True, "reconsideration": "听取党员意见后修改完善，重新提交"},
+                {
+                    "resubmit": True,
+                    "reconsideration": "听取党员意见后修改完善，重新提交",
+                    "meeting_at": "2026-12-14T15:00:00+08:00",
+                },
             )
     assert open_task(instance_id).element_id == "follow_up"
+    # each round's notice is due 3 days before the time planned for that round's meeting
+    assert notice_due == [
+        datetime(2026, 11, 27, 7, 0, tzinfo=UTC),
+        datetime(2026, 12, 11, 7, 0, tzinfo=UTC),
+    ]
     records = _records(instance_id)
     assert records["vote"]["tally"]["passed"] is True  # the second meeting's vote
     assert records["reconsider"]["resubmit"] is True
