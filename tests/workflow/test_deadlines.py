@@ -90,3 +90,12 @@ def test_an_unreadable_date_keeps_the_task_without_a_deadline(people):
     (admit,) = open_tasks(instance_id)
     assert admit.due_at is None
     assert "'next Tuesday' is not a date" in _details(instance_id)[0]
+
+
+def test_the_instance_page_says_why_a_task_has_no_deadline(people, client, login):
+    deploy("deadline_kinds.bpmn")
+    instance_id = _start(people, "deadline_kinds", {})
+    login("sec1")
+    page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert "未设期限" in page
+    assert "admission_date" in page
