@@ -19,6 +19,7 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from tests.factories import Tree
 from tests.factories import grant
+from tests.factories import make_person
 from tests.factories import make_tree
 from tests.factories import make_user
 
@@ -69,3 +70,14 @@ def open_tasks(instance_id: int) -> list[HumanTask]:
             .order_by(HumanTask.id)
         )
     )
+
+
+@pytest.fixture
+def committee(people) -> list[int]:
+    """Three committee members of U1-B1, each with an account (logins m1, m2, m3)."""
+    members = []
+    for login, name in (("m1", "王一"), ("m2", "李二"), ("m3", "张三")):
+        person_id = make_person(name, people.tree.branch1)
+        make_user(login, person_id=person_id, name=name)
+        members.append(person_id)
+    return members

@@ -28,22 +28,10 @@ from app.workflow.models import ProcessInstance
 from tests.engine.models_kit import document
 from tests.engine.models_kit import flow
 from tests.factories import grant
-from tests.factories import make_person
 from tests.factories import make_user
 from tests.workflow.conftest import actor
 from tests.workflow.conftest import deploy
 from tests.workflow.conftest import open_tasks
-
-
-@pytest.fixture
-def committee(people) -> list[int]:
-    """Three committee members of U1-B1, each with an account (logins m1, m2, m3)."""
-    members = []
-    for login, name in (("m1", "王一"), ("m2", "李二"), ("m3", "张三")):
-        person_id = make_person(name, people.tree.branch1)
-        make_user(login, person_id=person_id, name=name)
-        members.append(person_id)
-    return members
 
 
 def _start(key: str, org: str, data: dict, who: str = "sec1") -> int:
