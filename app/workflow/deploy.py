@@ -23,6 +23,7 @@ from app.formdefs.registry import FormFileError
 from app.formdefs.registry import load_registry
 from app.identity import catalogue
 from app.identity.policy import load_scope
+from app.workflow.actions import catalogue as catalogue_of_actions
 from app.workflow.models import ProcessDefinition
 
 MODEL_SUFFIXES = (".bpmn", ".dmn")
@@ -76,6 +77,7 @@ def check_sources(sources: dict[str, bytes]) -> ModelCheck:
         step_bound=config["MODEL_STEP_BOUND"],
         max_bytes=config["MODEL_MAX_BYTES"],
         multi_instance_bound=config["MODEL_MULTI_INSTANCE_BOUND"],
+        actions=catalogue_of_actions().signatures(),
     )
     return replace(result, problems=(*form_problems, *result.problems))
 
@@ -122,6 +124,7 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
         step_bound=config["MODEL_STEP_BOUND"],
         max_bytes=config["MODEL_MAX_BYTES"],
         multi_instance_bound=config["MODEL_MULTI_INSTANCE_BOUND"],
+        actions=catalogue_of_actions().signatures(),
     )
     results = []
     for process in parsed:
