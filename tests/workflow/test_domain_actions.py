@@ -13,6 +13,7 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.engine.action_types import item_type
+from app.engine.models import DeploymentRefused
 from app.extensions import db
 from app.levels.models import BranchLevel
 from app.workflow import commands
@@ -22,6 +23,7 @@ from app.workflow.deploy import deploy_definitions
 from app.workflow.legacy_completion import LEGACY_ACTIONS
 from app.workflow.models import Incident
 from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from tests.workflow.actions_kit import acting_model
 from tests.workflow.actions_kit import register_test_action
@@ -108,6 +110,16 @@ def test_a_missing_unknown_or_mistyped_parameter_is_refused(forms):
         (unknown,) = _problems(action["name"], [*params, ("colour", "string", "'red'")])
         assert "takes no parameter 'colour'" in unknown.message_en
         assert "没有参数“colour”" in unknown.message_zh
+
+
+def test_deploying_a_misnamed_action_deploys_nothing(forms):
+    sources = {"acting.bpmn": acting_model("acting", service_task("record_levels", []))}
+    with pytest.raises(DeploymentRefused) as refused:
+        run(deploy_definitions, actor=SYSTEM, sources=sources)
+    (problem,) = refused.value.errors
+    assert problem.message_zh == "未知的领域动作“record_levels”（见 flask processes actions）"
+    db.session.rollback()
+    assert db.session.scalars(select(ProcessDefinition)).all() == []
 
 
 def test_a_service_task_without_an_action_is_refused(forms):
