@@ -71,11 +71,21 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(dashboard_bp)
 
     _load_forms(app)
+    _register_actions(app)
 
     from app.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _register_actions(app: Flask) -> None:
+    """The catalogue of domain actions service tasks call: each domain registers its own."""
+    from app.grading.actions import register_actions as grading_actions
+    from app.levels.actions import register_actions as levels_actions
+    from app.workflow import actions
+
+    actions.init_app(app, grading_actions, levels_actions)
 
 
 def _load_forms(app: Flask) -> None:

@@ -9,7 +9,9 @@
   rework loop through a user or manual task is allowed, see flow_graph.py), no standard loop
   without a maximum, no recursive call activity, and no path longer than the step bound (a loop
   counted once) — past a task-tree depth of 1000 SpiffWorkflow silently reports "completed", so
-  the runtime also bounds how deep an instance may grow (runtime.py).
+  the runtime also bounds how deep an instance may grow (runtime.py);
+* every service task calls a domain action of the catalogue with the parameters it takes
+  (``service_checks.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from app.engine.errors import element_error as _error
 from app.engine.errors import local_name
 from app.engine.sandbox import check_expression
 from app.engine.sandbox import check_script
+from app.engine.service_checks import check_service_tasks
+from app.engine.services import ActionSignature
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -53,6 +57,7 @@ def check_documents(
     known_forms: Set[str],
     step_bound: int,
     multi_instance_bound: int = 300,
+    actions: Mapping[str, ActionSignature] | None = None,
 ) -> list[ModelError]:
     errors: list[ModelError] = []
     called = {
@@ -70,6 +75,7 @@ def check_documents(
             errors += check_assignment_properties(name, root)
             errors += check_multi_instance_bound(name, root, multi_instance_bound)
             errors += _check_deadlines(name, root)
+            errors += check_service_tasks(name, root, actions or {})
     errors += _check_paths(trees, step_bound)
     errors += _duplicate_decisions(trees)
     return errors

@@ -32,6 +32,7 @@ from app.engine.locate import unexpected
 from app.engine.multi_instance import BranchFlowParser
 from app.engine.parsed import ParsedProcess
 from app.engine.parsed import build_process
+from app.engine.services import ActionSignature
 from app.engine.xml import DEFAULT_MAX_BYTES
 from app.engine.xml import UnsafeXml
 from app.engine.xml import parse_model_xml
@@ -69,13 +70,17 @@ def check_models(
     step_bound: int = 300,
     max_bytes: int = DEFAULT_MAX_BYTES,
     multi_instance_bound: int = 300,
+    actions: Mapping[str, ActionSignature] | None = None,
 ) -> ModelCheck:
-    """Check ``sources`` (name → bytes) as one set; never raises."""
+    """Check ``sources`` (name → bytes) as one set; never raises. ``actions`` is the catalogue of
+    domain actions service tasks may call (none when not given)."""
     problems: list[ModelError] = []
     trees = _read_xml(sources, max_bytes, problems)
     parser = BranchFlowParser(validator=VALIDATOR)
     _add_to_parser(parser, trees, problems)
-    problems += _static_checks(trees, known_roles, known_forms, step_bound, multi_instance_bound)
+    problems += _static_checks(
+        trees, known_roles, known_forms, step_bound, multi_instance_bound, actions or {}
+    )
     processes = _build_all(parser, trees, problems)
     problems += _nothing_executable(trees)
     return ModelCheck(tuple(sorted(sources)), tuple(problems), tuple(processes))
@@ -118,6 +123,7 @@ def _static_checks(
     known_forms: Set[str],
     step_bound: int,
     multi_instance_bound: int,
+    actions: Mapping[str, ActionSignature],
 ) -> list[ModelError]:
     """Our checks over the whole set; if they break on some file, over each file alone, so the
     breakage is pinned on the file that caused it and the others are still checked."""
@@ -129,6 +135,7 @@ def _static_checks(
             known_forms=known_forms,
             step_bound=step_bound,
             multi_instance_bound=multi_instance_bound,
+            actions=actions,
         )
 
     try:

@@ -16,6 +16,7 @@ from app.engine.errors import ModelError
 from app.engine.model_check import check_models
 from app.engine.parsed import ParsedProcess
 from app.engine.parsed import UserTaskInfo
+from app.engine.services import ActionSignature
 
 __all__ = ["DeploymentRefused", "ParsedProcess", "UserTaskInfo", "errors_as_json", "parse_models"]
 
@@ -34,6 +35,7 @@ def parse_models(
     step_bound: int = 300,
     max_bytes: int = 5 * 1024 * 1024,
     multi_instance_bound: int = 300,
+    actions: Mapping[str, ActionSignature] | None = None,
 ) -> list[ParsedProcess]:
     """Parse and check ``sources`` (name → bytes); raise DeploymentRefused with every problem."""
     result = check_models(
@@ -43,6 +45,7 @@ def parse_models(
         step_bound=step_bound,
         max_bytes=max_bytes,
         multi_instance_bound=multi_instance_bound,
+        actions=actions,
     )
     if not result.deployable:
         raise DeploymentRefused(list(result.problems))

@@ -34,6 +34,9 @@ from app.engine.serializer import convert_event
 from app.engine.serializer import dump_instance
 from app.engine.serializer import load_instance
 from app.engine.serializer import restore_event
+from app.engine.services import ActionRefused
+from app.engine.services import InputRefused
+from app.engine.services import ServiceCaller
 
 _now: ContextVar[Callable[[], datetime] | None] = ContextVar("engine_clock", default=None)
 
@@ -161,6 +164,13 @@ class Instance:
         self.workflow, self.runtime = workflow, runtime
         self._waiting_cache: list[Any] | None = None
 
+    def attach_services(self, caller: ServiceCaller) -> None:
+        """Who runs this instance's service tasks for the command at hand (the workflow layer
+        attaches its domain actions on every load, so a kept instance never calls a stale one)."""
+        environment = self.workflow.script_engine.environment
+        if isinstance(environment, SandboxEnvironment):
+            environment.service_caller = caller
+
     @contextmanager
     def _engine_run(self) -> Iterator[None]:
         self._waiting_cache = None  # the engine is about to change state
@@ -173,6 +183,9 @@ class Instance:
             with budget:
                 yield
         except SpiffWorkflowException as failure:
+            refused = _input_refused(failure)
+            if refused is not None:
+                raise refused.refusal from failure
             raise EngineFailure(_element_of(failure), _describe(failure)) from failure
         except Exception as failure:  # a sandbox limit outside a task, a bad timer value …
             raise EngineFailure(None, _describe(failure)) from failure
@@ -399,13 +412,15 @@ def _element_of(failure: SpiffWorkflowException) -> str | None:
 def _describe(failure: BaseException) -> str:
     """Chinese first, then the English detail: what failed, and in which expression."""
     cause = _sandbox_cause(failure)
-    if isinstance(cause, SandboxLimitExceeded):
+    if isinstance(cause, SandboxLimitExceeded | ActionRefused):
         said = str(cause)
     elif isinstance(cause, SandboxCodeFailed):
         said = f"模型代码出错（model code failed）：{cause}"
     else:
         said = f"流程引擎出错（engine error）：{failure.__class__.__name__}"
-    if cause is failure and isinstance(cause, SandboxLimitExceeded | SandboxCodeFailed):
+    if isinstance(cause, ActionRefused) or (
+        cause is failure and isinstance(cause, SandboxLimitExceeded | SandboxCodeFailed)
+    ):
         return said[:1000]
     first_line = str(failure).split("\n")[0]
     notes = getattr(failure, "notes", []) or []
@@ -415,13 +430,22 @@ def _describe(failure: BaseException) -> str:
     return (f"{said} — {'; '.join(detail)}" if detail else said)[:1000]
 
 
+def _input_refused(failure: BaseException) -> InputRefused | None:
+    seen: BaseException | None = failure
+    for _ in range(10):
+        if seen is None or isinstance(seen, InputRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _sandbox_cause(failure: BaseException) -> BaseException:
     """The sandbox's own exception behind the library's wrapping, if there is one."""
     seen: BaseException | None = failure
     for _ in range(10):
         if seen is None:
             break
-        if isinstance(seen, SandboxLimitExceeded | SandboxCodeFailed):
+        if isinstance(seen, SandboxLimitExceeded | SandboxCodeFailed | ActionRefused):
             return seen
         seen = seen.__cause__ or seen.__context__
     return failure

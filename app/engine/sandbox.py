@@ -16,11 +16,13 @@ an incident. Pure Python: no Flask, no database.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
@@ -34,6 +36,9 @@ from app.engine.restricted import check_expression
 from app.engine.restricted import check_script
 from app.engine.restricted import compile_expression
 from app.engine.restricted import compile_script
+from app.engine.services import ServiceCall
+from app.engine.services import ServiceCaller
+from app.engine.services import no_services
 
 __all__ = [
     "Limits",
@@ -63,6 +68,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__({})
         self.now, self.limits, self.run_budget = now, limits, run_budget
         self._deadline: float | None = None
+        #: Set by the workflow layer for each command (``Instance.attach_services``).
+        self.service_caller: ServiceCaller = no_services
 
     @contextmanager
     def engine_run(self) -> Iterator[None]:
@@ -120,11 +127,37 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         context.update(data)
         return True
 
-    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
-        raise NotImplementedError("service tasks are not enabled")
+    def call_service(
+        self,
+        context: dict[str, Any],
+        operation_name: str = "",
+        operation_params: dict[str, Any] | None = None,
+        element_id: str | None = None,
+        **_ignored: Any,
+    ) -> str:
+        """Run a domain action through the caller the workflow layer attached (``services.py``).
+
+        The parameters arrive already evaluated in the sandbox; the library wants a JSON string.
+        """
+        values = {name: param["value"] for name, param in (operation_params or {}).items()}
+        call = ServiceCall(operation_name, values, dict(context), element_id)
+        result = self.service_caller(call)
+        return json.dumps(result)
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow 3.2 wraps a failing service call in a NameError (``script`` is undefined in
+    its ``call_service``): report the action's own failure, on its task, instead."""
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        try:
+            element_id = getattr(task.task_spec, "bpmn_id", None)
+            return self.environment.call_service(task.data, element_id=element_id, **kwargs)
+        except Exception as failure:
+            raise WorkflowTaskException(str(failure), task=task, exception=failure) from failure
 
 
 def sandboxed_script_engine(
     now: Any, limits: Limits, run_budget: float = 10.0
 ) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=SandboxEnvironment(now, limits, run_budget))
+    return SandboxScriptEngine(environment=SandboxEnvironment(now, limits, run_budget))

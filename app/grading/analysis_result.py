@@ -1,5 +1,6 @@
 """What the ends of the annual dynamic analysis and of a branch's improvement plan record, in the
-transaction that completes the instance (``app.workflow.hooks``).
+transaction that completes the instance (service tasks before the end events,
+``app.grading.actions``).
 
 * ``annual_dynamic_analysis`` (processes/grading/annual_dynamic_analysis.bpmn) approved by the
   company party committee: the analysis is ``approved``; the 软弱涣散 designations proposed to it
@@ -21,18 +22,14 @@ from typing import Any
 from sqlalchemy import select
 
 from app.core.commands import CommandContext
-from app.grading.analysis import PLAN_PROCESS_KEY
-from app.grading.analysis import PROCESS_KEY
 from app.grading.analysis import start_plans
 from app.grading.analysis_models import DynamicAnalysis
 from app.grading.analysis_models import ImprovementPlan
 from app.grading.analysis_models import WeakDesignation
 from app.grading.weak import in_force
-from app.workflow.hooks import on_completed
 from app.workflow.models import ProcessInstance
 
 
-@on_completed(PROCESS_KEY)
 def apply_analysis_result(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     analysis = ctx.session.scalars(
         select(DynamicAnalysis).where(DynamicAnalysis.instance_id == row.id)
@@ -96,7 +93,6 @@ def _confirm_designations(
     return confirmed
 
 
-@on_completed(PLAN_PROCESS_KEY)
 def apply_plan_result(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     plan = ctx.session.scalars(
         select(ImprovementPlan).where(ImprovementPlan.instance_id == row.id)

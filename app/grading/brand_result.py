@@ -18,14 +18,11 @@ from app.grading.brand_models import BRAND_TYPES
 from app.grading.brand_models import NAMED_LEVELS
 from app.grading.brand_models import BrandStage
 from app.grading.brand_models import PartyBrand
-from app.grading.brands import PROCESS_KEY
 from app.grading.brands import Milestones
 from app.grading.brands import milestones
-from app.workflow.hooks import on_completed
 from app.workflow.models import ProcessInstance
 
 
-@on_completed(PROCESS_KEY)
 def apply_brand_result(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """Register the brand and its stages; audit ``brand_rejected`` or ``brand_accepted``."""
     outcome = data.get("outcome")

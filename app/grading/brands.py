@@ -2,7 +2,8 @@
 and the list of brands a user may see.
 
 Where a stage comes from. Only the completion of an instance can write to the registry
-(``app.workflow.hooks``), but a brand counts as registered from the day the unit approves it and as
+(the service task ``register_brand``), but a brand counts as registered from the day the unit
+approves it and as
 cultivated from the day its results are recorded — months before the company accepts it. Rather
 than split the process in three to get a completion at each of those steps, the registry holds
 what the completed instances decided (``brand_models``, written by ``brand_result``), and a

@@ -24,14 +24,6 @@ from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
-from app.grading import analysis_result  # noqa: F401 - records the dynamic analysis and its plans
-from app.grading import brand_result  # noqa: F401 - registers a brand when its proposal ends
-from app.grading import cycle_result  # noqa: F401 - records each branch's level when it is decided
-from app.grading import publication_result  # noqa: F401 - publishes the results (G9)
-from app.grading import reinspection_result  # noqa: F401 - records a downgrade after re-inspection
-from app.grading import site_result  # noqa: F401 - records model sites and their visits
-from app.grading import supervision_result  # noqa: F401 - records the half-year star rating
-from app.grading import target_result  # noqa: F401 - stores the annual targets, fans out
 from app.grading.brands import named_brands
 from app.grading.commands import ensure_default_rubric
 from app.grading.cycle_models import CycleBranch

@@ -9,13 +9,11 @@ from app.core.commands import CommandContext
 from app.identity.models import OrgUnit
 from app.levels.commands import write_level
 from app.levels.queries import current_level_row
-from app.workflow.hooks import on_completed
 from app.workflow.models import ProcessInstance
 
 DECIDERS = {"company": "公司党委决定", "unit": "厂处党委定级"}
 
 
-@on_completed("grading_cycle")
 def apply_cycle_result(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """Record the decided level; a level the branch already holds is kept as it is."""
     branch = ctx.session.get(OrgUnit, row.org_unit_id)

@@ -1,7 +1,7 @@
 """A cycle's ``results_application`` ends with its results published (G9): the publication row, and
 notifications to the units, whose appraisal the results feed, and to the secretaries of the
 branches on the honours priority list. Runs in the transaction that completes the instance
-(``app.workflow.hooks``); imported by app/grading/cycle.py, which registers the hook."""
+(the service task ``publish_grading_results``, ``app.grading.actions``)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.queries.roles import active_on
 from app.notify.commands import notify
-from app.workflow.hooks import on_completed
 from app.workflow.models import ProcessInstance
 
 PROCESS_KEY = "results_application"
@@ -29,7 +28,6 @@ PROCESS_KEY = "results_application"
 UNIT_ROLES = ("unit_party_committee", "unit_org_reviewer")
 
 
-@on_completed(PROCESS_KEY)
 def publish_results(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     cycle_id = data.get("cycle_id")
     offered = {c["value"] for c in data.get("honours_candidates") or [] if isinstance(c, dict)}

@@ -18,7 +18,6 @@ from app.identity.models import OrgUnit
 from app.levels.commands import write_level
 from app.levels.queries import RANK
 from app.levels.queries import current_level_row
-from app.workflow.hooks import on_completed
 from app.workflow.models import ProcessInstance
 
 DOWNGRADES = frozenset({"downgraded", "delisted"})
@@ -31,7 +30,6 @@ def _level(value: Any) -> Level | None:
         return None
 
 
-@on_completed("reinspection")
 def apply_reinspection_result(
     ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]
 ) -> None:

@@ -7,8 +7,8 @@
 * ``model_site_preparation`` completed: the visit (day, visiting units, visitors, feedback) is
   written onto the site's row.
 
-Both run in the transaction that completes the instance (``app.workflow.hooks``): a refusal here
-refuses the completion. Imported by app/grading/cycle.py, which registers the hooks.
+Both run as service tasks before the end event (``app.grading.actions``), in the completing
+command: a refusal here is an incident on the instance (a wrong answer refuses the submission).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.grading.site_models import ModelSite
 from app.identity.models import OrgUnit
-from app.workflow.hooks import on_completed
 from app.workflow.instances import start_instance
 from app.workflow.models import ProcessInstance
 
@@ -38,7 +37,6 @@ def _day(value: Any) -> date | None:
         return None
 
 
-@on_completed(SELECTION_KEY)
 def record_sites(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """A row and a preparation instance per confirmed site; a site already recorded is kept."""
     offered = {c["value"]: c for c in data.get("candidates") or [] if isinstance(c, dict)}
@@ -93,7 +91,6 @@ def record_sites(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]
     )
 
 
-@on_completed(PREPARATION_KEY)
 def record_visit(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """Write the recorded visit onto the site this instance prepared."""
     site = ctx.session.scalars(

@@ -3,7 +3,7 @@ branches decided at 标准化 or above, and the record of the sites and their ob
 
 ``start_selection`` starts ``processes/grading/model_site_selection.bpmn`` for a cycle with its
 candidates as start data (the shortlist form offers only them: ``x-optionsFrom``); the completion
-hooks in ``site_result`` record the sites and their visits in ``model_sites``.
+actions in ``site_result`` record the sites and their visits in ``model_sites``.
 """
 
 from __future__ import annotations

@@ -14,14 +14,12 @@ from typing import Any
 from app.core.commands import CommandContext
 from app.identity.models import OrgUnit
 from app.levels.ratings import write_rating
-from app.workflow.hooks import on_completed
 from app.workflow.models import ProcessInstance
 
 PROCESS_KEY = "semiannual_supervision"
 SOURCE = "half_year"
 
 
-@on_completed(PROCESS_KEY)
 def apply_supervision_result(
     ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]
 ) -> None:

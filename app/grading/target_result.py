@@ -1,7 +1,7 @@
 """What the three target processes leave behind (domain.md §5 G1; see ``app.grading.targets``).
 
-Each hook runs in the transaction that completes its instance, so a refusal here refuses the
-completing step and nothing is lost — the page shows the message next to the field:
+Each runs as a service task before the end event (``app.grading.actions``), so a refusal here
+refuses the completing step and nothing is lost — the page shows the message next to the field:
 
 * ``annual_grading_target_setting``: returned → the round is marked returned (the department
   starts again); published → the company's target is stored and one ``unit_target_breakdown`` is
@@ -28,7 +28,6 @@ from app.grading.target_models import GradingTarget
 from app.grading.target_models import TargetSetting
 from app.grading.targets import AT_LEAST
 from app.grading.targets import BRANCH_PROCESS
-from app.grading.targets import COMPANY_PROCESS
 from app.grading.targets import COUNT_FIELDS
 from app.grading.targets import UNIT_PROCESS
 from app.grading.targets import branch_business_key
@@ -44,7 +43,6 @@ from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
 from app.levels.queries import RANK
 from app.levels.queries import units_under
-from app.workflow.hooks import on_completed
 from app.workflow.models import HumanTask
 from app.workflow.models import ProcessInstance
 
@@ -155,7 +153,6 @@ def _approver(ctx: CommandContext, row: ProcessInstance) -> int | None:
     )
 
 
-@on_completed(COMPANY_PROCESS)
 def apply_company_targets(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """Returned: mark the round. Published: store the company target and fan out to the units."""
     year = _year(data, row)
@@ -221,7 +218,6 @@ def _check_unit_counts(counts: dict[Level, int], branches: int) -> None:
         raise ValidationFailed(_("The unit's targets do not fit its branches."), errors)
 
 
-@on_completed(UNIT_PROCESS)
 def apply_unit_targets(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """Store the approved breakdown and start every branch's declaration."""
     unit = ctx.session.get(OrgUnit, row.org_unit_id)
@@ -285,7 +281,6 @@ def _check_declaration(data: dict[str, Any]) -> Level:
     return declared
 
 
-@on_completed(BRANCH_PROCESS)
 def apply_branch_target(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """Store the level the branch declared as its target for the year."""
     declared = _check_declaration(data)

@@ -2,7 +2,7 @@
 targets, each unit breaks them down, each branch declares the level it aims for.
 
 Three processes under processes/grading/ carry it; the engine has no multi-instance, so the fan-out
-happens in their completion hooks (``target_result``), inside the completing transaction:
+happens in their service tasks (``target_result``), inside the completing transaction:
 
 * ``annual_grading_target_setting`` at the company, started here (``start_target_setting``) for a
   year: published, it stores the company's target and starts one ``unit_target_breakdown`` per unit;

@@ -82,7 +82,8 @@ class BranchLevel(Base):
 class BranchRating(Base):
     """A branch's star rating (星级, 1–5) and class (A/B/C), domain.md §10: append-only.
 
-    A rating is written at acceptance (the grading cycle's end, ``rating_hook``), each half-year
+    A rating is written at acceptance (the grading cycle's service task ``rate_at_acceptance``),
+    each half-year
     from the provisional score (supervision, G2: ``source="half_year"``) or by hand. Rows are only
     ever inserted (migration 0014 refuses UPDATE and DELETE); the newest row of a branch (latest
     ``rated_on``, then id) is its current rating.

@@ -1,6 +1,7 @@
 """At acceptance (the end of a branch's grading cycle) the branch is rated: its stars and class
 come from the final score and any veto, by the star bands of the rubric version the cycle pinned —
-in the same transaction that completed the instance (``app.workflow.hooks``)."""
+in the same transaction that completed the instance (the service task ``rate_at_acceptance``
+before the end of processes/grading/grading_cycle.bpmn, ``app.levels.actions``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from typing import Any
 
 from app.core.commands import CommandContext
 from app.levels.ratings import write_rating
-from app.workflow.hooks import on_completed
 from app.workflow.models import ProcessInstance
 
 
-@on_completed("grading_cycle")
 def rate_at_acceptance(ctx: CommandContext, row: ProcessInstance, data: dict[str, Any]) -> None:
     """Record the acceptance rating (source ``acceptance``) of the instance's branch."""
     score = data.get("final_score")

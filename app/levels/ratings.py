@@ -11,7 +11,8 @@ keep the class of the stars.
 more against the branch's previous rating asks for an early re-inspection (G6): the audit event says
 ``early_reinspection: true`` and the organisation reviewers of the branch's unit are notified.
 
-Sources: ``acceptance`` (the grading cycle's end, ``rating_hook``), ``half_year`` (the provisional
+Sources: ``acceptance`` (the grading cycle's service task ``rate_at_acceptance``), ``half_year``
+(the provisional
 score of the half-yearly supervision, G2, still to be built) and ``manual``.
 """
 

@@ -29,7 +29,6 @@ from app.identity.models import OrgUnit
 from app.identity.session import current_scope
 from app.levels import overview
 from app.levels import queries
-from app.levels import rating_hook  # noqa: F401 - rates each branch when its grading cycle ends
 from app.levels.export import workbook_bytes
 from app.levels.policy import require_dashboard
 from app.levels.policy import sees_dashboard

@@ -21,6 +21,8 @@ from app.core.commands import run
 from app.core.errors import DomainError
 from app.engine.models import DeploymentRefused
 from app.extensions import db
+from app.workflow.actions import describe_actions
+from app.workflow.actions_report import catalogue_lines
 from app.workflow.check_report import problem_lines
 from app.workflow.check_report import report_data
 from app.workflow.check_report import report_lines
@@ -95,6 +97,18 @@ def processes_check(files: tuple[Path, ...], as_json: bool) -> None:
     else:
         click.echo("\n".join(report_lines(data)))
     sys.exit(0 if data["deployable"] else 1)
+
+
+@processes_cli.command("actions")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+def processes_actions(as_json: bool) -> None:
+    """List the domain actions a service task may call: labels, parameters and their types,
+    and what each writes."""
+    actions = describe_actions()
+    if as_json:
+        click.echo(json.dumps(actions, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(catalogue_lines(actions)).rstrip())
 
 
 @workflow_cli.command("start")

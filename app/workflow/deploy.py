@@ -23,6 +23,7 @@ from app.formdefs.registry import FormFileError
 from app.formdefs.registry import load_registry
 from app.identity import catalogue
 from app.identity.policy import load_scope
+from app.workflow.actions import catalogue as catalogue_of_actions
 from app.workflow.models import ProcessDefinition
 
 MODEL_SUFFIXES = (".bpmn", ".dmn")
@@ -81,6 +82,7 @@ def _check_settings(forms: dict[str, bytes]) -> dict[str, object]:
         "step_bound": config["MODEL_STEP_BOUND"],
         "max_bytes": config["MODEL_MAX_BYTES"],
         "multi_instance_bound": config["MODEL_MULTI_INSTANCE_BOUND"],
+        "actions": catalogue_of_actions().signatures(),
     }
 
 

@@ -211,6 +211,7 @@ def retry_incident(
     try:
         completed_task = _repeat(ctx, loaded, incident.action, payload)
     except EngineFailure as failure:
+        steps.discard_action_writes(ctx, row)
         incident.attempts += 1
         incident.message = failure.message[:4000]
         steps.append_step(

@@ -5,6 +5,8 @@ Every command that advances an instance goes through here, in its own transactio
 1. ``lock`` the instance row (``FOR UPDATE`` on PostgreSQL; the row version is checked everywhere);
 2. ``load`` its state with the cached spec and the sandbox re-attached;
 3. the command acts on the in-memory instance;
+3a. a service task reached on the way runs its domain action (``action_runner.py``), in a
+   savepoint that an incident rolls back;
 4. ``save``: store the state, project ready tasks into ``human_tasks`` (new rows, and cancelled rows
    for tasks the engine removed or an interrupting event cut off), refresh timers and message
    subscriptions, route thrown messages, and append a hash-chained step-log entry with a snapshot.
@@ -37,13 +39,16 @@ from app.engine.runtime import Instance
 from app.engine.runtime import ReadyTask
 from app.identity.models import OrgUnit
 from app.notify.commands import notify
+from app.workflow.action_runner import ActionRunner
+from app.workflow.action_runner import discard_action_writes as discard_action_writes
+from app.workflow.action_runner import keep_action_writes
 from app.workflow.assignment import place_task
 from app.workflow.engine_access import keep_hot
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
 from app.workflow.engine_access import take_hot
 from app.workflow.engine_access import working_calendar
-from app.workflow.hooks import run_completion_hooks
+from app.workflow.legacy_completion import run_legacy_actions
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
@@ -98,6 +103,7 @@ def load(ctx: CommandContext, row: ProcessInstance) -> Loaded:
     instance = take_hot(row.id, row.row_version) or runtime().load(
         specs_of(ctx, definition), row.state_json
     )
+    instance.attach_services(ActionRunner(ctx, row))
     return Loaded(
         row,
         definition,
@@ -133,6 +139,7 @@ def create(
     )
     ctx.session.add(row)
     ctx.session.flush()
+    instance.attach_services(ActionRunner(ctx, row))
     return Loaded(row, definition, instance, {}, ctx.session, _org=org)
 
 
@@ -157,6 +164,7 @@ def save(
     detail: str | None = None,
 ) -> None:
     """Store the state and everything derived from it (messages: see ``messages.settle``)."""
+    keep_action_writes(ctx, loaded.row)
     with ctx.session.no_autoflush:  # one UPDATE of the instance row, at the end
         _save(ctx, loaded, action, task_uuid, element_id, submitted, detail)
 
@@ -186,7 +194,7 @@ def _save(
     detail = "; ".join(part for part in (detail, *deadline_notes) if part) or None
     data_after = instance.data()
     if completed_now:
-        run_completion_hooks(ctx, row, data_after)
+        run_legacy_actions(ctx, row, loaded.definition, data_after)
     append_step(
         ctx,
         row,
@@ -346,6 +354,7 @@ def record_incident(
     ctx: CommandContext, row: ProcessInstance, failure: EngineFailure, *, action: str, payload: dict
 ) -> int:
     """The step failed: the stored state stays as it was; say what failed and what to retry."""
+    discard_action_writes(ctx, row)
     incident = Incident(
         instance_id=row.id,
         element_id=failure.element_id,

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import DatabaseError
@@ -28,13 +29,11 @@ from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.levels.models import BranchRating
-from app.levels.rating_hook import rate_at_acceptance
 from app.levels.ratings import class_for
 from app.levels.ratings import rate_branch
 from app.levels.ratings import stars_for
 from app.notify.models import Notification
 from app.workflow.deploy import deploy_definitions
-from app.workflow.hooks import _HOOKS
 from app.workflow.instances import start_instance
 from tests.conftest import ROOT
 from tests.conftest import last_audit_event
@@ -234,8 +233,23 @@ def test_ratings_are_never_changed_or_deleted(tree):
 # -- at acceptance -----------------------------------------------------------------------------
 
 
-def test_the_acceptance_hook_is_registered_for_grading_cycles():
-    assert rate_at_acceptance in _HOOKS["grading_cycle"]
+def test_the_grading_cycle_rates_the_branch_after_recording_its_level():
+    """The diagram says where and in which order: level, then rating, then the end."""
+    root = etree.parse(str(ROOT / "processes" / "grading" / "grading_cycle.bpmn")).getroot()
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+    next_of = {
+        f.get("sourceRef"): f.get("targetRef") for f in root.iterfind(".//bpmn:sequenceFlow", ns)
+    }
+    operators = {
+        task.get("id"): task.find(".//{*}serviceTaskOperator").get("id")
+        for task in root.iterfind(".//bpmn:serviceTask", ns)
+    }
+    first = next(t for t in operators if next_of[next_of[t]] == "end")
+    assert [operators[first], operators[next_of[first]], next_of[next_of[first]]] == [
+        "record_grading_level",
+        "rate_at_acceptance",
+        "end",
+    ]
 
 
 def _newest_rating(branch_id: int) -> BranchRating:
