@@ -31,6 +31,7 @@ from app.grading.rubric import default_document
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel
+from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
@@ -74,11 +75,18 @@ def _self_assess(
     demo, instance_id: int, lost: float = 0, vetoes=(), bonus: float = 0, c19: float = 0
 ) -> None:
     """Full marks but ``lost`` points (taken from C07), the given vetoes declared; C19 as the brand
-    registry measured it (0: no brand)."""
-    secretary = demo.holder("branch_secretary")
+    registry measured it (0: no brand); the committee agrees 5 to 0."""
+    data = _assessment(demo, instance_id, lost, vetoes, bonus, c19)
+    complete_step(demo.holder("branch_secretary"), instance_id, "self_assessment", data)
+    _committee_votes(demo, instance_id, votes_for=5)
+
+
+def _assessment(
+    demo, instance_id: int, lost: float = 0, vetoes=(), bonus: float = 0, c19: float = 0
+) -> dict:
     evidence = run(
         store_uploads,
-        actor=secretary,
+        actor=demo.holder("branch_secretary"),
         task_id=open_task(instance_id).id,
         uploads=[Upload("evidence", "自评材料.pdf", PDF)],
     )["evidence"]
@@ -89,14 +97,24 @@ def _self_assess(
     data.update({v: "yes" if v in vetoes else "no" for v in VETOES})
     data.update({"self_bonus": bonus, "target_level": "red_flag", "evidence": evidence})
     data["C19"] = c19
-    complete_step(secretary, instance_id, "self_assessment", data)
+    return data
+
+
+def _committee_votes(demo, instance_id: int, votes_for: int, agree: bool = True) -> None:
+    against = 5 - votes_for
     complete_step(
         demo.holder("branch_committee"),
         instance_id,
         "committee_resolution",
         {
-            "vote_tally": {"eligible": 5, "present": 5, "for": 5, "against": 0, "abstain": 0},
-            "agree_to_apply": True,
+            "vote_tally": {
+                "eligible": 5,
+                "present": 5,
+                "for": votes_for,
+                "against": against,
+                "abstain": 0,
+            },
+            "agree_to_apply": agree,
         },
     )
 
@@ -243,6 +261,28 @@ def test_a_branch_below_standard_gets_its_level_from_the_unit(demo):
     progress = cycle_progress(db.session, cycle_id)
     assert progress.levels == {"basic": 1}
     assert progress.counts["self_assessment"] == progress.total - 1  # the unit's other branches
+
+
+def test_a_failed_committee_vote_sends_the_self_assessment_back_until_it_passes(demo):
+    _, instance_id = _start(demo)
+    secretary = demo.holder("branch_secretary")
+    complete_step(secretary, instance_id, "self_assessment", _assessment(demo, instance_id))
+    _committee_votes(demo, instance_id, votes_for=1)  # 1 of 5: not more than half
+    back = open_task(instance_id)
+    assert (back.element_id, back.candidate_role) == ("self_assessment", "branch_secretary")
+    told = db.session.scalars(
+        select(Notification.user_id).where(
+            Notification.instance_id == instance_id, Notification.kind == "returned"
+        )
+    ).all()
+    assert told == [secretary.user_id]  # the secretary who submitted it is told
+    complete_step(secretary, instance_id, "self_assessment", _assessment(demo, instance_id))
+    _committee_votes(demo, instance_id, votes_for=5, agree=False)  # passed, but not agreed
+    assert open_task(instance_id).element_id == "self_assessment"
+    complete_step(secretary, instance_id, "self_assessment", _assessment(demo, instance_id))
+    _committee_votes(demo, instance_id, votes_for=3)  # 3 of 5: more than half
+    db.session.rollback()
+    assert open_task(instance_id, "unit_review") is not None
 
 
 def test_a_declared_veto_gives_not_up_to_standard(demo):
