@@ -88,15 +88,19 @@ class _Child:
         )
 
     def _send(self, message: dict[str, Any]) -> None:
+        self._write(wire.encode(message))
+
+    def _write(self, payload: bytes) -> None:
         requests = self.process.stdin
         if requests is None:  # closed by kill()
             raise BrokenPipeError("the sandbox process is gone")
-        requests.write(wire.frame(wire.encode(message)))
+        requests.write(wire.frame(payload))
         requests.flush()
 
-    def ask(self, request: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
+    def ask(self, payload: bytes, wall_seconds: float) -> dict[str, Any]:
+        """Send one encoded request; the decoded answer, or SandboxLimitExceeded."""
         try:
-            self._send(request)
+            self._write(payload)
         except (BrokenPipeError, OSError):
             raise self._died() from None
         deadline = time.monotonic() + wall_seconds
@@ -153,11 +157,15 @@ class Pool:
         self._owner = os.getpid()
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Send ``request`` to a child; the child's answer, or SandboxLimitExceeded."""
-        child = self._take()
+        """Send ``request`` to a child; the child's answer, or SandboxLimitExceeded.
+
+        The request is encoded first: task data that cannot be sent (wire.NotData) is the
+        caller's problem and costs no child."""
+        payload = wire.encode(request)
         wall = 2 * request["cpu_seconds"] + self.limits.wall_grace_seconds
+        child = self._take()
         try:
-            answer = child.ask(request, wall)
+            answer = child.ask(payload, wall)
         except BaseException:
             child.kill()  # dead, killed, or interrupted mid-frame: never reused
             raise
