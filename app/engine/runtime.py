@@ -202,7 +202,7 @@ class Instance:
                 self.workflow.do_engine_steps(did_complete_task=count)  # ends by refreshing timers
                 if not self._timer_became_ready():
                     break
-            deepest = max((t.depth for t in self.workflow.get_tasks(state=_LIVE)), default=0)
+            deepest = self._deepest()
             if deepest > bounds.depth:
                 raise RunawayStopped(
                     f"the instance's history is {deepest} steps deep, over the bound of"
@@ -210,6 +210,13 @@ class Instance:
                     f"流程实例的历史深度 {deepest} 超过上限 {bounds.depth}，"
                     "请结束循环或另行发起新的实例",
                 )
+
+    def _deepest(self) -> int:
+        """How deep the task tree has grown where work happened last: the last completed task of
+        the process and of each sub-process (a walk up the tree, not over all of it — this runs
+        on every step)."""
+        workflows = (self.workflow, *self.workflow.subprocesses.values())
+        return max((w.last_task.depth for w in workflows if w.last_task is not None), default=0)
 
     def _timer_became_ready(self) -> bool:
         # Only waiting event tasks can turn READY after do_engine_steps: no need to walk the tree.
@@ -339,9 +346,6 @@ class Instance:
 
     def dump(self) -> str:
         return dump_instance(self.workflow)
-
-
-_LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 class RunawayStopped(SandboxLimitExceeded):
