@@ -91,6 +91,30 @@ class CommandContext:
     def after_commit(self, effect: Callable[[], None]) -> None:
         self.effects.append(effect)
 
+    def savepoint(self) -> Savepoint:
+        """A part of this command that can be undone alone, with what it recorded and scheduled
+        (the transaction itself is still committed by ``run`` only)."""
+        return Savepoint(self)
+
+
+class Savepoint:
+    def __init__(self, ctx: CommandContext) -> None:
+        self._ctx = ctx
+        self._nested = ctx.session.begin_nested()
+        self._events, self._effects = len(ctx.events), len(ctx.effects)
+
+    def keep(self) -> None:
+        """What was written since belongs to the command (the savepoint is released)."""
+        if self._nested.is_active:
+            self._nested.commit()
+
+    def undo(self) -> None:
+        """Roll back what was written since, and drop the events and effects recorded since."""
+        if self._nested.is_active:
+            self._nested.rollback()
+        del self._ctx.events[self._events :]
+        del self._ctx.effects[self._effects :]
+
 
 _active: ContextVar[CommandContext | None] = ContextVar("branchflow_command", default=None)
 

@@ -16,13 +16,11 @@ audit events and after-commit effects the actions recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy.orm import SessionTransaction
-
 from app.core.commands import CommandContext
+from app.core.commands import Savepoint
 from app.core.errors import DomainError
 from app.core.errors import ValidationFailed
 from app.engine.action_types import fits
@@ -34,16 +32,8 @@ from app.workflow.actions import ActionCall
 from app.workflow.actions import catalogue
 from app.workflow.models import ProcessInstance
 
-
-@dataclass
-class _Writes:
-    savepoint: SessionTransaction
-    events: int
-    effects: int
-
-
 #: Per command, per instance id: the savepoint opened by the first action of the engine run.
-_open: WeakKeyDictionary[CommandContext, dict[int, _Writes]] = WeakKeyDictionary()
+_open: WeakKeyDictionary[CommandContext, dict[int, Savepoint]] = WeakKeyDictionary()
 
 
 class ActionRunner:
@@ -72,9 +62,7 @@ class ActionRunner:
     def _open_savepoint(self) -> None:
         pending = _open.setdefault(self.ctx, {})
         if self.row.id not in pending:
-            pending[self.row.id] = _Writes(
-                self.ctx.session.begin_nested(), len(self.ctx.events), len(self.ctx.effects)
-            )
+            pending[self.row.id] = self.ctx.savepoint()
 
 
 def checked_params(action: Action, values: dict[str, Any]) -> dict[str, Any]:
@@ -98,17 +86,13 @@ def checked_params(action: Action, values: dict[str, Any]) -> dict[str, Any]:
 
 def keep_action_writes(ctx: CommandContext, row: ProcessInstance) -> None:
     """The engine run succeeded: what its actions wrote belongs to the command."""
-    writes = _open.get(ctx, {}).pop(row.id, None)
-    if writes is not None and writes.savepoint.is_active:
-        writes.savepoint.commit()
+    savepoint = _open.get(ctx, {}).pop(row.id, None)
+    if savepoint is not None:
+        savepoint.keep()
 
 
 def discard_action_writes(ctx: CommandContext, row: ProcessInstance) -> None:
     """The engine run failed: undo what its actions wrote, recorded and scheduled."""
-    writes = _open.get(ctx, {}).pop(row.id, None)
-    if writes is None:
-        return
-    if writes.savepoint.is_active:
-        writes.savepoint.rollback()
-    del ctx.events[writes.events :]
-    del ctx.effects[writes.effects :]
+    savepoint = _open.get(ctx, {}).pop(row.id, None)
+    if savepoint is not None:
+        savepoint.undo()
