@@ -23,19 +23,22 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.engine.assignment import data_references
+from app.engine.bounds import Bounds as Bounds
+from app.engine.bounds import RunawayStopped
+from app.engine.bounds import StepCounter
+from app.engine.failures import EngineFailure as EngineFailure
+from app.engine.failures import describe
+from app.engine.failures import element_of
+from app.engine.failures import input_refused
 from app.engine.multi_instance import DEFAULT_BOUND
 from app.engine.sandbox import Limits
-from app.engine.sandbox import SandboxCodeFailed
 from app.engine.sandbox import SandboxEnvironment
-from app.engine.sandbox import SandboxLimitExceeded
 from app.engine.sandbox import sandboxed_script_engine
 from app.engine.serializer import AppWorkflow
 from app.engine.serializer import convert_event
 from app.engine.serializer import dump_instance
 from app.engine.serializer import load_instance
 from app.engine.serializer import restore_event
-from app.engine.services import ActionRefused
-from app.engine.services import InputRefused
 from app.engine.services import ServiceCaller
 
 _now: ContextVar[Callable[[], datetime] | None] = ContextVar("engine_clock", default=None)
@@ -58,15 +61,6 @@ spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
 TIMER_EVENTS = frozenset(
     {"DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition"}
 )
-
-
-class EngineFailure(Exception):
-    """A script, condition, decision or expression failed; nothing of the run may be kept."""
-
-    def __init__(self, element_id: str | None, message: str) -> None:
-        super().__init__(message)
-        self.element_id = element_id
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -105,19 +99,6 @@ class OutgoingMessage:
 class MessageWait:
     name: str
     correlations: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """How far an instance may go before it is stopped as a runaway (an incident, not a crash).
-
-    ``steps_per_run``: automatic steps (scripts, gateways, events) in one engine run — only a loop
-    the checks missed can get near it. ``depth``: how deep the task tree may grow; every round of
-    a rework loop adds to it, and past 1000 the library silently reports "completed".
-    """
-
-    steps_per_run: int = 1000
-    depth: int = 800
 
 
 class Runtime:
@@ -183,19 +164,19 @@ class Instance:
             with budget:
                 yield
         except SpiffWorkflowException as failure:
-            refused = _input_refused(failure)
+            refused = input_refused(failure)
             if refused is not None:
                 raise refused.refusal from failure
-            raise EngineFailure(_element_of(failure), _describe(failure)) from failure
+            raise EngineFailure(element_of(failure), describe(failure)) from failure
         except Exception as failure:  # a sandbox limit outside a task, a bad timer value …
-            raise EngineFailure(None, _describe(failure)) from failure
+            raise EngineFailure(None, describe(failure)) from failure
         finally:
             _now.reset(token)
 
     def advance(self) -> None:
         """Run everything the engine can run now: due timers, scripts, gateways, decisions."""
         bounds = self.runtime.bounds
-        count = _StepCounter(bounds.steps_per_run)
+        count = StepCounter(bounds.steps_per_run)
         with self._engine_run():
             self.workflow.refresh_timers()
             for _ in range(50):  # a timer that fires at the end may make more work ready; bounded
@@ -348,23 +329,6 @@ class Instance:
         return dump_instance(self.workflow)
 
 
-class RunawayStopped(SandboxLimitExceeded):
-    """The instance went past a bound of ``Bounds``; the run is undone."""
-
-
-class _StepCounter:
-    def __init__(self, bound: int) -> None:
-        self.bound, self.count = bound, 0
-
-    def __call__(self, _task: Any) -> None:
-        self.count += 1
-        if self.count > self.bound:
-            raise RunawayStopped(
-                f"more than {self.bound} automatic steps in one run: a loop that does not end",
-                f"一次运行中的自动步骤超过 {self.bound} 步，疑似无限循环，已停止",
-            )
-
-
 def _pending_events(workflow: AppWorkflow) -> list[Any]:
     """What the instance waits for, one entry per timer and message.
 
@@ -405,59 +369,3 @@ def _int(value: Any, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def _element_of(failure: SpiffWorkflowException) -> str | None:
-    task = getattr(failure, "task", None) or getattr(failure, "task_spec", None)
-    spec = getattr(task, "task_spec", task)
-    return getattr(spec, "bpmn_id", None)
-
-
-def _describe(failure: BaseException) -> str:
-    """Chinese first, then the English detail: what failed, and in which expression."""
-    cause = _sandbox_cause(failure)
-    if isinstance(cause, SandboxLimitExceeded | ActionRefused):
-        said = str(cause)
-    elif isinstance(cause, SandboxCodeFailed):
-        said = f"模型代码出错（model code failed）：{cause}"
-    else:
-        said = f"流程引擎出错（engine error）：{failure.__class__.__name__}"
-    if isinstance(cause, ActionRefused) or (
-        cause is failure and isinstance(cause, SandboxLimitExceeded | SandboxCodeFailed)
-    ):
-        return said[:1000]
-    first_line = str(failure).split("\n")[0]
-    notes = getattr(failure, "notes", []) or []
-    # The library's own line repeats the sandbox's message when it wraps a script's failure.
-    repeated = str(cause) if cause is not failure else None
-    detail = [line for line in (first_line, *notes) if line and not (repeated and repeated in line)]
-    return (f"{said} — {'; '.join(detail)}" if detail else said)[:1000]
-
-
-def _input_refused(failure: BaseException) -> InputRefused | None:
-    seen: BaseException | None = failure
-    for _ in range(10):
-        if seen is None or isinstance(seen, InputRefused):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def _sandbox_cause(failure: BaseException) -> BaseException:
-    """The sandbox's own exception behind the library's wrapping, if there is one."""
-    seen: BaseException | None = failure
-    for _ in range(10):
-        if seen is None:
-            break
-        if isinstance(seen, SandboxLimitExceeded | SandboxCodeFailed | ActionRefused):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return failure
-
-
-def add_iso_duration(start: datetime, expression: str) -> datetime:
-    """``start`` plus an ISO 8601 duration such as ``P3D`` or ``PT36H`` (calendar-aware months)."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition  # noqa: PLC0415
-
-    parsed = TimerEventDefinition.parse_iso_duration(expression)
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
