@@ -44,6 +44,18 @@ def document(pid: str, body: str, lanes: dict[str, list[str]] | None = None) -> 
     return xml.encode()
 
 
+def between_start_and_end(pid: str, element: str, element_id: str) -> bytes:
+    """start → ``element`` → end, all in the branch secretary's lane."""
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + element
+        + '<bpmn:endEvent id="end"/>'
+        + flow("f1", "start", element_id)
+        + flow("f2", element_id, "end")
+    )
+    return document(pid, body, {"branch_secretary": ["start", element_id, "end"]})
+
+
 def one_task(
     pid: str, *, role: str = "branch_secretary", form: str = "test_any", script: str | None = None
 ) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from tests.engine.models_kit import between_start_and_end
 from tests.engine.models_kit import document
 from tests.engine.models_kit import flow
 from tests.engine.models_kit import user_task
@@ -22,19 +23,8 @@ def _script_task(task_id: str, script: str, extra: str = "", loop: str = "") -> 
     )
 
 
-def _linear(pid: str, middle: str, middle_id: str) -> bytes:
-    body = (
-        '<bpmn:startEvent id="start"/>'
-        + middle
-        + '<bpmn:endEvent id="end"/>'
-        + flow("f1", "start", middle_id)
-        + flow("f2", middle_id, "end")
-    )
-    return document(pid, body, {"branch_secretary": ["start", middle_id, "end"]})
-
-
 def script(code: str) -> dict[str, bytes]:
-    return {"h_script.bpmn": _linear("h_script", _script_task("site", code), "site")}
+    return {"h_script.bpmn": between_start_and_end("h_script", _script_task("site", code), "site")}
 
 
 def pre_script(code: str) -> dict[str, bytes]:
@@ -42,7 +32,7 @@ def pre_script(code: str) -> dict[str, bytes]:
         "<bpmn:extensionElements>",
         f"<bpmn:extensionElements><{SPIFF}:preScript>{escape(code)}</{SPIFF}:preScript>",
     )
-    return {"h_pre.bpmn": _linear("h_pre", task, "site")}
+    return {"h_pre.bpmn": between_start_and_end("h_pre", task, "site")}
 
 
 def post_script(code: str) -> dict[str, bytes]:
@@ -55,7 +45,7 @@ def post_script(code: str) -> dict[str, bytes]:
         + flow("sub_f", "sub_start", "sub_end")
         + "</bpmn:subProcess>"
     )
-    return {"h_post.bpmn": _linear("h_post", sub, "site")}
+    return {"h_post.bpmn": between_start_and_end("h_post", sub, "site")}
 
 
 def condition(code: str) -> dict[str, bytes]:
@@ -80,7 +70,7 @@ def timer(code: str) -> dict[str, bytes]:
         f"<bpmn:timeDuration>{escape(code)}</bpmn:timeDuration>"
         "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
     )
-    return {"h_timer.bpmn": _linear("h_timer", wait, "site")}
+    return {"h_timer.bpmn": between_start_and_end("h_timer", wait, "site")}
 
 
 def conditional_event(code: str) -> dict[str, bytes]:
@@ -89,7 +79,7 @@ def conditional_event(code: str) -> dict[str, bytes]:
         f"<bpmn:condition>{escape(code)}</bpmn:condition>"
         "</bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>"
     )
-    return {"h_conditional.bpmn": _linear("h_conditional", wait, "site")}
+    return {"h_conditional.bpmn": between_start_and_end("h_conditional", wait, "site")}
 
 
 def _with_messages(pid: str, process_xml: bytes, retrieval: str) -> bytes:
@@ -117,7 +107,9 @@ def _throw(pid: str, payload: str, retrieval: str) -> dict[str, bytes]:
         f"</{SPIFF}:messagePayload></bpmn:extensionElements>"
         "</bpmn:messageEventDefinition></bpmn:intermediateThrowEvent>"
     )
-    return {f"{pid}.bpmn": _with_messages(pid, _linear(pid, throw, "site"), retrieval)}
+    return {
+        f"{pid}.bpmn": _with_messages(pid, between_start_and_end(pid, throw, "site"), retrieval)
+    }
 
 
 def message_payload(code: str) -> dict[str, bytes]:
@@ -150,7 +142,7 @@ def _decide(pid: str, decision: bytes) -> dict[str, bytes]:
         f"<{SPIFF}:calledDecisionId>h_decision</{SPIFF}:calledDecisionId>"
         "</bpmn:extensionElements></bpmn:businessRuleTask>"
     )
-    return {f"{pid}.bpmn": _linear(pid, task, "site"), f"{pid}.dmn": decision}
+    return {f"{pid}.bpmn": between_start_and_end(pid, task, "site"), f"{pid}.dmn": decision}
 
 
 def dmn_output(code: str) -> dict[str, bytes]:
@@ -172,7 +164,11 @@ def _multi(pid: str, cardinality: str, completion: str | None = None) -> dict[st
         f"<bpmn:loopCardinality>{escape(cardinality)}</bpmn:loopCardinality>{done}"
         "</bpmn:multiInstanceLoopCharacteristics>"
     )
-    return {f"{pid}.bpmn": _linear(pid, _script_task("site", "done = 1", loop=loop), "site")}
+    return {
+        f"{pid}.bpmn": between_start_and_end(
+            pid, _script_task("site", "done = 1", loop=loop), "site"
+        )
+    }
 
 
 def cardinality(code: str) -> dict[str, bytes]:

@@ -18,8 +18,7 @@ from app.workflow.deploy import deploy_definitions
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from tests.engine.models_kit import document
-from tests.engine.models_kit import flow
+from tests.engine.models_kit import between_start_and_end
 from tests.factories import grant
 from tests.factories import make_person
 from tests.factories import make_user
@@ -126,9 +125,7 @@ def test_assignee_from_must_name_a_variable(people):
         '<spiffworkflow:property name="assigneeFrom" value="talk partner"/>'
         "</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>"
     )
-    body = '<bpmn:startEvent id="start"/>' + task + '<bpmn:endEvent id="end"/>'
-    body += flow("f1", "start", "t1") + flow("f2", "t1", "end")
-    source = document("bad_ref", body, {"branch_secretary": ["start", "t1", "end"]})
+    source = between_start_and_end("bad_ref", task, "t1")
     with pytest.raises(DeploymentRefused) as refused:
         run(deploy_definitions, actor=SYSTEM, sources={"bad_ref.bpmn": source})
     (error,) = refused.value.errors

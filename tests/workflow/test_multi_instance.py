@@ -25,8 +25,7 @@ from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from tests.engine.models_kit import document
-from tests.engine.models_kit import flow
+from tests.engine.models_kit import between_start_and_end
 from tests.factories import grant
 from tests.factories import make_user
 from tests.workflow.conftest import actor
@@ -152,9 +151,7 @@ def test_a_constant_cardinality_above_the_bound_is_refused_at_deploy(people):
         "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>10**6</bpmn:loopCardinality>"
         "</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
     )
-    body = '<bpmn:startEvent id="start"/>' + task + '<bpmn:endEvent id="end"/>'
-    body += flow("f1", "start", "each") + flow("f2", "each", "end")
-    source = document("too_many", body, {"branch_secretary": ["start", "each", "end"]})
+    source = between_start_and_end("too_many", task, "each")
     with pytest.raises(DeploymentRefused) as refused:
         run(deploy_definitions, actor=SYSTEM, sources={"too_many.bpmn": source})
     (error,) = refused.value.errors
