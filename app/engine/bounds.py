@@ -13,8 +13,9 @@ class Bounds:
     """How far an instance may go before it is stopped as a runaway (an incident, not a crash).
 
     ``steps_per_run``: automatic steps (scripts, gateways, events) in one engine run — only a loop
-    the checks missed can get near it. ``depth``: how deep the task tree may grow; every round of
-    a rework loop adds to it, and past 1000 the library silently reports "completed".
+    the checks missed can get near it. ``depth``: how deep the task tree may grow in one run (past
+    1000 the library silently reports "completed"); finished rounds of a loop are pruned before
+    each save (pruning.py), so only a runaway within one run gets near it.
     """
 
     steps_per_run: int = 1000

@@ -31,6 +31,7 @@ from app.engine.failures import describe
 from app.engine.failures import element_of
 from app.engine.failures import input_refused
 from app.engine.multi_instance import DEFAULT_BOUND
+from app.engine.pruning import prune
 from app.engine.sandbox import Limits
 from app.engine.sandbox import SandboxEnvironment
 from app.engine.sandbox import sandboxed_script_engine
@@ -270,7 +271,7 @@ class Instance:
 
     def element_states(self) -> dict[str, str]:
         """Per BPMN element id: "completed" when it ran, "active" when it waits or is ready now."""
-        states: dict[str, str] = {}
+        states = dict.fromkeys(getattr(self.workflow, "visited", ()), "completed")
         for task in self.workflow.get_tasks(max_depth=10**6):
             element = getattr(task.task_spec, "bpmn_id", None)
             if not element:
@@ -326,6 +327,10 @@ class Instance:
         self.workflow.cancel()
 
     def dump(self) -> str:
+        """The state to store, after dropping the finished tasks nothing reads (pruning.py)."""
+        dropped = prune(self.workflow)
+        if dropped:
+            self.workflow.visited = getattr(self.workflow, "visited", set()) | dropped
         return dump_instance(self.workflow)
 
 

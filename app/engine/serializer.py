@@ -95,13 +95,19 @@ def load_specs(spec_json: str) -> tuple[Any, dict[str, Any]]:
 
 
 def dump_instance(workflow: BpmnWorkflow) -> str:
-    return json.dumps(SERIALIZER.to_dict(workflow), ensure_ascii=False, separators=(",", ":"))
+    state = SERIALIZER.to_dict(workflow)
+    if visited := getattr(workflow, "visited", None):
+        state["visited"] = sorted(visited)  # elements whose tasks pruning.py dropped
+    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
 
 
 def load_instance(state_json: str, spec: Any, subprocess_specs: dict[str, Any]) -> AppWorkflow:
     state = json.loads(state_json)
+    visited = set(state.pop("visited", ()))
     state["spec"], state["subprocess_specs"] = spec, subprocess_specs
-    return SERIALIZER.from_dict(state)
+    workflow = SERIALIZER.from_dict(state)
+    workflow.visited = visited
+    return workflow
 
 
 def convert_event(event: Any) -> str:

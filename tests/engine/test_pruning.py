@@ -1,0 +1,250 @@
+"""Loops keep their stored state the size of one round (app/engine/pruning.py), and pruning
+changes nothing the process does: joins still wait for every branch, multi-instance tasks still
+run once per item, timers still fire, called processes still return, variables stay."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+from app.engine.models import parse_models
+from app.engine.runtime import Runtime
+from app.engine.sandbox import Limits
+from app.engine.serializer import load_specs
+from tests.engine.models_kit import document
+from tests.engine.models_kit import flow
+from tests.engine.models_kit import user_task
+
+START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+LANE = "branch_secretary"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Driver:
+    """Runs one instance as the app does: load, act, dump, for every step."""
+
+    def __init__(self, body: str, elements: list[str], data: dict | None = None, extra=None):
+        sources = {"loop.bpmn": document("loop", body, {LANE: elements})}
+        sources.update(extra or {})
+        parsed = parse_models(sources, known_roles={LANE}, known_forms={"test_any"})
+        (process,) = [p for p in parsed if p.process_id == "loop"]
+        self.specs = load_specs(process.spec_json)
+        self.clock = Clock()
+        self.runtime = Runtime(self.clock, Limits(cpu_seconds=30), run_budget=30)
+        self.state = self.runtime.start(self.specs, data or {}).dump()
+        self.sizes: list[int] = []
+
+    def load(self):
+        return self.runtime.load(self.specs, self.state)
+
+    def ready(self) -> list[str]:
+        return sorted(task.element_id for task in self.load().ready_tasks())
+
+    def complete(self, element: str, data: dict | None = None) -> None:
+        instance = self.load()
+        (task,) = [t for t in instance.ready_tasks() if t.element_id == element][:1]
+        instance.complete(task.task_id, data or {})
+        self.save(instance)
+
+    def wait(self, delta: timedelta) -> None:
+        self.clock.now += delta
+        instance = self.load()
+        instance.advance()
+        self.save(instance)
+
+    def save(self, instance) -> None:
+        self.state = instance.dump()
+        self.sizes.append(len(self.state))
+
+    def data(self) -> dict:
+        return self.load().data()
+
+    def finished(self) -> bool:
+        return self.load().finished()
+
+
+def assert_flat(sizes: list[int], rounds: int) -> None:
+    per_round = len(sizes) // rounds
+    after_warm_up = sizes[per_round * 3 :: per_round]  # the same step of every round from the 4th
+    assert max(after_warm_up) <= min(after_warm_up) * 1.05, after_warm_up
+
+
+LOOP_END = '<bpmn:exclusiveGateway id="g" default="back"/><bpmn:endEvent id="end"/>' + flow(
+    "done", "g", "end", "approved"
+)
+
+
+def test_a_parallel_review_in_a_loop_waits_for_both_branches_every_round():
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + user_task("edit")
+        + user_task("a")
+        + user_task("b")
+        + '<bpmn:parallelGateway id="fork"/><bpmn:parallelGateway id="join"/>'
+        + LOOP_END
+        + flow("f1", "start", "edit")
+        + flow("f2", "edit", "fork")
+        + flow("f3", "fork", "a")
+        + flow("f4", "fork", "b")
+        + flow("f5", "a", "join")
+        + flow("f6", "b", "join")
+        + flow("f7", "join", "g")
+        + flow("back", "g", "edit")
+    )
+    run = Driver(body, ["start", "edit", "a", "b", "fork", "join", "g", "end"])
+    for round_number in range(30):
+        run.complete("edit", {"round": round_number})
+        first, second = ("a", "b") if round_number % 2 else ("b", "a")
+        run.complete(first, {"approved": False})
+        assert run.ready() == [second]  # the join does not fire on one branch
+        run.complete(second, {"approved": False})
+        assert run.ready() == ["edit"]
+    assert_flat(run.sizes, 30)
+    run.complete("edit")
+    run.complete("a", {"approved": True})
+    run.complete("b", {"approved": True})  # the join merges both branches' answers
+    assert run.finished()
+    assert run.data()["round"] == 29
+
+
+def test_a_sequential_multi_instance_in_a_loop_runs_once_per_member_every_round():
+    sign = user_task("sign").replace(
+        "</bpmn:userTask>",
+        '<bpmn:multiInstanceLoopCharacteristics isSequential="true">'
+        "<bpmn:loopDataInputRef>members</bpmn:loopDataInputRef>"
+        '<bpmn:inputDataItem id="member" name="member"/>'
+        "</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>",
+    )
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + user_task("edit")
+        + sign
+        + LOOP_END
+        + flow("f1", "start", "edit")
+        + flow("f2", "edit", "sign")
+        + flow("f3", "sign", "g")
+        + flow("back", "g", "edit")
+    )
+    run = Driver(body, ["start", "edit", "sign", "g", "end"], {"members": [11, 12, 13]})
+    for _ in range(20):
+        run.complete("edit")
+        signed = []
+        while run.ready() == ["sign"]:
+            instance = run.load()
+            (task,) = instance.ready_tasks()
+            signed.append(instance.task_data(task.task_id)["member"])
+            run.complete("sign", {"approved": False})
+        assert signed == [11, 12, 13]
+        assert run.ready() == ["edit"]
+    assert_flat(run.sizes, 20)
+
+
+def test_a_boundary_timer_in_a_loop_still_fires_after_rounds_were_dropped():
+    review = user_task("review")
+    timer = (
+        '<bpmn:boundaryEvent id="late" attachedToRef="review">'
+        '<bpmn:timerEventDefinition><bpmn:timeDuration>"P1D"</bpmn:timeDuration>'
+        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    )
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + user_task("edit")
+        + review
+        + timer
+        + LOOP_END
+        + flow("f1", "start", "edit")
+        + flow("f2", "edit", "review")
+        + flow("f3", "review", "g")
+        + flow("f4", "late", "edit")
+        + flow("back", "g", "edit")
+    )
+    run = Driver(body, ["start", "edit", "review", "late", "g", "end"])
+    for round_number in range(24):
+        run.complete("edit")
+        if round_number % 2:
+            run.wait(timedelta(days=2))  # nobody reviewed: the timer sends it back
+        else:
+            run.complete("review", {"approved": False})
+        assert run.ready() == ["edit"]
+    assert_flat(run.sizes, 12)  # a pair of rounds, one of each kind, is the unit that repeats
+    run.complete("edit")
+    assert run.load().next_timer() == run.clock.now + timedelta(days=1)
+
+
+def test_a_called_process_in_a_loop_leaves_no_finished_sub_processes_behind():
+    called = document(
+        "called",
+        '<bpmn:startEvent id="c_start"/>'
+        + user_task("c_task")
+        + '<bpmn:endEvent id="c_end"/>'
+        + flow("c1", "c_start", "c_task")
+        + flow("c2", "c_task", "c_end"),
+        {LANE: ["c_start", "c_task", "c_end"]},
+    )
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + user_task("edit")
+        + '<bpmn:callActivity id="call" calledElement="called"/>'
+        + LOOP_END
+        + flow("f1", "start", "edit")
+        + flow("f2", "edit", "call")
+        + flow("f3", "call", "g")
+        + flow("back", "g", "edit")
+    )
+    run = Driver(body, ["start", "edit", "call", "g", "end"], extra={"called.bpmn": called})
+    for round_number in range(15):
+        run.complete("edit", {"note": f"round {round_number}"})
+        run.complete("c_task", {"approved": False})
+    assert len(run.load().workflow.subprocesses) <= 1
+    assert_flat(run.sizes, 15)
+    assert run.data()["note"] == "round 14"
+
+
+def test_a_variable_set_in_the_first_round_is_still_there_after_many():
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + user_task("edit")
+        + LOOP_END
+        + flow("f1", "start", "edit")
+        + flow("f2", "edit", "g")
+        + flow("back", "g", "edit")
+    )
+    run = Driver(body, ["start", "edit", "g", "end"], {"branch": "一支部"})
+    run.complete("edit", {"first_reason": "材料不全", "approved": False})
+    for _ in range(30):
+        run.complete("edit", {"approved": False})
+    assert run.data()["first_reason"] == "材料不全"
+    assert run.data()["branch"] == "一支部"
+    run.complete("edit", {"approved": True})
+    assert run.finished()
+    assert run.load().element_states() == {
+        "start": "completed",
+        "edit": "completed",
+        "g": "completed",
+        "end": "completed",
+    }
+
+
+def test_the_task_tree_of_a_loop_is_as_large_after_forty_rounds_as_after_two():
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + user_task("edit")
+        + LOOP_END
+        + flow("f1", "start", "edit")
+        + flow("f2", "edit", "g")
+        + flow("back", "g", "edit")
+    )
+    run = Driver(body, ["start", "edit", "g", "end"])
+    tasks = []
+    for _ in range(40):
+        run.complete("edit", {"approved": False})
+        tasks.append(len(run.load().workflow.tasks))
+    assert tasks[-1] == tasks[1]
