@@ -305,3 +305,41 @@ def test_a_page_refuses_a_form_with_a_lone_surrogate_and_changes_nothing(client,
     # The same form, properly encoded, goes through.
     done = _form_post(client, f"/inbox/tasks/{task.id}/complete", token, "count=12&note=%E4%B8%AD")
     assert done.status_code == 302
+
+
+def _multipart(fields: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = "----branchflow-test"
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + value
+        + b"\r\n"
+        for name, value in fields
+    )
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_page_refuses_a_multipart_form_with_text_that_is_not_utf8(client, login, people):
+    """Werkzeug would have stored "\ufffd" in place of the bytes: refused, nothing changed."""
+    deploy("failing_script.bpmn")
+    instance_id = run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="failing_script",
+        org_code=people.tree.branch1,
+    )
+    (task,) = open_tasks(instance_id)
+    login("sec1")
+    token = csrf_token(client, f"/inbox/tasks/{task.id}").encode()
+    path = f"/inbox/tasks/{task.id}/complete"
+    before = Counts.now()
+    body, content_type = _multipart(
+        [("csrf_token", token), ("count", b"12"), ("note", b"\xe4\xb8")]
+    )
+    response = client.post(path, data=body, content_type=content_type)
+    assert response.status_code == 422
+    assert NOT_UTF8_FORM_ZH in response.get_data(as_text=True)
+    assert Counts.now() == before
+    body, content_type = _multipart(
+        [("csrf_token", token), ("count", b"12"), ("note", "中".encode())]
+    )
+    assert client.post(path, data=body, content_type=content_type).status_code == 302
