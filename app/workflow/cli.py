@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -161,24 +158,3 @@ def workflow_show(instance_id: int, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo("\n".join(overview_lines(data)))
-
-
-@workflow_cli.command("worker")
-@click.option("--once", is_flag=True, help="Run one round and exit.")
-@click.option("--interval", type=float, default=None, help="Seconds between rounds.")
-def workflow_worker(once: bool, interval: float | None) -> None:
-    """Fire due timers and retry undelivered messages, until stopped."""
-    from app.workflow.worker import run_forever  # noqa: PLC0415 - keeps `flask --help` light
-    from app.workflow.worker import run_once  # noqa: PLC0415
-
-    if once:
-        tick = run_once()
-        click.echo(
-            f"timers fired: {tick.timers_fired}, messages delivered: {tick.messages_delivered}"
-        )
-        return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    run_forever(interval or current_app.config["WORKER_INTERVAL_SECONDS"], stop)

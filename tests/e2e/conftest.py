@@ -46,11 +46,11 @@ from app.core.commands import run
 from app.engine.models import DeploymentRefused
 from app.identity.demo import DemoSummary
 from app.identity.demo import load_demo_data
+from app.worker import Tick
+from app.worker import run_once
 from app.workflow.deploy import Deployed
 from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import read_model_files
-from app.workflow.worker import Tick
-from app.workflow.worker import run_once
 from tests.conftest import ROOT
 from tests.conftest import make_settings
 from tests.conftest import migrate

@@ -8,9 +8,9 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.extensions import db
 from app.notify.models import Notification
+from app.worker import run_once
 from app.workflow import commands
 from app.workflow.deploy import deploy_definitions
-from app.workflow.worker import run_once
 from tests.conftest import csrf_token
 from tests.engine.models_kit import document
 from tests.engine.models_kit import flow

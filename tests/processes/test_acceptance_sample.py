@@ -26,10 +26,10 @@ from app.grading.cycle_models import CycleBranch
 from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.models import User
+from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.worker import run_once
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task

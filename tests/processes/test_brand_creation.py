@@ -38,12 +38,12 @@ from app.grading.brands import has_named_brand
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
+from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.worker import run_once
 from tests.conftest import TEST_NOW
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at

@@ -32,10 +32,10 @@ from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel
 from app.notify.models import Notification
+from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.worker import run_once
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task

@@ -20,8 +20,8 @@ from app.grading.queries import current_rubric
 from app.grading.screening import screen
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
+from app.worker import run_once
 from app.workflow.models import ProcessInstance
-from app.workflow.worker import run_once
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task

@@ -22,10 +22,10 @@ from app.grading.cycle_models import CycleBranch
 from app.grading.site_models import ModelSite
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
+from app.worker import run_once
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.worker import run_once
 from tests.conftest import csrf_token
 from tests.processes.conftest import Demo
 from tests.processes.conftest import complete_step

@@ -31,12 +31,12 @@ from app.identity.models import OrgUnit
 from app.levels.models import BranchRating
 from app.levels.ratings import write_rating
 from app.notify.models import Notification
+from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.worker import run_once
 from tests.conftest import TEST_NOW
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at

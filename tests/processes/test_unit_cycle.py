@@ -29,7 +29,7 @@ from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel
 from app.notify.models import Notification
-from app.workflow.worker import run_once
+from app.worker import run_once
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import set_level

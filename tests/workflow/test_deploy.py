@@ -14,12 +14,12 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.engine.models import DeploymentRefused
 from app.extensions import db
+from app.worker import run_once
 from app.workflow import commands
 from app.workflow import engine_access
 from app.workflow.deploy import deploy_definitions
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
-from app.workflow.worker import run_once
 from tests.conftest import IsolatedClient
 from tests.conftest import make_settings
 from tests.engine.models_kit import one_task

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from app.core.commands import run
 from app.extensions import db
+from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import MessageSubscription
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from app.workflow.worker import run_once
 from tests.workflow.conftest import actor
 from tests.workflow.conftest import deploy
 from tests.workflow.conftest import open_tasks
