@@ -39,12 +39,12 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     security.init_app(app)
 
     from app.api.views import bp as api_bp
-    from app.files.views import bp as files_bp
     from app.grading.views import bp as grading_bp
     from app.identity import labels
     from app.identity import session as _session  # registers the user loader
     from app.identity.admin_views import bp as admin_bp
     from app.identity.views import bp as identity_bp
+    from app.inbox.attachment_views import bp as files_bp
     from app.inbox.instance_views import bp as instances_bp
     from app.inbox.views import bp as inbox_bp
     from app.levels.views import bp as dashboard_bp

@@ -27,15 +27,12 @@ from app.core.errors import ValidationFailed
 from app.core.security import public
 from app.extensions import csrf
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.formdefs.options import form_for_instance
 from app.formdefs.registry import form_def
 from app.identity.commands import stamp_token_use
 from app.identity.commands.tokens import token_digest
 from app.identity.policy import load_scope
 from app.identity.queries import get_token_owner
-from app.inbox.policy import visible_instance
 from app.inbox.policy import visible_task
 from app.inbox.queries import TaskRow
 from app.inbox.queries import View
@@ -45,6 +42,9 @@ from app.workflow import commands
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
+from app.workflow.policy import visible_instance
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, never cookies: there is no ambient credential to forge

@@ -21,9 +21,9 @@ from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.session import current_actor
 from app.identity.session import current_scope
-from app.inbox.policy import visible_instance
 from app.inbox.records import instance_records
 from app.workflow import commands
+from app.workflow.policy import visible_instance
 from app.workflow.queries import get_instance_view
 from app.workflow.queries import instance_diagram
 

@@ -23,8 +23,6 @@ from app.core.commands import run
 from app.core.errors import Conflict
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.files.models import Attachment
 from app.formdefs import options
 from app.formdefs.fields import FormInput
@@ -43,6 +41,8 @@ from app.inbox.queries import TaskRow
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 
 NEAR_DUE_HOURS = 24
 BLANK_ITEM_ROWS = 2

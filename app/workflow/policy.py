@@ -17,12 +17,16 @@ from app.core.errors import NotFound
 from app.identity import catalogue
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
+from app.identity.policy import Scope
 from app.identity.policy import load_scope
 from app.identity.queries import Holding
+from app.identity.queries import get_org
 from app.identity.queries import holds_role
 from app.identity.queries import holds_role_in_children
 from app.identity.queries import list_ancestors
 from app.workflow.models import HumanTask
+from app.workflow.models import ProcessInstance
+from app.workflow.queries import involved_in
 
 TIER_KINDS = {
     "company": (OrgKind.COMPANY,),
@@ -113,3 +117,18 @@ def require_can_manage(session: Session, user_id: int | None, org: OrgUnit, day:
         raise NotFound()
     if not scope.administers(org.path) and not scope.is_system_admin:
         raise Forbidden()
+
+
+def visible_instance(
+    session: Session, scope: Scope, instance_id: int
+) -> tuple[ProcessInstance, OrgUnit]:
+    """The instance and its organisation, for whoever's roles reach its organisation and whoever
+    worked on one of its tasks (pages, API and downloads alike); anyone else is told it does not
+    exist."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound()
+    org = get_org(session, instance.org_unit_id)
+    if scope.sees(org.path) or involved_in(session, scope.user_id, instance_id):
+        return instance, org
+    raise NotFound()

@@ -16,8 +16,6 @@ from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.grading.acceptance import draw_acceptance_sample
 from app.grading.acceptance import sample_state
 from app.grading.cycle import cycle_progress
@@ -30,6 +28,8 @@ from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task

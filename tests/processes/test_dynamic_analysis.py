@@ -30,8 +30,6 @@ from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.formdefs.fields import prefilled
 from app.grading.analysis import propose_weak
 from app.grading.analysis import start_analysis
@@ -49,6 +47,8 @@ from app.workflow.models import HumanTask
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 from tests.conftest import TEST_NOW
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at

@@ -20,8 +20,6 @@ from sqlalchemy import select
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.grading.commands import publish_rubric
 from app.grading.cycle import cycle_progress
 from app.grading.cycle import start_cycle
@@ -36,6 +34,8 @@ from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task

@@ -15,8 +15,6 @@ from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.grading import sites
 from app.grading.cycle_models import CycleBranch
 from app.grading.site_models import ModelSite
@@ -26,6 +24,8 @@ from app.worker import run_once
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 from tests.conftest import csrf_token
 from tests.processes.conftest import Demo
 from tests.processes.conftest import complete_step

@@ -16,8 +16,6 @@ from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.identity.models import Person
 from app.identity.models import User
 from app.notify.models import Notification
@@ -25,6 +23,8 @@ from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 from tests.processes.conftest import open_task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

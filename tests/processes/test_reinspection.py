@@ -22,8 +22,6 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel
@@ -33,6 +31,8 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 from tests.conftest import TEST_NOW
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at

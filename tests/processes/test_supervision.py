@@ -25,8 +25,6 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.files.commands import Upload
-from app.files.commands import store_uploads
 from app.identity.models import OrgUnit
 from app.levels.models import BranchRating
 from app.levels.ratings import write_rating
@@ -37,6 +35,8 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 from tests.conftest import TEST_NOW
 from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at

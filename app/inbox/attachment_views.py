@@ -11,7 +11,7 @@ from app.extensions import db
 from app.files import storage
 from app.files.models import Attachment
 from app.identity.session import current_scope
-from app.inbox.policy import visible_instance
+from app.workflow.policy import visible_instance
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
