@@ -4,9 +4,9 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from app.core.db import Database
+from app.core.db import db
 
-db = Database()
+__all__ = ["babel", "csrf", "db", "login_manager"]
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -27,7 +27,6 @@ from app.core.errors import ValidationFailed
 from app.core.security import public
 from app.extensions import csrf
 from app.extensions import db
-from app.formdefs.options import form_for_instance
 from app.formdefs.registry import form_def
 from app.identity.commands import stamp_token_use
 from app.identity.commands.tokens import token_digest
@@ -39,6 +38,7 @@ from app.inbox.queries import View
 from app.inbox.queries import get_task_row
 from app.inbox.queries import list_tasks
 from app.workflow import commands
+from app.workflow.form_options import form_for_instance
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry

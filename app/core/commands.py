@@ -29,8 +29,8 @@ from app.core import clock
 from app.core.audit import EventOrigin
 from app.core.audit import PendingEvent
 from app.core.audit import append_events
+from app.core.db import db
 from app.core.errors import Conflict
-from app.extensions import db
 
 log = logging.getLogger(__name__)
 

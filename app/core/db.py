@@ -176,3 +176,8 @@ def str_enum(enum_class: type[Any], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+#: The one database handle, bound to an app by ``create_app``; ``app.extensions`` offers it
+#: beside the other extensions, and the core, which sits below them, takes it from here.
+db = Database()

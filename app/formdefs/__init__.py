@@ -1,6 +1,4 @@
-"""Form definitions (forms/<key>.json): loading and server-side validation of submitted data.
-
-This is the minimal core the process engine needs — find a form by key, read its JSON Schema,
-validate data against it. The staff workspace grows it into the full registry with layout hints and
-widgets.
+"""Form definitions (forms/<key>.json): loading, field kinds, and validation of submitted data
+against the form alone. Checking answers against records (people, organisations, instances) is
+the workflow's (app/workflow/form_resolve.py, form_options.py): this package reads no database.
 """

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from app.files.models import Attachment
 from app.formdefs.model import FieldDef
 from app.formdefs.model import FormDef
-from app.formdefs.options import form_for_instance
 from app.formdefs.registry import form_def
 from app.identity.models import Person
+from app.workflow.form_options import form_for_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import StepLogEntry

@@ -24,7 +24,6 @@ from app.core.errors import Conflict
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.files.models import Attachment
-from app.formdefs import options
 from app.formdefs.fields import FormInput
 from app.formdefs.fields import parse_submission
 from app.formdefs.fields import prefilled
@@ -38,6 +37,7 @@ from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
 from app.inbox.queries import TaskRow
+from app.workflow import form_options
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
@@ -76,7 +76,7 @@ def _loaded(row: TaskRow) -> _Loaded:
                 )
             )
             form = form_def(json.loads(forms_json)[row.form_key].encode(), row.form_key)
-            form = options.form_for_instance(db.session, form, instance.id)  # x-optionsFrom
+            form = form_options.form_for_instance(db.session, form, instance.id)  # x-optionsFrom
         memo[row.id] = _Loaded(get_org(db.session, instance.org_unit_id), form)
     return memo[row.id]
 
@@ -90,21 +90,21 @@ def _instance_org(row: TaskRow) -> OrgUnit:
     return _loaded(row).org
 
 
-def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[options.Option]]:
+def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[form_options.Option]]:
     org = _instance_org(row)
-    found: dict[str, list[options.Option]] = {}
-    people: list[options.Option] | None = None
+    found: dict[str, list[form_options.Option]] = {}
+    people: list[form_options.Option] | None = None
     for f in form.fields:
         wants_people = f.kind in ("person", "persons", "attendance") or any(
             c.kind == "person" for c in f.columns
         )
         if wants_people:
-            people = people if people is not None else options.people_of(db.session, org)
+            people = people if people is not None else form_options.people_of(db.session, org)
             found[f.name] = people
         elif f.kind == "org":
-            found[f.name] = options.orgs_for(db.session, current_scope(), f.org_kinds)
+            found[f.name] = form_options.orgs_for(db.session, current_scope(), f.org_kinds)
         elif f.kind == "process_ref":
-            found[f.name] = options.instances_of(db.session, org.id, f.process_key or "")
+            found[f.name] = form_options.instances_of(db.session, org.id, f.process_key or "")
     return found
 
 
@@ -130,7 +130,7 @@ class FormView:
 
     values: FormInput
     errors: dict[str, str]
-    pickers: dict[str, list[options.Option]]
+    pickers: dict[str, list[form_options.Option]]
     kept: dict[str, list[Attachment]]
     locale: str
     blank_rows: int = BLANK_ITEM_ROWS

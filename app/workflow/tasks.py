@@ -21,8 +21,6 @@ from app.core.errors import ValidationFailed
 from app.core.json_input import require_safe_json
 from app.engine.runtime import EngineFailure
 from app.formdefs.registry import form_def
-from app.formdefs.resolve import FormContext
-from app.formdefs.resolve import resolve
 from app.formdefs.validation import validation_errors
 from app.formdefs.validation import validator_for
 from app.identity.models import OrgUnit
@@ -30,6 +28,8 @@ from app.identity.queries import get_user_by_login
 from app.notify.commands import notify
 from app.workflow import messages
 from app.workflow import steps
+from app.workflow.form_resolve import FormContext
+from app.workflow.form_resolve import resolve
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessDefinition

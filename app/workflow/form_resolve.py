@@ -29,12 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.files.models import Attachment
-from app.formdefs import options
 from app.formdefs.model import FieldDef
 from app.formdefs.model import FormDef
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.identity.policy import load_scope
+from app.workflow import form_options
 from app.workflow.queries import earlier_answers
 
 
@@ -50,13 +50,13 @@ class FormContext:
 
     @cached_property
     def people(self) -> set[int]:
-        return {o.value for o in options.people_of(self.session, self.org)}
+        return {o.value for o in form_options.people_of(self.session, self.org)}
 
     def orgs(self, kinds: tuple[str, ...]) -> set[int]:
         """The organisations of these kinds (any, if none) the user can see."""
         if kinds not in self._orgs:
             scope = load_scope(self.session, self.user_id or 0, self.now.date())
-            self._orgs[kinds] = {o.value for o in options.orgs_for(self.session, scope, kinds)}
+            self._orgs[kinds] = {o.value for o in form_options.orgs_for(self.session, scope, kinds)}
         return self._orgs[kinds]
 
     @cached_property
@@ -65,7 +65,7 @@ class FormContext:
 
     @cached_property
     def instance_data(self) -> dict[str, Any]:
-        return options.instance_data(self.session, self.instance_id)
+        return form_options.instance_data(self.session, self.instance_id)
 
     def refuse(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -88,10 +88,10 @@ def resolve(form: FormDef, data: dict[str, Any], ctx: FormContext) -> dict[str, 
 
 def _from_data(f: FieldDef, value: Any, ctx: FormContext) -> None:
     """One (or each) of the options the instance's data lists — never a value sent beside them."""
-    listed = options.data_options(ctx.instance_data, f.options_from or "")
+    listed = form_options.data_options(ctx.instance_data, f.options_from or "")
     offered = {(type(v), v) for v, _label in listed}
     chosen = value if f.kind == "multi_enum" and isinstance(value, list) else [value]
-    if not all(options.is_option_value(v) and (type(v), v) in offered for v in chosen):
+    if not all(form_options.is_option_value(v) and (type(v), v) in offered for v in chosen):
         ctx.refuse(f.name, _("Choose one of the options."))
 
 
@@ -130,7 +130,9 @@ def _org(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
 
 
 def _process_ref(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
-    allowed = {o.value for o in options.instances_of(ctx.session, ctx.org.id, f.process_key or "")}
+    allowed = {
+        o.value for o in form_options.instances_of(ctx.session, ctx.org.id, f.process_key or "")
+    }
     if _is_id(value) and value not in allowed:
         ctx.refuse(path, _("Choose a completed procedure of this organisation."))
     return value
