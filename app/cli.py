@@ -49,8 +49,8 @@ def demo_load(if_empty: bool, seed: int) -> None:
     """Load the fictional Hanhai Oilfield: units, branches, people, users and roles."""
     from app.core.commands import cli_actor
     from app.core.commands import run
-    from app.identity.demo import DemoAlreadyLoaded
-    from app.identity.demo import load_demo_data
+    from app.demo.enterprise import DemoAlreadyLoaded
+    from app.demo.enterprise import load_demo_data
 
     try:
         summary = run(load_demo_data, actor=cli_actor(), seed=seed)

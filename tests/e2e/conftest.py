@@ -43,9 +43,9 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.core.commands import cli_actor
 from app.core.commands import run
+from app.demo.enterprise import DemoSummary
+from app.demo.enterprise import load_demo_data
 from app.engine.models import DeploymentRefused
-from app.identity.demo import DemoSummary
-from app.identity.demo import load_demo_data
 from app.worker import Tick
 from app.worker import run_once
 from app.workflow.deploy import Deployed

@@ -24,8 +24,8 @@ from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
 from app.core.db import build_engines
+from app.demo.enterprise import load_demo_data
 from app.extensions import db
-from app.identity.demo import load_demo_data
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.models import Person

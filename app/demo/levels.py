@@ -73,7 +73,7 @@ def _path(rng: random.Random, current: Level, cycles: int) -> list[Level]:
 
 def write_level_history(ctx: CommandContext, *, seed: int) -> int:
     """Write the history of every branch that has a level; return the number of rows written."""
-    rng = random.Random(f"branch-levels:{seed}")  # noqa: S311 - reproducible demo data
+    rng = random.Random(f"branch-levels:{seed}")
     today = ctx.today
     newest = last_cycle(today)
     cycles = list(range(newest - CYCLES + 1, newest + 1))
@@ -189,7 +189,7 @@ def write_ratings(ctx: CommandContext, *, seed: int, current: dict[int, BranchLe
     stars, except that the newest one sometimes moves one star or, once in a while, records a
     veto. Deterministic; written
     directly (no audit event: the loader's ``demo_data_loaded`` covers it)."""
-    rng = random.Random(f"branch-ratings:{seed}")  # noqa: S311 - reproducible demo data
+    rng = random.Random(f"branch-ratings:{seed}")
     rubric = shipped_default().rubric
     written = 0
     for branch_id in sorted(current):

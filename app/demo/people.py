@@ -9,7 +9,7 @@ from datetime import date
 from datetime import timedelta
 
 from app.core.commands import CommandContext
-from app.identity import demo_names as names
+from app.demo import names
 from app.identity.kinds import Gender
 from app.identity.kinds import PartyStatus
 from app.identity.models import OrgUnit

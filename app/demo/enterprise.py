@@ -19,16 +19,16 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.core.commands import CommandContext
-from app.identity import demo_names as names
+from app.demo import names
+from app.demo.levels import write_level_history
+from app.demo.people import PeopleFactory
+from app.demo.roles import RoleBook
 from app.identity.catalogue import get_role
-from app.identity.demo_people import PeopleFactory
-from app.identity.demo_roles import RoleBook
 from app.identity.kinds import BranchType
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
-from app.levels.demo import write_level_history
 
 LEVEL_WEIGHTS = [
     (Level.MODEL, 4),

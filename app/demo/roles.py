@@ -7,7 +7,7 @@ from datetime import date
 from datetime import timedelta
 
 from app.core.commands import CommandContext
-from app.identity.demo_people import Roster
+from app.demo.people import Roster
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import RoleAssignment
