@@ -42,7 +42,6 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.grading.views import bp as grading_bp
     from app.identity import labels
     from app.identity import session as _session  # registers the user loader
-    from app.identity.admin_views import bp as admin_bp
     from app.identity.views import bp as identity_bp
     from app.inbox.attachment_views import bp as files_bp
     from app.inbox.instance_views import bp as instances_bp
@@ -51,6 +50,8 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
+    from app.web.admin_views import bp as admin_bp
+    from app.web.org_page import bp as orgs_bp
     from app.web.views import bp as web_bp
     from app.workflow import labels as workflow_labels
 
@@ -61,6 +62,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     errors.init_app(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(identity_bp)
+    app.register_blueprint(orgs_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(inbox_bp)

@@ -37,10 +37,10 @@ from app.identity.policy import require_administers_children_of
 from app.identity.policy import require_manages_account
 from app.identity.session import current_actor
 from app.identity.session import current_scope
-from app.identity.views import grant_form_for
-from app.identity.views import new_org_form_for
-from app.identity.views import render_org
-from app.identity.views import visible_org
+from app.web.org_page import grant_form_for
+from app.web.org_page import new_org_form_for
+from app.web.org_page import render_org
+from app.web.org_page import visible_org
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -74,7 +74,7 @@ def grant_role(code: str):
         show_refusal(form, refused)
         return render_org(org, grant_form=form, status=422)
     flash(_("Role granted."), "success")
-    return redirect(url_for("identity.show_org", code=org.code))
+    return redirect(url_for("orgs.show_org", code=org.code))
 
 
 def _assignment_in_scope(assignment_id: int) -> RoleAssignment:
@@ -101,7 +101,7 @@ def revoke_role(assignment_id: int):
             show_refusal(form, refused)
         else:
             flash(_("Role revoked."), "success")
-            return redirect(url_for("identity.show_org", code=org_code))
+            return redirect(url_for("orgs.show_org", code=org_code))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("identity/revoke.html", assignment=assignment, form=form), status
 
@@ -164,7 +164,7 @@ def create_org(code: str):
         show_refusal(form, refused)
         return render_org(parent, new_form=form, status=422)
     flash(_("Organisation created."), "success")
-    return redirect(url_for("identity.show_org", code=form.code.data.strip()))
+    return redirect(url_for("orgs.show_org", code=form.code.data.strip()))
 
 
 @bp.route("/orgs/<code>/edit", methods=["GET", "POST"])
@@ -187,7 +187,7 @@ def edit_org(code: str):
             show_refusal(form, refused)
         else:
             flash(_("Changes saved."), "success")
-            return redirect(url_for("identity.show_org", code=org.code))
+            return redirect(url_for("orgs.show_org", code=org.code))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("identity/org_edit.html", org=org, form=form), status
 
