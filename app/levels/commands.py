@@ -24,6 +24,8 @@ from sqlalchemy import select
 
 from app.core.commands import CommandContext
 from app.core.errors import ValidationFailed
+from app.identity.commands.orgs import OrgDetails
+from app.identity.commands.orgs import create_org_unit
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
@@ -38,6 +40,39 @@ from app.levels.queries import plaque_serials
 PLAQUE_LEVELS = {Level.STANDARDISED: "标准化", Level.RED_FLAG: "红旗", Level.MODEL: "示范"}
 TEXT_LIMIT = 500
 PLAQUE_LIMIT = 40
+
+
+#: How a level given when a branch is created appears in its level history.
+LEVEL_ON_PAPER = "建档时已持有的等级（纸质记录）"
+
+
+def create_org_unit_with_level(
+    ctx: CommandContext,
+    *,
+    parent_code: str | None,
+    code: str,
+    kind: OrgKind,
+    details: OrgDetails,
+    level: Level | None = None,
+) -> int:
+    """Create a node (identity's command); a branch created with the level it already holds on
+    paper starts its level history with it, so the dashboard counts it like any other."""
+    node_id = create_org_unit(
+        ctx, parent_code=parent_code, code=code, kind=kind, details=details, level=level
+    )
+    if level is not None:
+        ctx.session.add(
+            BranchLevel(
+                branch_id=node_id,
+                level=level,
+                held_from=ctx.today,
+                decided_by=LEVEL_ON_PAPER,
+                reason="",
+                recorded_at=ctx.now,
+                recorded_by_login=ctx.actor.login,
+            )
+        )
+    return node_id
 
 
 def plaque_number(company_code: str, year: int, level: Level, serial: int) -> str:

@@ -37,6 +37,7 @@ from app.identity.policy import require_administers_children_of
 from app.identity.policy import require_manages_account
 from app.identity.session import current_actor
 from app.identity.session import current_scope
+from app.levels.commands import create_org_unit_with_level
 from app.web.org_page import grant_form_for
 from app.web.org_page import new_org_form_for
 from app.web.org_page import render_org
@@ -152,7 +153,7 @@ def create_org(code: str):
         return render_org(parent, new_form=form, status=422)
     try:
         run(
-            commands.create_org_unit,
+            create_org_unit_with_level,
             actor=current_actor(),
             parent_code=parent.code,
             code=form.code.data or "",

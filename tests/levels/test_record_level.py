@@ -16,14 +16,14 @@ from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.identity.commands.orgs import LEVEL_ON_PAPER
 from app.identity.commands.orgs import OrgDetails
-from app.identity.commands.orgs import create_org_unit
 from app.identity.kinds import BranchType
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
+from app.levels.commands import LEVEL_ON_PAPER
+from app.levels.commands import create_org_unit_with_level
 from app.levels.commands import plaque_number
 from app.levels.commands import write_level
 from app.levels.models import BranchLevel
@@ -208,7 +208,7 @@ def test_red_flag_cycles_count_the_year_ends_held_in_a_row(tree):
 def test_a_branch_created_with_a_level_starts_its_history_with_it(tree):
     """An installation that starts mid-way: the level held on paper counts on the dashboard."""
     run(
-        create_org_unit,
+        create_org_unit_with_level,
         actor=SYSTEM,
         parent_code=tree.unit2,
         code="U2-B9",

@@ -2,8 +2,8 @@
 
 Grading decisions set a branch's level (the grading package); here an administrator creates nodes,
 renames them and records branch types and committee terms. The level given when a node is created
-is the one it already holds on paper, for installations that start mid-way; it opens the branch's
-level history.
+is the one it already holds on paper, for installations that start mid-way; the level history it
+opens is the levels package's (levels.commands.create_org_unit_with_level).
 """
 
 from __future__ import annotations
@@ -28,11 +28,8 @@ from app.identity.policy import load_scope
 from app.identity.policy import require_administers
 from app.identity.policy import require_administers_children_of
 from app.identity.queries import get_org_by_code
-from app.levels.models import BranchLevel
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
-#: How a level given when a branch is created appears in its level history.
-LEVEL_ON_PAPER = "建档时已持有的等级（纸质记录）"
 
 
 @dataclass(frozen=True)
@@ -100,18 +97,6 @@ def create_org_unit(
     ctx.session.add(node)
     ctx.session.flush()
     node.path = f"{parent.path if parent else '/'}{node.id}/"
-    if level is not None:  # its history starts here, so the dashboard counts it like any other
-        ctx.session.add(
-            BranchLevel(
-                branch_id=node.id,
-                level=level,
-                held_from=ctx.today,
-                decided_by=LEVEL_ON_PAPER,
-                reason="",
-                recorded_at=ctx.now,
-                recorded_by_login=ctx.actor.login,
-            )
-        )
     ctx.record(
         "org_unit_created",
         ("org_unit", node.id),
