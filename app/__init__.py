@@ -41,7 +41,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.api.views import bp as api_bp
     from app.grading.views import bp as grading_bp
     from app.identity import labels
-    from app.identity import session as _session  # registers the user loader
+    from app.identity import session as identity_session
     from app.identity.views import bp as identity_bp
     from app.inbox.attachment_views import bp as files_bp
     from app.inbox.instance_views import bp as instances_bp
@@ -55,7 +55,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.web.views import bp as web_bp
     from app.workflow import labels as workflow_labels
 
-    del _session
+    identity_session.init_app(app)
     labels.init_app(app)
     workflow_labels.init_app(app)
     templating.init_app(app)

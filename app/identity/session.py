@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
+from flask import Flask
 from flask import g
 from flask import request
 from flask_login import UserMixin
@@ -33,7 +34,11 @@ class LoginUser(UserMixin):
         return f"{self.id}:{self.session_token}"
 
 
-@login_manager.user_loader
+def init_app(app: Flask) -> None:
+    """Flask-Login finds the signed-in user through ``load_user`` (called by ``create_app``)."""
+    login_manager.user_loader(load_user)
+
+
 def load_user(session_id: str) -> LoginUser | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
