@@ -143,7 +143,9 @@ def run(command: Callable[..., R], /, *, actor: Actor, **values: Any) -> R:
     finally:
         _active.reset(token)
         session.close()
-    db.end_read_transaction()
+        # Committed or refused, the caller's next read starts afresh: it sees this command's
+        # writes, or what others committed meanwhile (the cause of a Conflict).
+        db.end_read_transaction()
     for effect in ctx.effects:
         try:
             effect()

@@ -37,10 +37,40 @@ def test_failed_command_leaves_no_rows_and_no_audit_events(app):
     with pytest.raises(Boom):
         run(_create_then_fail, actor=SYSTEM)
 
-    db.session.rollback()
     assert db.session.scalar(select(User).where(User.login == "half_way")) is None
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
     assert verify_chain(db.session).ok
+
+
+def test_after_a_refused_command_the_next_read_sees_what_others_committed_meanwhile(app):
+    """A page that re-renders after a refusal (a Conflict: someone else was quicker) shows the
+    other person's change without ending its read transaction by hand."""
+    make_user("first")
+
+    def logins() -> set[str]:
+        return set(db.session.scalars(select(User.login)))
+
+    assert "meanwhile" not in logins()  # the read transaction has begun (a snapshot on SQLite)
+    created_at = db.session.scalar(select(User.created_at).limit(1))
+    elsewhere = db.write_session()  # another request's command, committed meanwhile
+    elsewhere.add(
+        User(
+            login="meanwhile",
+            password_hash="x",
+            display_name="同时",
+            session_token="t",
+            created_at=created_at,
+        )
+    )
+    elsewhere.commit()
+    elsewhere.close()
+
+    def _refused(ctx: CommandContext) -> None:
+        raise Conflict(None, command="refused")
+
+    with pytest.raises(Conflict):
+        run(_refused, actor=SYSTEM)
+    assert "meanwhile" in logins()
 
 
 def test_command_commits_its_audit_events_with_its_changes(app):
