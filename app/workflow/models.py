@@ -82,6 +82,9 @@ class ProcessInstance(Base):
     row_version: Mapped[int] = mapped_column(Integer)
     step_count: Mapped[int] = mapped_column(Integer, default=0)
     last_step_hash: Mapped[str] = mapped_column(String(64))
+    #: The step of the latest stored state, and of the latest stored in full (history.py).
+    snapshot_seq: Mapped[int | None] = mapped_column(Integer)
+    full_snapshot_seq: Mapped[int | None] = mapped_column(Integer)
     next_timer_at: Mapped[datetime | None]
     open_incidents: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime]
@@ -151,6 +154,8 @@ class StepLogEntry(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     definition_id: Mapped[int] = mapped_column(Integer)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("instance_snapshots.id"))
+    #: SHA-256 of the instance state after this step, when the step stored one (chained).
+    state_hash: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -158,7 +163,9 @@ class StepLogEntry(Base):
 
 
 class InstanceSnapshot(Base):
-    """The instance state after a step (zlib-compressed JSON): any step's state can be shown."""
+    """The instance state after a step, zlib-compressed JSON: in full (``base_seq`` empty) or as
+    the change from the state stored at step ``base_seq``. Read it only through
+    ``history.state_at``."""
 
     __tablename__ = "instance_snapshots"
 
@@ -166,6 +173,7 @@ class InstanceSnapshot(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     state_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    base_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class Incident(Base):

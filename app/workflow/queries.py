@@ -17,6 +17,8 @@ from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
+from app.workflow.history import state_hash
+from app.workflow.history import stored_states
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
@@ -55,13 +57,15 @@ class BrokenStep:
 
 
 def verify_step_logs(session: Session) -> tuple[int, list[BrokenStep]]:
-    """Check every instance's hash-chained step log: (entries checked, first break of each)."""
+    """Check every instance's hash-chained step log, and each stored state against the hash its
+    step recorded: (entries checked, first break of each)."""
     checked, broken = 0, []
     heads = dict(session.execute(select(ProcessInstance.id, ProcessInstance.last_step_hash)).all())
     counts = dict(session.execute(select(ProcessInstance.id, ProcessInstance.step_count)).all())
     for instance_id in sorted(heads):
         expected_seq, prev = 1, GENESIS
         problem = None
+        states = {seq: state_hash(text) for seq, text in stored_states(session, instance_id)}
         for entry in session.scalars(
             select(StepLogEntry)
             .where(StepLogEntry.instance_id == instance_id)
@@ -75,6 +79,10 @@ def verify_step_logs(session: Session) -> tuple[int, list[BrokenStep]]:
                 )
             elif step_hash(entry) != entry.hash:
                 problem = BrokenStep(instance_id, entry.seq, f"step {entry.seq} was changed")
+            elif entry.state_hash is not None and states.get(entry.seq) != entry.state_hash:
+                problem = BrokenStep(
+                    instance_id, entry.seq, f"the state stored at step {entry.seq} was changed"
+                )
             if problem:
                 break
             prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1

@@ -26,6 +26,8 @@ def step_hash(entry: StepLogEntry) -> str:
             entry.detail,
             entry.definition_id,
             entry.prev_hash,
+            # Steps logged before states were hashed have none: their hash stays as it was.
+            *([entry.state_hash] if entry.state_hash is not None else []),
         ]
     )
     return hashlib.sha256(material.encode()).hexdigest()

@@ -18,7 +18,6 @@ failed and what to retry.
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -48,11 +47,12 @@ from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
 from app.workflow.engine_access import take_hot
 from app.workflow.engine_access import working_calendar
+from app.workflow.history import snapshot_for
+from app.workflow.history import state_hash
 from app.workflow.legacy_completion import run_legacy_actions
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
-from app.workflow.models import InstanceSnapshot
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
@@ -179,7 +179,7 @@ def _save(
     detail: str | None,
 ) -> None:
     row, instance = loaded.row, loaded.instance
-    row.state_json = instance.dump()
+    previous_state, row.state_json = row.state_json, instance.dump()
     ready = instance.ready_tasks() if row.status is InstanceStatus.RUNNING else []
     completed_now = not ready and row.status is InstanceStatus.RUNNING and instance.finished()
     if completed_now:
@@ -205,6 +205,7 @@ def _save(
         data_change=_data_change(loaded.data_before, data_after),
         detail=detail,
         snapshot=row.state_json,
+        previous_state=previous_state,
     )
     notes, loaded.placement_notes = loaded.placement_notes, []
     for note_action, uuid, element, note in notes:
@@ -323,7 +324,10 @@ def append_step(
     data_change: dict[str, Any] | None = None,
     detail: str | None = None,
     snapshot: str | None = None,
+    previous_state: str | None = None,
 ) -> None:
+    """Append a hash-chained entry; with ``snapshot``, store that state (as the change from
+    ``previous_state``, the state stored at the last snapshot, when history.py chooses to)."""
     row.step_count += 1
     entry = StepLogEntry(
         instance_id=row.id,
@@ -341,10 +345,8 @@ def append_step(
         prev_hash=row.last_step_hash,
     )
     if snapshot is not None:
-        # Level 1: snapshots are written on every step and read rarely; speed matters more.
-        entry.snapshot = InstanceSnapshot(
-            instance_id=row.id, seq=row.step_count, state_zlib=zlib.compress(snapshot.encode(), 1)
-        )
+        entry.snapshot = snapshot_for(row, row.step_count, snapshot, previous_state)
+        entry.state_hash = state_hash(snapshot)
     entry.hash = step_hash(entry)
     row.last_step_hash = entry.hash
     ctx.session.add(entry)
