@@ -150,6 +150,7 @@ class StepLogEntry(Base):
     task_uuid: Mapped[str | None] = mapped_column(String(36))
     element_id: Mapped[str | None] = mapped_column(String(100))
     submitted_json: Mapped[str | None] = mapped_column(Text)
+    #: Variables the step set or removed beyond its submission (``submitted_json`` has those).
     data_change_json: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
     definition_id: Mapped[int] = mapped_column(Integer)

@@ -202,7 +202,7 @@ def _save(
         task_uuid=task_uuid,
         element_id=element_id,
         submitted=submitted,
-        data_change=_data_change(loaded.data_before, data_after),
+        data_change=_data_change(loaded.data_before, data_after, submitted or {}),
         detail=detail,
         snapshot=row.state_json,
         previous_state=previous_state,
@@ -303,8 +303,16 @@ def _notify_returned(ctx: CommandContext, instance_id: int, corrections: list[Re
             )
 
 
-def _data_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    changed = {k: v for k, v in after.items() if k not in before or before[k] != v}
+def _data_change(
+    before: dict[str, Any], after: dict[str, Any], submitted: dict[str, Any]
+) -> dict[str, Any]:
+    """What the step changed in the variables beyond what was submitted: a submitted value is in
+    the step's ``submitted_json`` already, and storing it twice doubled the step log."""
+    changed = {
+        k: v
+        for k, v in after.items()
+        if (k not in before or before[k] != v) and not (k in submitted and submitted[k] == v)
+    }
     removed = sorted(k for k in before if k not in after)
     return {"set": changed, "removed": removed} if changed or removed else {}
 
