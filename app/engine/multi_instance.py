@@ -28,6 +28,8 @@ from SpiffWorkflow.spiff.specs.defaults import ParallelMultiInstanceTask
 from SpiffWorkflow.spiff.specs.defaults import SequentialMultiInstanceTask
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
+from app.engine.joins import JOIN_CLASSES
+
 #: Instances one multi-instance may create when the runtime names no bound of its own.
 DEFAULT_BOUND = 300
 
@@ -107,10 +109,14 @@ def _with_bounded_classes(parser_class: type) -> type:
 
 
 class BranchFlowParser(SpiffBpmnParser):
-    """The spiff parser, with every task parser building the bounded multi-instance classes."""
+    """The spiff parser, with every task parser building the bounded multi-instance classes and
+    the joins that merge each branch's changes (joins.py)."""
 
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
-        tag: (_with_bounded_classes(parser_class), spec_class)
+        tag: (
+            _with_bounded_classes(parser_class),
+            JOIN_CLASSES.get(tag.rpartition("}")[2], spec_class),
+        )
         for tag, (parser_class, spec_class) in {
             **SpiffBpmnParser.PARSER_CLASSES,
             **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,

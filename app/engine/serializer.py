@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from app.engine.joins import register_join_converters
 from app.engine.multi_instance import register_converters
 
 LIBRARY_VERSION = SpiffWorkflow.__version__ if hasattr(SpiffWorkflow, "__version__") else "3.2.0"
@@ -60,6 +61,7 @@ def _registry() -> Any:
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
     _InstanceOnlyConverter(AppWorkflow, registry, typename="BpmnWorkflow")
     register_converters(registry)
+    register_join_converters(registry)
     registry.register(
         date, lambda d: {"iso": d.isoformat()}, lambda d: date.fromisoformat(d["iso"]), "date"
     )

@@ -164,6 +164,7 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
         "review_changes": "C12、C13 记录不全，扣 15 分",
         "veto_departments": "纪委、安全环保处",
         "onsite_checked": True,
+        "review_outcome": "forward",
     }
     _fill(reviewer, reviewed | {f"unit_V{i}": "no" for i in range(1, 7)})
     _submit(reviewer)

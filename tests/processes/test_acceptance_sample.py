@@ -98,6 +98,7 @@ def _to_company(code: str, instance_id: int, target: str, review_minus: float) -
     review.update({f"unit_{v}": "no" for v in VETOES})
     review.update({"review_bonus": 0, "review_changes": "A6 按指标扣分"})
     review.update({"veto_departments": "纪委、安全环保科", "onsite_checked": True})
+    review["review_outcome"] = "forward"
     complete_step(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", review)
     _veto_check(instance_id)
     complete_step(
@@ -261,6 +262,7 @@ def test_a_veto_found_by_a_related_department_gives_not_up_to_standard(demo):
     review: dict = {f"review_{a}": p for a, p in ASPECTS.items()}
     review.update({f"unit_{v}": "no" for v in VETOES})
     review.update({"review_bonus": 0, "review_changes": "无", "onsite_checked": True})
+    review["review_outcome"] = "forward"
     review["veto_departments"] = "公司安全环保处"
     complete_step(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", review)
     complete_step(

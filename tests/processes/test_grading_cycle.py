@@ -32,6 +32,8 @@ from app.levels.models import BranchLevel
 from app.notify.models import Notification
 from app.worker import run_once
 from app.workflow import commands
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.uploads import Upload
@@ -129,11 +131,8 @@ def _veto_check(instance_id: int, vetoes=()) -> None:
     complete_step(holder_at("HH", "related_dept"), instance_id, "veto_check", data)
 
 
-def _unit_review(
-    instance_id: int, minus: dict | None = None, vetoes=(), bonus: float = 0, dept_vetoes=()
-) -> None:
-    """The reviewed scores: each aspect's full points less ``minus[aspect]``; the related
-    departments find ``dept_vetoes``."""
+def _review(minus: dict | None = None, vetoes=(), bonus: float = 0) -> dict:
+    """The unit reviewer's answers: each aspect's full points less ``minus[aspect]``, forwarded."""
     minus = minus or {}
     data: dict = {f"review_{a}": p - minus.get(a, 0) for a, p in ASPECTS.items()}
     data.update({"review_bonus": bonus, "review_changes": "A6 按生产经营指标扣分"})
@@ -142,6 +141,15 @@ def _unit_review(
         if v in vetoes:
             data[f"unit_{v}_source"] = "厂纪委 2026-17 号函"
     data.update({"veto_departments": "纪委、安全环保科、信访办", "onsite_checked": True})
+    return data | {"review_outcome": "forward"}
+
+
+def _unit_review(
+    instance_id: int, minus: dict | None = None, vetoes=(), bonus: float = 0, dept_vetoes=()
+) -> None:
+    """The reviewed scores (``_review``) and the unit's recommendation; the related departments
+    find ``dept_vetoes``."""
+    data = _review(minus, vetoes, bonus)
     complete_step(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", data)
     _veto_check(instance_id, dept_vetoes)
     complete_step(
@@ -152,6 +160,17 @@ def _unit_review(
             "unit_vote": {"eligible": 7, "present": 7, "for": 7, "against": 0, "abstain": 0},
             "unit_opinion": "同意审核意见",
         },
+    )
+
+
+def _open_steps(instance_id: int) -> list[str]:
+    db.session.rollback()
+    return sorted(
+        db.session.scalars(
+            select(HumanTask.element_id).where(
+                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
+            )
+        )
     )
 
 
@@ -283,6 +302,42 @@ def test_a_failed_committee_vote_sends_the_self_assessment_back_until_it_passes(
     _committee_votes(demo, instance_id, votes_for=3)  # 3 of 5: more than half
     db.session.rollback()
     assert open_task(instance_id, "unit_review") is not None
+
+
+def test_the_unit_returns_the_self_assessment_after_both_checks_and_the_round_starts_again(demo):
+    _, instance_id = _start(demo)
+    secretary = demo.holder("branch_secretary")
+    reviewer = holder_at("HH01", "unit_org_reviewer")
+    _self_assess(demo, instance_id)
+    returned = _review() | {"review_outcome": "return", "return_reason": "C07 台账缺少签到表"}
+    complete_step(reviewer, instance_id, "unit_review", returned)
+    db.session.rollback()
+    # the return waits for the related departments' check running alongside
+    assert _open_steps(instance_id) == ["veto_check"]
+    _veto_check(instance_id)
+    db.session.rollback()
+    back = open_task(instance_id)
+    assert (back.element_id, back.candidate_role) == ("self_assessment", "branch_secretary")
+    told = db.session.scalars(
+        select(Notification.user_id).where(
+            Notification.instance_id == instance_id, Notification.kind == "returned"
+        )
+    ).all()
+    assert told == [secretary.user_id]
+    # the second round: the committee again, then both checks again; the choice is asked anew
+    _self_assess(demo, instance_id)
+    db.session.rollback()
+    assert _open_steps(instance_id) == ["unit_review", "veto_check"]
+    without_choice = {k: v for k, v in _review().items() if k != "review_outcome"}
+    with pytest.raises(ValidationFailed):
+        complete_step(reviewer, instance_id, "unit_review", without_choice)
+    db.session.rollback()
+    assert open_task(instance_id, "unit_review") is not None  # the refusal changed nothing
+    # the reviewer answers first, the related departments last: their branch still carries last
+    # round's "return", and must not overwrite this round's choice at the join
+    _unit_review(instance_id)
+    db.session.rollback()
+    assert _open_steps(instance_id) == ["company_acceptance"]
 
 
 def test_a_declared_veto_gives_not_up_to_standard(demo):

@@ -85,6 +85,7 @@ def _review(code: str, instance_id: int, plan: Plan) -> None:
         lost -= taken
     review.update({f"unit_{v}": "no" for v in VETOES})
     review.update({"review_bonus": 0, "review_changes": "A6 按指标扣分", "onsite_checked": True})
+    review["review_outcome"] = "forward"
     review["veto_departments"] = "纪委、安全环保科"
     complete_step(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", review)
     _veto_check(instance_id, (plan.dept_veto,) if plan.dept_veto else ())
