@@ -190,6 +190,7 @@ def _break_down_u1() -> None:
         {f"approved_{k}": n for k, n in counts.items()}
         | {
             "approved_not_up_to_standard_max": 0,
+            "decision": "approve",
             "decision_no": "一厂党委〔2027〕2号",
             "decision_date": "2027-01-20",
         },

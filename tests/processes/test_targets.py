@@ -11,7 +11,8 @@ of app/grading/target_result.py, read by app/grading/targets.py.
 * a declaration above that is refused and changes nothing; a vote that did not pass is refused;
   confirmed, the branch's target is stored and ``declared_target`` returns it;
 * the comparison adds up the company's, the units' and the branches' targets;
-* a second start for the same year is refused — unless the first was returned.
+* a return sends the work back one step (draft, proposal, declaration), whoever did it is told;
+* a second start for the same year is refused.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
+from app.notify.models import Notification
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from tests.conftest import TEST_NOW
@@ -107,9 +109,16 @@ def _unit(code: str = "HH01") -> OrgUnit:
     return db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
 
 
+CONFIRMED = {"decision": "confirm", "confirm_method": "written", "agreed": True, "signature": True}
+
+
 def _approved(**counts: int) -> dict:
     data = {f"approved_{name}": n for name, n in counts.items()}
-    return data | {"decision_no": "一厂党委〔2027〕3号", "decision_date": "2027-01-20"}
+    return data | {
+        "decision": "approve",
+        "decision_no": "一厂党委〔2027〕3号",
+        "decision_date": "2027-01-20",
+    }
 
 
 def _break_down_hh01(model: int = 0, red_flag: int = 1, standardised: int = 3) -> int:
@@ -151,6 +160,17 @@ def _declaration(demo, level: str) -> dict:
             {"measure": "每月召开支委会", "owner": demo.members[0], "due": "2027-12-31"},
         ],
     }
+
+
+def _told_of_return(instance_id: int) -> list[int]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(Notification.user_id).where(
+                Notification.instance_id == instance_id, Notification.kind == "returned"
+            )
+        )
+    )
 
 
 def _targets() -> list[GradingTarget]:
@@ -280,6 +300,7 @@ def test_unit_breakdown_declarations_and_the_comparison(demo):
             instance_id,
             "confirm",
             {
+                "decision": "confirm",
                 "confirm_method": "meeting_vote",
                 "vote_tally": failed_vote,
                 "agreed": True,
@@ -293,7 +314,7 @@ def test_unit_breakdown_declarations_and_the_comparison(demo):
         committee,
         instance_id,
         "confirm",
-        {"confirm_method": "written", "agreed": True, "signature": True},
+        CONFIRMED,
     )
     db.session.rollback()
     assert declared_target(db.session, demo.branch.id, YEAR) == "standardised"
@@ -334,23 +355,74 @@ def test_a_branch_holding_red_flag_may_declare_model(demo):
     assert open_task(instance_id).element_id == "declare_model"
 
 
-def test_a_second_start_for_the_same_year_is_refused_unless_returned(demo):
-    returned = _start()
-    with pytest.raises(Conflict):  # running
-        run(start_target_setting, actor=holder_at("HH", "company_org_dept"), year=YEAR)
-    _draft(returned)
-    _approve(returned, decision="return")
-    db.session.rollback()
-    assert db.session.scalars(select(TargetSetting.outcome)).one() == "returned"
+def test_a_returned_draft_goes_back_to_the_department_and_a_second_start_is_refused(demo):
+    instance_id = _start()
+    _draft(instance_id)
+    _approve(instance_id, decision="return")
+    back = open_task(instance_id)
+    assert (back.element_id, back.candidate_role) == ("draft", "company_org_dept")
+    drafter = holder_at("HH", "company_org_dept")
+    assert _told_of_return(instance_id) == [drafter.user_id]
     assert _targets() == []
     assert _instances("unit_target_breakdown") == {}
-
-    _publish_company()  # started again after the return
-    with pytest.raises(Conflict) as refused:
-        run(start_target_setting, actor=holder_at("HH", "company_org_dept"), year=YEAR)
+    with pytest.raises(Conflict) as refused:  # the year's round is still running
+        run(start_target_setting, actor=drafter, year=YEAR)
     assert "2027" in str(refused.value.message)
+
+    _draft(instance_id)
+    _approve(instance_id)  # the choice is asked again, and this time approved
+    complete_step(drafter, instance_id, "publish", {"published_on": "2027-01-12"})
     db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(TargetSetting)) == 2
+    assert db.session.scalars(select(TargetSetting.outcome)).one() == "published"
+    assert "HH01" in _instances("unit_target_breakdown")
+    with pytest.raises(Conflict):
+        run(start_target_setting, actor=drafter, year=YEAR)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(TargetSetting)) == 1
+
+
+def test_the_unit_committee_returns_the_breakdown_to_the_reviewer(demo):
+    _publish_company()
+    unit_instance = _instances("unit_target_breakdown")["HH01"]
+    reviewer = holder_at("HH01", "unit_org_reviewer")
+    proposal = {
+        "unit_model": 0,
+        "unit_red_flag": 0,
+        "unit_standardised": 1,
+        "unit_basic_max": 2,
+        "unit_not_up_to_standard_max": 0,
+        "unit_key_points": "抓好标准化建设",
+        "unit_measures": "每季度督查一次",
+    }
+    complete_step(reviewer, unit_instance, "propose", proposal)
+    committee = holder_at("HH01", "unit_party_committee")
+    returned = {"decision": "return", "return_reason": "红旗党支部目标偏低"}
+    complete_step(committee, unit_instance, "approve", returned)
+    assert open_task(unit_instance).element_id == "propose"
+    assert _told_of_return(unit_instance) == [reviewer.user_id]
+    assert _instances("branch_target_declaration") == {}  # nothing was stored or started
+
+    _break_down_hh01()  # proposed again with one red-flag branch, approved
+    assert demo.branch.code in _instances("branch_target_declaration")
+
+
+def test_the_branch_committee_returns_the_declaration_to_the_secretary(demo):
+    _publish_company()
+    _break_down_hh01()
+    instance_id = _instances("branch_target_declaration")[demo.branch.code]
+    secretary = demo.holder("branch_secretary")
+    step = open_task(instance_id).element_id
+    complete_step(secretary, instance_id, step, _declaration(demo, "basic"))
+    returned = CONFIRMED | {"decision": "return", "return_reason": "应争创标准化党支部"}
+    complete_step(demo.holder("branch_committee"), instance_id, "confirm", returned)
+    assert open_task(instance_id).element_id == step  # the same limit as before
+    assert _told_of_return(instance_id) == [secretary.user_id]
+    assert declared_target(db.session, demo.branch.id, YEAR) is None
+
+    complete_step(secretary, instance_id, step, _declaration(demo, "standardised"))
+    complete_step(demo.holder("branch_committee"), instance_id, "confirm", CONFIRMED)
+    db.session.rollback()
+    assert declared_target(db.session, demo.branch.id, YEAR) == "standardised"
 
 
 def test_only_the_company_organisation_department_starts(demo):
@@ -373,7 +445,7 @@ def test_the_declared_target_starts_the_years_self_assessment(demo, client, logi
         demo.holder("branch_committee"),
         instance_id,
         "confirm",
-        {"confirm_method": "written", "agreed": True, "signature": True},
+        CONFIRMED,
     )
     cycle_id = run(
         start_cycle, actor=holder_at("HH", "company_org_dept"), year=YEAR, scope_code="HH01"
