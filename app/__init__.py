@@ -39,14 +39,14 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     security.init_app(app)
 
     from app.api.views import bp as api_bp
-    from app.grading.views import bp as grading_bp
+    from app.grading import registry as grading
+    from app.grading.dashboard.views import bp as dashboard_bp
     from app.identity import labels
     from app.identity import session as identity_session
     from app.identity.views import bp as identity_bp
     from app.inbox.attachment_views import bp as files_bp
     from app.inbox.instance_views import bp as instances_bp
     from app.inbox.views import bp as inbox_bp
-    from app.levels.views import bp as dashboard_bp
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
@@ -69,7 +69,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(instances_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(files_bp)
-    app.register_blueprint(grading_bp)
+    grading.register(app)
     app.register_blueprint(dashboard_bp)
 
     _load_forms(app)
@@ -84,10 +84,9 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
 def _register_actions(app: Flask) -> None:
     """The catalogue of domain actions service tasks call: each domain registers its own."""
     from app.grading.actions import register_actions as grading_actions
-    from app.levels.actions import register_actions as levels_actions
     from app.workflow import actions
 
-    actions.init_app(app, grading_actions, levels_actions)
+    actions.init_app(app, grading_actions)
 
 
 def _load_forms(app: Flask) -> None:

@@ -8,13 +8,13 @@ from sqlalchemy import pool
 
 import app.core.audit
 import app.files.models
-import app.grading.analysis_models
-import app.grading.brand_models
-import app.grading.cycle_models
-import app.grading.models
-import app.grading.publication_models
-import app.grading.site_models
-import app.grading.target_models
+import app.grading.analysis.models
+import app.grading.brands.models
+import app.grading.cycle.models
+import app.grading.results.models
+import app.grading.rubric.models
+import app.grading.sites.models
+import app.grading.targets.models
 import app.identity.models
 import app.inbox.models
 import app.levels.models

@@ -25,7 +25,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.core.commands import CommandContext
-from app.grading.queries import shipped_default
+from app.grading.ratings.rules import class_for
+from app.grading.rubric.queries import shipped_default
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
@@ -34,7 +35,6 @@ from app.levels.commands import apply_decision
 from app.levels.models import BranchLevel
 from app.levels.models import BranchRating
 from app.levels.queries import RANK
-from app.levels.ratings import class_for
 
 LEVELS = list(Level)  # lowest first
 CYCLES = 4

@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from app.grading.analysis_result import apply_analysis_result
-from app.grading.analysis_result import apply_plan_result
-from app.grading.brand_result import apply_brand_result
-from app.grading.cycle_result import apply_cycle_result
-from app.grading.publication_result import publish_results
-from app.grading.reinspection_result import apply_reinspection_result
-from app.grading.site_result import record_sites
-from app.grading.site_result import record_visit
-from app.grading.supervision_result import apply_supervision_result
-from app.grading.target_result import apply_branch_target
-from app.grading.target_result import apply_company_targets
-from app.grading.target_result import apply_unit_targets
+from app.grading.analysis.result import apply_analysis_result
+from app.grading.analysis.result import apply_plan_result
+from app.grading.brands.result import apply_brand_result
+from app.grading.cycle.result import apply_cycle_result
+from app.grading.ratings.result import rate_at_acceptance
+from app.grading.results.result import publish_results
+from app.grading.sites.result import record_sites
+from app.grading.sites.result import record_visit
+from app.grading.supervision.reinspection_result import apply_reinspection_result
+from app.grading.supervision.result import apply_supervision_result
+from app.grading.targets.result import apply_branch_target
+from app.grading.targets.result import apply_company_targets
+from app.grading.targets.result import apply_unit_targets
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
@@ -170,6 +171,16 @@ ACTIONS = (
         ("达标晋级目标 grading target",),
         (TARGET_YEAR,),
         _with_data(apply_branch_target),
+    ),
+    Action(
+        "rate_at_acceptance",
+        "验收星级评定",
+        "Rate the branch at acceptance",
+        "Rates the branch (stars and class) from the final score and any veto, by the star bands "
+        "of the rubric version the cycle pinned (source: acceptance).",
+        ("星级评定 branch rating (acceptance)",),
+        (Parameter("cycle_year", "integer", "周期年度", "cycle year"),),
+        _with_data(rate_at_acceptance),
     ),
 )
 

@@ -15,12 +15,12 @@ from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
 from app.extensions import db
-from app.grading.analysis_models import DynamicAnalysis
-from app.grading.analysis_models import ImprovementPlan
-from app.grading.analysis_models import WeakDesignation
+from app.grading.analysis.models import DynamicAnalysis
+from app.grading.analysis.models import ImprovementPlan
+from app.grading.analysis.models import WeakDesignation
+from app.grading.ratings.commands import rate_branch
 from app.identity.models import OrgUnit
 from app.identity.models import User
-from app.levels.ratings import rate_branch
 from app.workflow import commands
 from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import read_model_files

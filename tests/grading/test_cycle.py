@@ -16,11 +16,11 @@ from app.core.commands import run
 from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.extensions import db
-from app.grading.cycle import cycle_progress
-from app.grading.cycle import start_cycle
-from app.grading.cycle_models import CycleBranch
-from app.grading.cycle_models import GradingCycle
-from app.grading.models import RubricVersion
+from app.grading.cycle.commands import cycle_progress
+from app.grading.cycle.commands import start_cycle
+from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.models import GradingCycle
+from app.grading.rubric.models import RubricVersion
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.workflow.deploy import deploy_definitions

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.grading.form import form_values
-from app.grading.models import RubricVersion
-from app.grading.rubric import default_document
+from app.grading.rubric.document import default_document
+from app.grading.rubric.form import form_values
+from app.grading.rubric.models import RubricVersion
 from tests.conftest import csrf_token
 from tests.conftest import last_audit_event
 from tests.factories import grant

@@ -17,10 +17,10 @@ from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading import commands
-from app.grading import queries
-from app.grading.models import RubricVersion
-from app.grading.rubric import default_document
+from app.grading.rubric import commands
+from app.grading.rubric import queries
+from app.grading.rubric.document import default_document
+from app.grading.rubric.models import RubricVersion
 from tests.conftest import last_audit_event
 from tests.factories import grant
 from tests.factories import make_tree

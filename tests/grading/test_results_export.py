@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
-from app.grading.cycle import cycle_progress
-from app.grading.cycle_models import CycleBranch
+from app.grading.cycle.commands import cycle_progress
+from app.grading.cycle.models import CycleBranch
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import User

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.grading import form
-from app.grading import rubric
-from app.grading.rubric import changed_paths
-from app.grading.rubric import default_document
-from app.grading.rubric import validate
+from app.grading.rubric import document as rubric
+from app.grading.rubric import form
+from app.grading.rubric.document import changed_paths
+from app.grading.rubric.document import default_document
+from app.grading.rubric.document import validate
 
 
 def _problems(document) -> dict[str, str]:

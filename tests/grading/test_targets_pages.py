@@ -14,8 +14,8 @@ from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
 from app.extensions import db
-from app.grading.target_models import GradingTarget
-from app.grading.target_models import TargetSetting
+from app.grading.targets.models import GradingTarget
+from app.grading.targets.models import TargetSetting
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.workflow import commands

@@ -1,4 +1,4 @@
-"""Company acceptance of a unit's batch (``grading_cycle``, app/grading/acceptance.py): every 红旗
+"""Company acceptance of a unit's batch (``grading_cycle``, app/grading/cycle/acceptance.py): every 红旗
 candidate on site; the 标准化 candidates wait for the organisation department's random sample, at
 least 30% of them on site over all draws, the others accepted by their files; a veto found by a
 related department, checked in parallel with the unit's review, gives 未达标."""
@@ -16,11 +16,11 @@ from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading.acceptance import draw_acceptance_sample
-from app.grading.acceptance import sample_state
-from app.grading.cycle import cycle_progress
-from app.grading.cycle import start_cycle
-from app.grading.cycle_models import CycleBranch
+from app.grading.cycle.acceptance import draw_acceptance_sample
+from app.grading.cycle.acceptance import sample_state
+from app.grading.cycle.commands import cycle_progress
+from app.grading.cycle.commands import start_cycle
+from app.grading.cycle.models import CycleBranch
 from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.models import User

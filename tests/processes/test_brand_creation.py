@@ -28,11 +28,11 @@ from app.core.audit import AuditEvent
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading.brand_models import BrandStage
-from app.grading.brand_models import PartyBrand
-from app.grading.brands import brand_stage
-from app.grading.brands import brand_stages
-from app.grading.brands import has_named_brand
+from app.grading.brands.models import BrandStage
+from app.grading.brands.models import PartyBrand
+from app.grading.brands.queries import brand_stage
+from app.grading.brands.queries import brand_stages
+from app.grading.brands.queries import has_named_brand
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under

@@ -1,4 +1,4 @@
-"""Criteria measured from the procedures' records (app/grading/measured.py) start the
+"""Criteria measured from the procedures' records (app/grading/cycle/measured.py) start the
 self-assessment: C05 from the committee meetings, C12 from 三会一课, C16 from rectifications
 closed late, C19 from the brand registry; the branch changes them only with a reason."""
 
@@ -13,11 +13,11 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading.cycle import start_cycle
-from app.grading.cycle_models import CycleBranch
-from app.grading.measured import measured_criteria
-from app.grading.queries import current_rubric
-from app.grading.screening import screen
+from app.grading.analysis.screening import screen
+from app.grading.cycle.commands import start_cycle
+from app.grading.cycle.measured import measured_criteria
+from app.grading.cycle.models import CycleBranch
+from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
 from app.worker import run_once

@@ -15,9 +15,9 @@ from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading import sites
-from app.grading.cycle_models import CycleBranch
-from app.grading.site_models import ModelSite
+from app.grading.cycle.models import CycleBranch
+from app.grading.sites import commands as sites
+from app.grading.sites.models import ModelSite
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.worker import run_once

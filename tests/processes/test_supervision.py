@@ -1,6 +1,6 @@
 """半年督查指导与考评 (``semiannual_supervision``, processes/grading/semiannual_supervision.bpmn):
 the demo branch supervised by its unit, each step done by its role, the half-year star rating
-recorded by the completion hook (app/grading/supervision_result.py).
+recorded by the completion hook (app/grading/supervision/result.py).
 
 * no findings: the instance ends at once, the branch is rated (source half_year) from the
   provisional score, closure audited as closed;
@@ -25,9 +25,9 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.grading.ratings.commands import write_rating
 from app.identity.models import OrgUnit
 from app.levels.models import BranchRating
-from app.levels.ratings import write_rating
 from app.notify.models import Notification
 from app.worker import run_once
 from app.workflow import commands

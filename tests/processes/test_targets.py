@@ -1,7 +1,7 @@
 """年度创建目标与计划 (domain.md §5 G1): the company sets the year's targets, each unit breaks them
 down, each branch declares its target level — processes/grading/annual_grading_target_setting.bpmn,
 unit_target_breakdown.bpmn and branch_target_declaration.bpmn, fanned out by the completion hooks
-of app/grading/target_result.py, read by app/grading/targets.py.
+of app/grading/targets/result.py, read by app/grading/targets/commands.py.
 
 * published: the company's target is stored and every unit with branches gets its breakdown, with
   the company's targets and the unit's distribution in its start data;
@@ -29,13 +29,13 @@ from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading.cycle import start_cycle
-from app.grading.cycle_models import CycleBranch
-from app.grading.target_models import GradingTarget
-from app.grading.target_models import TargetSetting
-from app.grading.target_queries import declared_target
-from app.grading.target_queries import year_targets
-from app.grading.targets import start_target_setting
+from app.grading.cycle.commands import start_cycle
+from app.grading.cycle.models import CycleBranch
+from app.grading.targets.commands import start_target_setting
+from app.grading.targets.models import GradingTarget
+from app.grading.targets.models import TargetSetting
+from app.grading.targets.queries import declared_target
+from app.grading.targets.queries import year_targets
 from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit

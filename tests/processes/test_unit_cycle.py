@@ -20,11 +20,11 @@ from app.core.commands import run
 from app.core.errors import Conflict
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading.acceptance import draw_acceptance_sample
-from app.grading.cycle import cycle_progress
-from app.grading.cycle import start_cycle
-from app.grading.cycle_models import CycleBranch
-from app.grading.publication import start_results_application
+from app.grading.cycle.acceptance import draw_acceptance_sample
+from app.grading.cycle.commands import cycle_progress
+from app.grading.cycle.commands import start_cycle
+from app.grading.cycle.models import CycleBranch
+from app.grading.results.commands import start_results_application
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel

@@ -1,11 +1,11 @@
 """The related departments check the vetoes of every waiting branch of a cycle on one page
-(app/grading/veto_checks.py): a ticked veto needs its source, the departments must be named, a
+(app/grading/cycle/veto_checks.py): a ticked veto needs its source, the departments must be named, a
 refused page records nothing, and a recorded veto reaches the branch's level decision."""
 
 from __future__ import annotations
 
 from app.extensions import db
-from app.grading.veto_checks import waiting_checks
+from app.grading.cycle.veto_checks import waiting_checks
 from app.workflow.queries import earlier_answers
 from tests.conftest import csrf_token
 from tests.processes.conftest import holder_at

@@ -1,0 +1,1 @@
+"""The party-building brands (党建品牌, §10.3, criterion C19)."""

@@ -1,0 +1,1 @@
+"""Results application (结果运用, G9): publication and the results workbook."""

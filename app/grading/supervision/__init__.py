@@ -1,0 +1,1 @@
+"""Half-yearly supervision and re-inspection (G6), with their rectifications."""
