@@ -27,6 +27,7 @@ from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading.analysis import commands as analysis
+from app.grading.analysis import queries as analysis_queries
 from app.grading.analysis import screening
 from app.grading.blueprint import bp
 from app.grading.cycle.views import level_labels
@@ -107,7 +108,7 @@ def _sees_company(scope: Scope) -> bool:
 
 def _list_page(scope: Scope, errors: dict[str, str] | None = None, status: int = 200):
     this_year = clock.local_today().year
-    rows = analysis.list_analyses(db.session)
+    rows = analysis_queries.list_analyses(db.session)
     years = sorted({this_year, this_year - 1, *(r.analysis.year for r in rows)}, reverse=True)
     return render_template(
         "grading/analyses.html",
@@ -165,7 +166,7 @@ def _year_page(
     key = request.args.get("class")
     if key is not None and key not in screening.CLASS_KEYS:
         raise NotFound()
-    rows = analysis.list_analyses(db.session, year)
+    rows = analysis_queries.list_analyses(db.session, year)
     current = rows[0] if rows else None
     holding = current is not None and current.status in ("running", "approved")
     may_manage = may_edit_rubric(scope)
@@ -177,8 +178,8 @@ def _year_page(
         groups=[key] if key else list(screening.CLASS_KEYS),
         current=current,
         earlier=rows[1:],
-        plans=analysis.plans_of(db.session, current.analysis.id, roots) if current else [],
-        designations=analysis.designations_of(db.session, year, roots),
+        plans=analysis_queries.plans_of(db.session, current.analysis.id, roots) if current else [],
+        designations=analysis_queries.designations_of(db.session, year, roots),
         may_start=may_manage and not holding,
         sees_company=_sees_company(scope),
         may_designate=may_manage and not holding,
@@ -253,7 +254,9 @@ def propose_weak(year: int):
 @bp.post("/analysis/<int:year>/weak/<int:designation_id>/withdraw")
 def withdraw_weak(year: int, designation_id: int):
     scope, roots, year = _manager(year)
-    shown = {row.designation.id for row in analysis.designations_of(db.session, year, roots)}
+    shown = {
+        row.designation.id for row in analysis_queries.designations_of(db.session, year, roots)
+    }
     if designation_id not in shown:
         raise NotFound()
     try:
