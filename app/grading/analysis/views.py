@@ -140,12 +140,10 @@ def start_analysis_from_list():
     try:
         run(analysis.start_analysis, actor=current_actor(), year=int(asked))
     except ValidationFailed as refused:
-        db.session.rollback()
         errors = {k: str(v) for k, v in refused.field_errors.items()}
         errors.setdefault("year", str(refused.message or _("The analysis was not started.")))
         return _list_page(scope, errors, 422)
     except Conflict as conflict:
-        db.session.rollback()
         return _list_page(scope, {"year": str(conflict.message)}, 409)
     flash(_("The dynamic analysis was started."), "success")
     return redirect(url_for(".analysis_year", year=int(asked)))
@@ -217,12 +215,10 @@ def start_analysis(year: int):
     try:
         run(analysis.start_analysis, actor=current_actor(), year=year)
     except ValidationFailed as refused:
-        db.session.rollback()
         errors = {k: str(v) for k, v in refused.field_errors.items()}
         errors.setdefault("start", str(refused.message or _("The analysis was not started.")))
         return _year_page(scope, roots, year, errors, 422)
     except Conflict as conflict:
-        db.session.rollback()
         return _year_page(scope, roots, year, {"start": str(conflict.message)}, 409)
     flash(_("The dynamic analysis was started."), "success")
     return redirect(url_for(".analysis_year", year=year))
@@ -241,11 +237,9 @@ def propose_weak(year: int):
             valid_until=request.form.get("valid_until", ""),
         )
     except ValidationFailed as refused:
-        db.session.rollback()
         errors = {k: str(v) for k, v in refused.field_errors.items()}
         return _year_page(scope, roots, year, errors, 422)
     except Conflict as conflict:
-        db.session.rollback()
         return _year_page(scope, roots, year, {"designation": str(conflict.message)}, 409)
     flash(_("The branch was proposed as weak and lax."), "success")
     return redirect(url_for(".analysis_year", year=year, _anchor="designations"))
@@ -262,7 +256,6 @@ def withdraw_weak(year: int, designation_id: int):
     try:
         run(analysis.withdraw_weak, actor=current_actor(), designation_id=designation_id)
     except Conflict as conflict:
-        db.session.rollback()
         return _year_page(scope, roots, year, {"designation": str(conflict.message)}, 409)
     flash(_("The proposal was withdrawn."), "success")
     return redirect(url_for(".analysis_year", year=year, _anchor="designations"))

@@ -32,7 +32,6 @@ def draw_sample(cycle_id: int):
     try:
         drawn = run(acceptance.draw_acceptance_sample, actor=current_actor(), cycle_id=cycle_id)
     except ValidationFailed as refused:
-        db.session.rollback()
         flash(
             " ".join(str(m) for m in (refused.message, *refused.field_errors.values()) if m),
             "error",

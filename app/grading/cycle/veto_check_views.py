@@ -84,7 +84,6 @@ def record_veto_checks(cycle_id: int):
             note=request.form.get("note", ""),
         )
     except ValidationFailed as refused:
-        db.session.rollback()
         return _page(cycle_id, {k: str(v) for k, v in refused.field_errors.items()}, 422)
     flash(
         _(

@@ -110,12 +110,10 @@ def start_cycle():
             cycle.start_cycle, actor=current_actor(), year=int(asked), scope_code=root.code
         )
     except ValidationFailed as refused:
-        db.session.rollback()
         errors = {k: str(v) for k, v in refused.field_errors.items()}
         errors.setdefault("year", str(refused.message or _("The cycle was not started.")))
         return _list_page(scope, errors, 422)
     except Conflict as conflict:
-        db.session.rollback()
         return _list_page(scope, {"year": str(conflict.message)}, 409)
     flash(_("The grading cycle was started for every branch."), "success")
     return redirect(url_for(".cycle_progress", cycle_id=cycle_id))

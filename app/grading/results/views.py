@@ -52,7 +52,6 @@ def start_results_application(cycle_id: int):
             publication.start_results_application, actor=current_actor(), cycle_id=cycle_id
         )
     except (ValidationFailed, Conflict) as refused:
-        db.session.rollback()
         flash(str(refused.message), "error")
         return redirect(url_for(".cycle_progress", cycle_id=cycle_id) + "#results-application", 303)
     flash(_("Mark the honours priority list and publish the results in your task."), "success")

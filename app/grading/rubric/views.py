@@ -124,7 +124,6 @@ def edit_rubric():
         return _edit_page(current, edited, values, errors, top, reason, 422)
     except Conflict as conflict:
         # Someone published in the meantime: offer the input again, based on the newest version.
-        db.session.rollback()
         top = [
             str(conflict.message or _("Someone published another version in the meantime.")),
             _("Your input is kept below: check it against the new version."),

@@ -88,7 +88,6 @@ def start_site_selection(cycle_id: int):
     try:
         instance_id = run(sites.start_selection, actor=current_actor(), cycle_id=cycle_id)
     except (ValidationFailed, Conflict) as refused:
-        db.session.rollback()
         flash(str(refused.message), "error")
         return redirect(url_for(".cycle_progress", cycle_id=cycle_id) + "#model-sites", code=303)
     flash(_("The model-site selection was started: nominate the sites in your tasks."), "success")

@@ -82,12 +82,10 @@ def start_targets():
     try:
         run(targets.start_target_setting, actor=current_actor(), year=int(asked))
     except ValidationFailed as refused:
-        db.session.rollback()
         errors = {k: str(v) for k, v in refused.field_errors.items()}
         errors.setdefault("year", str(refused.message or _("The target setting was not started.")))
         return _list_page(scope, errors, 422)
     except Conflict as conflict:
-        db.session.rollback()
         return _list_page(scope, {"year": str(conflict.message)}, 409)
     flash(_("The target setting was started: the draft is in your inbox."), "success")
     return redirect(url_for(".year_targets", year=int(asked)))
