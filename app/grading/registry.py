@@ -9,6 +9,7 @@ from app.grading.analysis import views as analysis_views
 from app.grading.blueprint import bp
 from app.grading.brands import views as brand_views
 from app.grading.cycle import acceptance_views
+from app.grading.cycle import cli as cycle_cli
 from app.grading.cycle import veto_check_views
 from app.grading.cycle import views as cycle_views
 from app.grading.results import views as results_views
@@ -32,8 +33,13 @@ VIEW_MODULES = (
 )
 
 
-for command in (cli.init_command, cli.check_command, cli.publish_command):
-    bp.cli.add_command(command)  # ``flask grading init|check|publish``
+for command in (
+    cli.init_command,
+    cli.check_command,
+    cli.publish_command,
+    cycle_cli.start_cycle_command,
+):
+    bp.cli.add_command(command)  # ``flask grading init|check|publish|start-cycle``
 
 
 def register(app: Flask) -> None:

@@ -61,7 +61,19 @@ def branch_history(session: Session, branch_id: int) -> list[BranchLevel]:
 def red_flag_cycles(session: Session, branch_id: int, year: int) -> int:
     """How many cycles in a row, up to the end of ``year - 1``, the branch held 红旗 (or higher)
     at the year's end: what 示范 asks of a candidate ("held 红旗 for a cycle")."""
-    history = branch_history(session, branch_id)
+    return _red_flag_run(branch_history(session, branch_id), year)
+
+
+def red_flag_cycles_of(session: Session, branch_ids: list[int], year: int) -> dict[int, int]:
+    """``red_flag_cycles`` of many branches in one query (starting a cycle for all of them)."""
+    histories: dict[int, list[BranchLevel]] = {branch_id: [] for branch_id in branch_ids}
+    for chunk in (branch_ids[i : i + 500] for i in range(0, len(branch_ids), 500)):
+        for row in session.scalars(select(BranchLevel).where(BranchLevel.branch_id.in_(chunk))):
+            histories[row.branch_id].append(row)
+    return {branch_id: _red_flag_run(rows, year) for branch_id, rows in histories.items()}
+
+
+def _red_flag_run(history: list[BranchLevel], year: int) -> int:
     count = 0
     for previous in range(year - 1, year - 11, -1):
         day = date(previous, 12, 31)

@@ -38,7 +38,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
-from app.levels.queries import red_flag_cycles
+from app.levels.queries import red_flag_cycles_of
 from app.workflow.instances import start_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -153,6 +153,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
     named = named_brands(ctx.session, ids, ctx.today)
     # The level the branch declared in its annual plan (G1) is where its application starts.
     declared = declared_targets(ctx.session, ids, year)
+    red_flag = red_flag_cycles_of(ctx.session, ids, year)
     for branch in branches:
         data = start_data(
             year=year,
@@ -161,7 +162,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
             thresholds=thresholds,
             bonus_cap=record.rubric.bonus_cap,
             branch=branch,
-            red_flag_cycles=red_flag_cycles(ctx.session, branch.id, year),
+            red_flag_cycles=red_flag[branch.id],
             brand_named=branch.id in named,
         )
         data.update(measured[branch.id])
