@@ -82,6 +82,7 @@ def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, logi
     # A committee member finds the decision in the inbox and records two decisions and the vote.
     member = login(new_page(phone=True), COMMITTEE)
     _open_from_inbox(member, "集体讨论作出决定", instance_id)
+    member.locator("#f-outcome").select_option("decided")
     member.get_by_label("事项 1").fill("确定2名入党积极分子")
     member.get_by_label("责任人 1").select_option(index=1)
     member.get_by_label("完成时限 1").fill("2026-12-15")

@@ -68,6 +68,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
         instance_id,
         "decide",
         {
+            "outcome": "decided",
             "decisions": [
                 {"item": "确定2名入党积极分子", "owner": m[0], "due": "2026-12-15"},
                 {"item": "12月主题党日到井场开展", "owner": m[1], "due": "2026-12-20"},
@@ -97,7 +98,6 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
             ]
         },
     )
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
     records = {
         e.element_id: json.loads(e.submitted_json)
@@ -151,3 +151,51 @@ def test_only_members_of_the_branch_can_be_recorded_present(demo):
             },
         )
     assert refused.value.field_errors["attendance.present"] == "请选择本支部在册人员。"
+
+
+AGENDA = {
+    "month": "2026-11",
+    "topics": "研究发展党员计划",
+    "meeting_at": "2026-11-25T09:00:00+08:00",
+    "place": "站党员活动室",
+}
+
+
+def _hold(demo, instance_id: int) -> None:
+    attendance = {"entitled": 5, "present": demo.members[:4]}
+    data = {"attendance": attendance, "minutes": "发言要点" * 5}
+    complete_step(demo.holder("branch_secretary"), instance_id, "hold_meeting", data)
+
+
+def test_a_matter_not_passed_goes_back_for_a_new_meeting_until_it_is_decided(demo):
+    secretary = demo.holder("branch_secretary")
+    committee = demo.holder("branch_committee")
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )
+    complete_step(secretary, instance_id, "set_agenda", AGENDA)
+    _hold(demo, instance_id)
+    failed = {"eligible": 5, "present": 4, "for": 2, "against": 2, "abstain": 0}
+    not_passed = {"outcome": "not_passed", "not_passed_reason": "对人选有分歧", "vote": failed}
+    complete_step(committee, instance_id, "decide", not_passed)
+    back = open_task(instance_id)
+    assert (back.element_id, back.candidate_role) == ("set_agenda", "branch_secretary")
+    # the second meeting decides; the outcome is asked again and the decisions are required
+    complete_step(
+        secretary, instance_id, "set_agenda", AGENDA | {"meeting_at": "2026-11-28T09:00:00+08:00"}
+    )
+    _hold(demo, instance_id)
+    with pytest.raises(ValidationFailed) as refused:
+        complete_step(committee, instance_id, "decide", {"outcome": "decided"})
+    assert "decisions" in refused.value.field_errors
+    decided = {
+        "outcome": "decided",
+        "decisions": [
+            {"item": "确定2名入党积极分子", "owner": demo.members[0], "due": "2026-12-15"}
+        ],
+    }
+    complete_step(committee, instance_id, "decide", decided)
+    assert open_task(instance_id).element_id == "archive"
