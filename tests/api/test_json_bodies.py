@@ -58,7 +58,6 @@ class Counts:
 
     @staticmethod
     def now() -> tuple[int, int, int]:
-        db.session.rollback()
         return (
             db.session.scalar(select(func.count()).select_from(ProcessInstance)),
             db.session.scalar(select(func.count()).select_from(StepLogEntry)),

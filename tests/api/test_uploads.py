@@ -50,7 +50,6 @@ def test_a_file_uploaded_through_the_api_is_referred_to_by_the_completion(app, c
         headers=headers,
     )
     assert done.status_code == 200, done.get_json()
-    db.session.rollback()
     assert db.session.get(HumanTask, sink.task_id).state is HumanTaskState.COMPLETED
 
 
@@ -70,7 +69,6 @@ def test_the_api_refuses_what_the_pages_refuse(app, client, sink):  # noqa: F811
     )
     assert answer.status_code == 422
     assert set(answer.get_json()["error"]["fields"]) >= {"host", "attendance"}
-    db.session.rollback()
     assert db.session.scalars(
         select(HumanTask.state).where(HumanTask.id == sink.task_id)
     ).one() is (HumanTaskState.READY)

@@ -61,7 +61,6 @@ def _branch_codes() -> set[str]:
 
 def test_one_instance_per_branch_with_the_pinned_rubric(tree):
     cycle_id = run(start_cycle, actor=actor("orgdept"), year=2026, scope_code=tree.company)
-    db.session.rollback()
     cycle = db.session.get(GradingCycle, cycle_id)
     pinned = db.session.scalars(select(RubricVersion)).one()  # the default, stored as version 1
     assert (cycle.year, cycle.rubric_version_id) == (2026, pinned.id)
@@ -107,17 +106,14 @@ def test_a_second_start_for_the_same_year_is_refused(tree):
         run(start_cycle, actor=actor("orgdept"), year=2026, scope_code=tree.company)
     with pytest.raises(Conflict):  # a unit's branches are already in the company's cycle
         run(start_cycle, actor=actor("orgdept"), year=2026, scope_code=tree.unit1)
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 3
     run(start_cycle, actor=actor("orgdept"), year=2027, scope_code=tree.unit2)
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 4
 
 
 def test_a_branch_secretary_may_not_start_a_cycle(tree):
     with pytest.raises(Forbidden):
         run(start_cycle, actor=actor("secretary"), year=2026, scope_code=tree.company)
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(GradingCycle)) == 0
     assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
 
@@ -164,5 +160,4 @@ def test_a_branch_secretary_may_not_start_a_cycle_from_the_page(tree, client, lo
         client.post("/grading/cycles", data={"csrf_token": token, "year": "2026"}).status_code
         == 403
     )
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(GradingCycle)) == 0

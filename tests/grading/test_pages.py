@@ -44,7 +44,6 @@ def _field(page: str, name: str) -> str:
 
 
 def _versions() -> list[RubricVersion]:
-    db.session.rollback()
     return list(db.session.scalars(select(RubricVersion).order_by(RubricVersion.version)))
 
 

@@ -59,7 +59,6 @@ def _publish(people, login: str, document, reason: str = "按公司党委会议�
 
 
 def _stored() -> list[RubricVersion]:
-    db.session.rollback()
     return list(db.session.scalars(select(RubricVersion).order_by(RubricVersion.version)))
 
 

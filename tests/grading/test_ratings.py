@@ -115,7 +115,6 @@ def tree(app):
 
 
 def _id(code: str) -> int:
-    db.session.rollback()
     return db.session.scalars(select(OrgUnit.id).where(OrgUnit.code == code)).one()
 
 
@@ -137,12 +136,10 @@ def rate(code: str, score, day: date, *, veto: bool = False, actor: Actor = SYST
 
 
 def _rows() -> list[BranchRating]:
-    db.session.rollback()
     return list(db.session.scalars(select(BranchRating).order_by(BranchRating.id)))
 
 
 def _notifications() -> list[Notification]:
-    db.session.rollback()
     return list(db.session.scalars(select(Notification).order_by(Notification.id)))
 
 
@@ -221,13 +218,10 @@ def test_rate_branch_refusals(tree):
 
 def test_ratings_are_never_changed_or_deleted(tree):
     rate(tree.branch1, 90, date(2026, 1, 1))
-    db.session.rollback()
     with pytest.raises(DatabaseError):
         db.session.execute(update(BranchRating).values(stars=5))
-    db.session.rollback()
     with pytest.raises(DatabaseError):
         db.session.execute(BranchRating.__table__.delete())
-    db.session.rollback()
 
 
 # -- at acceptance -----------------------------------------------------------------------------
@@ -253,7 +247,6 @@ def test_the_grading_cycle_rates_the_branch_after_recording_its_level():
 
 
 def _newest_rating(branch_id: int) -> BranchRating:
-    db.session.rollback()
     return db.session.scalars(
         select(BranchRating)
         .where(BranchRating.branch_id == branch_id)

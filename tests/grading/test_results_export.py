@@ -75,7 +75,6 @@ def test_the_workbook_holds_the_cycle_results(app, demo, clock):  # noqa: F811
 def test_a_unit_sees_its_own_rows_and_others_nothing(app, demo, clock):  # noqa: F811
     cycle_id, _other = decided_cycle(demo, clock)
     path = f"/grading/cycles/{cycle_id}/results.xlsx"
-    db.session.rollback()
     branches = db.session.scalars(
         select(CycleBranch.branch_id).where(CycleBranch.cycle_id == cycle_id)
     ).all()

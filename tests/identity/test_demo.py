@@ -59,7 +59,6 @@ def demo(
 
 @pytest.fixture
 def session(demo):
-    db.session.rollback()
     return db.session
 
 

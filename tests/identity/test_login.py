@@ -26,7 +26,6 @@ def secretary(app):
 
 
 def _events(kind: str) -> list[AuditEvent]:
-    db.session.rollback()
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.event_type == kind)))
 
 

@@ -52,5 +52,4 @@ def test_someone_elses_token_cannot_be_revoked(client, login):
         f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/profile")}
     )
     assert response.status_code == 404
-    db.session.rollback()
     assert db.session.get(ApiToken, token_id).revoked_at is None

@@ -43,7 +43,6 @@ def tree(app):
 
 
 def _branch(code: str) -> OrgUnit:
-    db.session.rollback()
     return db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
 
 

@@ -82,7 +82,6 @@ def _hold_committee_meeting(tree) -> None:
 
 
 def _calendar(code: str, year: int = 2026):
-    db.session.rollback()
     branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
     rows = branch_calendar(
         db.session,
@@ -135,7 +134,6 @@ def test_a_branch_without_committee_or_groups_owes_neither_meeting(deployed, clo
     assert set(_states(groups)) == {"not_required"}  # no party group: no party group meeting
     assert c12_score(list(_calendar(small).values())) is None  # nothing else judged here
     run(check_meeting_schedule, actor=SYSTEM)
-    db.session.rollback()
     branch2 = db.session.scalars(select(OrgUnit).where(OrgUnit.code == small)).one()
     assert not db.session.scalars(
         select(ProcessInstance).where(
@@ -148,7 +146,6 @@ def test_a_branch_without_committee_or_groups_owes_neither_meeting(deployed, clo
 
 
 def _reminders(login_user_id: int) -> list[str]:
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(Notification.title).where(
@@ -176,7 +173,6 @@ def test_a_missed_meeting_gives_the_secretary_a_task_once(deployed, clock):
     clock.set(datetime(2027, 1, 2, 2, 0, tzinfo=UTC))
     run(check_meeting_schedule, actor=SYSTEM)
     run(check_meeting_schedule, actor=SYSTEM)
-    db.session.rollback()
     missed = db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.process_key == "missed_meeting")
     ).all()

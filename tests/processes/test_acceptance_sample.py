@@ -47,7 +47,6 @@ def _cycle(demo) -> tuple[int, dict[str, int]]:
     cycle_id = run(
         start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
     )
-    db.session.rollback()
     rows = db.session.execute(
         select(OrgUnit.code, CycleBranch.instance_id)
         .join(CycleBranch, CycleBranch.branch_id == OrgUnit.id)
@@ -126,7 +125,6 @@ def _department_members() -> list[Actor]:
 
 
 def _final(instance_id: int) -> dict:
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.status is InstanceStatus.COMPLETED
     return json.loads(row.state_json)["data"]

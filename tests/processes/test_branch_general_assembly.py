@@ -47,7 +47,6 @@ def _complete(actor, instance_id: int, expected_step: str, data: dict) -> None:
 
 
 def _records(instance_id: int) -> dict[str, dict]:
-    db.session.rollback()
     return {
         e.element_id: json.loads(e.submitted_json)
         for e in db.session.scalars(
@@ -59,7 +58,6 @@ def _records(instance_id: int) -> dict[str, dict]:
 
 
 def _status(instance_id: int) -> InstanceStatus:
-    db.session.rollback()
     return db.session.get(ProcessInstance, instance_id).status
 
 

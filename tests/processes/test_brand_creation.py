@@ -66,7 +66,6 @@ ALL_FIVE = dict.fromkeys(
 
 
 def _org(code: str) -> OrgUnit:
-    db.session.rollback()
     return db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
 
 
@@ -116,7 +115,6 @@ def review(unit_code: str, instance_id: int, decision: str = "approve") -> None:
 
 def cultivate(branch_code: str, instance_id: int, clock) -> None:
     """Let the three months pass (the worker fires the timer), then record the results."""
-    db.session.rollback()
     due = db.session.get(ProcessInstance, instance_id).next_timer_at
     clock.set(due)
     clock.advance(seconds=1)
@@ -159,7 +157,6 @@ def named_brand(branch_code: str, clock, name: str = "井站红旗") -> int:
 
 
 def _stages(branch_id: int) -> list[tuple]:
-    db.session.rollback()
     rows = db.session.scalars(
         select(BrandStage)
         .join(PartyBrand, PartyBrand.id == BrandStage.brand_id)
@@ -170,7 +167,6 @@ def _stages(branch_id: int) -> list[tuple]:
 
 
 def _open_steps(instance_id: int) -> list[str]:
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(HumanTask.element_id).where(
@@ -181,12 +177,10 @@ def _open_steps(instance_id: int) -> list[str]:
 
 
 def _status(instance_id: int) -> InstanceStatus:
-    db.session.rollback()
     return db.session.get(ProcessInstance, instance_id).status
 
 
 def _events(kind: str) -> list[dict]:
-    db.session.rollback()
     rows = db.session.scalars(select(AuditEvent).where(AuditEvent.event_type == kind))
     return [json.loads(r.payload) for r in rows]
 
@@ -221,7 +215,6 @@ def test_a_brand_is_registered_cultivated_and_named_by_the_company(demo, clock):
     assert brand_stage(db.session, branch.id, TODAY) == 1  # registered from the approval
     assert brand_stage(db.session, branch.id, date(2026, 11, 22)) == 0
     assert _stages(branch.id) == []  # the registry is written when the instance ends
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.next_timer_at == datetime(2027, 2, 23, 2, 0, tzinfo=UTC)  # approval + 3 months
     assert _open_steps(instance_id) == []  # an own brand has no agreement: it cultivates
@@ -317,7 +310,6 @@ def test_a_joint_brand_signs_its_agreement_and_cultivates_from_the_approval(demo
             "agreement_file": agreement[0],
         },
     )
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.next_timer_at == datetime(2027, 2, 23, 2, 0, tzinfo=UTC)
     cultivate(demo.branch.code, instance_id, clock)

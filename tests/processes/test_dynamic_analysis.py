@@ -64,7 +64,6 @@ def org_dept() -> Actor:
 
 
 def _org(code: str) -> OrgUnit:
-    db.session.rollback()
     return db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
 
 
@@ -87,7 +86,6 @@ def _propose(code: str, reason: str = "班子不团结，组织生活长期不�
 
 def _classes() -> dict[str, str]:
     """Branch code → class in the company's screening of this year."""
-    db.session.rollback()
     root = _org("HH")
     found = screen(db.session, units_under(db.session, [root.path]), YEAR, TEST_TODAY, TEST_NOW)
     return {r.branch.code: r.rating_class for r in found.rows}
@@ -95,7 +93,6 @@ def _classes() -> dict[str, str]:
 
 def _dashboard_class(code: str) -> tuple[str, str]:
     """The branch's class and reason on the dashboard's C-class list (``rated_branches``)."""
-    db.session.rollback()
     root = _org("HH")
     rows = rated_branches(db.session, units_under(db.session, [root.path]), TEST_TODAY)
     row = next(r for r in rows if r.branch.code == code)
@@ -103,12 +100,10 @@ def _dashboard_class(code: str) -> tuple[str, str]:
 
 
 def _analysis(analysis_id: int) -> DynamicAnalysis:
-    db.session.rollback()
     return db.session.get(DynamicAnalysis, analysis_id)
 
 
 def _start_data(instance_id: int) -> dict:
-    db.session.rollback()
     return earlier_answers(db.session, instance_id)
 
 
@@ -149,7 +144,6 @@ def _approved(demo) -> int:
 
 
 def _plans(analysis_id: int) -> dict[str, ImprovementPlan]:
-    db.session.rollback()
     rows = db.session.execute(
         select(OrgUnit.code, ImprovementPlan)
         .join(OrgUnit, OrgUnit.id == ImprovementPlan.branch_id)
@@ -159,7 +153,6 @@ def _plans(analysis_id: int) -> dict[str, ImprovementPlan]:
 
 
 def _events(event_type: str) -> list[dict]:
-    db.session.rollback()
     return [
         json.loads(e.payload)
         for e in db.session.scalars(
@@ -318,7 +311,6 @@ def test_the_plan_runs_to_verification_and_lifts_the_designation(demo):
 
     _run_plan(demo, plan.instance_id, "improved")
 
-    db.session.rollback()
     plan = db.session.get(ImprovementPlan, plan.id)
     assert (plan.outcome, plan.target_class, plan.target_level) == (
         "improved",
@@ -342,7 +334,6 @@ def test_a_plan_not_improved_keeps_the_designation(demo):
     analysis_id = _approved(demo)
     plan = _plans(analysis_id)[demo.branch.code]
     _run_plan(demo, plan.instance_id, "not_improved")
-    db.session.rollback()
     assert db.session.get(ImprovementPlan, plan.id).outcome == "not_improved"
     assert db.session.scalars(select(WeakDesignation)).one().status == "confirmed"
     assert _dashboard_class(demo.branch.code) == ("C", "weak")
@@ -371,7 +362,6 @@ def test_one_analysis_per_year(demo):
     assert demo.branch.code in _plans(again)
     with pytest.raises(Conflict):  # approved: the year is taken
         run(start_analysis, actor=org_dept(), year=YEAR)
-    db.session.rollback()
     assert db.session.query(DynamicAnalysis).count() == 2
 
 
@@ -397,7 +387,6 @@ def test_a_unit_reviewer_cannot_act_on_another_units_plan(demo):
         run(commands.complete_task, actor=other, task_id=task.id, data=_draft_data(demo))
     with pytest.raises((Forbidden, NotFound)):
         run(commands.claim_task, actor=other, task_id=task.id)
-    db.session.rollback()
     assert db.session.get(HumanTask, task.id).state.value == "ready"
     assert open_task(plan.instance_id).assignee_user_id is None
 
@@ -415,7 +404,6 @@ def test_only_the_company_organisation_department_runs_the_analysis(demo):
                 reason="班子不团结",
                 valid_until=f"{YEAR + 1}-12-31",
             )
-    db.session.rollback()
     assert db.session.query(DynamicAnalysis).count() == 0
     assert db.session.query(WeakDesignation).count() == 0
 
@@ -441,7 +429,6 @@ def test_invalid_proposals_are_refused_and_change_nothing(demo):
     with pytest.raises(ValidationFailed) as refused:
         run(start_analysis, actor=org_dept(), year=YEAR + 1)  # a year not begun
     assert "year" in refused.value.field_errors
-    db.session.rollback()
     assert db.session.query(WeakDesignation).count() == 0
     assert db.session.query(DynamicAnalysis).count() == 0
 

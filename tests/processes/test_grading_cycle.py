@@ -51,7 +51,6 @@ VETOES = [v["id"] for v in RUBRIC["vetoes"]]
 
 
 def _history(branch_id: int) -> list[tuple[str, str | None, str | None]]:
-    db.session.rollback()
     rows = db.session.scalars(
         select(BranchLevel).where(BranchLevel.branch_id == branch_id).order_by(BranchLevel.id)
     )
@@ -64,7 +63,6 @@ def _start(demo, level: Level = Level.STANDARDISED) -> tuple[int, int]:
     cycle_id = run(
         start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
     )
-    db.session.rollback()
     instance_id = db.session.scalars(
         select(CycleBranch.instance_id).where(
             CycleBranch.cycle_id == cycle_id, CycleBranch.branch_id == demo.branch.id
@@ -164,7 +162,6 @@ def _unit_review(
 
 
 def _open_steps(instance_id: int) -> list[str]:
-    db.session.rollback()
     return sorted(
         db.session.scalars(
             select(HumanTask.element_id).where(
@@ -175,7 +172,6 @@ def _open_steps(instance_id: int) -> list[str]:
 
 
 def _final(instance_id: int) -> dict:
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.status is InstanceStatus.COMPLETED
     return json.loads(row.state_json)["data"]
@@ -202,7 +198,6 @@ def test_the_public_notice_lasts_five_working_days_over_new_year(demo, clock):
     # 31 December, then New Year's Day and the weekend are not counted: 4, 5, 6 and 7 January.
     clock.set(datetime(2027, 1, 7, 1, 59, tzinfo=UTC))
     run_once()
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
     clock.advance(minutes=1, seconds=1)
     assert run_once().timers_fired >= 1
@@ -245,7 +240,6 @@ def test_a_recommended_branch_goes_through_company_acceptance_to_red_flag(demo, 
         "company_decision",
         {"company_approved": True, "company_decision_no": "公司党委〔2027〕3号"},
     )
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
     progress = cycle_progress(db.session, cycle_id)
     assert progress.counts["public_notice"] == 1
@@ -300,7 +294,6 @@ def test_a_failed_committee_vote_sends_the_self_assessment_back_until_it_passes(
     assert open_task(instance_id).element_id == "self_assessment"
     complete_step(secretary, instance_id, "self_assessment", _assessment(demo, instance_id))
     _committee_votes(demo, instance_id, votes_for=3)  # 3 of 5: more than half
-    db.session.rollback()
     assert open_task(instance_id, "unit_review") is not None
 
 
@@ -311,11 +304,9 @@ def test_the_unit_returns_the_self_assessment_after_both_checks_and_the_round_st
     _self_assess(demo, instance_id)
     returned = _review() | {"review_outcome": "return", "return_reason": "C07 台账缺少签到表"}
     complete_step(reviewer, instance_id, "unit_review", returned)
-    db.session.rollback()
     # the return waits for the related departments' check running alongside
     assert _open_steps(instance_id) == ["veto_check"]
     _veto_check(instance_id)
-    db.session.rollback()
     back = open_task(instance_id)
     assert (back.element_id, back.candidate_role) == ("self_assessment", "branch_secretary")
     told = db.session.scalars(
@@ -326,17 +317,14 @@ def test_the_unit_returns_the_self_assessment_after_both_checks_and_the_round_st
     assert told == [secretary.user_id]
     # the second round: the committee again, then both checks again; the choice is asked anew
     _self_assess(demo, instance_id)
-    db.session.rollback()
     assert _open_steps(instance_id) == ["unit_review", "veto_check"]
     without_choice = {k: v for k, v in _review().items() if k != "review_outcome"}
     with pytest.raises(ValidationFailed):
         complete_step(reviewer, instance_id, "unit_review", without_choice)
-    db.session.rollback()
     assert open_task(instance_id, "unit_review") is not None  # the refusal changed nothing
     # the reviewer answers first, the related departments last: their branch still carries last
     # round's "return", and must not overwrite this round's choice at the join
     _unit_review(instance_id)
-    db.session.rollback()
     assert _open_steps(instance_id) == ["company_acceptance"]
 
 

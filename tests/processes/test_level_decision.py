@@ -91,7 +91,6 @@ def _start(tree: Tree, data: dict[str, Any]) -> ProcessInstance:
         org_code=tree.branch1,
         data=data,
     )
-    db.session.rollback()
     return db.session.get(ProcessInstance, instance_id)
 
 

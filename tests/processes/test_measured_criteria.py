@@ -76,7 +76,6 @@ def test_the_self_assessment_starts_from_them_and_changes_only_with_a_reason(dem
     cycle_id = run(
         start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
     )
-    db.session.rollback()
     instance_id = db.session.scalars(
         select(CycleBranch.instance_id).where(
             CycleBranch.cycle_id == cycle_id, CycleBranch.branch_id == demo.branch.id
@@ -99,7 +98,6 @@ def test_the_screening_counts_open_and_overdue_rectifications(demo, clock):
     unit = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH01")).one()
 
     def counted() -> tuple[int, int]:
-        db.session.rollback()
         rows = screen(db.session, [unit], 2026, clock.now().date(), clock.now()).rows
         row = next(r for r in rows if r.branch.id == demo.branch.id)
         return (row.open_rectifications, row.overdue_rectifications)

@@ -172,7 +172,6 @@ def test_a_group_meeting_runs_from_alignment_to_the_branch_receipt(demo, client,
         {"report_read": True, "branch_comments": "意见已收悉，提交支委会研究"},
     )
 
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
     entries = list(
         db.session.scalars(

@@ -57,7 +57,6 @@ def _upload(actor, instance_id: int, field: str, name: str, data: bytes) -> list
 
 
 def _records(instance_id: int) -> dict[str, dict]:
-    db.session.rollback()
     return {
         e.element_id: json.loads(e.submitted_json)
         for e in db.session.scalars(
@@ -230,7 +229,6 @@ def test_a_lecture_runs_from_plan_to_archive_with_two_rounds_of_correction(
         {"record": record, "reported_upward": True, "archived_by": True},
     )
 
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
     records = _records(instance_id)
     assert list(records) == [

@@ -45,7 +45,6 @@ VETOES = ("V1", "V2", "V3", "V4", "V5", "V6")
 
 
 def _history(branch_id: int) -> list[tuple]:
-    db.session.rollback()
     rows = db.session.scalars(
         select(BranchLevel).where(BranchLevel.branch_id == branch_id).order_by(BranchLevel.id)
     )
@@ -63,7 +62,6 @@ def _start(demo, starter: Actor, data: dict | None = None) -> int:
         org_code=demo.branch.code,
         data=data,
     )
-    db.session.rollback()
     return instance_id
 
 
@@ -132,14 +130,12 @@ def _rectify(demo, instance_id: int, findings: list[dict]) -> None:
 
 
 def _final(instance_id: int) -> dict:
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.status is InstanceStatus.COMPLETED
     return json.loads(row.state_json)["data"]
 
 
 def _events(event_type: str, branch_id: int) -> list[dict]:
-    db.session.rollback()
     return [
         json.loads(e.payload)
         for e in db.session.scalars(
@@ -246,7 +242,6 @@ def test_a_missed_deadline_delists_and_downgrades_one_level(demo, clock):
     assert rectify.element_id == "rectify"
     clock.advance(days=85)
     assert run_once().timers_fired == 0
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
     clock.advance(days=8)  # past 3 months (2027-02-23)
     assert run_once().timers_fired == 1
@@ -292,7 +287,6 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
     set_level(demo.branch.id, Level.RED_FLAG)
     before = _history(demo.branch.id)
     instance_id = _start(demo, holder_at("HH01", "unit_org_reviewer"), {"held_level": "red_flag"})
-    db.session.rollback()
     state = db.session.get(ProcessInstance, instance_id).state_json
     auditor = holder_at("HH01", "auditor")
     for wrong, field in [
@@ -317,7 +311,6 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
             ],
         )
     assert refused.value.field_errors
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).state_json == state
     assert open_task(instance_id).element_id == "reinspect"
     _reinspect(demo, instance_id, 80, findings=_findings(demo), held_level="red_flag")

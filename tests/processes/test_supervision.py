@@ -57,7 +57,6 @@ def _start(demo) -> int:
         process_key="semiannual_supervision",
         org_code=demo.branch.code,
     )
-    db.session.rollback()
     return instance_id
 
 
@@ -144,7 +143,6 @@ def _verify(instance_id: int, findings: list[dict], closed=("yes", "yes")) -> No
 
 
 def _final(instance_id: int) -> dict:
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.status is InstanceStatus.COMPLETED
     return json.loads(row.state_json)["data"]
@@ -152,13 +150,11 @@ def _final(instance_id: int) -> dict:
 
 def _last_rating_id() -> int:
     """The newest rating row's id (the demo data already rates branches)."""
-    db.session.rollback()
     return db.session.scalars(select(func.max(BranchRating.id))).one() or 0
 
 
 def _ratings(branch_id: int, after: int) -> list[BranchRating]:
     """The branch's ratings recorded after the row ``after``."""
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(BranchRating)
@@ -169,7 +165,6 @@ def _ratings(branch_id: int, after: int) -> list[BranchRating]:
 
 
 def _events(event_type: str, branch_id: int) -> list[dict]:
-    db.session.rollback()
     return [
         json.loads(e.payload)
         for e in db.session.scalars(
@@ -181,7 +176,6 @@ def _events(event_type: str, branch_id: int) -> list[dict]:
 
 
 def _drop_notes() -> list[Notification]:
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(Notification)
@@ -282,7 +276,6 @@ def test_a_missed_deadline_ends_overdue_and_still_rates(demo, clock):
     rectify = open_task(instance_id)
     clock.advance(days=29)
     assert run_once().timers_fired == 0
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
     clock.advance(days=2)  # past 30 days
     assert run_once().timers_fired == 1
@@ -331,7 +324,6 @@ def test_a_two_star_drop_notifies_the_unit_reviewer(demo):
 def test_invalid_input_is_refused_and_changes_nothing(demo):
     after = _last_rating_id()
     instance_id = _start(demo)
-    db.session.rollback()
     state = db.session.get(ProcessInstance, instance_id).state_json
     auditor = holder_at("HH01", "auditor")
     for wrong, field in [
@@ -354,7 +346,6 @@ def test_invalid_input_is_refused_and_changes_nothing(demo):
             ],
         )
     assert refused.value.field_errors
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).state_json == state
     assert open_task(instance_id).element_id == "supervise"
     findings = _findings(demo)

@@ -55,7 +55,6 @@ COMPANY_COUNTS = {"model": 3, "red_flag": 10, "standardised": 30, "basic_max": 3
 
 def _start(year: int = YEAR) -> int:
     setting_id = run(start_target_setting, actor=holder_at("HH", "company_org_dept"), year=year)
-    db.session.rollback()
     return db.session.get(TargetSetting, setting_id).instance_id
 
 
@@ -95,7 +94,6 @@ def _publish_company(year: int = YEAR) -> int:
 
 def _instances(process_key: str) -> dict[str, int]:
     """Organisation code → instance id of ``process_key``."""
-    db.session.rollback()
     return dict(
         db.session.execute(
             select(OrgUnit.code, ProcessInstance.id)
@@ -163,7 +161,6 @@ def _declaration(demo, level: str) -> dict:
 
 
 def _told_of_return(instance_id: int) -> list[int]:
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(Notification.user_id).where(
@@ -174,7 +171,6 @@ def _told_of_return(instance_id: int) -> list[int]:
 
 
 def _targets() -> list[GradingTarget]:
-    db.session.rollback()
     return list(db.session.scalars(select(GradingTarget).order_by(GradingTarget.id)))
 
 
@@ -316,7 +312,6 @@ def test_unit_breakdown_declarations_and_the_comparison(demo):
         "confirm",
         CONFIRMED,
     )
-    db.session.rollback()
     assert declared_target(db.session, demo.branch.id, YEAR) == "standardised"
     assert declared_target(db.session, demo.branch.id, YEAR + 1) is None
     branch_target = _targets()[-1]
@@ -372,12 +367,10 @@ def test_a_returned_draft_goes_back_to_the_department_and_a_second_start_is_refu
     _draft(instance_id)
     _approve(instance_id)  # the choice is asked again, and this time approved
     complete_step(drafter, instance_id, "publish", {"published_on": "2027-01-12"})
-    db.session.rollback()
     assert db.session.scalars(select(TargetSetting.outcome)).one() == "published"
     assert "HH01" in _instances("unit_target_breakdown")
     with pytest.raises(Conflict):
         run(start_target_setting, actor=drafter, year=YEAR)
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(TargetSetting)) == 1
 
 
@@ -421,7 +414,6 @@ def test_the_branch_committee_returns_the_declaration_to_the_secretary(demo):
 
     complete_step(secretary, instance_id, step, _declaration(demo, "standardised"))
     complete_step(demo.holder("branch_committee"), instance_id, "confirm", CONFIRMED)
-    db.session.rollback()
     assert declared_target(db.session, demo.branch.id, YEAR) == "standardised"
 
 
@@ -430,7 +422,6 @@ def test_only_the_company_organisation_department_starts(demo):
         run(start_target_setting, actor=holder_at("HH01", "unit_org_reviewer"), year=YEAR)
     with pytest.raises(ValidationFailed):
         run(start_target_setting, actor=holder_at("HH", "company_org_dept"), year=1999)
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(TargetSetting)) == 0
 
 
@@ -450,7 +441,6 @@ def test_the_declared_target_starts_the_years_self_assessment(demo, client, logi
     cycle_id = run(
         start_cycle, actor=holder_at("HH", "company_org_dept"), year=YEAR, scope_code="HH01"
     )
-    db.session.rollback()
     cycle_instance = db.session.scalars(
         select(CycleBranch.instance_id).where(
             CycleBranch.cycle_id == cycle_id, CycleBranch.branch_id == demo.branch.id

@@ -134,7 +134,6 @@ def _publish_results(cycle_id: int, plans: dict[str, Plan], client) -> None:
         "publish",
         {"notice_no": "HH党组发〔2027〕5号", "published_on": "2027-03-20"},
     )
-    db.session.rollback()
     unit_reviewer = holder_at("HH01", "unit_org_reviewer")
     secretary = holder_at(model, "branch_secretary")
     for actor in (unit_reviewer, secretary):
@@ -166,7 +165,6 @@ def _dashboard_counts(client) -> dict[str, int]:
 
 
 def _history_counts(branch_ids: list[int]) -> dict[str, int]:
-    db.session.rollback()
     rows = db.session.scalars(
         select(BranchLevel).where(
             BranchLevel.branch_id.in_(branch_ids), BranchLevel.held_to.is_(None)
@@ -193,7 +191,6 @@ def test_a_unit_cycle_ends_in_the_expected_levels_and_a_delisting(demo, clock, c
     cycle_id = run(
         start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
     )
-    db.session.rollback()
     instances = dict(
         db.session.execute(
             select(OrgUnit.code, CycleBranch.instance_id)
@@ -270,7 +267,6 @@ def test_a_unit_cycle_ends_in_the_expected_levels_and_a_delisting(demo, clock, c
     _notice(reinspection, findings)
     clock.advance(days=93)  # past the 3-month deadline
     assert run_once().timers_fired >= 1
-    db.session.rollback()
     assert db.session.get(OrgUnit, risen.id).level is Level.STANDARDISED
     latest = db.session.scalars(
         select(BranchLevel)

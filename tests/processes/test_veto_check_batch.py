@@ -49,7 +49,6 @@ def test_the_departments_check_every_waiting_branch_at_once(demo, client, login)
     no_departments = client.post(url, data={"csrf_token": token})
     assert no_departments.status_code == 422
     assert "请选择参与核查的部门" in no_departments.get_data(as_text=True)
-    db.session.rollback()
     assert len(waiting_checks(db.session, cycle_id)) == 3  # nothing recorded
 
     done = client.post(

@@ -32,7 +32,6 @@ def _start(key: str, org: str, data: dict, who: str = "sec1") -> int:
 
 
 def _log(instance_id: int, action: str) -> list[str]:
-    db.session.rollback()
     query = select(StepLogEntry.detail).where(
         StepLogEntry.instance_id == instance_id, StepLogEntry.action == action
     )
@@ -40,7 +39,6 @@ def _log(instance_id: int, action: str) -> list[str]:
 
 
 def _actions(instance_id: int) -> list[str]:
-    db.session.rollback()
     query = select(StepLogEntry.action).where(StepLogEntry.instance_id == instance_id)
     return list(db.session.scalars(query.order_by(StepLogEntry.seq)))
 
@@ -59,7 +57,6 @@ def test_the_talk_partner_gets_the_task_and_only_they_complete_it(people):
     with pytest.raises(Conflict):
         run(commands.complete_task, actor=actor("sec1"), task_id=task.id, data={})
     run(commands.complete_task, actor=actor("zhouwen"), task_id=task.id, data={})
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
 
 

@@ -34,7 +34,6 @@ def _due(task) -> datetime:
 
 
 def _details(instance_id: int) -> list[str]:
-    db.session.rollback()
     return [
         detail or ""
         for detail in db.session.scalars(

@@ -30,7 +30,6 @@ from tests.workflow.conftest import open_tasks
 
 
 def _versions(key: str) -> list[int]:
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(ProcessDefinition.version)
@@ -99,7 +98,6 @@ def test_a_refused_set_deploys_nothing(people):
     bad = one_task("bad", role="chairman")
     with pytest.raises(DeploymentRefused):
         run(deploy_definitions, actor=SYSTEM, sources={"good.bpmn": good, "bad.bpmn": bad})
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ProcessDefinition)) == 0
 
 

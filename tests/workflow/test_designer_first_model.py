@@ -55,5 +55,4 @@ def test_a_first_model_checks_deploys_and_runs_to_the_end(app, people, committee
     for task in signatures:
         _complete(login_of[task.assignee_user_id], task.id, {"signed": True})
 
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED

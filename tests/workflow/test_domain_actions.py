@@ -118,7 +118,6 @@ def test_deploying_a_misnamed_action_deploys_nothing(forms):
         run(deploy_definitions, actor=SYSTEM, sources=sources)
     (problem,) = refused.value.errors
     assert problem.message_zh == "未知的领域动作“record_levels”（见 flask processes actions）"
-    db.session.rollback()
     assert db.session.scalars(select(ProcessDefinition)).all() == []
 
 
@@ -158,7 +157,6 @@ def acting(app, people):
 
 
 def _levels() -> list[BranchLevel]:
-    db.session.rollback()
     return list(db.session.scalars(select(BranchLevel)))
 
 

@@ -50,7 +50,6 @@ def test_parallel_branches_go_to_their_lanes_and_join(people):
     _complete(tasks["publish"][0], "sec1")
     assert sorted(_by_element(instance_id)) == ["archive"]
     _complete(tasks["archive"][0], "disc1")
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
 
 
@@ -68,7 +67,6 @@ def test_inclusive_gateway_takes_the_default_when_nothing_holds(people):
     tasks = _by_element(instance_id)
     _complete(tasks["minutes"][0], "sec1")
     _complete(tasks["attendance"][0], "disc1")
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
 
 
@@ -92,7 +90,6 @@ def test_one_task_per_branch_then_a_called_process_and_a_decision(people):
     assert confirm.element_id == "confirm"
     assert confirm.candidate_role == "unit_org_reviewer"  # the calling task's lane
     _complete(confirm, "rev1")
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.status is InstanceStatus.COMPLETED
     final = json.loads(row.state_json)["data"]

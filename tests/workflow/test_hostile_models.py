@@ -110,7 +110,6 @@ def test_hostile_code_is_refused_or_contained(client, people, quick_limits, site
         with pytest.raises(DeploymentRefused) as refused:
             run(deploy_definitions, actor=SYSTEM, sources=sources)
         assert any(e.element_id for e in refused.value.errors), refused.value.errors
-        db.session.rollback()
         assert _definitions() == 0
     else:
         (deployed,) = run(deploy_definitions, actor=SYSTEM, sources=sources)
@@ -122,7 +121,6 @@ def test_hostile_code_is_refused_or_contained(client, people, quick_limits, site
             org_code=people.tree.branch1,
         )
         assert time.monotonic() - started < 10
-        db.session.rollback()
         (incident,) = db.session.scalars(
             select(Incident).where(Incident.instance_id == instance_id)
         ).all()
@@ -142,7 +140,6 @@ def test_every_site_is_reached_when_the_instance_starts(people, quick_limits, si
         process_key=deployed.process_key,
         org_code=people.tree.branch1,
     )
-    db.session.rollback()
     (incident,) = db.session.scalars(select(Incident).where(Incident.instance_id == instance_id))
     assert "NameError" in incident.message
     assert "模型代码出错" in incident.message
@@ -163,7 +160,6 @@ def test_a_stopped_sandbox_is_replaced_and_the_next_instance_runs(people, quick_
             process_key=key,
             org_code=people.tree.branch1,
         )
-    db.session.rollback()
     finished = db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.process_key == "h_condition")
     ).one()

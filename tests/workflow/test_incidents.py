@@ -34,7 +34,6 @@ def failed(people):
     state_before = db.session.get(ProcessInstance, instance_id).state_json
     outcome = run(commands.complete_task, actor=actor("sec1"), task_id=task.id, data={"count": 0})
     assert not outcome.completed
-    db.session.rollback()
     return instance_id, task.id, db.session.get(Incident, outcome.incident_id), state_before
 
 
@@ -60,7 +59,6 @@ def test_failure_keeps_the_state_and_records_what_failed(failed):
 def test_retry_without_a_fix_fails_again_and_keeps_the_incident(failed):
     _, _, incident, _ = failed
     assert run(commands.retry_incident, actor=actor("root"), incident_id=incident.id) is False
-    db.session.rollback()
     again = db.session.get(Incident, incident.id)
     assert again.resolved_at is None
     assert again.attempts == 2
@@ -74,7 +72,6 @@ def test_retry_with_corrected_data_resolves_it_and_continues(failed):
         )
         is True
     )
-    db.session.rollback()
     assert db.session.get(Incident, incident.id).resolved_by == "root"
     assert db.session.get(HumanTask, task_id).state is HumanTaskState.COMPLETED
     (confirm,) = open_tasks(instance_id)
@@ -97,7 +94,6 @@ def test_a_script_that_never_ends_becomes_an_incident(app, people):
         process_key="endless",
         org_code=people.tree.branch1,
     )
-    db.session.rollback()
     (incident,) = db.session.scalars(
         select(Incident).where(Incident.instance_id == instance_id)
     ).all()
@@ -108,6 +104,5 @@ def test_a_script_that_never_ends_becomes_an_incident(app, people):
 def test_cancel_ends_the_instance_and_its_tasks(failed):
     instance_id, task_id, _, _ = failed
     run(commands.cancel_instance, actor=actor("root"), instance_id=instance_id, reason="重复发起")
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.CANCELLED
     assert db.session.get(HumanTask, task_id).state is HumanTaskState.CANCELLED

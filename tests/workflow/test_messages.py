@@ -29,7 +29,6 @@ def _request(people, case: str) -> int:
 
 
 def _rectifier_for(case: str) -> int:
-    db.session.rollback()
     for row in db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.process_key == "rectification")
     ):
@@ -47,7 +46,6 @@ def test_a_message_start_event_starts_an_instance_in_the_senders_organisation(pe
     deploy("requester.bpmn", "rectifier.bpmn")
     requester = _request(people, "C1")
     rectifier = _rectifier_for("C1")
-    db.session.rollback()
     assert (
         db.session.get(ProcessInstance, rectifier).org_unit_id
         == db.session.get(ProcessInstance, requester).org_unit_id
@@ -73,7 +71,6 @@ def test_a_message_that_arrives_before_the_receiver_waits_is_kept_and_delivered(
     _complete_only_task(
         _rectifier_for("C7")
     )  # the reply comes while the requester is still preparing
-    db.session.rollback()
     (pending,) = db.session.scalars(
         select(PendingMessage).where(PendingMessage.open.is_(True))
     ).all()
@@ -81,10 +78,8 @@ def test_a_message_that_arrives_before_the_receiver_waits_is_kept_and_delivered(
     _complete_only_task(requester)  # now it waits — and receives the kept message at once
     (check,) = open_tasks(requester)
     assert check.element_id == "check"
-    db.session.rollback()
     assert db.session.get(PendingMessage, pending.id).delivered_to_instance_id == requester
     _complete_only_task(requester)
-    db.session.rollback()
     final = db.session.get(ProcessInstance, requester)
     assert final.status is InstanceStatus.COMPLETED
     assert '"fixed":true' in final.state_json.replace(" ", "")
@@ -93,7 +88,6 @@ def test_a_message_that_arrives_before_the_receiver_waits_is_kept_and_delivered(
 def test_an_unmatched_message_is_kept_never_dropped(people):
     deploy("requester.bpmn")  # no process can receive rectify_request
     _request(people, "C9")
-    db.session.rollback()
     (pending,) = db.session.scalars(select(PendingMessage)).all()
     assert pending.open
     assert json.loads(pending.correlations_json) == {"case_key": {"case_prop": "C9"}}

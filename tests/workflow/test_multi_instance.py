@@ -46,7 +46,6 @@ def _user_id(login: str) -> int:
 
 
 def _instance(instance_id: int) -> ProcessInstance:
-    db.session.rollback()
     return db.session.get(ProcessInstance, instance_id)
 
 

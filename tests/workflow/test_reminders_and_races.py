@@ -37,7 +37,6 @@ def _start(people, key: str, data: dict | None = None) -> int:
 
 
 def _row(instance_id: int) -> ProcessInstance:
-    db.session.rollback()
     return db.session.get(ProcessInstance, instance_id)
 
 
@@ -46,7 +45,6 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _actions(instance_id: int) -> list[str]:
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(StepLogEntry.action)
@@ -57,7 +55,6 @@ def _actions(instance_id: int) -> list[str]:
 
 
 def _subscriptions(instance_id: int) -> list[str]:
-    db.session.rollback()
     return list(
         db.session.scalars(
             select(MessageSubscription.message_name).where(

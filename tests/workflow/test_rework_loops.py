@@ -41,7 +41,6 @@ def test_a_review_sends_the_draft_back_fifty_times_then_approves(people):
         assert _complete("rev1", instance_id, {"approved": False}) == "review"
     assert _complete("sec1", instance_id, {}) == "draft"
     assert _complete("rev1", instance_id, {"approved": True}) == "review"
-    db.session.rollback()
     row = db.session.get(ProcessInstance, instance_id)
     assert row.status is InstanceStatus.COMPLETED
     done = db.session.scalars(

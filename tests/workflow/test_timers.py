@@ -65,7 +65,6 @@ def test_completing_in_time_removes_the_timer(people, clock):
     instance_id = _start(people)
     (approve,) = open_tasks(instance_id)
     run(commands.complete_task, actor=actor("sec1"), task_id=approve.id, data={})
-    db.session.rollback()
     assert db.session.get(ProcessInstance, instance_id).next_timer_at is None
     clock.advance(hours=2)
     assert run_once().timers_fired == 0
@@ -89,7 +88,6 @@ def test_two_workers_fire_a_timer_exactly_once(app, people, clock):
         thread.join()
     assert sum(fired) == len(instances)
     for instance_id in instances:
-        db.session.rollback()
         timer_steps = db.session.scalars(
             select(StepLogEntry).where(
                 StepLogEntry.instance_id == instance_id, StepLogEntry.action == "timer_fired"
