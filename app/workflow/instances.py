@@ -17,6 +17,7 @@ from app.core.json_input import require_safe_json
 from app.core.json_input import unsafe_json_problem
 from app.engine.runtime import EngineFailure
 from app.identity.models import OrgUnit
+from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_role_holders
 from app.notify.commands import notify
@@ -83,6 +84,32 @@ def start_instance(
     org = get_org_by_code(ctx.session, org_code)
     if org is None:
         raise NotFound()
+    definition = _newest(ctx, process_key)
+    starters = json.loads(definition.starter_roles_json)
+    require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today, starters)
+    return _start(ctx, definition, org, business_key, data)
+
+
+def start_instances(
+    ctx: CommandContext,
+    *,
+    process_key: str,
+    starts: list[tuple[OrgUnit, str | None, dict[str, Any]]],
+) -> list[int]:
+    """Start the newest version of ``process_key`` once per (organisation, business key, data),
+    for a command that starts one for every branch: the definition is read once and the actor's
+    roles once (``start_instance`` reads both per start); each start is checked and recorded as
+    ``start_instance`` does it."""
+    definition = _newest(ctx, process_key)
+    starters = json.loads(definition.starter_roles_json)
+    scope = load_scope(ctx.session, ctx.actor.user_id, ctx.today) if ctx.actor.user_id else None
+    # every check before the first start: with nothing pending, the checks' reads flush nothing
+    for org, _business_key, _data in starts:
+        require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today, starters, scope=scope)
+    return [_start(ctx, definition, org, key, data) for org, key, data in starts]
+
+
+def _newest(ctx: CommandContext, process_key: str) -> ProcessDefinition:
     definition = ctx.session.scalars(
         select(ProcessDefinition)
         .where(ProcessDefinition.process_key == process_key)
@@ -91,8 +118,16 @@ def start_instance(
     ).first()
     if definition is None:
         raise NotFound(_("No process with this key is deployed."))
-    starters = json.loads(definition.starter_roles_json)
-    require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today, starters)
+    return definition
+
+
+def _start(
+    ctx: CommandContext,
+    definition: ProcessDefinition,
+    org: OrgUnit,
+    business_key: str | None,
+    data: dict[str, Any] | None,
+) -> int:
     start_data = _json_object(data)
     if business_key is not None and len(business_key) > 200:
         raise ValidationFailed(
@@ -103,7 +138,7 @@ def start_instance(
         "process_instance_started",
         ("process_instance", loaded.row.id),
         org_unit_id=org.id,
-        process_key=process_key,
+        process_key=definition.process_key,
         version=definition.version,
         business_key=business_key,
     )

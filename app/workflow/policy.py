@@ -60,15 +60,22 @@ def scope_node_for(session: Session, role_code: str | None, org: OrgUnit) -> Org
 
 
 def require_can_start(
-    session: Session, user_id: int | None, org: OrgUnit, day: date, starter_roles: list[str]
+    session: Session,
+    user_id: int | None,
+    org: OrgUnit,
+    day: date,
+    starter_roles: list[str],
+    *,
+    scope: Scope | None = None,
 ) -> None:
     """Starting by hand: a holder of a start lane's role where it answers for ``org``, or a manager.
 
     A process whose start events have no lane is started by managers (and the system) only.
+    ``scope``: the user's, when the caller has read it already (starting many at once).
     """
     if user_id is None:
         return
-    scope = load_scope(session, user_id, day)
+    scope = scope or load_scope(session, user_id, day)
     for holding in scope.holdings:
         if holding.role_code in starter_roles and _answers_for(session, holding, org):
             return

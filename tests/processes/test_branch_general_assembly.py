@@ -327,7 +327,11 @@ def _hold_committee_meeting(demo, instance_id: int) -> None:
     for actor, step, data in [
         (secretary, "set_agenda", agenda),
         (secretary, "hold_meeting", meeting),
-        (demo.holder("branch_committee"), "decide", {"decisions": [decision]}),
+        (
+            demo.holder("branch_committee"),
+            "decide",
+            {"outcome": "decided", "decisions": [decision]},
+        ),
         (demo.holder("org_member"), "archive", archive),
         (secretary, "follow_up", follow_up),
     ]:

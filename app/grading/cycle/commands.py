@@ -39,7 +39,7 @@ from app.identity.models import User
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
 from app.levels.queries import red_flag_cycles_of
-from app.workflow.instances import start_instance
+from app.workflow.instances import start_instances
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
@@ -154,6 +154,7 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
     # The level the branch declared in its annual plan (G1) is where its application starts.
     declared = declared_targets(ctx.session, ids, year)
     red_flag = red_flag_cycles_of(ctx.session, ids, year)
+    starts = []
     for branch in branches:
         data = start_data(
             year=year,
@@ -167,16 +168,12 @@ def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
         )
         data.update(measured[branch.id])
         data["declared_target"] = declared.get(branch.id)
-        instance_id = start_instance(
-            ctx,
-            process_key=PROCESS_KEY,
-            org_code=branch.code,
-            business_key=business_key(year),
-            data=data,
-        )
-        ctx.session.add(
-            CycleBranch(cycle_id=cycle.id, branch_id=branch.id, instance_id=instance_id)
-        )
+        starts.append((branch, business_key(year), data))
+    instance_ids = start_instances(ctx, process_key=PROCESS_KEY, starts=starts)
+    ctx.session.add_all(
+        CycleBranch(cycle_id=cycle.id, branch_id=branch.id, instance_id=instance_id)
+        for branch, instance_id in zip(branches, instance_ids, strict=True)
+    )
     ctx.session.flush()
     ctx.record(
         "grading_cycle_started",
