@@ -162,3 +162,43 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+# -- a person's history: dated records, so that rosters can be read for any day ----------------
+# ``Person.party_status`` and ``Person.branch_id`` stay today's values, kept by the commands that
+# write these rows (commands/members.py); the rows answer for any other day (queries/members.py).
+
+
+class PartyStatusChange(Base):
+    __tablename__ = "party_status_changes"
+    __table_args__ = (Index("ix_party_status_changes_person", "person_id", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    from_status: Mapped[PartyStatus] = mapped_column(str_enum(PartyStatus, "from_status_values"))
+    to_status: Mapped[PartyStatus] = mapped_column(str_enum(PartyStatus, "to_status_values"))
+    effective_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(500))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The process instance whose service task recorded it (None when recorded by hand).
+    instance_id: Mapped[int | None]
+    recorded_at: Mapped[datetime]
+
+
+class BranchTransfer(Base):
+    __tablename__ = "branch_transfers"
+    __table_args__ = (
+        Index("ix_branch_transfers_person", "person_id", "effective_on"),
+        Index("ix_branch_transfers_to", "to_branch_id"),
+        Index("ix_branch_transfers_from", "from_branch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    from_branch_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    to_branch_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    effective_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(500))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    instance_id: Mapped[int | None]
+    recorded_at: Mapped[datetime]

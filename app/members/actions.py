@@ -1,0 +1,81 @@
+"""The member procedures' actions: a service task changes a person's party status or moves them
+to another branch (identity's ``commands.members``), with the instance recorded on the change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.identity.commands.members import change_party_status
+from app.identity.commands.members import transfer_member
+from app.workflow.actions import Action
+from app.workflow.actions import ActionCall
+from app.workflow.actions import Catalogue
+from app.workflow.actions import Parameter
+
+PERSON = Parameter("person", "person_id", "党员（人员）", "person")
+EFFECTIVE_ON = Parameter("effective_on", "date", "生效日期", "effective date")
+REASON = Parameter("reason", "string", "依据或原因", "basis or reason")
+
+
+def _change_status(call: ActionCall) -> None:
+    change_party_status(
+        call.ctx,
+        person_id=call.params["person"],
+        to_status=call.params["to_status"],
+        effective_on=date.fromisoformat(call.params["effective_on"]),
+        reason=call.params["reason"],
+        instance_id=call.row.id,
+    )
+
+
+def _transfer(call: ActionCall) -> None:
+    transfer_member(
+        call.ctx,
+        person_id=call.params["person"],
+        to_branch_code=call.params["to_branch"],
+        effective_on=date.fromisoformat(call.params["effective_on"]),
+        reason=call.params["reason"],
+        instance_id=call.row.id,
+    )
+
+
+ACTIONS = (
+    Action(
+        "change_party_status",
+        "变更党籍状态",
+        "Change a person's party status",
+        "Moves the person one step along applicant → activist → development target → probationary "
+        "→ full member (or records an extended probation), from the effective date; refused when "
+        "the status does not follow the present one or the date is in the future or before the "
+        "last change.",
+        ("党籍状态记录 party status change", "人员状态及关键日期 person's status and key date"),
+        (
+            PERSON,
+            Parameter("to_status", "string", "新的党籍状态", "new status"),
+            EFFECTIVE_ON,
+            REASON,
+        ),
+        _change_status,
+    ),
+    Action(
+        "transfer_member",
+        "转接组织关系",
+        "Move a person to another branch",
+        "Moves the person's membership to another party branch from the effective date; the roles "
+        "their account held at the old branch end the day before; refused for a target that is "
+        "not a branch or is the present one.",
+        ("组织关系转接记录 branch transfer", "人员所在支部 person's branch", "角色任期 role terms"),
+        (
+            PERSON,
+            Parameter("to_branch", "org_code", "转入党支部", "receiving branch"),
+            EFFECTIVE_ON,
+            REASON,
+        ),
+        _transfer,
+    ),
+)
+
+
+def register_actions(catalogue: Catalogue) -> None:
+    for action in ACTIONS:
+        catalogue.register(action)
