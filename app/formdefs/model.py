@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import timedelta
 from typing import Any
 
 #: Kinds whose data is a scalar typed into one input.
@@ -78,6 +79,9 @@ class FieldDef:
     #: A value the system measured (a name in the instance's data): answering otherwise needs the
     #: reason given in the field ``change_reason``.
     measured_by: str | None = None
+    #: Date-times: the answer must be at least this long after the submission (a notice period,
+    #: ``x-noticeAtLeast``, e.g. the committee is told of a meeting at least a day before).
+    notice_at_least: timedelta | None = None
     change_reason: str | None = None
     #: Enums whose options the instance's data holds (``x-optionsFrom``): a list of
     #: ``{"value", "label"}`` under this name; ``options`` stays empty until

@@ -11,12 +11,14 @@ import hashlib
 import json
 from collections.abc import Iterator
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app.engine.deadlines import parse_duration
 from app.files.sniff import KNOWN_TYPES
 from app.formdefs.model import ITEM_COLUMN_KINDS
 from app.formdefs.model import KINDS
@@ -211,6 +213,7 @@ def _field(
         multiline=kind == "text",
         prefill=spec.get("x-prefill"),
         measured_by=spec.get("x-measuredBy"),
+        notice_at_least=_notice_period(where, kind, spec.get("x-noticeAtLeast")),
         change_reason=spec.get("x-changeReason"),
         options_from=options_from,
     )
@@ -276,3 +279,18 @@ def _sections(form: str, fields: dict[str, FieldDef], ui: dict[str, Any]) -> tup
     if rest:
         sections.append(Section(None, rest))
     return tuple(s for s in sections if s.fields)
+
+
+def _notice_period(where: str, kind: str, text: Any) -> timedelta | None:
+    """``x-noticeAtLeast`` on a date-time: a positive ISO duration (weeks, days, hours, minutes)."""
+    if text is None:
+        return None
+    if kind != "datetime" or not isinstance(text, str):
+        raise FormFileError(f"{where}: x-noticeAtLeast is an ISO duration on a date-time field")
+    try:
+        sign, parts = parse_duration(text)
+    except ValueError as bad:
+        raise FormFileError(f"{where}: x-noticeAtLeast: {bad}") from None
+    if sign < 0 or set(parts) - {"weeks", "days", "hours", "minutes"}:
+        raise FormFileError(f"{where}: x-noticeAtLeast counts weeks, days, hours or minutes ahead")
+    return timedelta(**parts)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +29,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.clock import local_zone
+from app.engine.deadlines import DeadlineUnreadable
+from app.engine.deadlines import read_moment
 from app.files.models import Attachment
 from app.formdefs.model import FieldDef
 from app.formdefs.model import FormDef
@@ -83,7 +87,26 @@ def resolve(form: FormDef, data: dict[str, Any], ctx: FormContext) -> dict[str, 
             _measured(f, data, ctx)
         if f.options_from and f.name in data:
             _from_data(f, data[f.name], ctx)
+        if f.notice_at_least and data.get(f.name):
+            _notice(f, data[f.name], ctx)
     return data
+
+
+def _notice(f: FieldDef, value: Any, ctx: FormContext) -> None:
+    """A meeting announced now must be at least the notice period away (``x-noticeAtLeast``).
+    A time already past is a meeting recorded after it was held (paper records entered late):
+    accepted, since the notice it had cannot be judged here; the step log shows when it was
+    entered."""
+    try:
+        moment = read_moment(value, local_zone())
+    except DeadlineUnreadable:
+        return  # the schema's date-time check names the field
+    if ctx.now <= moment < ctx.now + (f.notice_at_least or timedelta()):
+        hours = int((f.notice_at_least or timedelta()).total_seconds() // 3600)
+        ctx.refuse(
+            f.name,
+            _("Give notice at least %(hours)d hours before: choose a later time.", hours=hours),
+        )
 
 
 def _from_data(f: FieldDef, value: Any, ctx: FormContext) -> None:

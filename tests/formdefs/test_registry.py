@@ -23,6 +23,18 @@ def _form(properties: dict, **extra) -> dict:
 
 BROKEN = {
     "not JSON": ("{", "not valid JSON"),
+    "notice period on a text": (
+        _form({"a": {"type": "string", "x-noticeAtLeast": "P1D"}}),
+        "x-noticeAtLeast is an ISO duration on a date-time field",
+    ),
+    "notice period not a duration": (
+        _form({"a": {"type": "string", "format": "date-time", "x-noticeAtLeast": "1 day"}}),
+        "x-noticeAtLeast: '1 day' is not an ISO 8601 duration",
+    ),
+    "notice period backwards": (
+        _form({"a": {"type": "string", "format": "date-time", "x-noticeAtLeast": "-P1D"}}),
+        "x-noticeAtLeast counts weeks, days, hours or minutes ahead",
+    ),
     "unknown kind": (_form({"a": {"x-type": "hologram"}}), "unknown x-type 'hologram'"),
     "layout names a missing field": (
         _form({"a": {"type": "string"}}, ui={"order": ["b"]}),

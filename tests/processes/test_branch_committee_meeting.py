@@ -199,3 +199,22 @@ def test_a_matter_not_passed_goes_back_for_a_new_meeting_until_it_is_decided(dem
     }
     complete_step(committee, instance_id, "decide", decided)
     assert open_task(instance_id).element_id == "archive"
+
+
+def test_a_meeting_must_be_announced_at_least_a_day_before(demo):
+    secretary = demo.holder("branch_secretary")
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )
+    too_soon = AGENDA | {"meeting_at": "2026-11-23T15:00:00+08:00"}  # five hours after now
+    with pytest.raises(ValidationFailed) as refused:
+        complete_step(secretary, instance_id, "set_agenda", too_soon)
+    assert "meeting_at" in refused.value.field_errors
+    assert open_task(instance_id).element_id == "set_agenda"  # nothing changed
+    complete_step(secretary, instance_id, "set_agenda", AGENDA)  # 25 November: in time
+    task = open_task(instance_id)
+    assert task.element_id == "hold_meeting"
+    assert task.due_at is not None

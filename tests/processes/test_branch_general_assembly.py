@@ -319,7 +319,7 @@ def _hold_committee_meeting(demo, instance_id: int) -> None:
     agenda = {
         "month": "2026-11",
         "topics": "党员大会议题预先讨论",
-        "meeting_at": "2026-11-24T09:00:00+08:00",
+        "meeting_at": "2026-11-25T09:00:00+08:00",
         "place": "站党员活动室",
     }
     archive = {"record_checked": True, "minutes_signed": True}
