@@ -32,6 +32,7 @@ from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.levels.commands import write_level
+from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import read_model_files
@@ -212,3 +213,15 @@ def open_task(instance_id: int, element_id: str | None = None) -> HumanTask:
     if element_id is not None:
         query = query.where(HumanTask.element_id == element_id)
     return db.session.scalars(query).one()
+
+
+def told_of_return(instance_id: int) -> list[int]:
+    """Who was notified that a step of the instance was returned to them (correctionOf)."""
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(Notification.user_id).where(
+                Notification.instance_id == instance_id, Notification.kind == "returned"
+            )
+        )
+    )

@@ -26,12 +26,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     committee = demo.holder("branch_committee")
     org_member = demo.holder("org_member")
     m = demo.members
-    instance_id = run(
-        commands.start_instance,
-        actor=secretary,
-        process_key="branch_committee_meeting",
-        org_code=demo.branch.code,
-    )
+    instance_id = _start(demo)
     first = open_task(instance_id)
     assert (first.element_id, first.candidate_role) == ("set_agenda", "branch_secretary")
     complete_step(
@@ -123,12 +118,7 @@ def test_only_members_of_the_branch_can_be_recorded_present(demo):
     outsider = db.session.scalars(
         select(Person.id).where(Person.branch_id != demo.branch.id).limit(1)
     ).one()
-    instance_id = run(
-        commands.start_instance,
-        actor=secretary,
-        process_key="branch_committee_meeting",
-        org_code=demo.branch.code,
-    )
+    instance_id = _start(demo)
     complete_step(
         secretary,
         instance_id,
@@ -170,12 +160,7 @@ def _hold(demo, instance_id: int) -> None:
 def test_a_matter_not_passed_goes_back_for_a_new_meeting_until_it_is_decided(demo):
     secretary = demo.holder("branch_secretary")
     committee = demo.holder("branch_committee")
-    instance_id = run(
-        commands.start_instance,
-        actor=secretary,
-        process_key="branch_committee_meeting",
-        org_code=demo.branch.code,
-    )
+    instance_id = _start(demo)
     complete_step(secretary, instance_id, "set_agenda", AGENDA)
     _hold(demo, instance_id)
     failed = {"eligible": 5, "present": 4, "for": 2, "against": 2, "abstain": 0}
@@ -203,12 +188,7 @@ def test_a_matter_not_passed_goes_back_for_a_new_meeting_until_it_is_decided(dem
 
 def test_a_meeting_must_be_announced_at_least_a_day_before(demo):
     secretary = demo.holder("branch_secretary")
-    instance_id = run(
-        commands.start_instance,
-        actor=secretary,
-        process_key="branch_committee_meeting",
-        org_code=demo.branch.code,
-    )
+    instance_id = _start(demo)
     too_soon = AGENDA | {"meeting_at": "2026-11-23T15:00:00+08:00"}  # five hours after now
     with pytest.raises(ValidationFailed) as refused:
         complete_step(secretary, instance_id, "set_agenda", too_soon)
@@ -218,3 +198,12 @@ def test_a_meeting_must_be_announced_at_least_a_day_before(demo):
     task = open_task(instance_id)
     assert task.element_id == "hold_meeting"
     assert task.due_at is not None
+
+
+def _start(demo) -> int:
+    return run(
+        commands.start_instance,
+        actor=demo.holder("branch_secretary"),
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )

@@ -29,7 +29,6 @@ from app.grading.rubric.queries import current_rubric
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel
-from app.notify.models import Notification
 from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
@@ -42,6 +41,7 @@ from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task
 from tests.processes.conftest import set_level
+from tests.processes.conftest import told_of_return
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 RUBRIC = default_document()
@@ -283,12 +283,9 @@ def test_a_failed_committee_vote_sends_the_self_assessment_back_until_it_passes(
     _committee_votes(demo, instance_id, votes_for=1)  # 1 of 5: not more than half
     back = open_task(instance_id)
     assert (back.element_id, back.candidate_role) == ("self_assessment", "branch_secretary")
-    told = db.session.scalars(
-        select(Notification.user_id).where(
-            Notification.instance_id == instance_id, Notification.kind == "returned"
-        )
-    ).all()
-    assert told == [secretary.user_id]  # the secretary who submitted it is told
+    assert told_of_return(instance_id) == [
+        secretary.user_id
+    ]  # the secretary who submitted it is told
     complete_step(secretary, instance_id, "self_assessment", _assessment(demo, instance_id))
     _committee_votes(demo, instance_id, votes_for=5, agree=False)  # passed, but not agreed
     assert open_task(instance_id).element_id == "self_assessment"
@@ -309,12 +306,7 @@ def test_the_unit_returns_the_self_assessment_after_both_checks_and_the_round_st
     _veto_check(instance_id)
     back = open_task(instance_id)
     assert (back.element_id, back.candidate_role) == ("self_assessment", "branch_secretary")
-    told = db.session.scalars(
-        select(Notification.user_id).where(
-            Notification.instance_id == instance_id, Notification.kind == "returned"
-        )
-    ).all()
-    assert told == [secretary.user_id]
+    assert told_of_return(instance_id) == [secretary.user_id]
     # the second round: the committee again, then both checks again; the choice is asked anew
     _self_assess(demo, instance_id)
     assert _open_steps(instance_id) == ["unit_review", "veto_check"]

@@ -40,7 +40,6 @@ from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
-from app.notify.models import Notification
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from tests.conftest import TEST_NOW
@@ -48,6 +47,7 @@ from tests.processes.conftest import complete_step
 from tests.processes.conftest import holder_at
 from tests.processes.conftest import open_task
 from tests.processes.conftest import set_level
+from tests.processes.conftest import told_of_return
 
 YEAR = 2027
 COMPANY_COUNTS = {"model": 3, "red_flag": 10, "standardised": 30, "basic_max": 30}
@@ -158,16 +158,6 @@ def _declaration(demo, level: str) -> dict:
             {"measure": "每月召开支委会", "owner": demo.members[0], "due": "2027-12-31"},
         ],
     }
-
-
-def _told_of_return(instance_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(Notification.user_id).where(
-                Notification.instance_id == instance_id, Notification.kind == "returned"
-            )
-        )
-    )
 
 
 def _targets() -> list[GradingTarget]:
@@ -357,7 +347,7 @@ def test_a_returned_draft_goes_back_to_the_department_and_a_second_start_is_refu
     back = open_task(instance_id)
     assert (back.element_id, back.candidate_role) == ("draft", "company_org_dept")
     drafter = holder_at("HH", "company_org_dept")
-    assert _told_of_return(instance_id) == [drafter.user_id]
+    assert told_of_return(instance_id) == [drafter.user_id]
     assert _targets() == []
     assert _instances("unit_target_breakdown") == {}
     with pytest.raises(Conflict) as refused:  # the year's round is still running
@@ -392,7 +382,7 @@ def test_the_unit_committee_returns_the_breakdown_to_the_reviewer(demo):
     returned = {"decision": "return", "return_reason": "红旗党支部目标偏低"}
     complete_step(committee, unit_instance, "approve", returned)
     assert open_task(unit_instance).element_id == "propose"
-    assert _told_of_return(unit_instance) == [reviewer.user_id]
+    assert told_of_return(unit_instance) == [reviewer.user_id]
     assert _instances("branch_target_declaration") == {}  # nothing was stored or started
 
     _break_down_hh01()  # proposed again with one red-flag branch, approved
@@ -409,7 +399,7 @@ def test_the_branch_committee_returns_the_declaration_to_the_secretary(demo):
     returned = CONFIRMED | {"decision": "return", "return_reason": "应争创标准化党支部"}
     complete_step(demo.holder("branch_committee"), instance_id, "confirm", returned)
     assert open_task(instance_id).element_id == step  # the same limit as before
-    assert _told_of_return(instance_id) == [secretary.user_id]
+    assert told_of_return(instance_id) == [secretary.user_id]
     assert declared_target(db.session, demo.branch.id, YEAR) is None
 
     complete_step(secretary, instance_id, step, _declaration(demo, "standardised"))
