@@ -58,6 +58,8 @@ class Config:
     ENV_NAME = "development"
     DEBUG = False
     TESTING = False
+    #: How account passwords are hashed (werkzeug's method string): scrypt, slow on purpose.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
@@ -152,6 +154,9 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
+    #: One round: the suite creates thousands of accounts, and scrypt made a quarter of the time of
+    #: a test that creates people; tests/identity/test_password_hashing.py keeps production honest.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 - a hashing method
 
 
 CONFIGS: dict[str, type[Config]] = {

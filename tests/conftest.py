@@ -24,6 +24,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.core.audit import AuditEvent
@@ -82,8 +84,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the newest schema: a template file (SQLite) or the test database (PG)."""
     tmp = tmp_path_factory.mktemp("schema")
     url = os.environ.get("TEST_DATABASE_URL")
-    if url is None:
-        url = f"sqlite:///{tmp / 'template.db'}"
+    url = f"sqlite:///{tmp / 'template.db'}" if url is None else _worker_database(url)
     migrate(url, tmp)
     if url.startswith("sqlite"):
         engine = create_engine(url)
@@ -91,6 +92,23 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
     return url
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own, named after the run's
+    (``<name>_gw0``: scripts/pgtestdb.py drops it with the run's); one worker uses the run's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    source = make_url(url)
+    name = f"{source.database}_{worker}"
+    server = source.set(database="postgres")
+    engine = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as admin:
+        admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return source.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

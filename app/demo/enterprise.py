@@ -16,7 +16,6 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from app.core.commands import CommandContext
 from app.demo import names
@@ -29,6 +28,7 @@ from app.identity.kinds import Level
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
+from app.identity.passwords import hash_password
 
 LEVEL_WEIGHTS = [
     (Level.MODEL, 4),
@@ -216,9 +216,9 @@ def load_demo_data(ctx: CommandContext, *, seed: int) -> DemoSummary:
     ctx.session.flush()
 
     password = current_app.config["DEMO_PASSWORD"]
-    users = _create_users(ctx, people, generate_password_hash(password))
+    users = _create_users(ctx, people, hash_password(password))
     book = RoleBook(ctx, rng, users)
-    admin = _create_admin(ctx, generate_password_hash(password))
+    admin = _create_admin(ctx, hash_password(password))
     book.grant_company(company, admin, rosters, units)
     for unit, _ in units:
         book.grant_unit(unit, rosters)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine
-
 from app import create_app
 from tests.conftest import csrf_token
 from tests.conftest import make_settings
@@ -70,7 +68,10 @@ def test_not_found_page_is_chinese(client, login, app):
     assert "页面不存在" in response.get_data(as_text=True)
 
 
-def test_unused_engine_creation_is_cheap():
-    # create_engine connects lazily: building an app never touches the database.
-    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
-    engine.dispose()
+def test_building_the_app_never_touches_the_database(tmp_path):
+    # The engines connect lazily: an app for a server nobody listens on is still built, and its
+    # first connection is only tried when a request needs one.
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/none"
+    app = create_app(make_settings(tmp_path, url))
+    assert app.config["DATABASE_URL"] == url
+    assert app.extensions["branchflow.db"].write.pool.checkedout() == 0

@@ -9,10 +9,10 @@ from functools import cache
 
 from flask import current_app
 from werkzeug.security import check_password_hash
-from werkzeug.security import generate_password_hash
 
 from app.core.commands import CommandContext
 from app.identity import throttle
+from app.identity.passwords import hash_password
 from app.identity.queries import get_user_by_login
 from app.identity.queries import normalise_login
 
@@ -31,7 +31,7 @@ class LoginOutcome:
 @cache
 def _decoy_hash() -> str:
     # Checked against when the login is unknown, so that unknown and known logins take equally long.
-    return generate_password_hash(secrets.token_hex(16))
+    return hash_password(secrets.token_hex(16))
 
 
 def _policies() -> dict[str, throttle.ThrottlePolicy]:

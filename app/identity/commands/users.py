@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import gettext as _
-from werkzeug.security import generate_password_hash
 
 from app.core.commands import CommandContext
 from app.core.errors import NotFound
@@ -13,6 +12,7 @@ from app.core.errors import ValidationFailed
 from app.identity import throttle
 from app.identity.commands.roles import grant_role
 from app.identity.models import User
+from app.identity.passwords import hash_password
 from app.identity.policy import SYSTEM_ADMIN
 from app.identity.policy import load_scope
 from app.identity.policy import require_manages_account
@@ -54,7 +54,7 @@ def create_user(
     _check_password(password)
     user = User(
         login=login,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         active=True,
         display_name=display_name.strip() or login,
         person_id=person_id,
@@ -73,7 +73,7 @@ def set_password(ctx: CommandContext, *, login: str, password: str) -> None:
     if user is None:
         raise NotFound()
     _check_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.session_token = secrets.token_hex(16)
     throttle.clear(ctx.session, throttle.ACCOUNT, user.login)
     ctx.record("password_changed", ("user", user.id))
