@@ -6,6 +6,7 @@ loads only the instance's own state, never the model again.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -108,4 +109,23 @@ def specs_for(process_key: str, content_hash: str, load_json: Callable[[], str])
         if len(_specs) >= _LIMIT:
             _specs.clear()
         found = _specs[key] = load_specs(load_json())
+    return found
+
+
+_forms: dict[tuple[str, str, str], bytes] = {}
+
+
+def form_bytes_for(
+    process_key: str, content_hash: str, form_key: str, load_json: Callable[[], str]
+) -> bytes:
+    """The JSON of a form as a definition version pinned it, read once per process: a version
+    never changes (its content hash covers its forms), so a command needs no query for it."""
+    key = (process_key, content_hash, form_key)
+    found = _forms.get(key)
+    if found is None:
+        if len(_forms) >= 4 * _LIMIT:
+            _forms.clear()
+        for name, text in json.loads(load_json()).items():
+            _forms[(process_key, content_hash, name)] = text.encode()
+        found = _forms[key]
     return found

@@ -28,6 +28,7 @@ from app.identity.queries import get_user_by_login
 from app.notify.commands import notify
 from app.workflow import messages
 from app.workflow import steps
+from app.workflow.engine_access import form_bytes_for
 from app.workflow.form_resolve import FormContext
 from app.workflow.form_resolve import resolve
 from app.workflow.models import HumanTask
@@ -164,7 +165,12 @@ def validated_submission(
             _("The form data was refused."), {"_form": _("The submission is too large.")}
         )
     if task.form_key:
-        form_bytes = json.loads(definition.forms_json)[task.form_key].encode()
+        form_bytes = form_bytes_for(
+            definition.process_key,
+            definition.content_hash,
+            task.form_key,
+            lambda: definition.forms_json,
+        )
         form = form_def(form_bytes, task.form_key)
         context = FormContext(
             ctx.session,
