@@ -15,7 +15,7 @@ from app.identity.commands import revoke_api_token
 from app.identity.models import ApiToken
 from tests.factories import grant
 from tests.factories import make_user
-from tests.workflow.conftest import deploy
+from tests.plugins.people import deploy
 
 ITEMS = {"items": [{"points": 50}, {"points": 40}]}
 

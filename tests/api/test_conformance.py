@@ -45,7 +45,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 from app.api.openapi import DOCUMENT
 from app.api.openapi import MAX_ID
 from app.identity.commands import tokens
-from tests.workflow.conftest import deploy
+from tests.plugins.people import deploy
 
 BASE = "/api/v1"
 #: sec1's token, the same in every test: the coverage phase builds its requests when the tests are

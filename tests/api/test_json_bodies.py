@@ -23,9 +23,9 @@ from app.workflow.models import StepLogEntry
 from tests.api.test_api import Api
 from tests.api.test_api import _token
 from tests.conftest import csrf_token
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 DEEP = "[" * 100_000 + "]" * 100_000
 START = {"process_key": "two_step", "org_code": "U1-B1"}

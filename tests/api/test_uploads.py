@@ -11,12 +11,11 @@ from app.extensions import db
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from tests.api.test_api import _token
-from tests.formdefs.conftest import sink  # noqa: F401 - a fixture, shared
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
-def _valid_data(sink) -> dict:  # noqa: F811 - the fixture's value
+def _valid_data(sink) -> dict:
     m = sink.members
     return {
         "topic": "经 API 提交",
@@ -27,7 +26,7 @@ def _valid_data(sink) -> dict:  # noqa: F811 - the fixture's value
     }
 
 
-def test_a_file_uploaded_through_the_api_is_referred_to_by_the_completion(app, client, sink):  # noqa: F811
+def test_a_file_uploaded_through_the_api_is_referred_to_by_the_completion(app, client, sink):
     headers = {"Authorization": f"Bearer {_token(app, 'sec1')}"}
     detail = client.get(f"/api/v1/tasks/{sink.task_id}", headers=headers).get_json()
     assert detail["form"]["schema"]["properties"]["attendance"]["required"] == [
@@ -53,7 +52,7 @@ def test_a_file_uploaded_through_the_api_is_referred_to_by_the_completion(app, c
     assert db.session.get(HumanTask, sink.task_id).state is HumanTaskState.COMPLETED
 
 
-def test_the_api_refuses_what_the_pages_refuse(app, client, sink):  # noqa: F811
+def test_the_api_refuses_what_the_pages_refuse(app, client, sink):
     headers = {"Authorization": f"Bearer {_token(app, 'sec1')}"}
     refused = client.post(
         f"/api/v1/tasks/{sink.task_id}/files",

@@ -16,9 +16,9 @@ from app.files.models import Attachment
 from app.workflow import commands
 from app.workflow.models import StepLogEntry
 from tests.conftest import csrf_token
-from tests.formdefs.conftest import valid_post
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import open_tasks
+from tests.plugins.form_sink import valid_post
+from tests.plugins.people import actor
+from tests.plugins.people import open_tasks
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -21,10 +21,9 @@ from app.workflow.models import HumanTaskState
 from app.workflow.models import StepLogEntry
 from tests.conftest import csrf_token
 from tests.engine.models_kit import one_task
-from tests.formdefs.conftest import FORMS
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import open_tasks
-from tests.workflow.conftest import people  # noqa: F401 - a fixture, shared
+from tests.plugins.form_sink import FORMS
+from tests.plugins.people import actor
+from tests.plugins.people import open_tasks
 
 CANDIDATES = [
     {"value": 11, "label": "采油一站党支部（红旗）"},
@@ -33,7 +32,7 @@ CANDIDATES = [
 
 
 @pytest.fixture
-def task_id(app, people) -> int:  # noqa: F811 - the fixture imported above
+def task_id(app, people) -> int:
     app.config["FORMS_DIR"] = FORMS
     sources = {"pick.bpmn": one_task("pick_proc", form="data_options")}
     run(deploy_definitions, actor=SYSTEM, sources=sources)

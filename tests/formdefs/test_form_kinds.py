@@ -14,7 +14,7 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import StepLogEntry
 from tests.conftest import csrf_token
-from tests.formdefs.conftest import valid_post
+from tests.plugins.form_sink import valid_post
 
 
 def _post(client, sink, changes: dict[str, object] | None = None, drop: tuple[str, ...] = ()):

@@ -10,8 +10,7 @@ import pytest
 
 from tests.conftest import log_in
 from tests.factories import make_user
-from tests.processes.conftest import demo  # noqa: F401 - the demo enterprise fixture
-from tests.processes.conftest import holder_at
+from tests.plugins.demo import holder_at
 from tests.processes.test_brand_creation import named_brand
 from tests.processes.test_brand_creation import propose
 from tests.processes.test_brand_creation import review
@@ -20,7 +19,7 @@ OTHER_UNIT_BRANCH = "HH02-01"
 
 
 @pytest.fixture
-def brands(demo, clock) -> dict[str, int]:  # noqa: F811 - the fixture imported above
+def brands(demo, clock) -> dict[str, int]:
     """HH01-01: "井站红旗" named 公司级 and "油地共建" proposed; HH02-01: "采气先锋" registered.
     Brand name → its instance id."""
     named = named_brand(demo.branch.code, clock)  # the clock ends on 2027-02-23

@@ -41,8 +41,7 @@ from tests.conftest import log_in
 from tests.factories import grant
 from tests.factories import make_tree
 from tests.factories import make_user
-from tests.processes.conftest import demo  # noqa: F401 - the demo enterprise fixture
-from tests.processes.conftest import open_task
+from tests.plugins.demo import open_task
 from tests.processes.test_grading_cycle import _final
 from tests.processes.test_grading_cycle import _self_assess
 from tests.processes.test_grading_cycle import _start
@@ -255,7 +254,7 @@ def _newest_rating(branch_id: int) -> BranchRating:
     ).one()
 
 
-def test_a_completed_grading_cycle_rates_the_branch(demo):  # noqa: F811
+def test_a_completed_grading_cycle_rates_the_branch(demo):
     _cycle_id, instance_id = _start(demo, Level.STANDARDISED)
     _self_assess(demo, instance_id, lost=4)
     _unit_review(instance_id, minus={"A4": 15, "A6": 10})  # 75: the unit decides 基本达标
@@ -268,7 +267,7 @@ def test_a_completed_grading_cycle_rates_the_branch(demo):  # noqa: F811
     assert rating.rated_on == date(2026, 11, 23)
 
 
-def test_a_veto_at_acceptance_rates_one_star_class_c(demo):  # noqa: F811
+def test_a_veto_at_acceptance_rates_one_star_class_c(demo):
     _cycle_id, instance_id = _start(demo, Level.RED_FLAG)
     _self_assess(demo, instance_id, vetoes=("V4",))
     _unit_review(instance_id)
@@ -382,7 +381,7 @@ def test_no_ratings_no_cycle_no_overdue(client, login, tree):
     assert 'id="overdue-rectifications"' not in page  # shown only when there are some
 
 
-def test_the_cycle_section_counts_equal_cycle_progress(app, client, login, demo):  # noqa: F811
+def test_the_cycle_section_counts_equal_cycle_progress(app, client, login, demo):
     cycle_id, instance_id = _start(demo, Level.STANDARDISED)
     _self_assess(demo, instance_id)  # the demo branch moves on to the unit's review
     make_user("watcher")

@@ -15,8 +15,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import User
 from tests.conftest import log_in
-from tests.processes.conftest import demo  # noqa: F401 - the demo enterprise, a fixture
-from tests.processes.conftest import holder_at
+from tests.plugins.demo import holder_at
 from tests.processes.test_model_sites import decided_cycle
 
 
@@ -36,7 +35,7 @@ def _rows(sheet) -> list[list]:
     return [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_the_workbook_holds_the_cycle_results(app, demo, clock):  # noqa: F811
+def test_the_workbook_holds_the_cycle_results(app, demo, clock):
     cycle_id, other = decided_cycle(demo, clock)
     progress = cycle_progress(db.session, cycle_id)
     decided = {b.branch.code: b for b in progress.at("completed")}
@@ -72,7 +71,7 @@ def test_the_workbook_holds_the_cycle_results(app, demo, clock):  # noqa: F811
     assert (honour[0], honour[2], honour[4], honour[5]) == (2, demo.branch.code, "红旗", 93.5)
 
 
-def test_a_unit_sees_its_own_rows_and_others_nothing(app, demo, clock):  # noqa: F811
+def test_a_unit_sees_its_own_rows_and_others_nothing(app, demo, clock):
     cycle_id, _other = decided_cycle(demo, clock)
     path = f"/grading/cycles/{cycle_id}/results.xlsx"
     branches = db.session.scalars(

@@ -6,9 +6,9 @@ from app.core.commands import run
 from app.workflow import commands
 from tests.factories import make_person
 from tests.factories import make_user
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def test_the_partner_finds_the_task_under_my_tasks(client, login, people):

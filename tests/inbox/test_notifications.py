@@ -17,9 +17,9 @@ from tests.engine.models_kit import flow
 from tests.engine.models_kit import user_task
 from tests.factories import grant
 from tests.factories import make_user
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _notes(login: str) -> list[tuple[str, str]]:

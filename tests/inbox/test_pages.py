@@ -14,9 +14,9 @@ from app.workflow.models import HumanTaskState
 from tests.conftest import csrf_token
 from tests.factories import grant
 from tests.factories import make_user
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 @pytest.fixture

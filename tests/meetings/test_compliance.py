@@ -31,8 +31,8 @@ from tests.conftest import ROOT
 from tests.factories import grant
 from tests.factories import make_person
 from tests.factories import make_user
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import open_tasks
 
 MEETINGS = ROOT / "processes" / "meetings"
 

@@ -17,8 +17,8 @@ from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import open_task
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import open_task
 
 
 def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, app):

@@ -21,7 +21,7 @@ from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from tests.processes.conftest import open_task
+from tests.plugins.demo import open_task
 
 AGENDA = {
     "quarter": "2026-Q4",

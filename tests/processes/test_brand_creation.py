@@ -45,9 +45,9 @@ from app.workflow.models import ProcessInstance
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.conftest import TEST_NOW
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import holder_at
-from tests.processes.conftest import open_task
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.plugins.demo import open_task
 from tests.processes.test_grading_cycle import PDF
 from tests.processes.test_grading_cycle import VETOES
 from tests.processes.test_grading_cycle import _final

@@ -50,9 +50,9 @@ from app.workflow.queries import earlier_answers
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.conftest import TEST_NOW
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import holder_at
-from tests.processes.conftest import open_task
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.plugins.demo import open_task
 
 TEST_TODAY = TEST_NOW.date()
 YEAR = TEST_TODAY.year

@@ -22,9 +22,9 @@ from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
 from app.worker import run_once
 from app.workflow.models import ProcessInstance
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import holder_at
-from tests.processes.conftest import open_task
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.plugins.demo import open_task
 from tests.processes.test_grading_cycle import _hold_committee_meeting
 from tests.processes.test_supervision import SCORES_88
 from tests.processes.test_supervision import _findings

@@ -27,11 +27,11 @@ from app.workflow.models import ProcessInstance
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.conftest import csrf_token
-from tests.processes.conftest import Demo
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import holder_at
-from tests.processes.conftest import open_task
-from tests.processes.conftest import set_level
+from tests.plugins.demo import Demo
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.plugins.demo import open_task
+from tests.plugins.demo import set_level
 from tests.processes.test_grading_cycle import PDF
 from tests.processes.test_grading_cycle import VETOES
 from tests.processes.test_grading_cycle import _self_assess

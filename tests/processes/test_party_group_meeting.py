@@ -28,7 +28,7 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from tests.conftest import TEST_NOW
-from tests.processes.conftest import open_task
+from tests.plugins.demo import open_task
 
 
 def _leaders(parent_id: int | None = None, not_parent_id: int | None = None) -> list[tuple]:

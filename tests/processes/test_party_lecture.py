@@ -25,7 +25,7 @@ from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
-from tests.processes.conftest import open_task
+from tests.plugins.demo import open_task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

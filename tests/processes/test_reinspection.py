@@ -34,10 +34,10 @@ from app.workflow.models import ProcessInstance
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.conftest import TEST_NOW
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import holder_at
-from tests.processes.conftest import open_task
-from tests.processes.conftest import set_level
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.plugins.demo import open_task
+from tests.plugins.demo import set_level
 
 TEST_TODAY = TEST_NOW.date()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -43,11 +43,11 @@ from app.identity.queries import list_branches_under
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from tests.conftest import TEST_NOW
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import holder_at
-from tests.processes.conftest import open_task
-from tests.processes.conftest import set_level
-from tests.processes.conftest import told_of_return
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.plugins.demo import open_task
+from tests.plugins.demo import set_level
+from tests.plugins.demo import told_of_return
 
 YEAR = 2027
 COMPANY_COUNTS = {"model": 3, "red_flag": 10, "standardised": 30, "basic_max": 30}

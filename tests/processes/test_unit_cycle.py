@@ -30,9 +30,9 @@ from app.identity.models import OrgUnit
 from app.levels.models import BranchLevel
 from app.notify.models import Notification
 from app.worker import run_once
-from tests.processes.conftest import complete_step
-from tests.processes.conftest import holder_at
-from tests.processes.conftest import set_level
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.plugins.demo import set_level
 from tests.processes.test_acceptance_sample import _committee_agrees
 from tests.processes.test_acceptance_sample import _self_assess
 from tests.processes.test_grading_cycle import ASPECTS

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.grading.cycle.veto_checks import waiting_checks
 from app.workflow.queries import earlier_answers
 from tests.conftest import csrf_token
-from tests.processes.conftest import holder_at
+from tests.plugins.demo import holder_at
 from tests.processes.test_acceptance_sample import _committee_agrees
 from tests.processes.test_acceptance_sample import _cycle
 from tests.processes.test_acceptance_sample import _self_assess

@@ -22,9 +22,9 @@ from tests.engine.models_kit import between_start_and_end
 from tests.factories import grant
 from tests.factories import make_person
 from tests.factories import make_user
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _start(key: str, org: str, data: dict, who: str = "sec1") -> int:

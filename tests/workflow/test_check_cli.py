@@ -14,7 +14,7 @@ from tests.engine.models_kit import chain
 from tests.engine.models_kit import document
 from tests.engine.models_kit import flow
 from tests.engine.models_kit import one_task
-from tests.workflow.conftest import FIXTURES
+from tests.plugins.people import FIXTURES
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from app.core.commands import run
 from app.extensions import db
 from app.workflow import commands
 from app.workflow.models import StepLogEntry
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _start(people, key: str, data: dict) -> int:

@@ -23,10 +23,10 @@ from app.workflow.models import ProcessInstance
 from tests.conftest import IsolatedClient
 from tests.conftest import make_settings
 from tests.engine.models_kit import one_task
-from tests.workflow.conftest import FIXTURES
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import FIXTURES
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _versions(key: str) -> list[int]:

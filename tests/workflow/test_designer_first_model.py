@@ -13,10 +13,10 @@ from app.identity.queries import get_user_by_login
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from tests.workflow.conftest import FIXTURES
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import FIXTURES
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 MODEL = FIXTURES / "bpmn" / "committee_notice_review.bpmn"
 

@@ -25,12 +25,12 @@ from app.workflow.models import Incident
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
+from tests.plugins.people import FIXTURES
+from tests.plugins.people import actor
+from tests.plugins.people import open_tasks
 from tests.workflow.actions_kit import acting_model
 from tests.workflow.actions_kit import register_test_action
 from tests.workflow.actions_kit import service_task
-from tests.workflow.conftest import FIXTURES
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import open_tasks
 
 GOOD = {
     "string": "'x'",

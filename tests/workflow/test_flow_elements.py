@@ -12,9 +12,9 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.factories import grant
 from tests.factories import make_user
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _complete(task, who: str, data: dict | None = None) -> None:

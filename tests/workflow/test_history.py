@@ -28,9 +28,9 @@ from app.workflow.tasks import complete_task
 from tests.engine.models_kit import document
 from tests.engine.models_kit import flow
 from tests.engine.models_kit import user_task
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _long_instance(people, rounds: int) -> int:

@@ -25,7 +25,7 @@ from app.workflow.models import Incident
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
-from tests.workflow.conftest import actor
+from tests.plugins.people import actor
 from tests.workflow.hostile_kit import SITES
 
 #: Seen statically: each is refused at deployment wherever it is written.

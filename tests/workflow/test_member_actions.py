@@ -21,10 +21,10 @@ from app.workflow.deploy import check_sources
 from app.workflow.deploy import deploy_definitions
 from app.workflow.models import HumanTask
 from tests.factories import make_person
+from tests.plugins.people import actor
+from tests.plugins.people import open_tasks
 from tests.workflow.actions_kit import acting_model
 from tests.workflow.actions_kit import service_task
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import open_tasks
 
 PROMOTE = [
     ("person", "person_id", "person"),

@@ -13,9 +13,9 @@ from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import PendingMessage
 from app.workflow.models import ProcessInstance
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _request(people, case: str) -> int:

@@ -18,9 +18,9 @@ from app.workflow.models import HumanTaskState
 from app.workflow.models import MessageSubscription
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 # Thursday 10 December 2026, 15:00 Beijing time: notice due on the 7th, reminder on the 5th.
 MEETING_AT = "2026-12-10T15:00:00+08:00"

@@ -6,9 +6,9 @@ import json
 
 from app.core.commands import run
 from app.workflow import commands
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def show(app, instance_id: int, *options: str):

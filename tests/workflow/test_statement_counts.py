@@ -16,8 +16,8 @@ from app.workflow.deploy import deploy_definitions
 from tests.engine.models_kit import document
 from tests.engine.models_kit import flow
 from tests.engine.models_kit import user_task
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import open_tasks
 
 #: Find the task, lock the instance and the task, check the role; the definition, the organisation,
 #: the open tasks; then write: the task completed, the next task, the state snapshot, the instance,

@@ -28,9 +28,9 @@ from app.workflow.steplog import step_hash
 from tests.engine.models_kit import one_task
 from tests.factories import grant
 from tests.factories import make_user
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 ITEMS = {"items": [{"points": 50}, {"points": 40}]}
 

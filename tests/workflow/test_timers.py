@@ -15,9 +15,9 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import deploy
-from tests.workflow.conftest import open_tasks
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
 
 
 def _start(people) -> int:

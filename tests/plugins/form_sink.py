@@ -13,11 +13,10 @@ from app.workflow import commands
 from app.workflow.deploy import deploy_definitions
 from tests.engine.models_kit import one_task
 from tests.factories import make_person
-from tests.workflow.conftest import actor
-from tests.workflow.conftest import open_tasks
-from tests.workflow.conftest import people  # noqa: F401 - a fixture, shared
+from tests.plugins.people import actor
+from tests.plugins.people import open_tasks
 
-FORMS = Path(__file__).parent / "forms"
+FORMS = Path(__file__).resolve().parents[1] / "formdefs" / "forms"
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Sink:
 
 
 @pytest.fixture
-def sink(app, people) -> Sink:  # noqa: F811 - the fixture imported above
+def sink(app, people) -> Sink:
     app.config["FORMS_DIR"] = FORMS
     sources = {"all_kinds.bpmn": one_task("all_kinds_proc", form="all_kinds")}
     run(deploy_definitions, actor=SYSTEM, sources=sources)
