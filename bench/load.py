@@ -166,9 +166,10 @@ def client_loop(port: int, key: str, worker: Worker, until: float, tally: Tally)
         if status != 201:
             continue
         while time.perf_counter() < until:
-            status, page = call("GET", "/api/v1/tasks?view=mine&per_page=1")
+            # The chain's tasks go to the branch's secretaries as a group: the claimable queue.
+            status, page = call("GET", "/api/v1/tasks?view=claimable&per_page=1")
             if status == 200 and not page["items"]:
-                status, page = call("GET", "/api/v1/tasks?view=claimable&per_page=1")
+                status, page = call("GET", "/api/v1/tasks?view=mine&per_page=1")
             if status != 200 or not page["items"]:
                 break  # the instance is finished (or the listing failed): start another
             task_id = page["items"][0]["id"]
