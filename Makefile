@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format translations messages install install-dev bench bench-inbox clean
+.PHONY: run test lint format translations messages install install-dev bench bench-inbox bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench: install-dev
 # ARGS="--database postgresql+psycopg://postgres@127.0.0.1:5432/postgres" for PostgreSQL.
 bench-inbox: install-dev
 	$(BIN)/python bench/inbox.py $(ARGS)
+
+# HTTP throughput under gunicorn against the bare command path (about a minute and a half);
+# DB=postgresql+psycopg://postgres@127.0.0.1:5432/<an empty database>.
+bench-load: install-dev
+	$(BIN)/python bench/load.py --database $(DB) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

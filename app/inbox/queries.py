@@ -17,9 +17,12 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from sqlalchemy import Date
+from sqlalchemy import Integer
 from sqlalchemy import Select
 from sqlalchemy import Subquery
 from sqlalchemy import and_
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -225,6 +228,14 @@ def list_tasks(
     now: datetime | None = None,
 ) -> tuple[list[TaskRow], int]:
     """One page of a view, most urgent first (completed: newest first), and the total count."""
+    if wanted is None:
+        counted, query = _plain_view(view)
+        values = {"user_id": user_id, "day": day}
+        total = session.scalar(counted, values) or 0
+        if limit == 0:
+            return [], total
+        page = session.execute(query, values | {"limit": limit, "offset": offset}).all()
+        return [_row(*row) for row in page], total
     moment, path = now or datetime.now(UTC), None
     if wanted is not None and wanted.org_code:
         path = session.scalar(select(OrgUnit.path).where(OrgUnit.code == wanted.org_code))
@@ -241,20 +252,34 @@ def list_tasks(
     query = _filtered(view, user_id, day)
     if wanted is not None:
         query = _narrowed(query, wanted, moment, path)
-    if view is View.COMPLETED:
-        query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-    elif wanted is not None and wanted.sort == "priority":
-        query = query.order_by(
-            HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id
-        )
-    elif wanted is not None and wanted.sort == "newest":
-        query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
-    else:
-        query = query.order_by(
-            HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id
-        )
+    query = _ordered(query, view, wanted.sort if wanted is not None else None)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     return [_row(*row) for row in rows], total
+
+
+def _ordered(query: Select, view: View, sort: str | None) -> Select:
+    if view is View.COMPLETED:
+        return query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    if sort == "priority":
+        return query.order_by(
+            HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id
+        )
+    if sort == "newest":
+        return query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
+    return query.order_by(
+        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id
+    )
+
+
+@cache
+def _plain_view(view: View) -> tuple[Select, Select]:
+    """The count and the page of a view without filters (the API's lists, the inbox's first page),
+    built once per process with the user, day and page as parameters: building these statements
+    cost more than running them (issue 12). The role catalogue they embed is fixed per process."""
+    user_id, day = bindparam("user_id", type_=Integer), bindparam("day", type_=Date)
+    counted = _scoped(select(func.count()).select_from(HumanTask), view, user_id, day)  # type: ignore[arg-type]
+    query = _ordered(_filtered(view, user_id, day), view, None)  # type: ignore[arg-type]
+    return counted, query.limit(bindparam("limit")).offset(bindparam("offset"))
 
 
 def _row(

@@ -46,11 +46,16 @@ from app.workflow.queries import earlier_answers
 class FormContext:
     session: Session
     instance_id: int
-    org: OrgUnit
+    org_unit_id: int
     user_id: int | None
     now: datetime
     errors: dict[str, str] = field(default_factory=dict)
     _orgs: dict[tuple[str, ...], set[int]] = field(default_factory=dict)
+
+    @cached_property
+    def org(self) -> OrgUnit:
+        # Read only when a field needs it: most forms have no people or instance pickers.
+        return self.session.get(OrgUnit, self.org_unit_id)
 
     @cached_property
     def people(self) -> set[int]:
@@ -153,9 +158,8 @@ def _org(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
 
 
 def _process_ref(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
-    allowed = {
-        o.value for o in form_options.instances_of(ctx.session, ctx.org.id, f.process_key or "")
-    }
+    instances = form_options.instances_of(ctx.session, ctx.org_unit_id, f.process_key or "")
+    allowed = {o.value for o in instances}
     if _is_id(value) and value not in allowed:
         ctx.refuse(path, _("Choose a completed procedure of this organisation."))
     return value

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
@@ -175,7 +176,7 @@ def validated_submission(
         context = FormContext(
             ctx.session,
             row.id,
-            ctx.session.get(OrgUnit, row.org_unit_id),
+            row.org_unit_id,
             ctx.actor.user_id,
             ctx.now,
         )
@@ -206,7 +207,10 @@ def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) ->
     task, row, candidate = _open_task(ctx, task_id)
     require_can_work_on(ctx.actor.user_id, task, candidate)
     steps.require_running(row)
-    definition = ctx.session.get(ProcessDefinition, row.definition_id)
+    # The form definitions are read with the row: a second SELECT would follow for them anyway.
+    definition = ctx.session.get(
+        ProcessDefinition, row.definition_id, options=[undefer(ProcessDefinition.forms_json)]
+    )
     submitted = validated_submission(ctx, row, definition, task, data)
     loaded = steps.load(ctx, row)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -104,17 +105,23 @@ class TokenOwner:
     last_used_at: datetime | None
 
 
+# Built once per process: constructing the statement cost more than running it on every API call.
+# The lookup itself stays a query per request, so that revocation or deactivation takes effect on
+# every worker at once (a cached answer would outlive a revocation made in another process).
+_TOKEN_OWNER = (
+    select(ApiToken.id, User.id, User.login, ApiToken.last_used_at)
+    .join(User, User.id == ApiToken.user_id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+)
+
+
 def get_token_owner(session: Session, token_digest: str) -> TokenOwner | None:
     """The active user of an unrevoked token, looked up by the token's SHA-256."""
-    row = session.execute(
-        select(ApiToken.id, User.id, User.login, ApiToken.last_used_at)
-        .join(User, User.id == ApiToken.user_id)
-        .where(
-            ApiToken.token_hash == token_digest,
-            ApiToken.revoked_at.is_(None),
-            User.active.is_(True),
-        )
-    ).one_or_none()
+    row = session.execute(_TOKEN_OWNER, {"digest": token_digest}).one_or_none()
     return TokenOwner(*row) if row else None
 
 
