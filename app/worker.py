@@ -20,6 +20,8 @@ from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
 from app.extensions import db
+from app.grading.cycle.start import cycles_still_starting
+from app.grading.cycle.start import start_next_branches
 from app.meetings.commands import check_meeting_schedule
 from app.workflow.instances import fire_due_timers
 from app.workflow.instances import notify_overdue_tasks
@@ -70,6 +72,8 @@ def _check_schedule() -> None:
 def run_once() -> Tick:
     fired = sum(bool(run(fire_due_timers, actor=WORKER, instance_id=i)) for i in due_instance_ids())
     run(notify_overdue_tasks, actor=WORKER)
+    for cycle_id in cycles_still_starting(db.session):  # one chunk each per tick
+        run(start_next_branches, actor=WORKER, cycle_id=cycle_id)
     _check_schedule()
     waiting = db.session.scalar(
         select(PendingMessage.id).where(PendingMessage.open.is_(True)).limit(1)

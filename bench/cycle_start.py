@@ -44,7 +44,7 @@ from app.engine.runtime import Runtime
 from app.engine.sandbox import Limits
 from app.engine.serializer import load_specs
 from app.extensions import db
-from app.grading.cycle.commands import start_cycle
+from app.grading.cycle.start import start_cycle
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.workflow.commands import deploy_definitions

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from app.core.audit import AuditEvent
 from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
@@ -17,9 +18,9 @@ from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.extensions import db
 from app.grading.cycle.commands import cycle_progress
-from app.grading.cycle.commands import start_cycle
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.models import GradingCycle
+from app.grading.cycle.start import start_cycle
 from app.grading.rubric.models import RubricVersion
 from app.identity.models import OrgUnit
 from app.identity.models import User
@@ -93,11 +94,14 @@ def test_one_instance_per_branch_with_the_pinned_rubric(tree):
     ).all()
     assert sorted(t.element_id for t in tasks) == ["self_assessment"] * 3
     assert {t.candidate_role for t in tasks} == {"branch_secretary"}
-    event = last_audit_event()
-    assert (event.event_type, json.loads(event.payload)["branches"]) == (
-        "grading_cycle_started",
-        3,
-    )
+    started = last_audit_event()  # the chunk of branches, after the cycle's own record
+    assert started.event_type == "grading_cycle_branches_started"
+    payload = json.loads(started.payload)
+    assert (payload["started"], payload["remaining"]) == (3, 0)
+    opened = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "grading_cycle_started")
+    ).one()
+    assert json.loads(opened.payload)["branches"] == 3
 
 
 def test_a_second_start_for_the_same_year_is_refused(tree):

@@ -19,8 +19,8 @@ from app.extensions import db
 from app.grading.cycle.acceptance import draw_acceptance_sample
 from app.grading.cycle.acceptance import sample_state
 from app.grading.cycle.commands import cycle_progress
-from app.grading.cycle.commands import start_cycle
 from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.start import start_cycle
 from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.models import User

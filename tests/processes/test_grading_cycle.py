@@ -21,8 +21,8 @@ from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading.cycle.commands import cycle_progress
-from app.grading.cycle.commands import start_cycle
 from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.start import start_cycle
 from app.grading.rubric.commands import publish_rubric
 from app.grading.rubric.document import default_document
 from app.grading.rubric.queries import current_rubric

@@ -14,9 +14,9 @@ from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading.analysis.screening import screen
-from app.grading.cycle.commands import start_cycle
 from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.start import start_cycle
 from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under

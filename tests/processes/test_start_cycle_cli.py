@@ -19,7 +19,7 @@ def test_the_cli_starts_the_cycle_for_every_branch_of_the_unit_once(app, demo):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["grading", "start-cycle", "2026", "--scope", "HH01"])
     assert result.exit_code == 0, result.output
-    assert f"for {branches} branches" in result.output
+    assert f"{branches} branches started" in result.output
     assert db.session.scalar(select(func.count()).select_from(CycleBranch)) == branches
 
     again = runner.invoke(args=["grading", "start-cycle", "2026"])  # the company includes HH01

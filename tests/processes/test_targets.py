@@ -29,8 +29,8 @@ from app.core.errors import Conflict
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.grading.cycle.commands import start_cycle
 from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.start import start_cycle
 from app.grading.targets.commands import start_target_setting
 from app.grading.targets.models import GradingTarget
 from app.grading.targets.models import TargetSetting

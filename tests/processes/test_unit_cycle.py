@@ -22,8 +22,8 @@ from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading.cycle.acceptance import draw_acceptance_sample
 from app.grading.cycle.commands import cycle_progress
-from app.grading.cycle.commands import start_cycle
 from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.start import start_cycle
 from app.grading.results.commands import start_results_application
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit

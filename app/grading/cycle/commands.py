@@ -1,11 +1,8 @@
-"""The annual grading cycle (达标晋级周期): started for every branch of a scope in one command.
+"""The annual grading cycle (达标晋级周期): its stages, and where each branch stands.
 
-``start_cycle`` pins the rubric in force (``ensure_default_rubric``) and starts one instance of
-``processes/grading/grading_cycle.bpmn`` per branch under the scope, each carrying the pinned
-version's thresholds and bonus cap and the branch's current level in its start data — all in one
-transaction: either every branch has its instance, or none has. ``cycle_progress`` says where each
-branch stands: the element id of its open task, the public notice (a timer), or "completed" with
-the level it got.
+Starting a cycle is in ``start.py``. ``cycle_progress`` says where each branch stands: the element
+id of its open task, the public notice (a timer), or "completed" with the level it got; and, while
+a start is under way, how many of the planned branches have their instance yet.
 """
 
 from __future__ import annotations
@@ -16,30 +13,16 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.commands import CommandContext
-from app.core.errors import Conflict
-from app.core.errors import NotFound
-from app.core.errors import ValidationFailed
-from app.grading.brands.queries import named_brands
-from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.models import GradingCycle
-from app.grading.policy import require_org_department
-from app.grading.rubric.commands import ensure_default_rubric
-from app.grading.rubric.document import NOT_MET
 from app.grading.rubric.queries import rubric_version
-from app.grading.targets.queries import declared_targets
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import User
-from app.identity.queries import get_org_by_code
-from app.identity.queries import list_branches_under
-from app.levels.queries import red_flag_cycles_of
-from app.workflow.instances import start_instances
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
@@ -66,125 +49,6 @@ STAGES = (
 OTHER_STAGES = ("incident", "cancelled", "other")
 SCOPE_KINDS = (OrgKind.COMPANY, OrgKind.UNIT, OrgKind.GENERAL_BRANCH)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-def business_key(year: int) -> str:
-    return f"{year}年度达标晋级"
-
-
-def start_data(
-    *,
-    year: int,
-    version_id: int,
-    version: int,
-    thresholds: dict[str, Any],
-    bonus_cap: Any,
-    branch: OrgUnit,
-    red_flag_cycles: int = 0,
-    brand_named: bool = False,
-) -> dict[str, Any]:
-    """What each branch's instance starts with (the inputs ``level_decision`` needs, pinned)."""
-    return {
-        "cycle_year": year,
-        "rubric_version_id": version_id,
-        "rubric_version": version,
-        "threshold_model": thresholds["model"],
-        "threshold_red_flag": thresholds["red_flag"],
-        "threshold_standard": thresholds["standardised"],
-        "threshold_basic": thresholds["basic"],
-        "bonus_cap": bonus_cap,
-        "current_level": branch.level.value if branch.level else NOT_MET,
-        "held_red_flag_cycles": red_flag_cycles,
-        "brand_named": brand_named,
-    }
-
-
-def start_cycle(ctx: CommandContext, *, year: int, scope_code: str) -> int:
-    """Start the grading cycle of ``year`` for every branch under ``scope_code``; its id.
-
-    For the company organisation department (and administrators). Refused with ``Conflict`` when a
-    cycle of the same year already covers any of these branches. Records ``grading_cycle_started``.
-    """
-    require_org_department(
-        ctx, _("Only the company organisation department starts a grading cycle.")
-    )
-    if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationFailed(
-            _("Invalid year."), {"year": _("Give a year between 2000 and 2100.")}
-        )
-    scope_org = get_org_by_code(ctx.session, scope_code)
-    if scope_org is None:
-        raise NotFound()
-    if scope_org.kind not in SCOPE_KINDS:
-        raise ValidationFailed(
-            _("A grading cycle is started for the company or a unit."),
-            {"scope_code": _("Choose the company or a unit.")},
-        )
-    for other in ctx.session.scalars(select(GradingCycle).where(GradingCycle.year == year)):
-        other_path = ctx.session.get(OrgUnit, other.scope_org_id).path
-        if other_path.startswith(scope_org.path) or scope_org.path.startswith(other_path):
-            raise Conflict(
-                _(
-                    "The grading cycle of %(year)d was already started for these branches.",
-                    year=year,
-                )
-            )
-    branches = list_branches_under(ctx.session, scope_org)
-    if not branches:
-        raise ValidationFailed(
-            _("There is no branch under this organisation."), {"scope_code": _("No branches.")}
-        )
-    version_id = ensure_default_rubric(ctx)
-    record = rubric_version(ctx.session, version_id)
-    if record is None:  # cannot happen: just stored or found
-        raise NotFound()
-    thresholds = {level.id: level.min_score for level in record.rubric.levels}
-    cycle = GradingCycle(
-        year=year,
-        rubric_version_id=version_id,
-        scope_org_id=scope_org.id,
-        started_by_user_id=ctx.actor.user_id,
-        started_at=ctx.now,
-    )
-    ctx.session.add(cycle)
-    ctx.session.flush()
-    ids = [b.id for b in branches]
-    measured = measured_criteria(ctx, branches, year, record.rubric)
-    named = named_brands(ctx.session, ids, ctx.today)
-    # The level the branch declared in its annual plan (G1) is where its application starts.
-    declared = declared_targets(ctx.session, ids, year)
-    red_flag = red_flag_cycles_of(ctx.session, ids, year)
-    starts = []
-    for branch in branches:
-        data = start_data(
-            year=year,
-            version_id=version_id,
-            version=record.version,
-            thresholds=thresholds,
-            bonus_cap=record.rubric.bonus_cap,
-            branch=branch,
-            red_flag_cycles=red_flag[branch.id],
-            brand_named=branch.id in named,
-        )
-        data.update(measured[branch.id])
-        data["declared_target"] = declared.get(branch.id)
-        starts.append((branch, business_key(year), data))
-    instance_ids = start_instances(ctx, process_key=PROCESS_KEY, starts=starts)
-    ctx.session.add_all(
-        CycleBranch(cycle_id=cycle.id, branch_id=branch.id, instance_id=instance_id)
-        for branch, instance_id in zip(branches, instance_ids, strict=True)
-    )
-    ctx.session.flush()
-    ctx.record(
-        "grading_cycle_started",
-        ("grading_cycle", cycle.id),
-        org_unit_id=scope_org.id,
-        year=year,
-        rubric_version_id=version_id,
-        rubric_version=record.version,
-        branches=len(branches),
-    )
-    return cycle.id
 
 
 # -- reads -----------------------------------------------------------------------------------------
@@ -220,9 +84,16 @@ class Progress:
     levels: dict[str, int] = field(default_factory=dict)
     branches: list[BranchStage] = field(default_factory=list)
 
+    #: The branches the cycle will hold; more than ``total`` while its start is under way.
+    planned: int = 0
+
     @property
     def total(self) -> int:
         return len(self.branches)
+
+    @property
+    def still_starting(self) -> int:
+        return max(self.planned - self.total, 0)
 
     def at(self, stage: str) -> list[BranchStage]:
         return [b for b in self.branches if b.stage == stage]
@@ -293,6 +164,7 @@ def cycle_progress(session: Session, cycle_id: int) -> Progress | None:
     progress = Progress(cycle, scope, _rubric_number(session, cycle.rubric_version_id))
     for instance_id, branch, instance in members:
         progress.branches.append(_stage_of(branch, instance, open_steps.get(instance_id)))
+    progress.planned = cycle.branches_planned or progress.total
     counts = Counter(b.stage for b in progress.branches)
     progress.counts = {stage: counts.get(stage, 0) for stage in STAGES}
     progress.counts.update({s: counts[s] for s in OTHER_STAGES if counts.get(s)})

@@ -30,6 +30,10 @@ class GradingCycle(Base):
     #: None for the system or an operator at the terminal.
     started_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime]
+    #: The branches under the scope when the cycle was opened; their instances are started in
+    #: chunks (cycle/start.py), so fewer may exist while a start is under way. None: a cycle
+    #: started before chunking, all at once.
+    branches_planned: Mapped[int | None]
 
 
 class CycleBranch(Base):

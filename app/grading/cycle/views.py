@@ -22,6 +22,7 @@ from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading.blueprint import bp
 from app.grading.cycle import commands as cycle
+from app.grading.cycle import start as cycle_start
 from app.grading.cycle.acceptance import sample_state
 from app.grading.cycle.veto_checks import may_check_vetoes
 from app.grading.cycle.veto_checks import waiting_checks
@@ -107,7 +108,7 @@ def start_cycle():
         return _list_page(scope, {"year": _("Give a year between 2000 and 2100.")}, 422)
     try:
         cycle_id = run(
-            cycle.start_cycle, actor=current_actor(), year=int(asked), scope_code=root.code
+            cycle_start.open_cycle, actor=current_actor(), year=int(asked), scope_code=root.code
         )
     except ValidationFailed as refused:
         errors = {k: str(v) for k, v in refused.field_errors.items()}
@@ -115,7 +116,18 @@ def start_cycle():
         return _list_page(scope, errors, 422)
     except Conflict as conflict:
         return _list_page(scope, {"year": str(conflict.message)}, 409)
-    flash(_("The grading cycle was started for every branch."), "success")
+    # The first chunk now, in its own transaction; the worker starts the rest (cycle/start.py).
+    remaining = run(cycle_start.start_next_branches, actor=current_actor(), cycle_id=cycle_id)
+    if remaining:
+        flash(
+            _(
+                "The grading cycle was opened; the remaining %(n)d branches are being started.",
+                n=remaining,
+            ),
+            "success",
+        )
+    else:
+        flash(_("The grading cycle was started for every branch."), "success")
     return redirect(url_for(".cycle_progress", cycle_id=cycle_id))
 
 
