@@ -44,6 +44,17 @@ def pytest_report_header() -> str:
     return f"database: {_backend()}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every item its own node id. Schemathesis names one item per API operation but gives
+    them all the function's node id; pytest-xdist schedules by node id, so under ``-n 2`` only the
+    first operation ran (7 of 8 silently skipped)."""
+    seen: set[str] = set()
+    for item in items:
+        if item.nodeid in seen:
+            item._id = item.parent.id.child(item.name)  # pytest's own rule for a node's id
+        seen.add(item.nodeid)
+
+
 def _backend() -> str:
     return "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 
