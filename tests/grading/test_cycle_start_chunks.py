@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.core.commands import run
 from app.extensions import db
 from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.models import GradingCycle
 from app.grading.cycle.start import cycles_still_starting
 from app.grading.cycle.start import open_cycle
 from app.grading.cycle.start import start_next_branches
@@ -56,3 +57,14 @@ def test_the_command_line_resumes_an_interrupted_start(app, demo):
     unit = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "HH01")).one()
     assert _started(cycle_id) == len(list_branches_under(db.session, unit))
     assert f"grading cycle {cycle_id} of 2026" in result.output
+
+
+def test_a_branch_gone_since_the_cycle_opened_does_not_leave_it_starting_for_ever(demo):
+    department = holder_at("HH", "company_org_dept")
+    cycle_id = run(open_cycle, actor=department, year=2026, scope_code="HH01")
+    db.session.rollback()
+    cycle = db.session.get(GradingCycle, cycle_id)
+    cycle.branches_planned += 1  # as if one branch was dissolved after the cycle opened
+    db.session.commit()
+    assert run(start_next_branches, actor=department, cycle_id=cycle_id) == 0
+    assert cycles_still_starting(db.session) == []

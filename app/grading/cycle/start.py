@@ -172,6 +172,9 @@ def start_next_branches(ctx: CommandContext, *, cycle_id: int, limit: int | None
             started=len(batch),
             remaining=len(waiting) - len(batch),
         )
+    if len(waiting) == len(batch):
+        # done: a branch dissolved since the cycle opened must not leave it "still starting"
+        cycle.branches_planned = len(started) + len(batch)
     return len(waiting) - len(batch)
 
 
