@@ -320,6 +320,24 @@ def test_the_unit_returns_the_self_assessment_after_both_checks_and_the_round_st
     assert _open_steps(instance_id) == ["company_acceptance"]
 
 
+def test_a_failed_unit_committee_vote_is_deliberated_again_before_anything_goes_on(demo):
+    _, instance_id = _start(demo)
+    _self_assess(demo, instance_id)
+    review = _review()
+    complete_step(holder_at("HH01", "unit_org_reviewer"), instance_id, "unit_review", review)
+    _veto_check(instance_id)
+    unit_committee = holder_at("HH01", "unit_party_committee")
+    failed = {"eligible": 7, "present": 7, "for": 1, "against": 6, "abstain": 0}
+    opinion = {"unit_opinion": "对审核得分有分歧"}
+    complete_step(unit_committee, instance_id, "unit_decision", {"unit_vote": failed} | opinion)
+    assert _open_steps(instance_id) == ["unit_decision"]  # not recommended, not filed
+    again = open_task(instance_id, "unit_decision")
+    assert again.candidate_role == "unit_party_committee"  # for the committee's next meeting
+    passed = {"eligible": 7, "present": 7, "for": 5, "against": 2, "abstain": 0}
+    complete_step(unit_committee, instance_id, "unit_decision", {"unit_vote": passed} | opinion)
+    assert _open_steps(instance_id) == ["company_acceptance"]
+
+
 def test_a_declared_veto_gives_not_up_to_standard(demo):
     _cycle_id, instance_id = _start(demo, Level.RED_FLAG)
     _self_assess(demo, instance_id, vetoes=("V4",))
