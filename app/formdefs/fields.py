@@ -56,6 +56,11 @@ def prefilled(form: FormDef, earlier: dict[str, Any]) -> FormInput:
     """Inputs filled from earlier answers of the instance, for fields that name one (x-prefill)."""
     values = FormInput()
     for f in form.fields:
+        attendance = earlier.get(f.attendance_from) if f.attendance_from else None
+        if isinstance(attendance, dict) and isinstance(attendance.get("present"), list):
+            # shown as the server will count them: from the meeting's attendance
+            values[f"{f.name}.eligible"] = [str(attendance.get("entitled", ""))]
+            values[f"{f.name}.present"] = [str(len(attendance["present"]))]
         source = earlier.get(f.prefill) if f.prefill else None
         if source is None:
             continue

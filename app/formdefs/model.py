@@ -34,6 +34,14 @@ REFERENCE_KINDS = frozenset({"person", "persons", "org", "file", "files", "photo
 COMPOSITE_KINDS = frozenset({"signature", "attendance", "vote_tally", "items"})
 KINDS = SCALAR_KINDS | REFERENCE_KINDS | COMPOSITE_KINDS
 UPLOAD_KINDS = frozenset({"file", "files", "photos"})
+#: Whom a people field may name (``x-people``), on the meeting's date: party members of the
+#: branch, its full members (who vote), its probationary members, everyone on its rolls who is
+#: not a full member (attending without a vote), its committee (holders of the collective
+#: ``branch_committee`` role), the party members of one party group.
+PEOPLE_RULES = frozenset(
+    {"members", "full_members", "probationary", "non_voting", "committee", "group"}
+)
+PEOPLE_KINDS = frozenset({"person", "persons", "attendance"})
 #: Kinds an item list's columns may have.
 ITEM_COLUMN_KINDS = frozenset(
     {"string", "text", "int", "decimal", "money", "date", "enum", "person"}
@@ -87,6 +95,16 @@ class FieldDef:
     #: ``{"value", "label"}`` under this name; ``options`` stays empty until
     #: ``options.with_data_options`` fills it in for an instance.
     options_from: str | None = None
+    #: People fields: whom the picker offers and the server accepts, read from the records on
+    #: the meeting's date (``x-people``, one of ``PEOPLE_RULES``; None: anyone on the rolls).
+    people: str | None = None
+    #: The earlier answer holding the meeting's date or time (``x-dateFrom``); else today.
+    date_from: str | None = None
+    #: The earlier answer naming the party group, for ``x-people: group`` (``x-groupFrom``).
+    group_from: str | None = None
+    #: Vote tallies: the attendance answer whose entitled and present counts the tally takes
+    #: (``x-attendanceFrom``), instead of counts typed beside it.
+    attendance_from: str | None = None
 
     @property
     def multiple(self) -> bool:

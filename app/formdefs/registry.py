@@ -22,6 +22,8 @@ from app.engine.deadlines import parse_duration
 from app.files.sniff import KNOWN_TYPES
 from app.formdefs.model import ITEM_COLUMN_KINDS
 from app.formdefs.model import KINDS
+from app.formdefs.model import PEOPLE_KINDS
+from app.formdefs.model import PEOPLE_RULES
 from app.formdefs.model import UPLOAD_KINDS
 from app.formdefs.model import FieldDef
 from app.formdefs.model import FormDef
@@ -216,7 +218,29 @@ def _field(
         notice_at_least=_notice_period(where, kind, spec.get("x-noticeAtLeast")),
         change_reason=spec.get("x-changeReason"),
         options_from=options_from,
+        **_roster_rule(where, kind, spec),
     )
+
+
+def _roster_rule(where: str, kind: str, spec: dict[str, Any]) -> dict[str, str | None]:
+    """``x-people`` with its ``x-dateFrom``/``x-groupFrom``, and a tally's ``x-attendanceFrom``."""
+    rule = spec.get("x-people")
+    if rule is not None and (kind not in PEOPLE_KINDS or rule not in PEOPLE_RULES):
+        raise FormFileError(f"{where}: x-people is one of {sorted(PEOPLE_RULES)} on a people field")
+    if rule == "group" and not spec.get("x-groupFrom"):
+        raise FormFileError(f"{where}: x-people 'group' needs x-groupFrom (the group's field)")
+    attendance_from = spec.get("x-attendanceFrom")
+    if attendance_from is not None and kind != "vote_tally":
+        raise FormFileError(f"{where}: x-attendanceFrom belongs on a vote tally")
+    names = {k: spec.get(k) for k in ("x-dateFrom", "x-groupFrom", "x-attendanceFrom")}
+    if any(v is not None and not isinstance(v, str) for v in names.values()):
+        raise FormFileError(f"{where}: x-dateFrom, x-groupFrom and x-attendanceFrom name a field")
+    return {
+        "people": rule,
+        "date_from": names["x-dateFrom"],
+        "group_from": names["x-groupFrom"],
+        "attendance_from": attendance_from,
+    }
 
 
 def _columns(where: str, spec: dict[str, Any]) -> tuple[FieldDef, ...]:

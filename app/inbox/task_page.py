@@ -38,6 +38,7 @@ from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
 from app.inbox.queries import TaskRow
 from app.workflow import form_options
+from app.workflow import roster
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
@@ -94,11 +95,20 @@ def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[form_options.Option]
     org = _instance_org(row)
     found: dict[str, list[form_options.Option]] = {}
     people: list[form_options.Option] | None = None
+    answers: dict[str, Any] | None = None
     for f in form.fields:
+        ruled = f.people or next((c for c in f.columns if c.people), None)
         wants_people = f.kind in ("person", "persons", "attendance") or any(
             c.kind == "person" for c in f.columns
         )
-        if wants_people:
+        if ruled:  # who the records name on the meeting's date, the same list the server checks
+            answers = (
+                answers if answers is not None else earlier_answers(db.session, row.instance_id)
+            )
+            rule_of = f if f.people else ruled
+            question = roster.question_for(rule_of, org, answers, clock.now())
+            found[f.name] = roster.roster_options(db.session, question)
+        elif wants_people:
             people = people if people is not None else form_options.people_of(db.session, org)
             found[f.name] = people
         elif f.kind == "org":
@@ -149,7 +159,7 @@ def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     if draft is not None:
         return FormInput.of(draft)
     form = form_of(row)
-    if form is None or not any(f.prefill for f in form.fields):
+    if form is None or not any(f.prefill or f.attendance_from for f in form.fields):
         return FormInput()
     return prefilled(form, earlier_answers(db.session, row.instance_id))
 

@@ -8,6 +8,9 @@ Runs on every submission, from the pages and from the API alike, before the sche
 * uploads are referred to by id and must belong to this instance; the stored reference replaces
   whatever the client sent;
 * a signature is the submitting user's own, stamped by the server;
+* fields with a roster rule (``x-people``) accept only the people it names on the meeting's date
+  (``roster``); an attendance under such a rule counts those entitled itself, and a tally taken
+  from an attendance (``x-attendanceFrom``) takes its entitled and present counts from it;
 * attendance gets ``quorum_met`` and a vote tally ``passed`` computed here, never taken from the
   client (procedures.yaml: a quorum is more than half present; a vote passes with more than half
   of those entitled to vote).
@@ -39,6 +42,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.identity.policy import load_scope
 from app.workflow import form_options
+from app.workflow import roster
 from app.workflow.queries import earlier_answers
 
 
@@ -51,6 +55,7 @@ class FormContext:
     now: datetime
     errors: dict[str, str] = field(default_factory=dict)
     _orgs: dict[tuple[str, ...], set[int]] = field(default_factory=dict)
+    _rosters: dict[roster.RosterQuestion, set[int]] = field(default_factory=dict)
 
     @cached_property
     def org(self) -> OrgUnit:
@@ -75,6 +80,16 @@ class FormContext:
     @cached_property
     def instance_data(self) -> dict[str, Any]:
         return form_options.instance_data(self.session, self.instance_id)
+
+    def roster(self, f: FieldDef) -> set[int] | None:
+        """The ids ``f``'s roster rule accepts (None: the field has no rule)."""
+        question = roster.question_for(f, self.org, self.earlier, self.now)
+        if question is None:
+            return None
+        if question not in self._rosters:
+            options = roster.roster_options(self.session, question)
+            self._rosters[question] = {o.value for o in options}
+        return self._rosters[question]
 
     def refuse(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -140,15 +155,26 @@ def _is_id(value: Any) -> bool:
 
 
 def _person(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
-    if _is_id(value) and value not in ctx.people:
-        ctx.refuse(path, _("Choose someone on the rolls of this branch."))
+    if _is_id(value):
+        _check_people(f, [value], ctx, path, _("Choose someone on the rolls of this branch."))
     return value
 
 
 def _persons(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
-    if isinstance(value, list) and any(_is_id(v) and v not in ctx.people for v in value):
-        ctx.refuse(path, _("Choose people on the rolls of this branch."))
+    if isinstance(value, list):
+        ids = [v for v in value if _is_id(v)]
+        _check_people(f, ids, ctx, path, _("Choose people on the rolls of this branch."))
     return value
+
+
+def _check_people(f: FieldDef, ids: list[int], ctx: FormContext, path: str, message: str) -> None:
+    """Everyone named is on the rolls, and within the field's roster rule if it has one."""
+    if any(i not in ctx.people for i in ids):
+        ctx.refuse(path, message)
+        return
+    allowed = ctx.roster(f)
+    if allowed is not None and any(i not in allowed for i in ids):
+        ctx.refuse(path, roster.refusal(f.people or ""))
 
 
 def _org(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
@@ -208,6 +234,12 @@ def _signature(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
 def _attendance(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
     if not isinstance(value, dict):
         return value
+    allowed = ctx.roster(f)
+    if allowed is not None:  # counted from the records, whatever was typed
+        if not allowed:
+            ctx.refuse(path, _("The records name no one entitled to attend on the meeting date."))
+            return value
+        value = {**value, "entitled": len(allowed)}
     entitled, present = value.get("entitled"), value.get("present")
     if not (_is_id(entitled) and isinstance(present, list)):
         return value
@@ -223,6 +255,8 @@ def _attendance(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
 def _vote_tally(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
     if not isinstance(value, dict):
         return value
+    if f.attendance_from:
+        value = _counts_from_attendance(f, value, ctx, path)
     counts = {k: value.get(k) for k in ("eligible", "present", "for", "against", "abstain")}
     counts["invalid"] = value.get("invalid", 0)
     if not all(_is_id(v) or v == 0 for v in counts.values()):
@@ -233,6 +267,17 @@ def _vote_tally(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
     if cast > counts["present"]:
         ctx.refuse(path, _("More votes than voters present."))
     return {**counts, "passed": counts["for"] * 2 > counts["eligible"]}
+
+
+def _counts_from_attendance(
+    f: FieldDef, value: dict[str, Any], ctx: FormContext, path: str
+) -> dict[str, Any]:
+    """Those entitled to vote and those present are the meeting's attendance, not typed."""
+    attendance = ctx.earlier.get(f.attendance_from or "")
+    if not isinstance(attendance, dict) or not isinstance(attendance.get("present"), list):
+        ctx.refuse(path, _("The meeting's attendance is not recorded: no vote can be counted."))
+        return value
+    return {**value, "eligible": attendance["entitled"], "present": len(attendance["present"])}
 
 
 def _items(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:

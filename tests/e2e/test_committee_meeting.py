@@ -67,15 +67,21 @@ def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, logi
 
     # The meeting: the quorum indicator counts as the secretary ticks the attendees.
     _open_from_inbox(secretary, "召开会议", instance_id)
-    secretary.get_by_label("应到人数").fill("5")
+    # Only the five committee members of the meeting day are offered, and counted by the server.
+    expect(secretary.get_by_label("应到人数")).to_have_value("5")
+    expect(secretary.get_by_label("应到人数")).not_to_be_editable()
     present = secretary.locator("#f-attendance-present input[type=checkbox]")
+    expect(present).to_have_count(5)
     for index in range(2):
         present.nth(index).check()
     expect(secretary.locator("fieldset.attendance output")).to_contain_text("未超过半数")
+    secretary.get_by_label("会议记录（发言要点）").fill("书记通报本月工作；各委员围绕议题发言。")
+    _submit(secretary)  # refused: two of five is no quorum; the ticks and minutes are kept
+    expect(secretary.locator("#f-attendance-error")).to_contain_text("未超过半数")
+    expect(present.nth(1)).to_be_checked()
     present.nth(2).check()
     expect(secretary.locator("fieldset.attendance output")).to_contain_text("已超过半数")
     assert unlabelled_controls(secretary) == []  # every input of the form has its label
-    secretary.get_by_label("会议记录（发言要点）").fill("书记通报本月工作；各委员围绕议题发言。")
     _submit(secretary)
     expect(secretary.locator(".flash-success")).to_be_visible()
 
@@ -86,9 +92,10 @@ def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, logi
     member.get_by_label("事项 1").fill("确定2名入党积极分子")
     member.get_by_label("责任人 1").select_option(index=1)
     member.get_by_label("完成时限 1").fill("2026-12-15")
-    member.get_by_label("应到会有表决权人数").fill("5")
-    member.get_by_label("到会表决人数").fill("4")
-    member.get_by_label("赞成").fill("4")
+    # those entitled and present come from the attendance: 5 and 3
+    expect(member.get_by_label("应到会有表决权人数")).to_have_value("5")
+    expect(member.get_by_label("到会表决人数")).to_have_value("3")
+    member.get_by_label("赞成").fill("3")
     member.get_by_label("反对").fill("0")
     member.get_by_label("弃权").fill("0")
     expect(member.locator("fieldset.tally output")).to_contain_text("通过")

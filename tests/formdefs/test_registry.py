@@ -36,6 +36,22 @@ BROKEN = {
         "x-noticeAtLeast counts weeks, days, hours or minutes ahead",
     ),
     "unknown kind": (_form({"a": {"x-type": "hologram"}}), "unknown x-type 'hologram'"),
+    "roster rule unknown": (
+        _form({"a": {"x-type": "attendance", "x-people": "everyone"}}),
+        "x-people is one of",
+    ),
+    "roster rule on a text": (
+        _form({"a": {"type": "string", "x-people": "committee"}}),
+        "x-people is one of",
+    ),
+    "group rule without its group": (
+        _form({"a": {"x-type": "persons", "x-people": "group"}}),
+        "x-people 'group' needs x-groupFrom",
+    ),
+    "tally counts from attendance on a text": (
+        _form({"a": {"type": "string", "x-attendanceFrom": "attendance"}}),
+        "x-attendanceFrom belongs on a vote tally",
+    ),
     "layout names a missing field": (
         _form({"a": {"type": "string"}}, ui={"order": ["b"]}),
         "layout names unknown field 'b'",

@@ -5,6 +5,7 @@ moved, not slept."""
 from __future__ import annotations
 
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 
 import pytest
@@ -54,6 +55,9 @@ def deployed(app, people):
 def _hold_committee_meeting(tree) -> None:
     """Start a committee meeting at branch 1 and record it held (agenda, then the meeting)."""
     members = [make_person(f"委员{i}", tree.branch1) for i in range(3)]
+    for i, person_id in enumerate(members):  # the committee the meeting's attendance counts
+        make_user(f"committee{i}", person_id=person_id)
+        grant(f"committee{i}", "branch_committee", tree.branch1, date(2026, 1, 1))
     instance_id = run(
         commands.start_instance,
         actor=actor("sec1"),

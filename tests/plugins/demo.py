@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
@@ -34,6 +35,7 @@ from app.identity.models import User
 from app.levels.commands import write_level
 from app.notify.models import Notification
 from app.workflow import commands
+from app.workflow import roster
 from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import read_model_files
 from app.workflow.models import HumanTask
@@ -43,6 +45,7 @@ from tests.conftest import TEST_NOW
 
 DEMO_SEED = 20261123  # the seed `flask demo load` uses
 DEMO_BRANCH = "HH01-01"  # 长流水采油站党支部, the README's demo branch
+MEETING_DAY = date(2026, 11, 25)  # the day the meeting tests hold their meetings
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,11 @@ class Demo:
             .limit(1)
         ).one()
         return Actor(user_id=user.id, login=user.login, source="test")
+
+    def people(self, rule: str, day: date = MEETING_DAY, group_id: int | None = None) -> list[int]:
+        """The ids a roster rule (``x-people``: committee, full_members…) names at the branch."""
+        question = roster.RosterQuestion(rule, self.branch, day, group_id)
+        return [o.value for o in roster.roster_options(db.session, question)]
 
 
 #: The first demo of this run, kept: on SQLite a copy of its database file, on PostgreSQL a

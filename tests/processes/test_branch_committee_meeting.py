@@ -26,6 +26,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     committee = demo.holder("branch_committee")
     org_member = demo.holder("org_member")
     m = demo.members
+    c = demo.people("committee")  # the five committee members on the meeting day
     instance_id = _start(demo)
     first = open_task(instance_id)
     assert (first.element_id, first.candidate_role) == ("set_agenda", "branch_secretary")
@@ -41,7 +42,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
             "notified": True,
         },
     )
-    without_quorum = {"attendance": {"entitled": 5, "present": m[:2]}, "minutes": "会议记录" * 5}
+    without_quorum = {"attendance": {"present": c[:2]}, "minutes": "会议记录" * 5}
     with pytest.raises(ValidationFailed) as refused:
         complete_step(secretary, instance_id, "hold_meeting", without_quorum)
     assert "attendance" in refused.value.field_errors
@@ -51,8 +52,8 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
         instance_id,
         "hold_meeting",
         {
-            "attendance": {"entitled": 5, "present": m[:4]},
-            "invited": [m[5]],
+            "attendance": {"present": c[:4]},
+            "invited": [next(p for p in m if p not in c)],
             "minutes": "发言要点" * 5,
         },
     )
@@ -65,10 +66,10 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
         {
             "outcome": "decided",
             "decisions": [
-                {"item": "确定2名入党积极分子", "owner": m[0], "due": "2026-12-15"},
-                {"item": "12月主题党日到井场开展", "owner": m[1], "due": "2026-12-20"},
+                {"item": "确定2名入党积极分子", "owner": c[0], "due": "2026-12-15"},
+                {"item": "12月主题党日到井场开展", "owner": c[1], "due": "2026-12-20"},
             ],
-            "vote": {"eligible": 5, "present": 4, "for": 4, "against": 0, "abstain": 0},
+            "vote": {"for": 4, "against": 0, "abstain": 0},
             "escalate_to_assembly": False,
         },
     )
@@ -108,7 +109,7 @@ def test_a_committee_meeting_runs_from_agenda_to_follow_up(demo, client, login, 
     assert records["archive"]["minutes_signed"]["user_id"] == org_member.user_id
     assert verify_chain(db.session).ok
     page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
-    present = db.session.get(Person, m[0]).name
+    present = db.session.get(Person, c[0]).name
     for shown in ("到会委员", "应到 5 人，实到 4 人", present, "已通过", "确定2名入党积极分子"):
         assert shown in page  # the records, in the words of the forms
 
@@ -136,7 +137,7 @@ def test_only_members_of_the_branch_can_be_recorded_present(demo):
             instance_id,
             "hold_meeting",
             {
-                "attendance": {"entitled": 3, "present": [demo.members[0], outsider]},
+                "attendance": {"present": [demo.people("committee")[0], outsider]},
                 "minutes": "x" * 20,
             },
         )
@@ -152,7 +153,7 @@ AGENDA = {
 
 
 def _hold(demo, instance_id: int) -> None:
-    attendance = {"entitled": 5, "present": demo.members[:4]}
+    attendance = {"present": demo.people("committee")[:4]}
     data = {"attendance": attendance, "minutes": "发言要点" * 5}
     complete_step(demo.holder("branch_secretary"), instance_id, "hold_meeting", data)
 
@@ -163,7 +164,7 @@ def test_a_matter_not_passed_goes_back_for_a_new_meeting_until_it_is_decided(dem
     instance_id = _start(demo)
     complete_step(secretary, instance_id, "set_agenda", AGENDA)
     _hold(demo, instance_id)
-    failed = {"eligible": 5, "present": 4, "for": 2, "against": 2, "abstain": 0}
+    failed = {"for": 2, "against": 2, "abstain": 0}
     not_passed = {"outcome": "not_passed", "not_passed_reason": "对人选有分歧", "vote": failed}
     complete_step(committee, instance_id, "decide", not_passed)
     back = open_task(instance_id)
@@ -179,7 +180,7 @@ def test_a_matter_not_passed_goes_back_for_a_new_meeting_until_it_is_decided(dem
     decided = {
         "outcome": "decided",
         "decisions": [
-            {"item": "确定2名入党积极分子", "owner": demo.members[0], "due": "2026-12-15"}
+            {"item": "确定2名入党积极分子", "owner": demo.people("members")[0], "due": "2026-12-15"}
         ],
     }
     complete_step(committee, instance_id, "decide", decided)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 
 import pytest
@@ -15,7 +16,6 @@ from app.core.audit import verify_chain
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.identity.kinds import PartyStatus
 from app.identity.models import Person
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
@@ -34,6 +34,9 @@ NOTICE = {
     "agenda": "一、讨论接收张某为预备党员；二、通报第四季度党建工作",
     "notified": True,
 }
+
+
+MEETING = date(2026, 11, 30)
 
 
 def _utc(value: datetime) -> datetime:
@@ -70,22 +73,15 @@ def _start(demo, secretary) -> int:
     )
 
 
-def _tally(eligible: int, present: int, votes_for: int, against: int = 0) -> dict[str, int]:
-    return {
-        "eligible": eligible,
-        "present": present,
-        "for": votes_for,
-        "against": against,
-        "abstain": 0,
-    }
+def _tally(votes_for: int, against: int = 0) -> dict[str, int]:
+    """The votes cast: those entitled and present come from the meeting's attendance."""
+    return {"for": votes_for, "against": against, "abstain": 0}
 
 
 def _voters(demo) -> tuple[list[int], list[int]]:
-    """The branch's full members (with a vote) and its probationary members (without)."""
-    people = db.session.scalars(select(Person).where(Person.id.in_(demo.members))).all()
-    full = [p.id for p in people if p.party_status is PartyStatus.FULL]
-    probationary = [p.id for p in people if p.party_status is PartyStatus.PROBATIONARY]
-    return full, probationary
+    """The branch's full members (with a vote) and its probationary members (without) on the
+    meeting day."""
+    return demo.people("full_members", MEETING), demo.people("probationary", MEETING)
 
 
 def test_an_assembly_runs_from_agenda_to_follow_up(demo, client, login, app):
@@ -134,7 +130,7 @@ def test_an_assembly_runs_from_agenda_to_follow_up(demo, client, login, app):
     assert _utc(open_task(instance_id).due_at) == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
     half = full[: eligible // 2]  # exactly half is not more than half
     without_quorum = {
-        "attendance": {"entitled": eligible, "present": half},
+        "attendance": {"present": half},
         "minutes": "会议记录" * 5,
     }
     with pytest.raises(ValidationFailed) as refused:
@@ -149,7 +145,7 @@ def test_an_assembly_runs_from_agenda_to_follow_up(demo, client, login, app):
         instance_id,
         "hold_meeting",
         {
-            "attendance": {"entitled": eligible, "present": full[:majority]},
+            "attendance": {"present": full[:majority]},
             "attendees": probationary[:1],
             "absentees": [{"person": absent, "reason": "外出培训，已请假"}],
             "minutes": "书记主持；组织委员报告到会情况；介绍人介绍发展对象情况" * 2,
@@ -168,12 +164,10 @@ def test_an_assembly_runs_from_agenda_to_follow_up(demo, client, login, app):
             assembly,
             instance_id,
             "vote",
-            voted | {"tally": _tally(eligible, majority, majority + 1)},
+            voted | {"tally": _tally(majority + 1)},
         )
     assert "tally" in refused.value.field_errors
-    _complete(
-        assembly, instance_id, "vote", voted | {"tally": _tally(eligible, majority, majority)}
-    )
+    _complete(assembly, instance_id, "vote", voted | {"tally": _tally(majority)})
 
     archive = open_task(instance_id)
     assert (archive.element_id, archive.candidate_role) == ("archive", "org_member")
@@ -229,7 +223,6 @@ def test_a_vote_short_of_half_of_those_entitled_fails_and_ends_without_follow_up
     secretary = demo.holder("branch_secretary")
     full, _ = _voters(demo)
     eligible = len(full)
-    majority = eligible // 2 + 1
     instance_id = _start(demo, secretary)
     _complete(secretary, instance_id, "propose_agenda", AGENDA)
     _complete(demo.holder("branch_committee"), instance_id, "committee_review", {"agreed": True})
@@ -238,10 +231,10 @@ def test_a_vote_short_of_half_of_those_entitled_fails_and_ends_without_follow_up
         secretary,
         instance_id,
         "hold_meeting",
-        {"attendance": {"entitled": eligible, "present": full}, "minutes": "会议记录" * 5},
+        {"attendance": {"present": full}, "minutes": "会议记录" * 5},
     )
     # A majority of those present, but not more than half of those entitled: not passed.
-    short = _tally(eligible, majority, eligible // 2, against=1)
+    short = _tally(eligible // 2, against=1)
     _complete(
         demo.holder("branch_assembly"),
         instance_id,
@@ -270,13 +263,13 @@ def test_a_failed_vote_goes_back_to_the_committee_and_passes_at_a_second_meeting
     full, _ = _voters(demo)
     eligible = len(full)
     majority = eligible // 2 + 1
-    meeting = {"attendance": {"entitled": eligible, "present": full}, "minutes": "会议记录" * 5}
+    meeting = {"attendance": {"present": full}, "minutes": "会议记录" * 5}
     archive = {"record_checked": True, "minutes_signed": True}
     instance_id = _start(demo, secretary)
     _complete(secretary, instance_id, "propose_agenda", AGENDA)
     rounds = [
-        (_tally(eligible, majority, eligible // 2, against=1), False),
-        (_tally(eligible, eligible, majority, against=0), True),
+        (_tally(eligible // 2, against=1), False),
+        (_tally(majority, against=0), True),
     ]
     notice_due = []
     for tally, passes in rounds:
@@ -313,9 +306,9 @@ def test_a_failed_vote_goes_back_to_the_committee_and_passes_at_a_second_meeting
 
 def _hold_committee_meeting(demo, instance_id: int) -> None:
     """Run a started 支部委员会会议 to its end (the committee's pre-discussion of the agenda)."""
-    secretary, m = demo.holder("branch_secretary"), demo.members
-    meeting = {"attendance": {"entitled": 5, "present": m[:4]}, "minutes": "讨论党员大会议题" * 2}
-    decision = {"item": "材料补齐后再提交党员大会", "owner": m[0], "due": "2026-12-15"}
+    secretary, c = demo.holder("branch_secretary"), demo.people("committee")
+    meeting = {"attendance": {"present": c[:4]}, "minutes": "讨论党员大会议题" * 2}
+    decision = {"item": "材料补齐后再提交党员大会", "owner": c[0], "due": "2026-12-15"}
     agenda = {
         "month": "2026-11",
         "topics": "党员大会议题预先讨论",

@@ -419,7 +419,7 @@ def _hold_committee_meeting(demo) -> None:
         "place": "活动室",
     }
     complete_step(secretary, instance_id, "set_agenda", agenda)
-    meeting = {"attendance": {"entitled": 3, "present": demo.members[:2]}, "minutes": "要点" * 6}
+    meeting = {"attendance": {"present": demo.people("committee")[:3]}, "minutes": "要点" * 6}
     complete_step(secretary, instance_id, "hold_meeting", meeting)
 
 
