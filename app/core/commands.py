@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -120,20 +121,48 @@ _active: ContextVar[CommandContext | None] = ContextVar("branchflow_command", de
 
 
 def run(command: Callable[..., R], /, *, actor: Actor, **values: Any) -> R:
-    """Run ``command(ctx, **values)`` in one transaction and return what it returns."""
+    """Run ``command(ctx, **values)`` in one transaction and return what it returns.
+
+    A pooled connection found dead (the database restarted) before the commit was sent has
+    written nothing: the command runs once more on a fresh connection. After the commit was
+    sent, whether it landed is unknown, so the error goes to the caller.
+    """
     outer = _active.get()
     if outer is not None:
         return command(outer, **values)
+    try:
+        return _run_once(command, actor, values)
+    except _DeadBeforeCommit as dead:
+        log.warning("command %s: connection lost before commit, running it again", dead.command)
+        return _run_once(command, actor, values)
 
+
+class _DeadBeforeCommit(Exception):
+    def __init__(self, command: str) -> None:
+        super().__init__(command)
+        self.command = command
+
+
+def _run_once(command: Callable[..., R], actor: Actor, values: dict[str, Any]) -> R:
     session = db.write_session()
     ctx = CommandContext(session, actor, clock.now(), command.__name__)
     token = _active.set(ctx)
+    committing = False
     try:
         result = command(ctx, **values)
         session.flush()
         append_events(session, _origin(ctx), ctx.events)
+        committing = True
         session.commit()
-    except (IntegrityError, StaleDataError) as exc:
+    except DBAPIError as exc:
+        session.rollback()
+        if exc.connection_invalidated and not committing:
+            raise _DeadBeforeCommit(ctx.command) from exc
+        if isinstance(exc, IntegrityError):
+            log.info("command %s refused by the database: %s", ctx.command, exc)
+            raise Conflict(None, command=ctx.command) from exc
+        raise
+    except StaleDataError as exc:
         session.rollback()
         log.info("command %s refused by the database: %s", ctx.command, exc)
         raise Conflict(None, command=ctx.command) from exc

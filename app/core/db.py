@@ -108,7 +108,11 @@ def build_engines(url: str) -> Engines:
         _configure_sqlite(read, "BEGIN")
         _configure_sqlite(write, "BEGIN IMMEDIATE")
     else:
-        read = write = create_engine(url, pool_pre_ping=True)
+        # Reads test a pooled connection before use (a view cannot safely run twice); commands
+        # do not: the test costs round trips on every command, and ``commands.run`` runs a
+        # command again when its connection turns out dead before anything was committed.
+        read = create_engine(url, pool_pre_ping=True)
+        write = create_engine(url, pool_pre_ping=False)
     return Engines(
         read=read,
         write=write,

@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import text
 
 from app.core.audit import AuditEvent
 from app.core.audit import verify_chain
@@ -144,3 +145,34 @@ def test_concurrent_commands_keep_the_audit_chain_gap_free(app):
     report = verify_chain(db.session)
     assert report.ok, report.problem
     assert report.checked == 24
+
+
+def _lose_connection(ctx: CommandContext) -> None:
+    """The database drops this command's connection (a restart, a network cut)."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+    ctx.session.connection().connection.driver_connection.close()
+    ctx.session.execute(text("SELECT 1"))
+
+
+def test_a_command_whose_connection_died_before_commit_runs_again_once(app):
+    """Pooled connections are not tested before each command (that cost round trips on every
+    submission): a dead one shows when the command uses it, before anything was committed, and
+    the command runs again on a new connection — the user sees nothing of it."""
+    attempts: list[int] = []
+
+    def create_user_losing_the_first_connection(ctx: CommandContext) -> None:
+        attempts.append(len(attempts) + 1)
+        make_user("survivor")
+        ctx.record("survived", ("user", "survivor"))
+        if len(attempts) == 1:
+            _lose_connection(ctx)
+
+    run(create_user_losing_the_first_connection, actor=SYSTEM)
+
+    assert attempts == [1, 2]
+    assert db.session.scalars(select(User.login).where(User.login == "survivor")).all() == [
+        "survivor"
+    ]
+    assert verify_chain(db.session).ok
+    make_user("after")  # the pool serves working connections again
