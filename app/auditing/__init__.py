@@ -1,0 +1,3 @@
+"""The auditor's workspace: find any process of one's subtree, step through its history, verify
+it (hash chains, deterministic replay, anchors) and export it. Reads only: nothing here writes
+a domain record, and an auditor's role grants no command."""
