@@ -39,6 +39,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     security.init_app(app)
 
     from app.api.views import bp as api_bp
+    from app.auditing.views import bp as audit_bp
     from app.grading import registry as grading
     from app.grading.dashboard.views import bp as dashboard_bp
     from app.identity import labels
@@ -69,6 +70,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(instances_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(files_bp)
+    app.register_blueprint(audit_bp)
     grading.register(app)
     app.register_blueprint(dashboard_bp)
 

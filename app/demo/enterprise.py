@@ -226,6 +226,7 @@ def load_demo_data(ctx: CommandContext, *, seed: int) -> DemoSummary:
         book.grant_general_branch(area, rosters)
     for branch, _ in branches:
         book.grant_branch(branch, rosters[branch.id])
+    book.grant_process_auditors(company, [u for u, _ in units], rosters)
     ctx.session.flush()
 
     counts = {

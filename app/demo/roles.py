@@ -121,6 +121,20 @@ class RoleBook:
         self.grant_person(organiser, "unit_organizer", unit)
         self.grant_person(auditor, "auditor", unit)
 
+    def grant_process_auditors(
+        self, company: OrgUnit, units: list[OrgUnit], rosters: dict[int, Roster]
+    ) -> None:
+        """A process auditor for the whole company, from its discipline office, and one for each
+        unit, from the unit's offices. Granted after every other post, so that the other picks
+        stay as they were."""
+        discipline = [r.branch.id for r in rosters.values() if r.branch.name.startswith("纪委")]
+        for person in self._staff(rosters, discipline, 1):
+            self.grant_person(person, "process_auditor", company)
+        for unit in units:
+            offices = [r.branch.id for r in rosters.values() if r.branch.parent_id == unit.id]
+            for person in self._staff(rosters, offices, 1):
+                self.grant_person(person, "process_auditor", unit)
+
     def grant_general_branch(self, area: OrgUnit, rosters: dict[int, Roster]) -> None:
         below = [r.branch.id for r in rosters.values() if r.branch.parent_id == area.id]
         secretary, deputy = self._staff(rosters, below, 2)

@@ -1,9 +1,18 @@
-"""Display names of step-log actions (English msgids, zh in the catalogue)."""
+"""Display names of step-log actions and instance states (English msgids, zh in the catalogue)."""
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+
+from app.workflow.models import InstanceStatus
+
+INSTANCE_STATUS = {
+    InstanceStatus.RUNNING: _l("running"),
+    InstanceStatus.SUSPENDED: _l("suspended"),
+    InstanceStatus.COMPLETED: _l("completed"),
+    InstanceStatus.CANCELLED: _l("cancelled"),
+}
 
 STEP_ACTIONS = {
     "started": _l("started the procedure"),
@@ -26,3 +35,6 @@ STEP_ACTIONS = {
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(lambda action: str(STEP_ACTIONS.get(action, action)), "step_action")
+    app.add_template_filter(
+        lambda status: str(INSTANCE_STATUS.get(status, status)), "instance_status"
+    )

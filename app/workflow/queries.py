@@ -60,39 +60,54 @@ def verify_step_logs(session: Session) -> tuple[int, list[BrokenStep]]:
     """Check every instance's hash-chained step log, and each stored state against the hash its
     step recorded: (entries checked, first break of each)."""
     checked, broken = 0, []
-    heads = dict(session.execute(select(ProcessInstance.id, ProcessInstance.last_step_hash)).all())
-    counts = dict(session.execute(select(ProcessInstance.id, ProcessInstance.step_count)).all())
-    for instance_id in sorted(heads):
-        expected_seq, prev = 1, GENESIS
-        problem = None
-        states = {seq: state_hash(text) for seq, text in stored_states(session, instance_id)}
-        for entry in session.scalars(
-            select(StepLogEntry)
-            .where(StepLogEntry.instance_id == instance_id)
-            .order_by(StepLogEntry.seq)
-        ):
-            if entry.seq != expected_seq:
-                problem = BrokenStep(instance_id, expected_seq, f"step {expected_seq} is missing")
-            elif entry.prev_hash != prev:
-                problem = BrokenStep(
-                    instance_id, entry.seq, f"the link to step {entry.seq} is broken"
-                )
-            elif step_hash(entry) != entry.hash:
-                problem = BrokenStep(instance_id, entry.seq, f"step {entry.seq} was changed")
-            elif entry.state_hash is not None and states.get(entry.seq) != entry.state_hash:
-                problem = BrokenStep(
-                    instance_id, entry.seq, f"the state stored at step {entry.seq} was changed"
-                )
-            if problem:
-                break
-            prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
-        if problem is None and (
-            expected_seq - 1 != counts[instance_id] or prev != heads[instance_id]
-        ):
-            problem = BrokenStep(instance_id, expected_seq, "steps at the end were deleted")
+    heads = session.execute(
+        select(
+            ProcessInstance.id, ProcessInstance.last_step_hash, ProcessInstance.step_count
+        ).order_by(ProcessInstance.id)
+    ).all()
+    for instance_id, head, count in heads:
+        steps, problem = _verify_log(session, instance_id, head, count)
+        checked += steps
         if problem:
             broken.append(problem)
     return checked, broken
+
+
+def verify_instance_log(session: Session, instance_id: int) -> tuple[int, BrokenStep | None]:
+    """One instance's step log, checked as ``verify_step_logs`` does: (steps checked, break)."""
+    row = session.get(ProcessInstance, instance_id)
+    if row is None:
+        return 0, None
+    return _verify_log(session, instance_id, row.last_step_hash, row.step_count)
+
+
+def _verify_log(
+    session: Session, instance_id: int, head: str, count: int
+) -> tuple[int, BrokenStep | None]:
+    expected_seq, prev, checked = 1, GENESIS, 0
+    problem = None
+    states = {seq: state_hash(text) for seq, text in stored_states(session, instance_id)}
+    for entry in session.scalars(
+        select(StepLogEntry)
+        .where(StepLogEntry.instance_id == instance_id)
+        .order_by(StepLogEntry.seq)
+    ):
+        if entry.seq != expected_seq:
+            problem = BrokenStep(instance_id, expected_seq, f"step {expected_seq} is missing")
+        elif entry.prev_hash != prev:
+            problem = BrokenStep(instance_id, entry.seq, f"the link to step {entry.seq} is broken")
+        elif step_hash(entry) != entry.hash:
+            problem = BrokenStep(instance_id, entry.seq, f"step {entry.seq} was changed")
+        elif entry.state_hash is not None and states.get(entry.seq) != entry.state_hash:
+            problem = BrokenStep(
+                instance_id, entry.seq, f"the state stored at step {entry.seq} was changed"
+            )
+        if problem:
+            return checked, problem
+        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    if expected_seq - 1 != count or prev != head:
+        problem = BrokenStep(instance_id, expected_seq, "steps at the end were deleted")
+    return checked, problem
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,139 @@
+"""The auditor's pages: search every process of one's subtree, export the search, and open one
+instance's audit view (its step log with people, roles and data, and its chain verified).
+
+Only holders of ``process_auditor`` reach these pages; anyone else, and any instance outside the
+auditor's subtrees, is answered "not found". Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint
+from flask import Response
+from flask import render_template
+from flask import request
+from sqlalchemy import select
+
+from app.auditing import export
+from app.auditing.queries import MAX_EXPORT_ROWS
+from app.auditing.queries import PAGE_SIZE
+from app.auditing.queries import InstanceSearch
+from app.auditing.queries import audit_roots
+from app.auditing.queries import auditable_orgs
+from app.auditing.queries import counts_by_procedure
+from app.auditing.queries import person_names
+from app.auditing.queries import search_instances
+from app.core import clock
+from app.core.errors import NotFound
+from app.extensions import db
+from app.identity.models import OrgUnit
+from app.identity.session import current_scope
+from app.workflow.models import HumanTask
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
+from app.workflow.queries import verify_instance_log
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _roots() -> list[str]:
+    roots = audit_roots(current_scope())
+    if not roots:
+        raise NotFound()
+    return roots
+
+
+@bp.get("/")
+def search() -> str:
+    _roots()
+    wanted = InstanceSearch.from_args(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    scope, now, zone = current_scope(), clock.now(), clock.local_zone()
+    rows, total = search_instances(
+        db.session, wanted, scope, now, zone, offset=(page - 1) * PAGE_SIZE
+    )
+    procedures = db.session.execute(
+        select(ProcessDefinition.process_key, ProcessDefinition.name).order_by(
+            ProcessDefinition.process_key, ProcessDefinition.version
+        )
+    ).all()
+    return render_template(
+        "auditing/search.html",
+        wanted=wanted,
+        args=wanted.as_args(),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        counts=counts_by_procedure(db.session, wanted, scope, now, zone),
+        procedures=dict(procedures),
+        orgs=auditable_orgs(db.session, scope),
+        statuses=list(InstanceStatus),
+    )
+
+
+@bp.get("/instances.xlsx")
+def search_export() -> Response:
+    _roots()
+    wanted = InstanceSearch.from_args(request.args)
+    zone = clock.local_zone()
+    rows, _total = search_instances(
+        db.session, wanted, current_scope(), clock.now(), zone, limit=MAX_EXPORT_ROWS
+    )
+    stamp = clock.now().astimezone(zone).strftime("%Y%m%d-%H%M")
+    return Response(
+        export.workbook_bytes(rows, zone),
+        mimetype=export.XLSX,
+        headers={"Content-Disposition": f'attachment; filename="procedures-{stamp}.xlsx"'},
+    )
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int) -> str:
+    roots = _roots()
+    row = db.session.get(ProcessInstance, instance_id)
+    org = db.session.get(OrgUnit, row.org_unit_id) if row else None
+    if row is None or org is None or not any(org.path.startswith(r) for r in roots):
+        raise NotFound()
+    definition = db.session.get(ProcessDefinition, row.definition_id)
+    steps = list(
+        db.session.scalars(
+            select(StepLogEntry)
+            .where(StepLogEntry.instance_id == instance_id)
+            .order_by(StepLogEntry.seq)
+        )
+    )
+    tasks = {
+        t.task_uuid: t
+        for t in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
+    }
+    checked, broken = verify_instance_log(db.session, instance_id)
+    names = person_names(db.session, sorted({s.actor_user_id for s in steps if s.actor_user_id}))
+    return render_template(
+        "auditing/instance.html",
+        row=row,
+        org=org,
+        definition=definition,
+        steps=steps,
+        names=names,
+        tasks=tasks,
+        submitted={s.seq: _fields(s.submitted_json) for s in steps},
+        checked=checked,
+        broken=broken,
+    )
+
+
+def _fields(submitted: str | None) -> list[tuple[str, str]]:
+    """A step's submitted data as (field, value) pairs for reading; composite values as JSON."""
+    if not submitted:
+        return []
+    data = json.loads(submitted)
+    if not isinstance(data, dict):
+        return [("", json.dumps(data, ensure_ascii=False))]
+    return [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in data.items()
+    ]
