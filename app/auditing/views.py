@@ -11,8 +11,10 @@ import json
 
 from flask import Blueprint
 from flask import Response
+from flask import jsonify
 from flask import render_template
 from flask import request
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from app.auditing import export
@@ -27,6 +29,8 @@ from app.auditing.queries import search_instances
 from app.core import clock
 from app.core.errors import NotFound
 from app.extensions import db
+from app.formdefs.registry import FormFileError
+from app.formdefs.registry import form_def
 from app.identity.models import OrgUnit
 from app.identity.session import current_scope
 from app.workflow.models import HumanTask
@@ -34,6 +38,8 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
+from app.workflow.queries import diagram_xml
+from app.workflow.queries import state_after_step
 from app.workflow.queries import verify_instance_log
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -91,13 +97,52 @@ def search_export() -> Response:
     )
 
 
-@bp.get("/instances/<int:instance_id>")
-def instance(instance_id: int) -> str:
+def _audited(instance_id: int) -> tuple[ProcessInstance, OrgUnit]:
+    """The instance and its organisation, if it lies in a subtree the user audits."""
     roots = _roots()
     row = db.session.get(ProcessInstance, instance_id)
     org = db.session.get(OrgUnit, row.org_unit_id) if row else None
     if row is None or org is None or not any(org.path.startswith(r) for r in roots):
         raise NotFound()
+    return row, org
+
+
+@bp.get("/instances/<int:instance_id>/diagram.json")
+def diagram(instance_id: int) -> Response:
+    row, _org = _audited(instance_id)
+    xml = diagram_xml(db.session.get(ProcessDefinition, row.definition_id))
+    return jsonify({"xml": xml, "has_layout": "BPMNDiagram" in xml, "steps": row.step_count})
+
+
+@bp.get("/instances/<int:instance_id>/steps/<int:seq>.json")
+def step(instance_id: int, seq: int) -> Response:
+    """The instance as it stood after step ``seq``: where its tokens were, its data, and what
+    the step changed (old → new, under the forms' own labels)."""
+    row, _org = _audited(instance_id)
+    if not 1 <= seq <= row.step_count:
+        raise NotFound()
+    after = state_after_step(db.session, row, seq)
+    if after is None:
+        raise NotFound()
+    states, data = after
+    before = state_after_step(db.session, row, seq - 1) if seq > 1 else None
+    previous = before[1] if before else {}
+    labels = field_labels(db.session.get(ProcessDefinition, row.definition_id), _locale())
+    changes = [
+        {"field": key, "label": labels.get(key, key), "before": previous.get(key), "after": value}
+        for key, value in data.items()
+        if previous.get(key) != value
+    ] + [
+        {"field": key, "label": labels.get(key, key), "before": value, "after": None}
+        for key, value in previous.items()
+        if key not in data
+    ]
+    return jsonify({"seq": seq, "states": states, "changes": changes})
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int) -> str:
+    row, org = _audited(instance_id)
     definition = db.session.get(ProcessDefinition, row.definition_id)
     steps = list(
         db.session.scalars(
@@ -120,10 +165,28 @@ def instance(instance_id: int) -> str:
         steps=steps,
         names=names,
         tasks=tasks,
+        labels=field_labels(definition, _locale()),
         submitted={s.seq: _fields(s.submitted_json) for s in steps},
         checked=checked,
         broken=broken,
     )
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh")
+
+
+def field_labels(definition: ProcessDefinition, locale: str) -> dict[str, str]:
+    """Data names as the definition's forms label them (the first form naming one wins)."""
+    labels: dict[str, str] = {}
+    for key, text in json.loads(definition.forms_json or "{}").items():
+        try:
+            form = form_def(text.encode(), key)
+        except FormFileError:  # a form that no longer reads keeps its names as they are
+            continue
+        for f in form.fields:
+            labels.setdefault(f.name, f.label_for(locale))
+    return labels
 
 
 def _fields(submitted: str | None) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
+from app.workflow.history import state_at
 from app.workflow.history import state_hash
 from app.workflow.history import stored_states
 from app.workflow.models import HumanTask
@@ -138,15 +139,34 @@ def get_instance_view(session: Session, instance_id: int) -> InstanceView | None
     )
 
 
+def diagram_xml(definition: ProcessDefinition) -> str:
+    """The BPMN file of the version that holds its process (the first file otherwise)."""
+    sources: dict[str, str] = json.loads(definition.sources_json)
+    return next(
+        (text for name, text in sources.items() if f'id="{definition.process_key}"' in text),
+        next(iter(sources.values()), ""),
+    )
+
+
+def state_after_step(
+    session: Session, instance: ProcessInstance, seq: int
+) -> tuple[dict[str, str], dict[str, Any]] | None:
+    """Each element's state and the instance's data as they stood after step ``seq``, rebuilt
+    from the stored history (None when the history holds no state for it)."""
+    text = state_at(session, instance.id, seq)
+    if not text:
+        return None
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    specs = specs_for(definition.process_key, definition.content_hash, lambda: definition.spec_json)
+    engine_instance = runtime().load(specs, text)
+    return engine_instance.element_states(), engine_instance.data()
+
+
 def instance_diagram(session: Session, instance_id: int) -> dict[str, Any]:
     """The BPMN of the exact version the instance runs, with each element's state."""
     view = get_instance_view(session, instance_id)
     definition = view.definition
-    sources: dict[str, str] = json.loads(definition.sources_json)
-    xml = next(
-        (text for name, text in sources.items() if f'id="{definition.process_key}"' in text),
-        next(iter(sources.values()), ""),
-    )
+    xml = diagram_xml(definition)
     specs = specs_for(definition.process_key, definition.content_hash, lambda: definition.spec_json)
     states = runtime().load(specs, view.instance.state_json).element_states()
     for incident in view.incidents:

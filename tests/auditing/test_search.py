@@ -132,3 +132,18 @@ def test_the_instance_audit_shows_the_history_and_detects_a_changed_step(demo, c
         )
     page = client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
     assert "步骤记录在第 2 步断裂" in page
+
+
+def test_each_step_shows_where_the_tokens_were_and_what_it_changed(demo, client, login, app):
+    instance_id = _committee_meeting(demo.branch.code, agenda_done=True)
+    login(UNIT_AUDITOR, app.config["DEMO_PASSWORD"])
+    first = client.get(f"/audit/instances/{instance_id}/steps/1.json").get_json()
+    assert first["states"]["set_agenda"] == "active"  # started: the agenda is to be set
+    second = client.get(f"/audit/instances/{instance_id}/steps/2.json").get_json()
+    assert second["states"]["set_agenda"] == "completed"
+    assert second["states"]["hold_meeting"] == "active"
+    topics = next(c for c in second["changes"] if c["field"] == "topics")
+    assert (topics["label"], topics["before"], topics["after"]) == ("议题", None, AGENDA["topics"])
+    assert client.get(f"/audit/instances/{instance_id}/steps/3.json").status_code == 404
+    diagram = client.get(f"/audit/instances/{instance_id}/diagram.json").get_json()
+    assert (diagram["has_layout"], diagram["steps"]) == (True, 2)
