@@ -93,7 +93,9 @@
         links.forEach(function (link) {
           var current = link.dataset.sectionLink === entry.target.id;
           link.classList.toggle("current", current);
-          if (current) link.setAttribute("aria-current", "location"); else link.removeAttribute("aria-current");
+          if (!current) { link.removeAttribute("aria-current"); return; }
+          link.setAttribute("aria-current", "location");
+          link.parentNode.scrollLeft = link.offsetLeft - link.parentNode.offsetLeft;  // phones: one scrolling row
         });
       });
     }, { rootMargin: "-30% 0px -60% 0px" });
@@ -112,7 +114,9 @@
       if (typeof value === "string" && key !== "action") data.append(key, value);
     });
     data.append("action", "autosave");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
+    // form.getAttribute, not form.action: the draft button is named "action"
+    var options = { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } };
+    fetch(form.getAttribute("action"), options)
       .then(function (response) { return response.json(); })
       .then(function (body) { status.textContent = body.message || form.dataset.textFailed; })
       .catch(function () { status.textContent = form.dataset.textFailed; });
