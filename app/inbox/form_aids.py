@@ -53,6 +53,8 @@ class Aids:
     needed_below: dict[str, tuple[str, float]] = field(default_factory=dict)
     #: field → the value the system measured for it (shown beside the field).
     measured: dict[str, Any] = field(default_factory=dict)
+    #: reason field → (score field, measured value): the reason is needed once they differ.
+    needed_if_changed: dict[str, tuple[str, Any]] = field(default_factory=dict)
     #: field → the value the page fills in when left blank (the schema's ``default``).
     defaults: dict[str, Any] = field(default_factory=dict)
 
@@ -107,13 +109,19 @@ def _needed_below(schema: dict[str, Any]) -> dict[str, tuple[str, float]]:
 def aids_for(form: FormDef, ui: dict[str, Any], data: dict[str, Any], locale: str) -> Aids:
     """The aids of ``form`` for an instance whose data (start data and answers) is ``data``."""
     properties = form.schema.get("properties", {})
+    measured = {
+        f.name: data[f.measured_by]
+        for f in form.fields
+        if f.measured_by and data.get(f.measured_by) is not None
+    }
     return Aids(
         tally=_tally(form.schema, ui, data, locale),
         needed_below=_needed_below(form.schema),
-        measured={
-            f.name: data[f.measured_by]
+        measured=measured,
+        needed_if_changed={
+            f.change_reason: (f.name, measured[f.name])
             for f in form.fields
-            if f.measured_by and data.get(f.measured_by) is not None
+            if f.change_reason and f.name in measured
         },
         defaults={
             name: spec["default"]

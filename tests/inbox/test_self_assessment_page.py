@@ -135,3 +135,27 @@ def test_an_autosave_without_the_csrf_token_is_refused(client, task):
     assert response.status_code == 400
     db.session.rollback()
     assert db.session.scalars(select(TaskDraft).where(TaskDraft.task_id == task.id)).all() == []
+
+
+def test_a_reason_is_asked_for_only_where_the_records_measured_a_value(client, task):
+    page = _page(client, task)
+    measured = earlier_answers(db.session, task.instance_id)
+    for cid in ("C05", "C12", "C16", "C19"):
+        value = measured.get(f"measured_{cid}")
+        reason = re.search(
+            rf'<div class="field[^"]*"([^>]*)>\s*<label for="f-{cid}_change_reason"', page
+        )
+        assert reason is not None
+        if value is None:
+            assert "data-needed-unless" not in reason.group(1)
+        else:
+            assert f'data-needed-when="{cid}" data-needed-unless="{value}"' in reason.group(1)
+
+
+def test_in_english_the_thresholds_read_in_english(client, task):
+    token = csrf_token(client, f"/inbox/tasks/{task.id}")
+    client.post("/language", data={"csrf_token": token, "language": "en", "next": "/"})
+    page = _page(client, task)
+    assert "Red-flag branch" in page
+    assert "Parts of the form" in page
+    assert "Measured from the records" in page

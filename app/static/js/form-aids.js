@@ -1,7 +1,8 @@
 // Long task forms (the self-assessment above all): the running total against the level
 // thresholds, each section's subtotal, notes marked required while their score is below full
-// marks, the section being read highlighted, and a draft saved a moment after the user stops
-// typing. The server checks and sums everything again; without this script the form still works.
+// marks (reasons while a measured score is changed), the section being read highlighted, and a
+// draft saved a moment after the user stops typing. The server checks and sums everything again;
+// without this script the form still works.
 (function () {
   "use strict";
   var form = document.querySelector("form.process-form");
@@ -26,7 +27,9 @@
   function markNeeded() {
     form.querySelectorAll("[data-needed-when]").forEach(function (field) {
       var score = number(field.dataset.neededWhen);
-      var needed = score !== null && score < Number(field.dataset.neededBelow);
+      var needed = "neededBelow" in field.dataset
+        ? score !== null && score < Number(field.dataset.neededBelow)  // a note below full marks
+        : score !== null && score !== Number(field.dataset.neededUnless);  // a measured value changed
       var mark = field.querySelector("[data-needed-mark]");
       if (mark) mark.hidden = !needed;
       field.classList.toggle("is-needed", needed);
