@@ -5,6 +5,7 @@ compact header."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page
@@ -16,38 +17,57 @@ from app.extensions import db
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.start import start_cycle
 from app.identity.models import OrgUnit
+from app.identity.models import RoleAssignment
+from app.identity.models import User
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from tests.plugins.demo import holder_at
 
 pytestmark = pytest.mark.e2e
 
-SECRETARY = "chenjinpeng"  # 支部书记, HH01-01
-BRANCH = "HH01-01"
-UNIT = "HH01"
-#: Not the year test_grading_pages starts, so the two modules do not meet in the shared database.
+#: A unit other than HH01, whose secretary test_grading_pages follows, and a year other than the
+#: one it starts: the two modules do not meet in the shared database, in whatever order they run.
+UNIT = "HH02"
 YEAR = 2027
 COMPACT_HEADER_PX = 100
 
 
+@dataclass(frozen=True)
+class Assessment:
+    task_id: int
+    secretary: str  # the login of the branch's secretary
+
+
 @pytest.fixture(scope="module")
-def self_assessment(live_server) -> int:
-    """The id of HH01-01's self-assessment task in a cycle of its own."""
+def self_assessment(live_server) -> Assessment:
+    """The self-assessment of the first branch of HH02, in a cycle of its own, and its secretary."""
     with live_server.app.app_context():
         cycle_id = run(
             start_cycle, actor=holder_at("HH", "company_org_dept"), year=YEAR, scope_code=UNIT
         )
-        return db.session.scalars(
-            select(HumanTask.id)
+        task_id, branch_id = db.session.execute(
+            select(HumanTask.id, CycleBranch.branch_id)
             .join(CycleBranch, CycleBranch.instance_id == HumanTask.instance_id)
             .join(OrgUnit, OrgUnit.id == CycleBranch.branch_id)
             .where(
                 CycleBranch.cycle_id == cycle_id,
-                OrgUnit.code == BRANCH,
                 HumanTask.element_id == "self_assessment",
                 HumanTask.state == HumanTaskState.READY,
             )
+            .order_by(OrgUnit.code)
+            .limit(1)
         ).one()
+        secretary = db.session.scalars(
+            select(User.login)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.org_unit_id == branch_id,
+                RoleAssignment.role_code == "branch_secretary",
+            )
+            .order_by(User.id)
+            .limit(1)
+        ).one()
+        return Assessment(task_id, secretary)
 
 
 def _total(page: Page) -> float:
@@ -57,8 +77,8 @@ def _total(page: Page) -> float:
 def test_the_running_total_follows_a_score_as_it_is_typed(
     new_page, login, self_assessment, tmp_path
 ):
-    page = login(new_page(), SECRETARY)
-    page.goto(f"/inbox/tasks/{self_assessment}")
+    page = login(new_page(), self_assessment.secretary)
+    page.goto(f"/inbox/tasks/{self_assessment.task_id}")
     if page.get_by_role("button", name="认领").count():
         with page.expect_navigation():
             page.get_by_role("button", name="认领").click()
@@ -93,7 +113,7 @@ def test_the_running_total_follows_a_score_as_it_is_typed(
 def test_on_a_390px_phone_the_inbox_rows_are_cards(
     phone_page: Page, login, self_assessment, tmp_path
 ):
-    page = login(phone_page, SECRETARY)
+    page = login(phone_page, self_assessment.secretary)
     assert page.viewport_size["width"] == 390
     header = page.locator("header.topbar").bounding_box()
     assert header is not None
@@ -130,8 +150,8 @@ def test_on_a_390px_phone_the_inbox_rows_are_cards(
 def test_on_a_390px_phone_the_self_assessment_fits_and_its_guide_stays_small(
     phone_page: Page, login, self_assessment, tmp_path
 ):
-    page = login(phone_page, SECRETARY)
-    page.goto(f"/inbox/tasks/{self_assessment}")
+    page = login(phone_page, self_assessment.secretary)
+    page.goto(f"/inbox/tasks/{self_assessment.task_id}")
     expect(page.locator("[data-running-total]")).to_contain_text("自评合计")
     page.locator("#f-C12").scroll_into_view_if_needed()
     guide = page.locator(".form-guide").bounding_box()
@@ -145,8 +165,8 @@ def test_on_a_390px_phone_the_self_assessment_fits_and_its_guide_stays_small(
 def test_on_a_390px_phone_the_diagram_frame_fits_the_drawing(
     phone_page: Page, login, self_assessment, tmp_path
 ):
-    page = login(phone_page, SECRETARY)
-    page.goto(f"/inbox/tasks/{self_assessment}")
+    page = login(phone_page, self_assessment.secretary)
+    page.goto(f"/inbox/tasks/{self_assessment.task_id}")
     page.get_by_role("link", name=re.compile(r"年度达标晋级 #\d+")).click()
     diagram = page.locator("#diagram")
     expect(diagram).to_have_attribute("data-ready", "true", timeout=10000)
