@@ -1,6 +1,7 @@
 """Issue 17 items 5 and 7 in a real browser: the self-assessment's running total follows the scores
-as the secretary types them, and on a 390 px phone the inbox lists its tasks as cards, under a
-compact header."""
+as the secretary types them and the draft is kept without a click; on a 390 px phone the inbox lists
+its tasks as cards under a compact header, the self-assessment fits the screen with its guide on top,
+and the diagram's frame is as high as the drawing (screenshots under each test's tmp dir)."""
 
 from __future__ import annotations
 
