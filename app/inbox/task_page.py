@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from flask import flash
 from flask import g
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -21,6 +23,7 @@ from werkzeug.wrappers import Response
 from app.core import clock
 from app.core.commands import run
 from app.core.errors import Conflict
+from app.core.errors import DomainError
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.files.models import Attachment
@@ -36,6 +39,9 @@ from app.identity.queries import get_org
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
+from app.inbox.form_aids import Aids
+from app.inbox.form_aids import aids_for
+from app.inbox.form_aids import with_defaults
 from app.inbox.queries import TaskRow
 from app.workflow import form_options
 from app.workflow import roster
@@ -62,6 +68,8 @@ def due_state(row: TaskRow) -> str | None:
 class _Loaded:
     org: OrgUnit
     form: FormDef | None
+    #: The form file's ``ui`` object as deployed (the parsed form keeps only its sections).
+    ui: dict[str, Any]
 
 
 def _loaded(row: TaskRow) -> _Loaded:
@@ -69,16 +77,18 @@ def _loaded(row: TaskRow) -> _Loaded:
     memo = g.setdefault("task_page", {})
     if row.id not in memo:
         instance = db.session.get(ProcessInstance, row.instance_id)
-        form = None
+        form, ui = None, {}
         if row.form_key:
             forms_json = db.session.scalar(
                 select(ProcessDefinition.forms_json).where(
                     ProcessDefinition.id == instance.definition_id
                 )
             )
-            form = form_def(json.loads(forms_json)[row.form_key].encode(), row.form_key)
+            text = json.loads(forms_json)[row.form_key]
+            form = form_def(text.encode(), row.form_key)
             form = form_options.form_for_instance(db.session, form, instance.id)  # x-optionsFrom
-        memo[row.id] = _Loaded(get_org(db.session, instance.org_unit_id), form)
+            ui = json.loads(text).get("ui") or {}
+        memo[row.id] = _Loaded(get_org(db.session, instance.org_unit_id), form, ui)
     return memo[row.id]
 
 
@@ -89,6 +99,18 @@ def form_of(row: TaskRow) -> FormDef | None:
 
 def _instance_org(row: TaskRow) -> OrgUnit:
     return _loaded(row).org
+
+
+def _aids(row: TaskRow) -> Aids:
+    """Running total, conditional notes, measured values and defaults of the task's form."""
+    loaded = _loaded(row)
+    if loaded.form is None:
+        return Aids()
+    memo = g.setdefault("task_aids", {})
+    if row.id not in memo:
+        data = earlier_answers(db.session, row.instance_id)
+        memo[row.id] = aids_for(loaded.form, loaded.ui, data, str(get_locale() or "zh"))
+    return memo[row.id]
 
 
 def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[form_options.Option]]:
@@ -144,6 +166,7 @@ class FormView:
     kept: dict[str, list[Attachment]]
     locale: str
     blank_rows: int = BLANK_ITEM_ROWS
+    aids: Aids = field(default_factory=Aids)
 
     @property
     def choices(self) -> dict[str, tuple[tuple[int, str], ...]]:
@@ -159,9 +182,12 @@ def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     if draft is not None:
         return FormInput.of(draft)
     form = form_of(row)
-    if form is None or not any(f.prefill or f.attendance_from for f in form.fields):
+    if form is None:
         return FormInput()
-    return prefilled(form, earlier_answers(db.session, row.instance_id))
+    values = FormInput()
+    if any(f.prefill or f.attendance_from for f in form.fields):
+        values = prefilled(form, earlier_answers(db.session, row.instance_id))
+    return with_defaults(values, _aids(row).defaults)
 
 
 def render_task(
@@ -184,6 +210,7 @@ def render_task(
             pickers=_pickers(form, row) if form else {},
             kept=_kept_files(form, values, row.instance_id) if form else {},
             locale=str(get_locale() or "zh"),
+            aids=_aids(row),
         ),
         mine=row.assignee_user_id == current_actor().user_id,
         manages=current_scope().administers(_instance_org(row).path),
@@ -205,11 +232,13 @@ def _store_posted_files(row: TaskRow, form: FormDef) -> dict[str, list[int]]:
     return {name: [int(r["id"]) for r in stored] for name, stored in refs.items()}
 
 
-def submit(row: TaskRow) -> Response | tuple[str, int]:
+def submit(row: TaskRow) -> Response | tuple[str | Response, int]:
     """Keep the uploads, then save a draft or complete the task; a refusal shows the form again
     with the user's input (and the files already kept)."""
     form = form_of(row) or form_def(b'{"schema": {"type": "object"}}', "empty")
     values = FormInput.of(request.form)
+    if request.form.get("action") == "autosave":
+        return _autosave(row, values)
     try:
         stored = _store_posted_files(row, form)
     except ValidationFailed as refused:
@@ -220,11 +249,24 @@ def submit(row: TaskRow) -> Response | tuple[str, int]:
         run(inbox_commands.save_draft, actor=current_actor(), task_id=row.id, values=values)
         flash(_("Draft saved. You can finish it later."), "success")
         return redirect(url_for(".show_task", task_id=row.id))
-    data, unreadable = parse_submission(form, values)
+    data, unreadable = parse_submission(form, with_defaults(values, _aids(row).defaults))
     if unreadable:
         errors = {name: message_for("type", None) for name in unreadable}
         return render_task(row, values, errors, 422)
     return _complete(row, values, data)
+
+
+def _autosave(row: TaskRow, values: FormInput) -> Response | tuple[Response, int]:
+    """A draft saved while the user types (forms.js, no uploads): JSON, not a page, and no flash
+    message to pile up for the next page."""
+    values.pop("action", None)
+    try:
+        run(inbox_commands.save_draft, actor=current_actor(), task_id=row.id, values=values)
+    except DomainError as refused:
+        message = str(refused.message or _("The draft was not saved."))
+        return jsonify(saved=False, message=message), refused.status_code
+    saved_at = clock.now().astimezone(clock.local_zone()).strftime("%H:%M")
+    return jsonify(saved=True, message=_("Draft saved automatically at %(time)s.", time=saved_at))
 
 
 def _complete(row: TaskRow, values: FormInput, data: dict[str, Any]) -> Response | tuple[str, int]:
