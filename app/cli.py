@@ -45,8 +45,15 @@ def audit_verify() -> None:
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data already exists.")
 @click.option("--seed", default=20261123, show_default=True, help="Random seed of the generator.")
-def demo_load(if_empty: bool, seed: int) -> None:
-    """Load the fictional Hanhai Oilfield: units, branches, people, users and roles."""
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Also write a year of 三会一课 history (needs the processes deployed first).",
+)
+def demo_load(if_empty: bool, seed: int, history: bool) -> None:
+    """Load the fictional Hanhai Oilfield: units, branches, people, users and roles, and a year
+    of process history at the showcase unit."""
     from app.core.commands import cli_actor
     from app.core.commands import run
     from app.demo.enterprise import DemoAlreadyLoaded
@@ -64,6 +71,28 @@ def demo_load(if_empty: bool, seed: int) -> None:
         )
         sys.exit(1)
     click.echo(summary.describe())
+    if history:
+        _demo_history(seed)
+
+
+def _demo_history(seed: int) -> None:
+    from sqlalchemy import select
+
+    from app.demo.history import load_demo_history
+    from app.extensions import db
+    from app.workflow.models import ProcessDefinition
+
+    needed = {"branch_committee_meeting", "party_group_meeting", "branch_general_assembly"}
+    deployed = set(db.session.scalars(select(ProcessDefinition.process_key)))
+    if not needed <= deployed:
+        click.echo("process history: skipped (deploy the processes first: flask processes sync)")
+        return
+    counts = load_demo_history(seed)
+    click.echo(
+        f"process history: {counts.committee_meetings} committee meetings,"
+        f" {counts.group_meetings} party-group meetings, {counts.assemblies} general assemblies,"
+        f" {counts.cancelled} cancelled"
+    )
 
 
 @users_cli.command("create")

@@ -1,0 +1,370 @@
+"""A year of process history for the demo enterprise: 三会一课 held month by month at the
+showcase unit's branches, through the same commands a secretary's clicks run, each at the time it
+would have happened (the app's clock is moved back for the duration).
+
+What it leaves, so that an auditor, a dashboard and a newcomer's inbox have something to show:
+monthly committee meetings at three branches of HH01 (completed with decisions and follow-up),
+this month's meeting waiting for the committee's decision, one meeting overdue (the meeting was
+not recorded in time), one cancelled by the unit, monthly party-group meetings and quarterly
+general assemblies at the showcase branch. Attendance and votes follow the rolls of each day.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.core import clock
+from app.core.commands import Actor
+from app.core.commands import run
+from app.core.errors import ValidationFailed
+from app.extensions import db
+from app.identity.models import OrgUnit
+from app.identity.models import RoleAssignment
+from app.identity.models import User
+from app.identity.queries.roles import active_on
+from app.workflow import commands
+from app.workflow import roster
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
+
+SHOWCASE_BRANCH = "HH01-01"
+OTHER_BRANCHES = ("HH01-02", "HH01-03")
+TOPICS = (
+    "传达学习上级党委会议精神，研究本月党建工作安排",
+    "研究确定入党积极分子培养联系人",
+    "讨论安全生产攻坚任务中党员责任区划分",
+    "研究主题党日活动方案",
+    "听取党小组工作汇报，部署下月重点工作",
+    "研究困难党员帮扶和慰问事项",
+    "讨论党员积分考评结果",
+    "研究支部标准化建设自查整改措施",
+)
+
+
+@dataclass
+class HistoryCounts:
+    committee_meetings: int = 0
+    group_meetings: int = 0
+    assemblies: int = 0
+    cancelled: int = 0
+
+
+@contextmanager
+def _at(moment: datetime) -> Iterator[None]:
+    """Run the enclosed commands as if it were ``moment`` (the app's clock is swapped back);
+    never later than the real now (a month's last follow-up may fall after today)."""
+    key = "branchflow.clock"
+    real = current_app.extensions[key]
+    current_app.extensions[key] = clock.FrozenClock(min(moment, real.now() - timedelta(hours=1)))
+    try:
+        yield
+    finally:
+        current_app.extensions[key] = real
+
+
+def load_demo_history(seed: int) -> HistoryCounts:
+    """Write the year of history; each step is its own command, as it was when clicked."""
+    rng = random.Random(seed)
+    zone = clock.local_zone()
+    today = clock.local_today()
+    counts = HistoryCounts()
+    months = [_month_start(today, back) for back in range(11, 0, -1)]
+    for index, month in enumerate(months):
+        _committee_meeting(SHOWCASE_BRANCH, month, rng, zone)
+        _group_meeting(SHOWCASE_BRANCH, month, rng, zone)
+        counts.committee_meetings += 1
+        counts.group_meetings += 1
+        if index >= 5:
+            for code in OTHER_BRANCHES:
+                _committee_meeting(code, month, rng, zone)
+                counts.committee_meetings += 1
+        if month.month in (3, 6, 9):
+            _assembly(SHOWCASE_BRANCH, month, rng, zone)
+            counts.assemblies += 1
+    # This month's meeting was held yesterday and waits for the committee's decision; another
+    # branch set an agenda twelve days ago and has not recorded the meeting since: overdue.
+    start = today - timedelta(days=4)
+    _committee_meeting(SHOWCASE_BRANCH, start, rng, zone, stop_after="hold_meeting", day=start)
+    counts.committee_meetings += 1
+    start = today - timedelta(days=12)
+    _committee_meeting(OTHER_BRANCHES[0], start, rng, zone, stop_after="set_agenda", day=start)
+    counts.committee_meetings += 1
+    _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
+    counts.cancelled += 1
+    return counts
+
+
+def _month_start(today: date, back: int) -> date:
+    year, month = today.year, today.month - back
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1)
+
+
+def _moment(day: date, hour: int, zone: Any) -> datetime:
+    return datetime.combine(day, time(hour), zone)
+
+
+def _holder(role: str, org_code: str, day: date) -> Actor:
+    user = db.session.scalars(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .where(RoleAssignment.role_code == role, OrgUnit.code == org_code, active_on(day))
+        .order_by(User.id)
+    ).first()
+    return Actor(user_id=user.id, login=user.login, source="demo")
+
+
+def _people(rule: str, org_code: str, day: date, group_id: int | None = None) -> list[int]:
+    org = db.session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).one()
+    question = roster.RosterQuestion(rule, org, day, group_id)
+    return [o.value for o in roster.roster_options(db.session, question)]
+
+
+def _step(actor: Actor, instance_id: int, when: datetime, data: dict[str, Any]) -> None:
+    with _at(when):
+        db.end_read_transaction()
+        task_id = db.session.scalar(
+            select(HumanTask.id).where(
+                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
+            )
+        )
+        _complete(actor, task_id, data)
+
+
+def _complete(actor: Actor, task_id: int, data: dict[str, Any]) -> None:
+    try:
+        run(commands.complete_task, actor=actor, task_id=task_id, data=data)
+    except ValidationFailed as refused:  # the generator's own mistake: say which field
+        task = db.session.get(HumanTask, task_id)
+        raise RuntimeError(
+            f"demo history: {task.element_id} refused {refused.field_errors}"
+        ) from None
+
+
+def _start(actor: Actor, process_key: str, org_code: str, when: datetime) -> int:
+    with _at(when):
+        return run(commands.start_instance, actor=actor, process_key=process_key, org_code=org_code)
+
+
+def _committee_meeting(
+    code: str,
+    month: date,
+    rng: random.Random,
+    zone: Any,
+    stop_after: str | None = None,
+    day: date | None = None,
+) -> None:
+    """支部委员会会议: agenda, meeting, decision, minutes checked, follow-up (or up to a step)."""
+    day = day or month + timedelta(days=rng.randint(2, 8))
+    meeting_day = day + timedelta(days=3)
+    secretary = _holder("branch_secretary", code, day)
+    committee = _people("committee", code, meeting_day)
+    members = _people("members", code, meeting_day)
+    topic = rng.choice(TOPICS)
+    instance_id = _start(secretary, "branch_committee_meeting", code, _moment(day, 9, zone))
+    meeting_at = _moment(meeting_day, 9, zone)
+    agenda = {
+        "month": month.strftime("%Y-%m"),
+        "topics": topic,
+        "meeting_at": meeting_at.isoformat(),
+        "place": "党员活动室",
+        "notified": True,
+    }
+    _step(secretary, instance_id, _moment(day, 10, zone), agenda)
+    if stop_after == "set_agenda":
+        return
+    present = committee[: max(len(committee) // 2 + 1, len(committee) - rng.randint(0, 1))]
+    held = {"attendance": {"present": present}, "minutes": f"围绕“{topic}”逐一发言，形成一致意见。"}
+    _step(secretary, instance_id, _moment(meeting_day, 11, zone), held)
+    if stop_after == "hold_meeting":
+        return
+    decisions = [
+        {
+            "item": f"落实：{topic}",
+            "owner": rng.choice(members),
+            "due": str(meeting_day + timedelta(days=20)),
+        }
+    ]
+    votes = {"for": len(present), "against": 0, "abstain": 0}
+    decided = {"outcome": "decided", "decisions": decisions, "vote": votes}
+    _step(
+        _holder("branch_committee", code, meeting_day),
+        instance_id,
+        _moment(meeting_day, 12, zone),
+        decided,
+    )
+    archive = {"record_checked": True, "minutes_signed": True}
+    _step(
+        _holder("org_member", code, meeting_day),
+        instance_id,
+        _moment(meeting_day + timedelta(days=1), 10, zone),
+        archive,
+    )
+    follow_up = {
+        "follow_up": [{"item": decisions[0]["item"], "result": "done", "note": "已按期完成"}]
+    }
+    _step(secretary, instance_id, _moment(meeting_day + timedelta(days=18), 16, zone), follow_up)
+
+
+def _cancelled_meeting(code: str, day: date, zone: Any) -> None:
+    secretary = _holder("branch_secretary", code, day)
+    instance_id = _start(secretary, "branch_committee_meeting", code, _moment(day, 9, zone))
+    reviewer = _holder("unit_org_reviewer", "HH01", day)
+    with _at(_moment(day + timedelta(days=1), 15, zone)):
+        run(
+            commands.cancel_instance,
+            actor=reviewer,
+            instance_id=instance_id,
+            reason="议题并入厂党委专题会议，本次支委会取消",
+        )
+
+
+def _group_meeting(code: str, month: date, rng: random.Random, zone: Any) -> None:
+    """党小组会 of the branch's first group: aligned with the branch, held, reported, received."""
+    group = db.session.scalars(select(OrgUnit).where(OrgUnit.code == f"{code}-1")).one()
+    day = month + timedelta(days=rng.randint(10, 16))
+    leader = _holder("group_leader", group.code, day)
+    instance_id = _start(leader, "party_group_meeting", code, _moment(day, 9, zone))
+    meeting_at = _moment(day + timedelta(days=2), 16, zone)
+    align = {
+        "party_group": group.id,
+        "topics": "学习党的创新理论，交流岗位履职情况",
+        "meeting_at": meeting_at.isoformat(),
+        "place": "班组学习室",
+        "notified": True,
+    }
+    _step_claimed(leader, instance_id, _moment(day, 10, zone), align)
+    members = _people("group", code, meeting_at.date(), group.id)
+    held = {
+        "attendees": {"present": members[: max(1, len(members) - rng.randint(0, 1))]},
+        "activities": ["political_study", "branch_tasks"],
+        "minutes": "组长领学，组员结合岗位谈体会，落实支部布置的任务。",
+    }
+    _step_claimed(leader, instance_id, _moment(meeting_at.date(), 18, zone), held)
+    report = {"summary": "本组按时召开党小组会，组员全部发言。", "suggestions": "无"}
+    _step_claimed(
+        leader, instance_id, _moment(meeting_at.date() + timedelta(days=1), 9, zone), report
+    )
+    secretary = _holder("branch_secretary", code, day)
+    received = {"report_read": True, "branch_comments": "已阅，按计划推进"}
+    _step(secretary, instance_id, _moment(meeting_at.date() + timedelta(days=2), 9, zone), received)
+
+
+def _step_claimed(actor: Actor, instance_id: int, when: datetime, data: dict[str, Any]) -> None:
+    """A group leader's step: offered to every leader of the branch's groups, so claimed first."""
+    with _at(when):
+        db.end_read_transaction()
+        task = db.session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
+            )
+        ).one()
+        if task.assignee_user_id is None:
+            run(commands.claim_task, actor=actor, task_id=task.id)
+        _complete(actor, task.id, data)
+
+
+def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
+    """支部党员大会, quarterly: agenda, review, notice, meeting, vote, minutes, follow-up."""
+    day = month + timedelta(days=rng.randint(15, 18))
+    meeting_day = day + timedelta(days=6)
+    meeting_at = _moment(meeting_day, 15, zone).isoformat()
+    secretary = _holder("branch_secretary", code, day)
+    quarter = f"{month.year}-Q{(month.month - 1) // 3 + 1}"
+    instance_id = _start(secretary, "branch_general_assembly", code, _moment(day, 9, zone))
+    full = _people("full_members", code, meeting_day)
+    probationary = _people("probationary", code, meeting_day)
+    members = _people("members", code, meeting_day)
+    present = full[: len(full) - rng.randint(0, 2)]
+    steps: list[tuple[Callable[[], Actor], int, int, dict[str, Any]]] = [
+        (
+            lambda: secretary,
+            0,
+            10,
+            {
+                "quarter": quarter,
+                "topics": "通报本季度党建工作，讨论下季度安排",
+                "meeting_at": meeting_at,
+            },
+        ),
+        (
+            lambda: _holder("branch_committee", code, day),
+            1,
+            10,
+            {"agreed": True, "committee_opinion": "同意提交党员大会"},
+        ),
+        (
+            lambda: secretary,
+            2,
+            9,
+            {
+                "meeting_at": meeting_at,
+                "location": "党员活动室",
+                "agenda": "一、通报本季度党建工作；二、讨论下季度安排",
+                "notified": True,
+            },
+        ),
+        (
+            lambda: secretary,
+            6,
+            17,
+            {
+                "attendance": {"present": present},
+                "attendees": probationary,
+                "minutes": "书记通报工作，党员逐一发言，讨论形成决议。",
+            },
+        ),
+        (
+            lambda: _holder("branch_assembly", code, meeting_day),
+            6,
+            18,
+            {
+                "tally": {"for": len(present), "against": 0, "abstain": 0},
+                "resolution": "同意下季度党建工作安排",
+                "resolutions": [
+                    {
+                        "item": "落实下季度党建工作安排",
+                        "owner": rng.choice(members),
+                        "due": str(meeting_day + timedelta(days=30)),
+                    }
+                ],
+            },
+        ),
+        (
+            lambda: _holder("org_member", code, meeting_day),
+            7,
+            10,
+            {"record_checked": True, "minutes_signed": True},
+        ),
+        (
+            lambda: secretary,
+            30,
+            16,
+            {
+                "actions": [
+                    {
+                        "item": "落实下季度党建工作安排",
+                        "owner": members[0],
+                        "due": str(meeting_day + timedelta(days=30)),
+                        "result": "done",
+                    }
+                ]
+            },
+        ),
+    ]
+    for actor, offset, hour, data in steps:
+        _step(actor(), instance_id, _moment(day + timedelta(days=offset), hour, zone), data)
