@@ -7,8 +7,6 @@ auditor's subtrees, is answered "not found". Nothing here writes.
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint
 from flask import Response
 from flask import jsonify
@@ -18,6 +16,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from app.auditing import export
+from app.auditing.evidence import evidence_package
 from app.auditing.queries import MAX_EXPORT_ROWS
 from app.auditing.queries import PAGE_SIZE
 from app.auditing.queries import InstanceSearch
@@ -26,11 +25,11 @@ from app.auditing.queries import auditable_orgs
 from app.auditing.queries import counts_by_procedure
 from app.auditing.queries import person_names
 from app.auditing.queries import search_instances
+from app.auditing.records import field_labels
+from app.auditing.records import submitted_fields
 from app.core import clock
 from app.core.errors import NotFound
 from app.extensions import db
-from app.formdefs.registry import FormFileError
-from app.formdefs.registry import form_def
 from app.identity.models import OrgUnit
 from app.identity.session import current_scope
 from app.workflow.models import HumanTask
@@ -140,6 +139,27 @@ def step(instance_id: int, seq: int) -> Response:
     return jsonify({"seq": seq, "states": states, "changes": changes})
 
 
+@bp.get("/instances/<int:instance_id>/evidence.zip")
+def evidence(instance_id: int) -> Response:
+    _audited(instance_id)
+    steps = db.session.scalars(
+        select(StepLogEntry.actor_user_id).where(StepLogEntry.instance_id == instance_id)
+    ).all()
+    names = person_names(db.session, sorted({u for u in steps if u}))
+    trail_session = db.engines.read_sessions()
+    try:
+        package = evidence_package(
+            db.session, trail_session, instance_id, clock.now(), names, _locale()
+        )
+    finally:
+        trail_session.close()
+    return Response(
+        package.data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{package.filename}"'},
+    )
+
+
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int) -> str:
     row, org = _audited(instance_id)
@@ -166,7 +186,7 @@ def instance(instance_id: int) -> str:
         names=names,
         tasks=tasks,
         labels=field_labels(definition, _locale()),
-        submitted={s.seq: _fields(s.submitted_json) for s in steps},
+        submitted={s.seq: submitted_fields(s.submitted_json) for s in steps},
         checked=checked,
         broken=broken,
     )
@@ -174,29 +194,3 @@ def instance(instance_id: int) -> str:
 
 def _locale() -> str:
     return str(get_locale() or "zh")
-
-
-def field_labels(definition: ProcessDefinition, locale: str) -> dict[str, str]:
-    """Data names as the definition's forms label them (the first form naming one wins)."""
-    labels: dict[str, str] = {}
-    for key, text in json.loads(definition.forms_json or "{}").items():
-        try:
-            form = form_def(text.encode(), key)
-        except FormFileError:  # a form that no longer reads keeps its names as they are
-            continue
-        for f in form.fields:
-            labels.setdefault(f.name, f.label_for(locale))
-    return labels
-
-
-def _fields(submitted: str | None) -> list[tuple[str, str]]:
-    """A step's submitted data as (field, value) pairs for reading; composite values as JSON."""
-    if not submitted:
-        return []
-    data = json.loads(submitted)
-    if not isinstance(data, dict):
-        return [("", json.dumps(data, ensure_ascii=False))]
-    return [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in data.items()
-    ]

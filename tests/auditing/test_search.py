@@ -4,6 +4,9 @@ what they found, and sees nothing of other units; nobody else reaches the pages.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import zipfile
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -147,3 +150,33 @@ def test_each_step_shows_where_the_tokens_were_and_what_it_changed(demo, client,
     assert client.get(f"/audit/instances/{instance_id}/steps/3.json").status_code == 404
     diagram = client.get(f"/audit/instances/{instance_id}/diagram.json").get_json()
     assert (diagram["has_layout"], diagram["steps"]) == (True, 2)
+
+
+def test_the_evidence_package_holds_the_model_the_log_and_its_verification(
+    demo, client, login, app
+):
+    instance_id = _committee_meeting(demo.branch.code, agenda_done=True)
+    login(UNIT_AUDITOR, app.config["DEMO_PASSWORD"])
+    response = client.get(f"/audit/instances/{instance_id}/evidence.zip")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(BytesIO(response.data))
+    names = set(archive.namelist())
+    assert {"step-log.json", "step-log.csv", "verification.json", "summary.html"} <= names
+    assert any(n.startswith("definition/") and n.endswith(".bpmn") for n in names)
+    manifest = json.loads(archive.read("manifest.json"))
+    for name, digest in manifest.items():  # every file as listed
+        assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+    verification = json.loads(archive.read("verification.json"))
+    assert verification["step_log"] == {
+        "intact": True,
+        "steps_checked": 2,
+        "broken_at_step": None,
+        "problem": None,
+        "last_step_hash": verification["step_log"]["last_step_hash"],
+    }
+    assert verification["audit_trail"]["intact"] is True
+    steps = json.loads(archive.read("step-log.json"))
+    assert [s["action"] for s in steps] == ["started", "task_completed"]
+    assert "研究发展党员计划" in archive.read("summary.html").decode()
+    other = _committee_meeting(_other_unit_branch(), agenda_done=False)
+    assert client.get(f"/audit/instances/{other}/evidence.zip").status_code == 404
