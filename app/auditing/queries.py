@@ -61,6 +61,8 @@ class InstanceSearch:
     business_key: str = ""
     incident: bool = False
     overdue: bool = False
+    #: Instances in which a user task of this element came up (analytics links here).
+    element: str = ""
     sort: str = "started"
     descending: bool = True
     errors: dict[str, str] = field(default_factory=dict, compare=False)
@@ -94,6 +96,7 @@ class InstanceSearch:
             business_key=(args.get("key") or "").strip()[:200],
             incident=args.get("incident") == "1",
             overdue=args.get("overdue") == "1",
+            element=(args.get("element") or "").strip()[:100],
             sort=sort if sort in SORTS else "started",
             descending=args.get("order", "desc") != "asc",
             errors=errors,
@@ -111,6 +114,7 @@ class InstanceSearch:
             "key": self.business_key,
             "incident": "1" if self.incident else "",
             "overdue": "1" if self.overdue else "",
+            "element": self.element,
             "sort": self.sort,
             "order": "desc" if self.descending else "asc",
         }
@@ -175,6 +179,11 @@ def _filtered(
         query = query.where(ProcessInstance.open_incidents > 0)
     if search.overdue:
         query = query.where(_overdue(now) > 0)
+    if search.element:
+        came_up = select(HumanTask.id).where(
+            HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id == search.element
+        )
+        query = query.where(exists(came_up))
     if search.actor:
         acted = (
             select(StepLogEntry.id)
@@ -188,6 +197,17 @@ def _filtered(
     return query
 
 
+def filtered_instances(
+    search: InstanceSearch, scope: Scope, now: datetime, zone: Any
+) -> Select[Any]:
+    """The ids of the instances the search finds, as a statement to select from or filter by."""
+    base = select(ProcessInstance.id).join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+    base = _filtered(base, search, audit_roots(scope), now, zone)
+    if search.process_key:
+        base = base.where(ProcessInstance.process_key == search.process_key)
+    return base
+
+
 def search_instances(
     session: Session,
     search: InstanceSearch,
@@ -199,12 +219,8 @@ def search_instances(
     offset: int = 0,
 ) -> tuple[list[FoundInstance], int]:
     """One page of the instances the search finds (newest first by default) and their number."""
-    roots = audit_roots(scope)
     initiator = select(User.display_name).where(User.id == ProcessInstance.initiator_user_id)
-    base = select(ProcessInstance.id).join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
-    base = _filtered(base, search, roots, now, zone)
-    if search.process_key:
-        base = base.where(ProcessInstance.process_key == search.process_key)
+    base = filtered_instances(search, scope, now, zone)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     order = SORTS[search.sort]
     ordering = order.desc() if search.descending else order.asc()

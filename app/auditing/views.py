@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from app.auditing import export
+from app.auditing.analytics import element_figures
 from app.auditing.evidence import evidence_package
 from app.auditing.queries import MAX_EXPORT_ROWS
 from app.auditing.queries import PAGE_SIZE
@@ -78,6 +79,54 @@ def search() -> str:
         orgs=auditable_orgs(db.session, scope),
         statuses=list(InstanceStatus),
     )
+
+
+@bp.get("/analytics")
+def analytics() -> str:
+    """A procedure's figures per step for the period asked, drawn on its latest model."""
+    _roots()
+    wanted = InstanceSearch.from_args(request.args)
+    scope, now, zone = current_scope(), clock.now(), clock.local_zone()
+    figures = element_figures(db.session, wanted, scope, now, zone)
+    definition = (
+        db.session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.process_key == wanted.process_key)
+            .order_by(ProcessDefinition.version.desc())
+        ).first()
+        if wanted.process_key
+        else None
+    )
+    procedures = db.session.execute(
+        select(ProcessDefinition.process_key, ProcessDefinition.name).order_by(
+            ProcessDefinition.process_key, ProcessDefinition.version
+        )
+    ).all()
+    return render_template(
+        "auditing/analytics.html",
+        wanted=wanted,
+        args=wanted.as_args(),
+        figures=sorted(figures, key=lambda f: f.title),
+        figures_json=[f.as_json() for f in figures],
+        definition=definition,
+        procedures=dict(procedures),
+        orgs=auditable_orgs(db.session, scope),
+    )
+
+
+@bp.get("/analytics/diagram.json")
+def analytics_diagram() -> Response:
+    _roots()
+    key = request.args.get("process", "")
+    definition = db.session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_key == key)
+        .order_by(ProcessDefinition.version.desc())
+    ).first()
+    if definition is None:
+        raise NotFound()
+    xml = diagram_xml(definition)
+    return jsonify({"xml": xml, "has_layout": "BPMNDiagram" in xml})
 
 
 @bp.get("/instances.xlsx")

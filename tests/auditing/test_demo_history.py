@@ -3,6 +3,7 @@ organisation, so that an auditor, the compliance calendar and a newcomer's inbox
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import verify_step_logs
 from tests.conftest import TEST_NOW
+from tests.conftest import log_in
 from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import DEMO_SEED
 
@@ -50,3 +52,26 @@ def test_the_demo_year_has_meetings_in_every_state_and_verifies(demo, client, lo
     # The branch's compliance calendar shows the months held.
     page = client.get(f"/orgs/{DEMO_BRANCH}").get_data(as_text=True)
     assert page.count('class="meet held"') >= 10  # committee and group meetings, month by month
+
+
+def test_analytics_count_each_step_of_the_demo_year_and_link_to_its_instances(demo, client, app):
+    load_demo_history(DEMO_SEED)
+    db.session.rollback()
+    log_in(client, "chenziling", app.config["DEMO_PASSWORD"])  # the company's process auditor
+    page = client.get("/audit/analytics", query_string={"process": "branch_committee_meeting"})
+    html = page.get_data(as_text=True)
+    table = html[html.index('id="analytics-table"') :]
+    # 26 meetings were started (one cancelled before its agenda): 25 agendas set or waiting
+    assert ">25</a>" in table
+    assert "确定议题并通知委员" in table
+    figures = json.loads(html.split('data-figures="', 1)[1].split('"', 1)[0].replace("&#34;", '"'))
+    agenda = next(f for f in figures if f["element"] == "set_agenda")
+    assert agenda["count"] == 26
+    assert agenda["open"] == 0  # the cancelled meeting's agenda is cancelled, not open
+    hold = next(f for f in figures if f["element"] == "hold_meeting")
+    assert hold["open"] == 1
+    assert hold["overdue_share"] > 0  # the meeting at HH01-02 not recorded in time
+    found = client.get(
+        "/audit/", query_string={"process": "branch_committee_meeting", "element": "decide"}
+    ).get_data(as_text=True)
+    assert "共找到 24 个流程" in found  # 23 decided, 1 waiting for the decision
