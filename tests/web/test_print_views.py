@@ -1,0 +1,71 @@
+"""Print views (issue 17 item 8): a meeting's record on A4 with the people present by name, for
+whoever may see the instance page and no one else; the footer's print link leads to it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.core.commands import run
+from app.extensions import db
+from app.identity.models import Person
+from app.workflow import commands
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+
+DEMO_PASSWORD = "demo123456"
+AGENDA = {
+    "month": "2026-11",
+    "topics": "研究发展党员计划",
+    "meeting_at": "2026-11-25T09:00:00+08:00",
+    "place": "站党员活动室",
+}
+
+
+def _held_committee_meeting(demo) -> tuple[int, list[int]]:
+    secretary = demo.holder("branch_secretary")
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )
+    complete_step(secretary, instance_id, "set_agenda", AGENDA)
+    present = demo.people("committee")[:3]
+    meeting = {"attendance": {"present": present}, "minutes": "发言要点：研究发展党员计划。" * 2}
+    complete_step(secretary, instance_id, "hold_meeting", meeting)
+    return instance_id, present
+
+
+def _names(ids: list[int]) -> list[str]:
+    return list(db.session.scalars(select(Person.name).where(Person.id.in_(ids))))
+
+
+def test_a_meeting_record_prints_with_the_people_present_by_name(demo, client, login):
+    instance_id, present = _held_committee_meeting(demo)
+    names = _names(present)
+    login(demo.holder("branch_secretary").login, DEMO_PASSWORD)
+
+    page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert f'href="/instances/{instance_id}/print"' in page  # the footer's print link
+
+    response = client.get(f"/instances/{instance_id}/print")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "css/print.css" in html
+    assert 'class="nav"' not in html
+    assert "长流水采油站党支部" in html
+    assert "2026-11-25 09:00" in html
+    assert "站党员活动室" in html
+    assert "应到 5 人，实到 3 人" in html
+    for name in names:
+        assert html.count(name) >= 2  # among those present and on their signature line
+    assert "主持人（签字）" in html
+    assert "记录人（签字）" in html
+
+
+def test_the_print_view_is_refused_to_another_organisations_user(demo, client, login):
+    instance_id, _present = _held_committee_meeting(demo)
+    outsider = holder_at("HH02", "unit_org_reviewer")
+    login(outsider.login, DEMO_PASSWORD)
+    assert client.get(f"/instances/{instance_id}").status_code == 404
+    assert client.get(f"/instances/{instance_id}/print").status_code == 404
