@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
 from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
@@ -111,7 +112,7 @@ def meeting_facts(records: Records, locale: str) -> MeetingFacts:
         for entry in step.entries:
             name, value = entry.field.name, entry.value
             if name in WHEN_FIELDS and value:
-                facts.when = str(value).replace("T", " ")[:16]
+                facts.when = _local(str(value))
             elif name in WHERE_FIELDS and value:
                 facts.where = str(value)
             elif name in SUBJECT_FIELDS and value and not facts.subject:
@@ -126,6 +127,17 @@ def meeting_facts(records: Records, locale: str) -> MeetingFacts:
                     )
                 )
     return facts
+
+
+def _local(value: str) -> str:
+    """A recorded date and time in Beijing time (answers carry their offset; older ones may not)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(clock.local_zone())
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True)
