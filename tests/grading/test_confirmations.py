@@ -30,6 +30,7 @@ from tests.factories import make_tree
 from tests.factories import make_user
 from tests.plugins.demo import holder_at
 from tests.processes.test_model_sites import decided_cycle
+from tests.processes.test_veto_check_batch import _three_waiting
 
 PROCESSES = ROOT / "processes"
 
@@ -159,3 +160,12 @@ def test_the_cycle_results_and_a_self_assessment_print(demo, clock, app, client,
     assert "逐项得分" in sheet
     assert "C01" in sheet
     assert 'id="total"' in sheet
+
+
+def test_the_bulk_veto_check_asks_first_with_the_number_of_branches(demo, app, client, login):
+    cycle_id, _instances = _three_waiting(demo)
+    login(holder_at("HH", "related_dept").login, app.config["DEMO_PASSWORD"])
+    page = client.get(f"/grading/cycles/{cycle_id}/veto-checks").get_data(as_text=True)
+    form = re.search(r'<form method="post" id="veto-check-form"[^>]*>', page).group(0)
+    assert 'data-confirm="将为全部 3 个党支部记录否决项核查结果' in form
+    assert "js/confirm.js" in page
