@@ -30,6 +30,7 @@ from app.core.errors import NotFound
 from app.extensions import db
 from app.identity.models import User
 from app.identity.session import current_scope
+from app.inbox.records import Entry
 from app.inbox.records import Records
 from app.inbox.records import StepRecord
 from app.inbox.records import instance_records
@@ -51,6 +52,10 @@ WHEN_FIELDS = ("meeting_at", "lecture_at")
 WHERE_FIELDS = ("place", "location")
 SUBJECT_FIELDS = ("title", "topics", "agenda")
 CRITERION = re.compile(r"C\d{2}")
+#: Answers recorded beside the attendance that belong with it: people named (guests, members
+#: without a vote), lists (absentees and why), and the assembly's guests typed as text.
+COMPANION_KINDS = frozenset({"persons", "items"})
+COMPANION_NAMES = frozenset({"guests"})
 
 
 def printable(process_key: str) -> bool:
@@ -71,6 +76,11 @@ class MeetingFacts:
     where: str = ""
     subject: str = ""
     attendance: list[Attendance] = field(default_factory=list)
+    #: What the attendance step recorded beside the attendance: invited guests, members present
+    #: without a vote, absentees with their reasons. Shown with the attendance, not repeated.
+    companions: list[Entry] = field(default_factory=list)
+    #: Everyone present, by name, for the sign-in sheet: those counted, then the others named.
+    roll: list[str] = field(default_factory=list)
 
 
 @bp.get("/<int:instance_id>/print")
@@ -109,6 +119,12 @@ def _actor_names(session: Session, records: Records) -> dict[str, str]:
 def meeting_facts(records: Records, locale: str) -> MeetingFacts:
     facts = MeetingFacts()
     for step in records.steps:
+        if any(e.field.kind == "attendance" for e in step.entries):
+            facts.companions = [
+                e
+                for e in step.entries
+                if e.field.kind in COMPANION_KINDS or e.field.name in COMPANION_NAMES
+            ]
         for entry in step.entries:
             name, value = entry.field.name, entry.value
             if name in WHEN_FIELDS and value:
@@ -126,6 +142,11 @@ def meeting_facts(records: Records, locale: str) -> MeetingFacts:
                         value.get("quorum_met"),
                     )
                 )
+    present = [name for a in facts.attendance for name in a.present]
+    for entry in facts.companions:
+        if entry.field.kind == "persons" and isinstance(entry.value, list):
+            present += [records.names.get(p, f"#{p}") for p in entry.value]
+    facts.roll = list(dict.fromkeys(present))
     return facts
 
 

@@ -21,7 +21,7 @@ AGENDA = {
 }
 
 
-def _held_committee_meeting(demo) -> tuple[int, list[int]]:
+def _held_committee_meeting(demo) -> tuple[int, list[int], int]:
     secretary = demo.holder("branch_secretary")
     instance_id = run(
         commands.start_instance,
@@ -31,9 +31,14 @@ def _held_committee_meeting(demo) -> tuple[int, list[int]]:
     )
     complete_step(secretary, instance_id, "set_agenda", AGENDA)
     present = demo.people("committee")[:3]
-    meeting = {"attendance": {"present": present}, "minutes": "发言要点：研究发展党员计划。" * 2}
+    guest = next(p for p in demo.people("members") if p not in demo.people("committee"))
+    meeting = {
+        "attendance": {"present": present},
+        "invited": [guest],
+        "minutes": "发言要点：研究发展党员计划。" * 2,
+    }
     complete_step(secretary, instance_id, "hold_meeting", meeting)
-    return instance_id, present
+    return instance_id, present, guest
 
 
 def _names(ids: list[int]) -> list[str]:
@@ -41,8 +46,9 @@ def _names(ids: list[int]) -> list[str]:
 
 
 def test_a_meeting_record_prints_with_the_people_present_by_name(demo, client, login):
-    instance_id, present = _held_committee_meeting(demo)
+    instance_id, present, guest = _held_committee_meeting(demo)
     names = _names(present)
+    (guest_name,) = _names([guest])
     login(demo.holder("branch_secretary").login, DEMO_PASSWORD)
 
     page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
@@ -59,12 +65,17 @@ def test_a_meeting_record_prints_with_the_people_present_by_name(demo, client, l
     assert "应到 5 人，实到 3 人" in html
     for name in names:
         assert html.count(name) >= 2  # among those present and on their signature line
+    attendance = html.split('id="attendance"')[1].split("</section>")[0]
+    assert "列席人员（党小组长等）" in attendance
+    assert guest_name in attendance
+    sign_in = html.split('id="sign-in"')[1].split("</section>")[0]
+    assert sign_in.count("<tr>") == 1 + 3 + 1  # the heading, three members, the guest
     assert "主持人（签字）" in html
     assert "记录人（签字）" in html
 
 
 def test_the_print_view_is_refused_to_another_organisations_user(demo, client, login):
-    instance_id, _present = _held_committee_meeting(demo)
+    instance_id, _present, _guest = _held_committee_meeting(demo)
     outsider = holder_at("HH02", "unit_org_reviewer")
     login(outsider.login, DEMO_PASSWORD)
     assert client.get(f"/instances/{instance_id}").status_code == 404
