@@ -233,6 +233,10 @@ def print_link() -> str | None:
     if request.endpoint != "instances.show" or not request.view_args:
         return None
     instance_id = request.view_args.get("instance_id")
+    try:  # an error page for an instance the viewer may not see must not reveal it exists
+        visible_instance(db.session, current_scope(), instance_id)
+    except NotFound:
+        return None
     key = db.session.scalar(
         select(ProcessDefinition.process_key)
         .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)

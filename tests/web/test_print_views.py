@@ -78,5 +78,7 @@ def test_the_print_view_is_refused_to_another_organisations_user(demo, client, l
     instance_id, _present, _guest = _held_committee_meeting(demo)
     outsider = holder_at("HH02", "unit_org_reviewer")
     login(outsider.login, DEMO_PASSWORD)
-    assert client.get(f"/instances/{instance_id}").status_code == 404
+    refused = client.get(f"/instances/{instance_id}")
+    assert refused.status_code == 404
+    assert 'id="print-link"' not in refused.get_data(as_text=True)  # its existence not revealed
     assert client.get(f"/instances/{instance_id}/print").status_code == 404
