@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.conftest import csrf_token
 from tests.factories import make_user
 
 KINDS = ("branch", "reviewer", "designer", "auditor", "admin")
@@ -32,3 +33,11 @@ def test_every_page_links_the_help_in_its_footer(client, login):
     footer = client.get("/").get_data(as_text=True).split('<footer class="site-footer">')[1]
     assert 'href="/help"' in footer
     assert 'id="print-link"' not in footer  # the home page has no print view
+
+
+def test_the_help_reads_in_english_in_english_mode(client):
+    token = csrf_token(client)
+    client.post("/language", data={"csrf_token": token, "language": "en", "next": "/help"})
+    html = client.get("/help/reviewer").get_data(as_text=True)
+    assert "How work reaches me" in html
+    assert "What each status means" in html
