@@ -112,8 +112,10 @@ GUIDES: dict[str, Guide] = {
         ),
         (
             _l(
-                "Auditors start nothing: open an instance from a branch or cycle page to read "
-                "its records and timeline."
+                "Auditors start and change nothing. The audit search (/audit, for the process "
+                "auditor role) finds every procedure of your company or unit and exports the "
+                "list; an instance's audit view steps through its history on the diagram and "
+                "verifies its chain."
             ),
         ),
     ),
