@@ -3,6 +3,8 @@ whoever may see the instance page and no one else; the footer's print link leads
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from app.core.commands import run
@@ -82,3 +84,42 @@ def test_the_print_view_is_refused_to_another_organisations_user(demo, client, l
     assert refused.status_code == 404
     assert 'id="print-link"' not in refused.get_data(as_text=True)  # its existence not revealed
     assert client.get(f"/instances/{instance_id}/print").status_code == 404
+
+
+def test_an_assembly_record_lists_members_without_a_vote_and_guests_apart(demo, client, login):
+    secretary = demo.holder("branch_secretary")
+    full = demo.people("full_members", date(2026, 11, 30))
+    probationary = demo.people("probationary", date(2026, 11, 30))
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_general_assembly",
+        org_code=demo.branch.code,
+    )
+    when = "2026-11-30T15:00:00+08:00"
+    agenda = {"quarter": "2026-Q4", "topics": "通报工作", "meeting_at": when}
+    complete_step(secretary, instance_id, "propose_agenda", agenda)
+    complete_step(
+        demo.holder("branch_committee"), instance_id, "committee_review", {"agreed": True}
+    )
+    notice = {"meeting_at": when, "location": "活动室", "agenda": "通报工作", "notified": True}
+    complete_step(secretary, instance_id, "notify_members", notice)
+    held = {
+        "attendance": {"present": full},
+        "attendees": probationary,
+        "guests": "厂党委组织科 王某",
+        "minutes": "会议记录" * 5,
+    }
+    complete_step(secretary, instance_id, "hold_meeting", held)
+    login(secretary.login, DEMO_PASSWORD)
+
+    html = client.get(f"/instances/{instance_id}/print").get_data(as_text=True)
+    assert "支部党员大会记录" in html
+    assert "2026-11-30 15:00" in html
+    attendance = html.split('id="attendance"')[1].split("</section>")[0]
+    assert f"应到 {len(full)} 人，实到 {len(full)} 人" in attendance
+    assert "厂党委组织科 王某" in attendance
+    for name in _names(probationary):
+        assert name in attendance
+    sign_in = html.split('id="sign-in"')[1].split("</section>")[0]
+    assert sign_in.count("<tr>") == 1 + len(full) + len(probationary)
