@@ -47,11 +47,13 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.identity.views import bp as identity_bp
     from app.inbox.attachment_views import bp as files_bp
     from app.inbox.instance_views import bp as instances_bp
+    from app.inbox.print_views import bp as print_bp
     from app.inbox.views import bp as inbox_bp
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
     from app.web.admin_views import bp as admin_bp
+    from app.web.help_views import bp as help_bp
     from app.web.org_page import bp as orgs_bp
     from app.web.views import bp as web_bp
     from app.workflow import labels as workflow_labels
@@ -71,6 +73,8 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(notify_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(print_bp)
+    app.register_blueprint(help_bp)
     grading.register(app)
     app.register_blueprint(dashboard_bp)
 

@@ -10,6 +10,7 @@ from app.grading.blueprint import bp
 from app.grading.brands import views as brand_views
 from app.grading.cycle import acceptance_views
 from app.grading.cycle import cli as cycle_cli
+from app.grading.cycle import start_confirm_views
 from app.grading.cycle import veto_check_views
 from app.grading.cycle import views as cycle_views
 from app.grading.results import views as results_views
@@ -23,6 +24,7 @@ from app.grading.targets import views as target_views
 VIEW_MODULES = (
     rubric_views,
     cycle_views,
+    start_confirm_views,
     acceptance_views,
     veto_check_views,
     target_views,

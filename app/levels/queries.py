@@ -272,6 +272,21 @@ def branches_at(
     return found
 
 
+def unlevelled_counts(session: Session, units: list[OrgUnit], day: date) -> dict[int, int]:
+    """unit id → number of its branches holding no level on ``day`` (never graded, or a level
+    ended without a new one): the dashboard's own column, so that the totals add up."""
+    counts = {u.id: 0 for u in units}
+    for item in branches_at(session, units, day, graded_only=False):
+        if item.row is None:
+            counts[item.unit.id] += 1
+    return counts
+
+
+def unlevelled_branches(session: Session, units: list[OrgUnit], day: date) -> list[BranchAtLevel]:
+    """The branches behind the dashboard's "no level" numbers."""
+    return [b for b in branches_at(session, units, day, graded_only=False) if b.row is None]
+
+
 def plaque_serials(session: Session, prefix: str) -> list[str]:
     """Plaque numbers starting with ``prefix`` (numbering reads the highest serial)."""
     return list(

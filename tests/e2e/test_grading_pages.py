@@ -101,8 +101,11 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
     org_dept = login(new_page(), ORG_DEPT)
     before = _level_total(org_dept, expected)
     org_dept.goto("/grading/cycles")
-    with org_dept.expect_navigation():
+    with org_dept.expect_navigation():  # first the confirmation, with the number of branches
         org_dept.get_by_role("button", name="为全部党支部发起").click()
+    expect(org_dept.locator("#confirm")).to_contain_text("个党支部各发起")
+    with org_dept.expect_navigation():
+        org_dept.locator("#confirm").get_by_role("button").click()
     expect(org_dept.locator("main")).to_contain_text("支部自评")
     progress_url = org_dept.url
 
@@ -176,8 +179,11 @@ def test_a_cycle_from_the_company_through_the_branch_and_unit_to_acceptance(
 
     org_dept.goto(progress_url)  # the one 标准化 candidate waits for the on-site sample
     expect(org_dept.locator("#acceptance-sample")).to_contain_text("1")
+    org_dept.get_by_role("button", name="抽取验收样本").click()  # asks first, with the count
+    dialog = org_dept.locator("dialog.confirm-dialog")
+    expect(dialog).to_contain_text("随机抽取 1 个")
     with org_dept.expect_navigation():
-        org_dept.get_by_role("button", name="抽取验收样本").click()
+        dialog.get_by_role("button", name="抽取验收样本").click()
     expect(org_dept.locator(".flash-success")).to_contain_text("1 个党支部现场验收")
 
     panel = login(new_page(), "licheng")

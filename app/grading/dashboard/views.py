@@ -76,6 +76,7 @@ def index():
         levels=LEVELS_HIGH_FIRST,
         counts=counts,
         totals=totals,
+        unlevelled=queries.unlevelled_counts(db.session, units, day),
         years=queries.distribution_by_year(db.session, units, day),
         ratings=overview.rating_table(db.session, units, day),
         rating_keys=overview.KEYS,
@@ -167,6 +168,10 @@ def data():
     )
 
 
+#: ``?level=none``: the branches holding no level on the day.
+UNLEVELLED = "none"
+
+
 @bp.get("/branches")
 def branches():
     """The branches behind one number of the table: ``?unit=CODE&level=KEY&on=DAY``."""
@@ -174,12 +179,18 @@ def branches():
     day = _day()
     unit = _unit_arg(units)
     level = None
-    if key := request.args.get("level"):
+    chosen = [unit] if unit else units
+    if (key := request.args.get("level")) == UNLEVELLED:
+        rows = queries.unlevelled_branches(db.session, chosen, day)
+        return render_template(
+            "levels/branches.html", unit=unit, level=None, unlevelled=True, day=day, rows=rows
+        )
+    if key:
         try:
             level = Level(key)
         except ValueError:
             raise NotFound() from None
-    rows = queries.branches_at(db.session, [unit] if unit else units, day, level=level)
+    rows = queries.branches_at(db.session, chosen, day, level=level)
     return render_template("levels/branches.html", unit=unit, level=level, day=day, rows=rows)
 
 

@@ -23,6 +23,7 @@ from app.core.errors import Conflict
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.grading.cycle.commands import BranchStage
+from app.grading.cycle.commands import Progress
 from app.grading.cycle.commands import cycle_progress
 from app.grading.cycle.commands import lock_cycle
 from app.grading.cycle.models import GradingCycle
@@ -87,12 +88,12 @@ def start_results_application(ctx: CommandContext, *, cycle_id: int) -> int:
         raise Conflict(_("The results of this cycle have already been published."))
     if running_application(ctx.session, cycle) is not None:
         raise Conflict(_("The results of this cycle are being published."))
-    undecided = [b for b in progress.branches if b.stage not in ("completed", "cancelled")]
+    undecided = undecided_count(progress)
     if undecided:
         raise ValidationFailed(
             _(
                 "%(n)d branches of this cycle have no level yet: publish once all have one.",
-                n=len(undecided),
+                n=undecided,
             ),
             {"cycle_id": _("Not every branch has its level.")},
         )
@@ -124,6 +125,12 @@ def start_results_application(ctx: CommandContext, *, cycle_id: int) -> int:
     return instance_id
 
 
+def undecided_count(progress: Progress) -> int:
+    """Branches of the cycle without their level yet, those still being started included."""
+    open_ones = [b for b in progress.branches if b.stage not in ("completed", "cancelled")]
+    return len(open_ones) + progress.still_starting
+
+
 def _summary(levels: dict[str, int]) -> str:
     names = {"model": "示范", "red_flag": "红旗", "standardised": "标准化", "basic": "基本达标"}
     names["not_up_to_standard"] = "未达标"
@@ -137,12 +144,23 @@ class ResultsState:
     publication: ResultsPublication | None
     priority: list[OrgUnit]
     running_id: int | None
+    #: Offered only when it can succeed: every branch has its level and nothing is under way.
     may_start: bool
+    #: Branches still without a level (the publisher is told why the button is not there yet).
+    undecided: int = 0
 
 
-def results_state(session: Session, cycle: GradingCycle, may_publish: bool) -> ResultsState:
+def results_state(session: Session, progress: Progress, may_publish: bool) -> ResultsState:
+    cycle = progress.cycle
     publication = publication_of(session, cycle.id)
     if publication is not None:
         return ResultsState(publication, priority_branches(session, publication), None, False)
     running = running_application(session, cycle)
-    return ResultsState(None, [], running.id if running else None, may_publish and not running)
+    undecided = undecided_count(progress)
+    return ResultsState(
+        None,
+        [],
+        running.id if running else None,
+        may_publish and not running and not undecided,
+        undecided,
+    )
