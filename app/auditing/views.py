@@ -13,6 +13,7 @@ from flask import jsonify
 from flask import render_template
 from flask import request
 from flask_babel import get_locale
+from sqlalchemy import or_
 from sqlalchemy import select
 
 from app.auditing import export
@@ -29,6 +30,7 @@ from app.auditing.queries import search_instances
 from app.auditing.records import field_labels
 from app.auditing.records import submitted_fields
 from app.core import clock
+from app.core.audit import verify_chain
 from app.core.errors import NotFound
 from app.extensions import db
 from app.identity.models import OrgUnit
@@ -127,6 +129,32 @@ def analytics_diagram() -> Response:
         raise NotFound()
     xml = diagram_xml(definition)
     return jsonify({"xml": xml, "has_layout": "BPMNDiagram" in xml})
+
+
+@bp.get("/verify")
+def verify() -> str:
+    """The whole audit trail and every step log the auditor may see, checked now."""
+    roots = _roots()
+    trail_session = db.engines.read_sessions()
+    try:
+        trail = verify_chain(trail_session)
+    finally:
+        trail_session.close()
+    ids = db.session.scalars(
+        select(ProcessInstance.id)
+        .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+        .where(or_(*(OrgUnit.path.startswith(r, autoescape=True) for r in roots)))
+        .order_by(ProcessInstance.id)
+    ).all()
+    steps, broken = 0, []
+    for instance_id in ids:
+        checked, problem = verify_instance_log(db.session, instance_id)
+        steps += checked
+        if problem is not None:
+            broken.append(problem)
+    return render_template(
+        "auditing/verify.html", trail=trail, instances=len(ids), steps=steps, broken=broken
+    )
 
 
 @bp.get("/instances.xlsx")

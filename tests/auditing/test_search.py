@@ -180,3 +180,23 @@ def test_the_evidence_package_holds_the_model_the_log_and_its_verification(
     assert "研究发展党员计划" in archive.read("summary.html").decode()
     other = _committee_meeting(_other_unit_branch(), agenda_done=False)
     assert client.get(f"/audit/instances/{other}/evidence.zip").status_code == 404
+
+
+def test_the_verification_page_checks_the_trail_and_names_a_broken_log(demo, client, login, app):
+    intact = _committee_meeting(demo.branch.code, agenda_done=True)
+    tampered = _committee_meeting(demo.branch.code, agenda_done=True)
+    login(UNIT_AUDITOR, app.config["DEMO_PASSWORD"])
+    page = client.get("/audit/verify").get_data(as_text=True)
+    assert "审计日志完整" in page
+    assert "步骤记录完整" in page
+    with db.engines.write.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            connection.exec_driver_sql("DROP TRIGGER step_log_no_delete")
+        connection.execute(
+            text("DELETE FROM step_log WHERE instance_id = :id AND seq = 2"), {"id": tampered}
+        )
+    page = client.get("/audit/verify").get_data(as_text=True)
+    assert f'href="/audit/instances/{tampered}#verification"' in page
+    assert f'href="/audit/instances/{intact}#verification"' not in page
