@@ -16,9 +16,18 @@ from app.identity.session import current_scope
 from app.notify.queries import count_unread
 
 
-def _local_time(value: datetime | None) -> str:
-    if value is None:
+def _local_time(value: datetime | str | None) -> str:
+    """A moment in the site's zone (Beijing), whether stored as a datetime or as ISO text (the
+    signatures and date-times inside recorded answers); text that is no moment is shown as is."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if value.tzinfo is None:  # written by a person in Beijing, not by a server
+            value = value.replace(tzinfo=local_zone())
     return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
