@@ -43,6 +43,7 @@ from app.inbox.form_aids import Aids
 from app.inbox.form_aids import aids_for
 from app.inbox.form_aids import with_defaults
 from app.inbox.queries import TaskRow
+from app.workflow import due_display
 from app.workflow import form_options
 from app.workflow import roster
 from app.workflow.models import ProcessDefinition
@@ -58,7 +59,9 @@ BLANK_ITEM_ROWS = 2
 def due_state(row: TaskRow) -> str | None:
     if row.due_at is None or row.state != "ready":
         return None
-    left = (row.due_at - clock.now()).total_seconds()
+    # a deadline read as a day ends with that day
+    due = due_display.end_of_due_day(row.due_at, row.created_at, clock.local_zone())
+    left = (due - clock.now()).total_seconds()
     if left < 0:
         return "overdue"
     return "near" if left < NEAR_DUE_HOURS * 3600 else None

@@ -14,6 +14,7 @@ from app.core.clock import local_zone
 from app.extensions import db
 from app.identity.session import current_scope
 from app.notify.queries import count_unread
+from app.workflow import due_display
 
 
 def _local_time(value: datetime | str | None) -> str:
@@ -31,6 +32,13 @@ def _local_time(value: datetime | str | None) -> str:
     return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
+def _due(task: object) -> str:
+    """A task's deadline (``task.due_at``, ``task.created_at``) as a date, or with its time."""
+    return due_display.shown(
+        getattr(task, "due_at", None), getattr(task, "created_at", None), local_zone()
+    )
+
+
 def _date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
@@ -38,6 +46,7 @@ def _date(value: date | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_date, "day")
+    app.add_template_filter(_due, "due")
     app.add_template_filter(json.loads, "fromjson")
 
     @app.context_processor
