@@ -39,6 +39,16 @@ def _due(task: object) -> str:
     )
 
 
+def _first_sentence(text: str | None) -> str:
+    """The first sentence of a description (up to its first full stop), for a one-line summary."""
+    if not text:
+        return ""
+    for stop in ("。", "；", ". "):
+        if stop in text:
+            return text.split(stop, 1)[0] + stop.strip()
+    return text
+
+
 def _date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
@@ -47,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_date, "day")
     app.add_template_filter(_due, "due")
+    app.add_template_filter(_first_sentence, "first_sentence")
     app.add_template_filter(json.loads, "fromjson")
 
     @app.context_processor
