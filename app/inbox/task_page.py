@@ -188,8 +188,14 @@ def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     if form is None:
         return FormInput()
     values = FormInput()
-    if any(f.prefill or f.attendance_from for f in form.fields):
-        values = prefilled(form, earlier_answers(db.session, row.instance_id))
+    months = [f for f in form.fields if f.widget == "month"]
+    if months or any(f.prefill or f.attendance_from for f in form.fields):
+        earlier = earlier_answers(db.session, row.instance_id)
+        values = prefilled(form, earlier)
+        for f in months:  # the meeting's month (this month until the meeting date is typed)
+            if not values.one(f.name):
+                day = roster.meeting_day(earlier.get(f.date_from or ""), clock.now())
+                values[f.name] = [day.strftime("%Y-%m")]
     return with_defaults(values, _aids(row).defaults)
 
 
