@@ -47,6 +47,13 @@ def test_the_lanes_of_the_diagram_read_role_names(client, login, signed):
     assert "branch_secretary" not in xml
 
 
+def test_in_english_the_lanes_read_the_english_role_names(client, login, signed):
+    login("wangf")
+    client.set_cookie("branchflow_lang", "en")
+    xml = client.get(f"/instances/{signed}/diagram.json").get_json()["xml"]
+    assert 'name="Branch secretary"' in xml
+
+
 def test_the_timeline_names_steps_and_people_not_codes_or_logins(client, login, signed):
     page = _page(client, login, signed)
     timeline = page[page.index('class="timeline"') :]
