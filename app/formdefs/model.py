@@ -98,13 +98,17 @@ class FieldDef:
     #: People fields: whom the picker offers and the server accepts, read from the records on
     #: the meeting's date (``x-people``, one of ``PEOPLE_RULES``; None: anyone on the rolls).
     people: str | None = None
-    #: The earlier answer holding the meeting's date or time (``x-dateFrom``); else today.
+    #: The earlier answer holding the meeting's date or time (``x-dateFrom``); else today. A
+    #: month field starts at that date's month (or this form's own field of that name, as typed).
     date_from: str | None = None
     #: The earlier answer naming the party group, for ``x-people: group`` (``x-groupFrom``).
     group_from: str | None = None
     #: Vote tallies: the attendance answer whose entitled and present counts the tally takes
     #: (``x-attendanceFrom``), instead of counts typed beside it.
     attendance_from: str | None = None
+    #: How the field is typed when its kind allows several ways (``ui.widgets``): ``month`` is a
+    #: month picker for a ``YYYY-MM`` text.
+    widget: str | None = None
 
     @property
     def multiple(self) -> bool:

@@ -39,7 +39,7 @@ DEFAULT_ACCEPT = {
     "file": tuple(sorted(KNOWN_TYPES)),
     "files": tuple(sorted(KNOWN_TYPES)),
 }
-WIDGETS = frozenset({"textarea", "text"})
+WIDGETS = frozenset({"textarea", "text", "month"})
 
 
 class FormFileError(ValueError):
@@ -197,6 +197,8 @@ def _field(
         raise FormFileError(f"{where}: x-maxBytes above {MAX_UPLOAD_BYTES} bytes")
     if kind == "process_ref" and not spec.get("x-process"):
         raise FormFileError(f"{where}: a process reference needs 'x-process'")
+    if widget == "month" and kind != "string":
+        raise FormFileError(f"{where}: the month widget is for a text field (YYYY-MM)")
     return FieldDef(
         name=name,
         kind=kind,
@@ -218,6 +220,7 @@ def _field(
         notice_at_least=_notice_period(where, kind, spec.get("x-noticeAtLeast")),
         change_reason=spec.get("x-changeReason"),
         options_from=options_from,
+        widget=widget,
         **_roster_rule(where, kind, spec),
     )
 

@@ -51,7 +51,7 @@ def _choices(labels: dict, blank: bool = True) -> list[tuple[str, str]]:
 
 
 class OrgDetailsForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     branch_type = SelectField(_l("Branch type"), validators=[Optional()])
     term_start = DateField(_l("Committee term starts"), validators=[Optional()])
     term_end = DateField(_l("Committee term ends"), validators=[Optional()])

@@ -21,9 +21,13 @@ from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.session import current_actor
 from app.identity.session import current_scope
+from app.inbox.instance_names import step_titles
+from app.inbox.instance_names import timeline
+from app.inbox.instance_names import with_role_lane_names
 from app.inbox.records import instance_records
 from app.workflow import commands
 from app.workflow.policy import visible_instance
+from app.workflow.queries import diagram_xml
 from app.workflow.queries import get_instance_view
 from app.workflow.queries import instance_diagram
 
@@ -40,12 +44,17 @@ def show(instance_id: int) -> str:
     org = _visible(instance_id)
     view = get_instance_view(db.session, instance_id)
     manages = current_scope().administers(org.path)
+    titles = step_titles(db.session, diagram_xml(view.definition), instance_id)
+    lines = timeline(db.session, view.steps, titles)
     return render_template(
         "instances/show.html",
         view=view,
         org=org,
         manages=manages,
         now=clock.now(),
+        timeline=lines,
+        titles=titles,
+        actor_names={line.step.actor_user_id: line.actor for line in lines if line.actor},
         records=instance_records(db.session, view.definition, instance_id),
         locale=str(get_locale() or "zh"),
     )
@@ -54,7 +63,9 @@ def show(instance_id: int) -> str:
 @bp.get("/<int:instance_id>/diagram.json")
 def diagram(instance_id: int) -> Response:
     _visible(instance_id)
-    return jsonify(instance_diagram(db.session, instance_id))
+    shown = instance_diagram(db.session, instance_id)
+    # Lanes are named by role codes for the engine; the reader sees the roles' names.
+    return jsonify({**shown, "xml": with_role_lane_names(shown["xml"])})
 
 
 def _act(instance_id: int, command: object, **values: object) -> Response:

@@ -35,6 +35,8 @@ class Entry:
 class StepRecord:
     title: str
     actor_login: str
+    #: Who completed the step (None: the system), to show their name rather than their login.
+    actor_user_id: int | None
     occurred_at: datetime
     entries: list[Entry]
 
@@ -73,7 +75,11 @@ def instance_records(session: Session, definition: ProcessDefinition, instance_i
         data = json.loads(entry.submitted_json)
         entries = [Entry(f, data[f.name]) for f in form.fields if f.name in data]
         people |= _people_in(form, data)
-        steps.append(StepRecord(task.title, entry.actor_login, entry.occurred_at, entries))
+        steps.append(
+            StepRecord(
+                task.title, entry.actor_login, entry.actor_user_id, entry.occurred_at, entries
+            )
+        )
     names = {
         row.id: row.name
         for row in session.execute(select(Person.id, Person.name).where(Person.id.in_(people)))

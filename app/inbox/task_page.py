@@ -43,6 +43,7 @@ from app.inbox.form_aids import Aids
 from app.inbox.form_aids import aids_for
 from app.inbox.form_aids import with_defaults
 from app.inbox.queries import TaskRow
+from app.workflow import due_display
 from app.workflow import form_options
 from app.workflow import roster
 from app.workflow.models import ProcessDefinition
@@ -58,7 +59,9 @@ BLANK_ITEM_ROWS = 2
 def due_state(row: TaskRow) -> str | None:
     if row.due_at is None or row.state != "ready":
         return None
-    left = (row.due_at - clock.now()).total_seconds()
+    # a deadline read as a day ends with that day
+    due = due_display.end_of_due_day(row.due_at, row.created_at, clock.local_zone())
+    left = (due - clock.now()).total_seconds()
     if left < 0:
         return "overdue"
     return "near" if left < NEAR_DUE_HOURS * 3600 else None
@@ -185,8 +188,14 @@ def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     if form is None:
         return FormInput()
     values = FormInput()
-    if any(f.prefill or f.attendance_from for f in form.fields):
-        values = prefilled(form, earlier_answers(db.session, row.instance_id))
+    months = [f for f in form.fields if f.widget == "month"]
+    if months or any(f.prefill or f.attendance_from for f in form.fields):
+        earlier = earlier_answers(db.session, row.instance_id)
+        values = prefilled(form, earlier)
+        for f in months:  # the meeting's month (this month until the meeting date is typed)
+            if not values.one(f.name):
+                day = roster.meeting_day(earlier.get(f.date_from or ""), clock.now())
+                values[f.name] = [day.strftime("%Y-%m")]
     return with_defaults(values, _aids(row).defaults)
 
 

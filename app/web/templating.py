@@ -14,12 +14,39 @@ from app.core.clock import local_zone
 from app.extensions import db
 from app.identity.session import current_scope
 from app.notify.queries import count_unread
+from app.workflow import due_display
 
 
-def _local_time(value: datetime | None) -> str:
-    if value is None:
+def _local_time(value: datetime | str | None) -> str:
+    """A moment in the site's zone (Beijing), whether stored as a datetime or as ISO text (the
+    signatures and date-times inside recorded answers); text that is no moment is shown as is."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if value.tzinfo is None:  # written by a person in Beijing, not by a server
+            value = value.replace(tzinfo=local_zone())
     return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _due(task: object) -> str:
+    """A task's deadline (``task.due_at``, ``task.created_at``) as a date, or with its time."""
+    return due_display.shown(
+        getattr(task, "due_at", None), getattr(task, "created_at", None), local_zone()
+    )
+
+
+def _first_sentence(text: str | None) -> str:
+    """The first sentence of a description (up to its first full stop), for a one-line summary."""
+    if not text:
+        return ""
+    for stop in ("。", "；", ". "):
+        if stop in text:
+            return text.split(stop, 1)[0] + stop.strip()
+    return text
 
 
 def _date(value: date | None) -> str:
@@ -29,6 +56,8 @@ def _date(value: date | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_date, "day")
+    app.add_template_filter(_due, "due")
+    app.add_template_filter(_first_sentence, "first_sentence")
     app.add_template_filter(json.loads, "fromjson")
 
     @app.context_processor

@@ -28,6 +28,8 @@ from app.grading.rubric.paths import where_and_what
 from app.grading.rubric.queries import RubricRecord
 from app.identity.session import current_actor
 from app.identity.session import current_scope
+from app.workflow.models import ProcessDefinition
+from app.workflow.queries import latest_definitions_query
 
 
 @bp.app_template_filter("points")
@@ -69,6 +71,11 @@ def _describe(path: str, document: dict[str, Any]) -> str:
     return " › ".join(labels.get(part, part) for part in [*where, key])
 
 
+def _procedures() -> dict[str, ProcessDefinition]:
+    """The deployed procedures by key (newest version): the evidence column names only these."""
+    return {d.process_key: d for d in db.session.scalars(latest_definitions_query())}
+
+
 def _show(record: RubricRecord) -> str:
     may_edit = require_rubric_reader(current_scope())
     current = queries.current_rubric(db.session)
@@ -82,6 +89,7 @@ def _show(record: RubricRecord) -> str:
         may_edit=may_edit,
         en=str(get_locale() or "zh_CN").startswith("en"),
         labels=_labels(),
+        procedures=_procedures(),
     )
 
 

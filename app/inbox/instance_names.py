@@ -1,0 +1,92 @@
+"""What the instance page says instead of codes: role names on the diagram's lanes, step titles
+and people's names in the timeline.
+
+The models name their lanes with role codes (the engine assigns tasks by them) and the step log
+keeps element ids and logins (it is an audit record); a person reads names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine.xml import UnsafeXml
+from app.engine.xml import parse_model_xml
+from app.identity.labels import role_label
+from app.identity.models import User
+from app.workflow.models import HumanTask
+from app.workflow.models import StepLogEntry
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def _model(xml: str) -> etree._Element | None:
+    try:
+        return parse_model_xml(xml.encode())
+    except UnsafeXml:  # deployed models were checked; a broken one keeps its codes
+        return None
+
+
+def with_role_lane_names(xml: str) -> str:
+    """The BPMN with each lane named by the role it stands for, in the reader's language."""
+    root = _model(xml)
+    if root is None:
+        return xml
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        code = lane.get("name")
+        if code:
+            lane.set("name", role_label(code))
+    return etree.tostring(root, encoding="unicode")
+
+
+def element_titles(xml: str, tasks: Iterable[HumanTask]) -> dict[str, str]:
+    """Element id → the name a person reads: the task's title, else the model's name."""
+    titles: dict[str, str] = {}
+    root = _model(xml)
+    if root is not None:
+        for element in root.iter():
+            ident, name = element.get("id"), element.get("name")
+            if ident and name and isinstance(element.tag, str):
+                titles[ident] = " ".join(name.split())
+    titles.update({t.element_id: t.title for t in tasks if t.title})
+    return titles
+
+
+def actor_names(session: Session, steps: Iterable[StepLogEntry]) -> dict[int, str]:
+    """User id → display name, for the people who acted in ``steps``."""
+    ids = {s.actor_user_id for s in steps if s.actor_user_id is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    step: StepLogEntry
+    #: The person's name; None for the system (timers, messages, automatic steps).
+    actor: str | None
+    #: The step's title; None when the step concerns the whole procedure.
+    title: str | None
+
+
+def step_titles(session: Session, xml: str, instance_id: int) -> dict[str, str]:
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)).all()
+    return element_titles(xml, tasks)
+
+
+def timeline(
+    session: Session, steps: list[StepLogEntry], titles: dict[str, str]
+) -> list[TimelineLine]:
+    names = actor_names(session, steps)
+    return [
+        TimelineLine(
+            s,
+            names.get(s.actor_user_id, s.actor_login) if s.actor_user_id is not None else None,
+            titles.get(s.element_id, s.element_id) if s.element_id else None,
+        )
+        for s in steps
+    ]
