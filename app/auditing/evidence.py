@@ -20,13 +20,11 @@ from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auditing.records import field_labels
-from app.auditing.records import submitted_fields
+from app.auditing.records import step_context
 from app.core.audit import verify_chain
 from app.files.models import Attachment
 from app.files.storage import path_of
 from app.identity.models import OrgUnit
-from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
@@ -126,10 +124,6 @@ def evidence_package(
             }
         )
     files["documents.json"] = _json(listed)
-    tasks = {
-        t.task_uuid: t
-        for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
-    }
     files["summary.html"] = render_template(
         "auditing/evidence_summary.html",
         row=row,
@@ -137,9 +131,7 @@ def evidence_package(
         definition=definition,
         steps=steps,
         names=names,
-        tasks=tasks,
-        labels=field_labels(definition, locale),
-        submitted={s.seq: submitted_fields(s.submitted_json) for s in steps},
+        **step_context(session, definition, steps, locale),
         verification=verification,
         documents=listed,
         now=now,

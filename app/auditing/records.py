@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.formdefs.registry import FormFileError
 from app.formdefs.registry import form_def
+from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
+from app.workflow.models import StepLogEntry
+
+
+def step_context(
+    session: Session, definition: ProcessDefinition, steps: list[StepLogEntry], locale: str
+) -> dict[str, Any]:
+    """What a page listing ``steps`` needs to name them: the tasks by their uuid (titles, roles),
+    the forms' labels of the data, and each step's submitted data as text."""
+    instance_ids = {s.instance_id for s in steps}
+    tasks = {
+        t.task_uuid: t
+        for t in session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids)))
+    }
+    return {
+        "tasks": tasks,
+        "labels": field_labels(definition, locale),
+        "submitted": {s.seq: submitted_fields(s.submitted_json) for s in steps},
+    }
 
 
 def field_labels(definition: ProcessDefinition, locale: str) -> dict[str, str]:

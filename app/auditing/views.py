@@ -28,14 +28,13 @@ from app.auditing.queries import counts_by_procedure
 from app.auditing.queries import person_names
 from app.auditing.queries import search_instances
 from app.auditing.records import field_labels
-from app.auditing.records import submitted_fields
+from app.auditing.records import step_context
 from app.core import clock
 from app.core.audit import verify_chain
 from app.core.errors import NotFound
 from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.session import current_scope
-from app.workflow.models import HumanTask
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
@@ -63,11 +62,6 @@ def search() -> str:
     rows, total = search_instances(
         db.session, wanted, scope, now, zone, offset=(page - 1) * PAGE_SIZE
     )
-    procedures = db.session.execute(
-        select(ProcessDefinition.process_key, ProcessDefinition.name).order_by(
-            ProcessDefinition.process_key, ProcessDefinition.version
-        )
-    ).all()
     return render_template(
         "auditing/search.html",
         wanted=wanted,
@@ -77,7 +71,7 @@ def search() -> str:
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         counts=counts_by_procedure(db.session, wanted, scope, now, zone),
-        procedures=dict(procedures),
+        procedures=_procedures(),
         orgs=auditable_orgs(db.session, scope),
         statuses=list(InstanceStatus),
     )
@@ -99,11 +93,6 @@ def analytics() -> str:
         if wanted.process_key
         else None
     )
-    procedures = db.session.execute(
-        select(ProcessDefinition.process_key, ProcessDefinition.name).order_by(
-            ProcessDefinition.process_key, ProcessDefinition.version
-        )
-    ).all()
     return render_template(
         "auditing/analytics.html",
         wanted=wanted,
@@ -111,7 +100,7 @@ def analytics() -> str:
         figures=sorted(figures, key=lambda f: f.title),
         figures_json=[f.as_json() for f in figures],
         definition=definition,
-        procedures=dict(procedures),
+        procedures=_procedures(),
         orgs=auditable_orgs(db.session, scope),
     )
 
@@ -248,10 +237,6 @@ def instance(instance_id: int) -> str:
             .order_by(StepLogEntry.seq)
         )
     )
-    tasks = {
-        t.task_uuid: t
-        for t in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
-    }
     checked, broken = verify_instance_log(db.session, instance_id)
     names = person_names(db.session, sorted({s.actor_user_id for s in steps if s.actor_user_id}))
     return render_template(
@@ -261,12 +246,20 @@ def instance(instance_id: int) -> str:
         definition=definition,
         steps=steps,
         names=names,
-        tasks=tasks,
-        labels=field_labels(definition, _locale()),
-        submitted={s.seq: submitted_fields(s.submitted_json) for s in steps},
+        **step_context(db.session, definition, steps, _locale()),
         checked=checked,
         broken=broken,
     )
+
+
+def _procedures() -> dict[str, str]:
+    """Every procedure by key, named as its latest version is (for the filter's options)."""
+    rows = db.session.execute(
+        select(ProcessDefinition.process_key, ProcessDefinition.name).order_by(
+            ProcessDefinition.process_key, ProcessDefinition.version
+        )
+    ).all()
+    return dict(rows)
 
 
 def _locale() -> str:
