@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from sqlalchemy import or_
 from sqlalchemy import select
 
+from app.auditing import eventlog
 from app.auditing import export
 from app.auditing.analytics import element_figures
 from app.auditing.evidence import evidence_package
@@ -25,6 +26,7 @@ from app.auditing.queries import InstanceSearch
 from app.auditing.queries import audit_roots
 from app.auditing.queries import auditable_orgs
 from app.auditing.queries import counts_by_procedure
+from app.auditing.queries import filtered_instances
 from app.auditing.queries import person_names
 from app.auditing.queries import search_instances
 from app.auditing.records import field_labels
@@ -143,6 +145,25 @@ def verify() -> str:
             broken.append(problem)
     return render_template(
         "auditing/verify.html", trail=trail, instances=len(ids), steps=steps, broken=broken
+    )
+
+
+@bp.get("/events.<any(xes, csv):kind>")
+def event_log(kind: str) -> Response:
+    """The search's instances as an event log for process mining (XES or CSV)."""
+    _roots()
+    wanted = InstanceSearch.from_args(request.args)
+    instances = filtered_instances(wanted, current_scope(), clock.now(), clock.local_zone())
+    events = eventlog.events_of(db.session, instances)
+    stamp = clock.now().astimezone(clock.local_zone()).strftime("%Y%m%d-%H%M")
+    name = f"{wanted.process_key or 'procedures'}-{stamp}.{kind}"
+    if kind == "xes":
+        data = eventlog.xes_bytes(events, eventlog.log_name(db.session, wanted.process_key))
+        mimetype = "application/xml"
+    else:
+        data, mimetype = eventlog.csv_bytes(events), "text/csv"
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 

@@ -1,0 +1,66 @@
+"""Event logs for process mining (issue 13 item 6): the demo year's committee meetings as XES and
+CSV, one trace per instance, each event named as the model draws its step, with who, which role
+and when; a unit auditor's log holds only the unit's instances."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from lxml import etree
+from sqlalchemy import func
+from sqlalchemy import select
+
+from app.demo.history import load_demo_history
+from app.extensions import db
+from app.workflow.models import ProcessInstance
+from tests.conftest import log_in
+from tests.plugins.demo import DEMO_SEED
+
+NS = {"x": "http://www.xes-standard.org/"}
+
+
+def _value(element: etree._Element, key: str) -> str | None:
+    found = element.find(f"x:*[@key='{key}']", NS)
+    return found.get("value") if found is not None else None
+
+
+def test_the_demo_committee_meetings_as_xes_and_csv(demo, client, app):
+    load_demo_history(DEMO_SEED)
+    db.session.rollback()
+    meetings = db.session.scalar(
+        select(func.count()).where(ProcessInstance.process_key == "branch_committee_meeting")
+    )
+    log_in(client, "cuisiwei", app.config["DEMO_PASSWORD"])  # HH01's process auditor
+    query = {"process": "branch_committee_meeting"}
+    response = client.get("/audit/events.xes", query_string=query)
+    assert response.status_code == 200
+    log = etree.fromstring(response.data)
+    assert log.tag == "{http://www.xes-standard.org/}log"
+    assert log.get("xes.version") == "1849-2016"
+    prefixes = {e.get("prefix") for e in log.findall("x:extension", NS)}
+    assert {"concept", "time", "lifecycle", "org"} <= prefixes
+    traces = log.findall("x:trace", NS)
+    assert len(traces) == meetings  # every meeting is HH01's: all of them, once
+    held = next(t for t in traces if len(t.findall("x:event", NS)) >= 8)
+    events = held.findall("x:event", NS)
+    names = [_value(e, "concept:name") for e in events]
+    assert names[0] == "确定议题并通知委员"
+    assert [_value(e, "lifecycle:transition") for e in events[:2]] == ["schedule", "complete"]
+    completed = [e for e in events if _value(e, "lifecycle:transition") == "complete"]
+    assert all(_value(e, "org:resource") for e in completed)  # a person's name on each
+    assert _value(completed[0], "org:role") == "支部书记"
+    times = [_value(e, "time:timestamp") for e in events]
+    assert times == sorted(times)
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/audit/events.csv", query_string=query)
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert {r["case"] for r in rows} == {_value(t, "concept:name") for t in traces}
+    assert {"schedule", "assign", "complete"} >= {r["transition"] for r in rows} - {"reassign"}
