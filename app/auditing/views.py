@@ -7,6 +7,8 @@ auditor's subtrees, is answered "not found". Nothing here writes.
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint
 from flask import Response
 from flask import jsonify
@@ -148,9 +150,9 @@ def verify() -> str:
     )
 
 
-@bp.get("/events.<any(xes, csv):kind>")
+@bp.get("/events.<any(xes, csv, jsonocel):kind>")
 def event_log(kind: str) -> Response:
-    """The search's instances as an event log for process mining (XES or CSV)."""
+    """The search's instances as an event log for process mining (XES, OCEL 2.0 JSON or CSV)."""
     _roots()
     wanted = InstanceSearch.from_args(request.args)
     instances = filtered_instances(wanted, current_scope(), clock.now(), clock.local_zone())
@@ -160,6 +162,9 @@ def event_log(kind: str) -> Response:
     if kind == "xes":
         data = eventlog.xes_bytes(events, eventlog.log_name(db.session, wanted.process_key))
         mimetype = "application/xml"
+    elif kind == "jsonocel":
+        ocel = eventlog.ocel_json(db.session, instances, events)
+        data, mimetype = json.dumps(ocel, ensure_ascii=False).encode(), "application/json"
     else:
         data, mimetype = eventlog.csv_bytes(events), "text/csv"
     return Response(

@@ -64,3 +64,12 @@ def test_the_demo_committee_meetings_as_xes_and_csv(demo, client, app):
     )
     assert {r["case"] for r in rows} == {_value(t, "concept:name") for t in traces}
     assert {"schedule", "assign", "complete"} >= {r["transition"] for r in rows} - {"reassign"}
+    ocel = client.get("/audit/events.jsonocel", query_string=query).get_json()
+    ids = {o["id"] for o in ocel["objects"]}
+    assert {o["type"] for o in ocel["objects"]} == {"procedure", "branch", "person", "task"}
+    assert len([i for i in ids if i.startswith("instance:")]) == meetings
+    assert len(ocel["events"]) == len(rows)
+    declared = {t["name"] for t in ocel["eventTypes"]}
+    for event in ocel["events"]:  # every reference resolves, every type is declared
+        assert event["type"] in declared
+        assert all(r["objectId"] in ids for r in event["relationships"])
