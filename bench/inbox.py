@@ -29,6 +29,8 @@ Nothing is asserted; the figures are for reading.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import random
 import re
 import secrets
@@ -585,7 +587,9 @@ class Submissions:
 
     def over_http(self) -> tuple[float, float]:
         """Milliseconds to open the task page, and to post its form (answered by a redirect)."""
-        task_id = self.fresh_task()
+        return self.open_and_post(self.fresh_task())
+
+    def open_and_post(self, task_id: int) -> tuple[float, float]:
         started = time.perf_counter()
         page = self.client.get(f"/inbox/tasks/{task_id}")
         opened = time.perf_counter()
@@ -610,7 +614,9 @@ def report(label: str, times: list[float], target: float, extra: str = "") -> No
     )
 
 
-def measure(app: Flask, who: dict[str, Any], runs: int, show_plans: bool) -> None:
+def measure(
+    app: Flask, who: dict[str, Any], runs: int, show_plans: bool, show_profile: bool = False
+) -> None:
     users = {"unit reviewer": who["reviewer"], "branch secretary": who["secretary"]}
     print(f"inbox query (list_tasks, {PAGE_SIZE} rows and the count), {runs} runs each")
     for label, (_login, user_id) in users.items():
@@ -657,6 +663,27 @@ def measure(app: Flask, who: dict[str, Any], runs: int, show_plans: bool) -> Non
     )
     verdict = "met" if ratio <= SUBMIT_TARGET_RATIO else "NOT met"
     print(f"  HTTP / command path {ratio:.2f}x  (≤ {SUBMIT_TARGET_RATIO:.0f}x: {verdict})")
+    if show_profile:
+        profile_http(submissions, runs)
+
+
+def profile_http(submissions: Submissions, runs: int) -> None:
+    """Where the time of opening and posting a task goes, by BranchFlow function (cumulative)."""
+    profiler = cProfile.Profile()
+    for _ in range(runs):
+        task_id = submissions.fresh_task()
+        profiler.enable()
+        submissions.open_and_post(task_id)
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows = [
+        (v[3], f"{path.split('/app/', 1)[-1]}:{line} {name}")
+        for (path, line, name), v in stats.stats.items()
+        if "/app/" in path and "/site-packages/" not in path
+    ]
+    print(f"profile of {runs} opens and posts: BranchFlow functions by cumulative time")
+    for cumulative, where in sorted(rows, reverse=True)[:30]:
+        print(f"  {cumulative / runs * 1000:7.2f} ms/submission  {where}")
 
 
 def main() -> None:
@@ -669,6 +696,9 @@ def main() -> None:
     options.add_argument("--open", type=int, default=100_000)
     options.add_argument("--runs", type=int, default=100)
     options.add_argument("--explain", action="store_true", help="print the inbox query plans")
+    options.add_argument(
+        "--profile", action="store_true", help="profile opening and posting a task (cProfile)"
+    )
     options.add_argument(
         "--keep", metavar="DIR", help="keep the generated database (SQLite: in DIR) for study"
     )
@@ -683,7 +713,7 @@ def main() -> None:
             try:
                 who = generate(app, args.branches, args.tasks, args.open)
                 print(f"database: {make_url(url).get_backend_name()}")
-                measure(app, who, args.runs, args.explain)
+                measure(app, who, args.runs, args.explain, args.profile)
             finally:
                 app.extensions["branchflow.db"].dispose()
 

@@ -111,25 +111,32 @@ def _aids(row: TaskRow) -> Aids:
         return Aids()
     memo = g.setdefault("task_aids", {})
     if row.id not in memo:
-        data = earlier_answers(db.session, row.instance_id)
+        # Only a running total (ui.total) and measured values read the instance's data.
+        reads_data = "total" in loaded.ui or any(f.measured_by for f in loaded.form.fields)
+        data = _earlier(row) if reads_data else {}
         memo[row.id] = aids_for(loaded.form, loaded.ui, data, str(get_locale() or "zh"))
     return memo[row.id]
+
+
+def _earlier(row: TaskRow) -> dict[str, Any]:
+    """The instance's answers so far, read once per request (prefill, aids and rosters use them)."""
+    memo = g.setdefault("task_earlier", {})
+    if row.instance_id not in memo:
+        memo[row.instance_id] = earlier_answers(db.session, row.instance_id)
+    return memo[row.instance_id]
 
 
 def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[form_options.Option]]:
     org = _instance_org(row)
     found: dict[str, list[form_options.Option]] = {}
     people: list[form_options.Option] | None = None
-    answers: dict[str, Any] | None = None
     for f in form.fields:
         ruled = f.people or next((c for c in f.columns if c.people), None)
         wants_people = f.kind in ("person", "persons", "attendance") or any(
             c.kind == "person" for c in f.columns
         )
         if ruled:  # who the records name on the meeting's date, the same list the server checks
-            answers = (
-                answers if answers is not None else earlier_answers(db.session, row.instance_id)
-            )
+            answers = _earlier(row)
             rule_of = f if f.people else ruled
             question = roster.question_for(rule_of, org, answers, clock.now())
             found[f.name] = roster.roster_options(db.session, question)
@@ -190,7 +197,7 @@ def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     values = FormInput()
     months = [f for f in form.fields if f.widget == "month"]
     if months or any(f.prefill or f.attendance_from for f in form.fields):
-        earlier = earlier_answers(db.session, row.instance_id)
+        earlier = _earlier(row)
         values = prefilled(form, earlier)
         for f in months:  # the meeting's month (this month until the meeting date is typed)
             if not values.one(f.name):
