@@ -41,7 +41,8 @@ UPLOAD_KINDS = frozenset({"file", "files", "photos"})
 PEOPLE_RULES = frozenset(
     {"members", "full_members", "probationary", "non_voting", "committee", "group"}
 )
-PEOPLE_KINDS = frozenset({"person", "persons", "attendance"})
+#: A vote tally under a rule counts those entitled to vote from the same roster.
+PEOPLE_KINDS = frozenset({"person", "persons", "attendance", "vote_tally"})
 #: Kinds an item list's columns may have.
 ITEM_COLUMN_KINDS = frozenset(
     {"string", "text", "int", "decimal", "money", "date", "enum", "person"}

@@ -257,6 +257,12 @@ def _vote_tally(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
         return value
     if f.attendance_from:
         value = _counts_from_attendance(f, value, ctx, path)
+    elif f.people:  # those entitled to vote: the roster of the day, not a typed number
+        allowed = ctx.roster(f) or set()
+        if not allowed:
+            ctx.refuse(path, _("The records name no one entitled to vote on the meeting date."))
+            return value
+        value = {**value, "eligible": len(allowed)}
     counts = {k: value.get(k) for k in ("eligible", "present", "for", "against", "abstain")}
     counts["invalid"] = value.get("invalid", 0)
     if not all(_is_id(v) or v == 0 for v in counts.values()):
