@@ -212,15 +212,24 @@ def _save(
         append_step(ctx, row, action=note_action, task_uuid=uuid, element_id=element, detail=note)
 
 
-_OPEN_TASKS = select(HumanTask).where(
+#: The instance's open tasks, as they are in the database (read under the instance's lock).
+OPEN_TASKS = select(HumanTask).where(
     HumanTask.instance_id == bindparam("id"), HumanTask.state == HumanTaskState.READY
 )
+
+
+#: ``session.info`` key: instance id → its open task rows, read once under the lock.
+OPEN_TASKS_READ = "branchflow.open_tasks"
 
 
 def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]) -> list[str]:
     """Make the open rows of ``human_tasks`` exactly the engine's ready user and manual tasks;
     returns why a new task has no deadline where its model asked for one (for the step log)."""
-    open_rows = {t.task_uuid: t for t in ctx.session.scalars(_OPEN_TASKS, {"id": loaded.row.id})}
+    # Read under the instance's lock earlier in this command (``tasks._open_task``), or now.
+    rows = ctx.session.info.get(OPEN_TASKS_READ, {}).pop(loaded.row.id, None)
+    if rows is None:
+        rows = list(ctx.session.scalars(OPEN_TASKS, {"id": loaded.row.id}))
+    open_rows = {t.task_uuid: t for t in rows}
     ready_by_id = {task.task_id: task for task in ready}
     for uuid, row in open_rows.items():
         # (a row this command already completed is still READY in the database until the flush)

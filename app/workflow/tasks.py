@@ -59,11 +59,23 @@ _INSTANCE_OF_TASK = (
 
 def _open_task(ctx: CommandContext, task_id: int) -> tuple[HumanTask, ProcessInstance, bool]:
     """Lock the task's instance, then read the task as it is now; returns whether the actor is a
-    candidate for it. Someone neither assignee, candidate nor manager is told it does not exist."""
+    candidate for it. Someone neither assignee, candidate nor manager is told it does not exist.
+
+    The instance's open tasks are read in one statement under the lock and kept for the sync
+    after the step (``steps.OPEN_TASKS_READ``): the task is among them unless it is no longer
+    open."""
     row = ctx.session.scalars(_INSTANCE_OF_TASK, {"task_id": task_id}).one_or_none()
     if row is None:
         raise NotFound()
-    task = ctx.session.get(HumanTask, task_id, populate_existing=True)
+    open_tasks = list(
+        ctx.session.scalars(
+            steps.OPEN_TASKS.execution_options(populate_existing=True), {"id": row.id}
+        )
+    )
+    ctx.session.info.setdefault(steps.OPEN_TASKS_READ, {})[row.id] = open_tasks
+    task = next((t for t in open_tasks if t.id == task_id), None) or ctx.session.get(
+        HumanTask, task_id, populate_existing=True
+    )
     user_id = ctx.actor.user_id
     candidate = user_id is not None and is_candidate(ctx.session, user_id, task, ctx.today)
     if user_id is not None and task.assignee_user_id != user_id and not candidate:
