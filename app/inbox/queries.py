@@ -26,6 +26,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import tuple_
 from sqlalchemy import union
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
@@ -46,6 +47,8 @@ from app.workflow.queries import latest_definitions_query
 
 
 class View(StrEnum):
+    #: The default: what I must do and what my roles may take (``MINE`` + ``CLAIMABLE``).
+    TODO = "todo"
     MINE = "mine"
     CLAIMABLE = "claimable"
     COMPLETED = "completed"
@@ -119,6 +122,20 @@ def _base() -> Select:
 
 def _scoped(query: Select, view: View, user_id: int, day: date) -> Select:
     """``query``, which reads ``human_tasks``, narrowed to one view of one user's tasks."""
+    if view is View.TODO:
+        # Mine or claimable, in one list: "claimable" as a tuple IN over the holdings (a join
+        # cannot be OR-ed with the assignee test).
+        held = candidate_holdings(user_id, day)
+        claimable = and_(
+            HumanTask.assignee_user_id.is_(None),
+            tuple_(HumanTask.candidate_role, HumanTask.org_unit_id).in_(
+                select(held.c.role_code, held.c.org_unit_id)
+            ),
+        )
+        return query.where(
+            HumanTask.state == HumanTaskState.READY,
+            or_(HumanTask.assignee_user_id == user_id, claimable),
+        )
     if view is View.MINE:
         return query.where(
             HumanTask.state == HumanTaskState.READY, HumanTask.assignee_user_id == user_id
@@ -280,6 +297,28 @@ def _plain_view(view: View) -> tuple[Select, Select]:
     counted = _scoped(select(func.count()).select_from(HumanTask), view, user_id, day)  # type: ignore[arg-type]
     query = _ordered(_filtered(view, user_id, day), view, None)  # type: ignore[arg-type]
     return counted, query.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@cache
+def _counts_statement() -> Select:
+    """The sizes of the views in one round trip: one scalar subquery per view, each using its own
+    index (the default view's size is the sum of ``mine`` and ``claimable``, which are disjoint)."""
+    user_id, day = bindparam("user_id", type_=Integer), bindparam("day", type_=Date)
+    counted = select(func.count()).select_from(HumanTask)
+    return select(
+        *(
+            _scoped(counted, view, user_id, day).scalar_subquery().label(view.value)  # type: ignore[arg-type]
+            for view in (View.MINE, View.CLAIMABLE, View.COMPLETED)
+        )
+    )
+
+
+def view_counts(session: Session, user_id: int, day: date) -> dict[str, int]:
+    """How many tasks each view holds for the user: the tabs' and the menu's figures."""
+    row = session.execute(_counts_statement(), {"user_id": user_id, "day": day}).one()
+    counts = {name: value or 0 for name, value in row._mapping.items()}
+    counts[View.TODO.value] = counts[View.MINE.value] + counts[View.CLAIMABLE.value]
+    return counts
 
 
 def _row(

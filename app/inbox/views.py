@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -13,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.core import clock
 from app.core.commands import run
+from app.core.errors import Conflict
 from app.core.errors import DomainError
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -27,6 +30,8 @@ from app.inbox.queries import get_draft
 from app.inbox.queries import list_saved_filters
 from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
+from app.inbox.queries import view_counts
+from app.inbox.task_page import NEAR_DUE_HOURS
 from app.inbox.task_page import due_state
 from app.inbox.task_page import render_task
 from app.inbox.task_page import starting_values
@@ -39,12 +44,24 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 25
 
 
+@bp.app_template_filter("due_date")
+def due_date(value: datetime | None) -> str:
+    """A deadline as people count it: the date in local time; with the time only when the
+    deadline is near or past (then the hour matters), e.g. "2026-12-05" or "2026-11-23 15:00"."""
+    if value is None:
+        return "—"
+    local = value.astimezone(clock.local_zone())
+    if (value - clock.now()).total_seconds() < NEAR_DUE_HOURS * 3600:
+        return local.strftime("%Y-%m-%d %H:%M")
+    return local.date().isoformat()
+
+
 @bp.get("/")
 def index() -> str:
     try:
-        view = View(request.args.get("view", "mine"))
+        view = View(request.args.get("view", View.TODO.value))
     except ValueError:
-        view = View.MINE
+        view = View.TODO
     wanted = TaskFilter.from_args(request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     user_id, today, now = current_actor().user_id, clock.local_today(), clock.now()
@@ -58,7 +75,7 @@ def index() -> str:
         wanted=wanted,
         now=now,
     )
-    counts = {v.value: list_tasks(db.session, v, user_id, today, limit=0)[1] for v in View}
+    counts = view_counts(db.session, user_id, today)
     return render_template(
         "inbox/index.html",
         view=view.value,
@@ -123,7 +140,7 @@ def claim_many() -> Response:
             _("%(n)d task(s) could not be claimed: someone else took them first.", n=refused),
             "error",
         )
-    return redirect(url_for(".index", view="mine"))
+    return redirect(url_for(".index", view=View.MINE.value))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -152,9 +169,22 @@ def reassign_task(task_id: int) -> Response:
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim_task(task_id: int) -> Response:
+    if request.form.get("back") == "list":  # the one-click claim on a row of the list
+        return _claim_from_list(task_id)
     run(commands.claim_task, actor=current_actor(), task_id=task_id)
     flash(_("Task claimed: it is now yours to complete."), "success")
     return redirect(url_for(".show_task", task_id=task_id))
+
+
+def _claim_from_list(task_id: int) -> Response:
+    """Claim and go back to the list, saying what happened either way."""
+    try:
+        run(commands.claim_task, actor=current_actor(), task_id=task_id)
+    except Conflict:  # taken (or completed) meanwhile; anything else is an error page as usual
+        flash(_("%(n)d task(s) could not be claimed: someone else took them first.", n=1), "error")
+    else:
+        flash(_("Task claimed: it is now yours to complete."), "success")
+    return redirect(url_for(".index", view=View.TODO.value))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")

@@ -1,0 +1,93 @@
+"""The default inbox view: what I must do and what my roles may take, claimed in one click."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.commands import run
+from app.extensions import db
+from app.workflow import commands
+from app.workflow.models import HumanTask
+from app.workflow.tasks import complete_task
+from tests.conftest import csrf_token
+from tests.factories import grant
+from tests.factories import make_user
+from tests.plugins.people import actor
+from tests.plugins.people import deploy
+from tests.plugins.people import open_tasks
+
+
+@pytest.fixture
+def started(people):
+    deploy("failing_script.bpmn")
+    return run(
+        commands.start_instance,
+        actor=actor("sec1"),
+        process_key="failing_script",
+        org_code=people.tree.branch1,
+    )
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_inbox_opens_on_to_do_with_the_task_my_role_may_claim(client, login, started):
+    login("sec1")
+    page = _text(client.get("/inbox/"))
+    assert 'aria-current="page">待办' in page
+    assert page.count('href="/inbox/tasks/') == 1
+    assert "填写人数" in page
+    assert ">认领</button>" in page
+
+
+def test_claiming_in_one_click_makes_it_mine_and_returns_to_the_list(client, login, started):
+    (task,) = open_tasks(started)
+    login("sec1")
+    token = csrf_token(client, "/inbox/")
+    response = client.post(
+        f"/inbox/tasks/{task.id}/claim", data={"csrf_token": token, "back": "list"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/inbox/?view=todo")
+    db.session.rollback()
+    assert db.session.get(HumanTask, task.id).assignee_user_id is not None
+    todo = _text(client.get("/inbox/"))
+    assert "已认领，此任务由您办理。" in todo
+    assert todo.count('href="/inbox/tasks/') == 1  # still in the default view, now as mine
+    assert ">认领</button>" not in todo
+    mine = _text(client.get("/inbox/", query_string={"view": "mine"}))
+    assert mine.count('href="/inbox/tasks/') == 1
+
+
+def test_a_task_someone_else_took_is_refused_with_a_message(client, login, people, started):
+    (task,) = open_tasks(started)
+    make_user("deputy1")
+    grant("deputy1", "branch_secretary", people.tree.branch1)
+    login("sec1")
+    token = csrf_token(client, "/inbox/")
+    run(commands.claim_task, actor=actor("deputy1"), task_id=task.id)
+    response = client.post(
+        f"/inbox/tasks/{task.id}/claim", data={"csrf_token": token, "back": "list"}
+    )
+    assert response.status_code == 302
+    assert "1 项任务未能认领" in _text(client.get("/inbox/"))
+
+
+def test_the_claim_needs_the_csrf_token(client, login, started):
+    (task,) = open_tasks(started)
+    login("sec1")
+    refused = client.post(f"/inbox/tasks/{task.id}/claim", data={"back": "list"})
+    assert refused.status_code == 400
+    db.session.rollback()
+    assert db.session.get(HumanTask, task.id).assignee_user_id is None
+
+
+def test_the_completed_list_heads_its_time_column_as_completion(client, login, started):
+    (task,) = open_tasks(started)
+    run(complete_task, actor=actor("sec1"), task_id=task.id, data={"count": 12})
+    login("sec1")
+    page = _text(client.get("/inbox/", query_string={"view": "completed"}))
+    assert "完成时间" in page
+    assert "<th>办理期限</th>" not in page
+    assert page.count('href="/inbox/tasks/') == 1
