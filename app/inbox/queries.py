@@ -299,23 +299,31 @@ def _plain_view(view: View) -> tuple[Select, Select]:
     return counted, query.limit(bindparam("limit")).offset(bindparam("offset"))
 
 
+#: The views the default view's size is made of (``mine`` and ``claimable`` are disjoint).
+TODO = (View.MINE, View.CLAIMABLE)
+ALL = (*TODO, View.COMPLETED)
+
+
 @cache
-def _counts_statement() -> Select:
-    """The sizes of the views in one round trip: one scalar subquery per view, each using its own
-    index (the default view's size is the sum of ``mine`` and ``claimable``, which are disjoint)."""
+def _counts_statement(views: tuple[View, ...]) -> Select:
+    """The sizes of ``views`` in one round trip: one scalar subquery per view, each using its own
+    index."""
     user_id, day = bindparam("user_id", type_=Integer), bindparam("day", type_=Date)
     counted = select(func.count()).select_from(HumanTask)
     return select(
         *(
             _scoped(counted, view, user_id, day).scalar_subquery().label(view.value)  # type: ignore[arg-type]
-            for view in (View.MINE, View.CLAIMABLE, View.COMPLETED)
+            for view in views
         )
     )
 
 
-def view_counts(session: Session, user_id: int, day: date) -> dict[str, int]:
-    """How many tasks each view holds for the user: the tabs' and the menu's figures."""
-    row = session.execute(_counts_statement(), {"user_id": user_id, "day": day}).one()
+def view_counts(
+    session: Session, user_id: int, day: date, views: tuple[View, ...] = ALL
+) -> dict[str, int]:
+    """How many tasks each view holds for the user (the tabs' and the menu's figures); the
+    default view's size, from ``mine`` and ``claimable``, is always included."""
+    row = session.execute(_counts_statement(views), {"user_id": user_id, "day": day}).one()
     counts = {name: value or 0 for name, value in row._mapping.items()}
     counts[View.TODO.value] = counts[View.MINE.value] + counts[View.CLAIMABLE.value]
     return counts

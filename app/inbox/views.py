@@ -6,11 +6,13 @@ from datetime import datetime
 
 from flask import Blueprint
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.core import clock
@@ -23,6 +25,7 @@ from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
 from app.inbox.policy import visible_task
+from app.inbox.queries import TODO
 from app.inbox.queries import TaskFilter
 from app.inbox.queries import View
 from app.inbox.queries import first_open_task
@@ -42,6 +45,23 @@ from app.workflow.queries import latest_definitions_query
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 PAGE_SIZE = 25
+
+
+@bp.app_context_processor
+def _todo_count() -> dict[str, object]:
+    """``todo_count()`` for the menu's badge and the home page: the size of the default view, read
+    when a page first asks for it and kept for the rest of the request (one query per page)."""
+    if not (current_user and current_user.is_authenticated):
+        return {"todo_count": None}
+    return {"todo_count": todo_count}
+
+
+def todo_count() -> int:
+    if "todo_count" not in g:
+        g.todo_count = view_counts(db.session, current_user.id, clock.local_today(), views=TODO)[
+            View.TODO.value
+        ]
+    return g.todo_count
 
 
 @bp.app_template_filter("due_date")
@@ -76,6 +96,7 @@ def index() -> str:
         now=now,
     )
     counts = view_counts(db.session, user_id, today)
+    g.todo_count = counts[View.TODO.value]  # the menu's badge: no second query
     return render_template(
         "inbox/index.html",
         view=view.value,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from app.core.commands import run
 from app.extensions import db
@@ -26,6 +31,20 @@ def started(people):
         process_key="failing_script",
         org_code=people.tree.branch1,
     )
+
+
+@contextmanager
+def count_statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, params, context, executemany):
+        seen.append(sql)
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", statement)
 
 
 def _text(response) -> str:
@@ -91,3 +110,27 @@ def test_the_completed_list_heads_its_time_column_as_completion(client, login, s
     assert "完成时间" in page
     assert "<th>办理期限</th>" not in page
     assert page.count('href="/inbox/tasks/') == 1
+
+
+def test_the_menu_and_the_home_page_show_how_much_is_to_do(client, login, started):
+    login("sec1")
+    home = _text(client.get("/"))
+    assert '<span class="badge todo" aria-label="1 项待办">1</span>' in home  # the menu
+    assert "1 项待办</a>" in home  # the home page's figure, linking to the inbox
+    other = _text(client.get("/notifications/"))
+    assert 'aria-label="1 项待办">1</span>' in other
+
+
+def test_the_menu_badge_costs_one_query_per_page(client, login, started):
+    login("sec1")
+    with count_statements() as seen:
+        client.get("/notifications/")
+    counts = [s for s in seen if "human_tasks" in s]
+    assert len(counts) == 1, counts
+
+
+def test_nobody_signed_in_sees_no_badge_and_no_count_query(client, started):
+    with count_statements() as seen:
+        page = _text(client.get("/auth/login"))
+    assert "项待办" not in page
+    assert not [s for s in seen if "human_tasks" in s]

@@ -48,9 +48,9 @@ def test_a_hand_over_tells_the_new_assignee(client, login, people):
     assert _notes("deputy1") == [("assigned", "填写会议通知")]
     login("deputy1")
     page = client.get("/").get_data(as_text=True)
-    assert 'class="badge"' in page
+    assert 'aria-label="1 条未读"' in page
     client.post("/notifications/read", data={"csrf_token": csrf_token(client, "/notifications/")})
-    assert 'class="badge"' not in client.get("/").get_data(as_text=True)
+    assert "条未读" not in client.get("/").get_data(as_text=True)
 
 
 def test_overdue_tasks_are_announced_once_to_the_roles_holders(people, clock):
