@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint
 from flask import flash
 from flask import g
@@ -12,20 +10,20 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.core import clock
 from app.core.commands import run
 from app.core.errors import Conflict
 from app.core.errors import DomainError
+from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
+from app.inbox import menu
 from app.inbox.policy import visible_task
-from app.inbox.queries import TODO
 from app.inbox.queries import TaskFilter
 from app.inbox.queries import View
 from app.inbox.queries import first_open_task
@@ -34,11 +32,13 @@ from app.inbox.queries import list_saved_filters
 from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
 from app.inbox.queries import view_counts
-from app.inbox.task_page import NEAR_DUE_HOURS
 from app.inbox.task_page import due_state
 from app.inbox.task_page import render_task
 from app.inbox.task_page import starting_values
 from app.inbox.task_page import submit
+from app.inbox.upcoming import LIMIT
+from app.inbox.upcoming import list_upcoming
+from app.inbox.upcoming import reviewer_holdings
 from app.workflow import commands
 from app.workflow.queries import latest_definitions_query
 
@@ -47,33 +47,9 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 25
 
 
-@bp.app_context_processor
-def _todo_count() -> dict[str, object]:
-    """``todo_count()`` for the menu's badge and the home page: the size of the default view, read
-    when a page first asks for it and kept for the rest of the request (one query per page)."""
-    if not (current_user and current_user.is_authenticated):
-        return {"todo_count": None}
-    return {"todo_count": todo_count}
-
-
-def todo_count() -> int:
-    if "todo_count" not in g:
-        g.todo_count = view_counts(db.session, current_user.id, clock.local_today(), views=TODO)[
-            View.TODO.value
-        ]
-    return g.todo_count
-
-
-@bp.app_template_filter("due_date")
-def due_date(value: datetime | None) -> str:
-    """A deadline as people count it: the date in local time; with the time only when the
-    deadline is near or past (then the hour matters), e.g. "2026-12-05" or "2026-11-23 15:00"."""
-    if value is None:
-        return "—"
-    local = value.astimezone(clock.local_zone())
-    if (value - clock.now()).total_seconds() < NEAR_DUE_HOURS * 3600:
-        return local.strftime("%Y-%m-%d %H:%M")
-    return local.date().isoformat()
+bp.app_context_processor(menu.todo_context)
+bp.app_template_filter("local_day")(menu.local_day)
+bp.app_template_filter("due_date")(menu.due_date)
 
 
 @bp.get("/")
@@ -112,6 +88,27 @@ def index() -> str:
         saved=list_saved_filters(db.session, user_id, today),
         my_roles=sorted({h.role_code for h in current_scope().holdings}),
         user_id=user_id,
+        sees_upcoming=bool(reviewer_holdings(current_scope().holdings)),
+    )
+
+
+@bp.get("/upcoming")
+def upcoming() -> str:
+    """What will reach my unit or company role: for reviewers only (a branch's people are
+    refused, there is nothing coming up to them)."""
+    holdings = reviewer_holdings(current_scope().holdings)
+    if not holdings:
+        raise Forbidden(_("Upcoming work is shown to unit and company roles only."))
+    counts = view_counts(db.session, current_actor().user_id, clock.local_today())
+    g.todo_count = counts[View.TODO.value]
+    return render_template(
+        "inbox/upcoming.html",
+        rows=list_upcoming(db.session, holdings),
+        view="upcoming",
+        args={},
+        counts=counts,
+        sees_upcoming=True,
+        limit=LIMIT,
     )
 
 
