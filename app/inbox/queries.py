@@ -157,6 +157,10 @@ def _scoped(query: Select, view: View, user_id: int, day: date) -> Select:
     )
 
 
+#: The same, for the package's other summaries of the views (``home.py``).
+scoped = _scoped
+
+
 def _filtered(view: View, user_id: int, day: date) -> Select:
     return _scoped(_base(), view, user_id, day)
 
