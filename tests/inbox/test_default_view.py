@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from app.core.commands import run
@@ -134,3 +136,24 @@ def test_nobody_signed_in_sees_no_badge_and_no_count_query(client, started):
         page = _text(client.get("/auth/login"))
     assert "项待办" not in page
     assert not [s for s in seen if "human_tasks" in s]
+
+
+def test_deadlines_read_as_dates_unless_the_hour_matters(client, login, people):
+    deploy("two_step.bpmn", "timer_escalation.bpmn")
+    for key in ("two_step", "timer_escalation"):  # due in three days; due in an hour
+        run(
+            commands.start_instance,
+            actor=actor("sec1"),
+            process_key=key,
+            org_code=people.tree.branch1,
+        )
+    login("sec1")
+    page = _text(client.get("/inbox/"))
+    shown = sorted(re.findall(r'data-label="办理期限">([^<\n]+)', page))
+    assert shown == ["2026-11-23 11:00", "2026-11-26"], shown  # Beijing time
+    (far,) = [t for t in _with_deadline() if t.due_at.day == 26]
+    assert "<dd>2026-11-26" in _text(client.get(f"/inbox/tasks/{far.id}"))
+
+
+def _with_deadline() -> list[HumanTask]:
+    return list(db.session.scalars(select(HumanTask).where(HumanTask.due_at.is_not(None))))
