@@ -180,11 +180,17 @@ def announce_arrivals(ctx: CommandContext, loaded: Loaded) -> None:
     if not arrived:
         return
     ctx.session.flush()
+    where = loaded.org.name  # a reviewer told of 85 reviews needs to know whose each is
     notify_arrivals(
         ctx,
         [
             Arrival(
-                t.id, t.instance_id, t.title, t.candidate_role, t.org_unit_id, t.assignee_user_id
+                t.id,
+                t.instance_id,
+                f"{t.title} · {where}",
+                t.candidate_role,
+                t.org_unit_id,
+                t.assignee_user_id,
             )
             for t in arrived
         ],

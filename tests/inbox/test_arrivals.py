@@ -59,8 +59,9 @@ def test_a_task_for_my_role_at_my_unit_tells_me_with_a_link(client, login, peopl
     grant("elsewhere", "unit_org_reviewer", people.tree.unit2)
     instance_id = _submitted_for_review(people)
     (review,) = open_tasks(instance_id)
-    assert _notes("rev1") == [("arrived", review.title, review.id)]
-    assert _notes("rev2") == [("arrived", review.title, review.id)]
+    told = ("arrived", f"{review.title} · 东一采油站党支部", review.id)  # whose review it is
+    assert _notes("rev1") == [told]
+    assert _notes("rev2") == [told]
     assert _notes("former") == []
     assert _notes("elsewhere") == []
     assert _notes("sec1") == []  # who caused it sees it at once
@@ -89,11 +90,12 @@ def test_the_next_step_of_my_own_lane_tells_nobody(people):
         org_code=people.tree.branch1,
     )
     (first,) = open_tasks(instance_id)
-    assert _notes("deputy1") == [("arrived", first.title, first.id)]  # a new instance: told
+    told = ("arrived", f"{first.title} · 东一采油站党支部", first.id)
+    assert _notes("deputy1") == [told]  # a new instance: told
     run(commands.complete_task, actor=actor("sec1"), task_id=first.id, data={"a": "一"})
     (second,) = open_tasks(instance_id)
     assert second.element_id == "t2"
-    assert _notes("deputy1") == [("arrived", first.title, first.id)]  # sec1's work going on
+    assert _notes("deputy1") == [told]  # sec1's work going on
 
 
 def test_the_unread_count_shows_in_the_menu_after_the_arrival(client, login, people):

@@ -46,7 +46,10 @@ def test_a_hand_over_tells_the_new_assignee(client, login, people):
     run(commands.claim_task, actor=actor("sec1"), task_id=task.id)
     run(commands.assign_task, actor=actor("sec1"), task_id=task.id, login="deputy1", reason="出差")
     # told when the task came to the role they share, then when it was handed to them
-    assert _notes("deputy1") == [("arrived", "填写会议通知"), ("assigned", "填写会议通知")]
+    assert _notes("deputy1") == [
+        ("arrived", "填写会议通知 · 东一采油站党支部"),
+        ("assigned", "填写会议通知"),
+    ]
     login("deputy1")
     page = client.get("/").get_data(as_text=True)
     assert 'aria-label="2 条未读"' in page
