@@ -157,3 +157,10 @@ def test_deadlines_read_as_dates_unless_the_hour_matters(client, login, people):
 
 def _with_deadline() -> list[HumanTask]:
     return list(db.session.scalars(select(HumanTask).where(HumanTask.due_at.is_not(None))))
+
+
+def test_the_claimable_list_also_claims_in_one_click(client, login, started):
+    login("sec1")
+    page = _text(client.get("/inbox/", query_string={"view": "claimable"}))
+    assert ">认领</button>" in page
+    assert 'name="task_id"' in page  # and the bulk claim is still there
