@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from sqlalchemy import event
@@ -13,6 +14,9 @@ from sqlalchemy.engine import Engine
 
 from app.core.commands import run
 from app.extensions import db
+from app.inbox.queries import View
+from app.inbox.queries import list_tasks
+from app.inbox.queries import view_counts
 from app.workflow import commands
 from app.workflow.models import HumanTask
 from app.workflow.tasks import complete_task
@@ -164,3 +168,17 @@ def test_the_claimable_list_also_claims_in_one_click(client, login, started):
     page = _text(client.get("/inbox/", query_string={"view": "claimable"}))
     assert ">认领</button>" in page
     assert 'name="task_id"' in page  # and the bulk claim is still there
+
+
+def test_the_default_view_as_a_prepared_statement_for_the_api(people, started):
+    sec1 = actor("sec1").user_id
+    rows, total = list_tasks(db.session, View.TODO, sec1, date(2026, 11, 23))
+    assert total == 1
+    assert [r.title for r in rows] == ["填写人数"]
+    assert view_counts(db.session, sec1, date(2026, 11, 23)) == {
+        "mine": 0,
+        "claimable": 1,
+        "completed": 0,
+        "todo": 1,
+    }
+    assert list_tasks(db.session, View.TODO, actor("sec3").user_id, date(2026, 11, 23))[1] == 0
