@@ -40,6 +40,8 @@ class Upcoming:
     org_name: str
     started_at: datetime
     current_steps: tuple[str, ...]
+    #: The earliest deadline of the current steps: the soonest it can be expected to move on.
+    current_due: datetime | None
     role_code: str  # the role of mine the instance will reach
 
 
@@ -93,7 +95,8 @@ def _for_holding(session: Session, holding: Holding) -> list[Upcoming]:
             row.business_key,
             org_name,
             row.started_at,
-            tuple(steps.get(row.id, ())),
+            tuple(title for title, _due in steps.get(row.id, ())),
+            min((due for _title, due in steps.get(row.id, ()) if due), default=None),
             role,
         )
         for row, process_name, org_name in rows
@@ -131,14 +134,17 @@ def _lanes_in(sources: dict[str, str]) -> frozenset[str]:
     return frozenset(roles - {""})
 
 
-def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[str]]:
-    steps: dict[int, list[str]] = defaultdict(list)
+def _open_steps(
+    session: Session, instance_ids: list[int]
+) -> dict[int, list[tuple[str, datetime | None]]]:
+    """The titles and deadlines of each instance's ready tasks."""
+    steps: dict[int, list[tuple[str, datetime | None]]] = defaultdict(list)
     if not instance_ids:
         return steps
-    for instance_id, title in session.execute(
-        select(HumanTask.instance_id, HumanTask.title)
+    for instance_id, title, due in session.execute(
+        select(HumanTask.instance_id, HumanTask.title, HumanTask.due_at)
         .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == HumanTaskState.READY)
         .order_by(HumanTask.id)
     ):
-        steps[instance_id].append(title)
+        steps[instance_id].append((title, due))
     return steps

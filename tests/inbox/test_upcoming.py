@@ -44,6 +44,7 @@ def test_the_unit_reviewer_sees_the_cycles_of_the_units_branches_coming(client, 
     assert "东一采油站党支部" in page
     assert "达标晋级" in page  # the procedure
     assert "2026-11-23" in page  # started today (Beijing)
+    assert page.count('data-label="当前环节期限">2026-12-23</td>') == 2  # the step's 30 days
     assert page.count('<td data-label="当前环节">支部自评</td>') == 2  # the branch's own stage
     assert "二级单位党委组织（党群）部审核人" in page  # the role it will reach, by name
     assert "unit_org_reviewer" not in page
