@@ -3,6 +3,8 @@ branches' stages; refused to a branch's people."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.core.commands import SYSTEM
@@ -48,6 +50,8 @@ def test_the_unit_reviewer_sees_the_cycles_of_the_units_branches_coming(client, 
     assert page.count('<td data-label="当前环节">支部自评</td>') == 2  # the branch's own stage
     assert "二级单位党委组织（党群）部审核人" in page  # the role it will reach, by name
     assert "unit_org_reviewer" not in page
+    first = re.search(r'href="(/instances/\d+)"', page).group(1)
+    assert client.get(first).status_code == 200  # the link opens the procedure
 
 
 def test_a_branch_secretary_is_refused_and_sees_no_tab(client, login, cycle):
