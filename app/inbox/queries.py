@@ -26,6 +26,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import tuple_
 from sqlalchemy import union
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
@@ -46,6 +47,8 @@ from app.workflow.queries import latest_definitions_query
 
 
 class View(StrEnum):
+    #: The default: what I must do and what my roles may take (``MINE`` + ``CLAIMABLE``).
+    TODO = "todo"
     MINE = "mine"
     CLAIMABLE = "claimable"
     COMPLETED = "completed"
@@ -119,6 +122,20 @@ def _base() -> Select:
 
 def _scoped(query: Select, view: View, user_id: int, day: date) -> Select:
     """``query``, which reads ``human_tasks``, narrowed to one view of one user's tasks."""
+    if view is View.TODO:
+        # Mine or claimable, in one list: "claimable" as a tuple IN over the holdings (a join
+        # cannot be OR-ed with the assignee test).
+        held = candidate_holdings(user_id, day)
+        claimable = and_(
+            HumanTask.assignee_user_id.is_(None),
+            tuple_(HumanTask.candidate_role, HumanTask.org_unit_id).in_(
+                select(held.c.role_code, held.c.org_unit_id)
+            ),
+        )
+        return query.where(
+            HumanTask.state == HumanTaskState.READY,
+            or_(HumanTask.assignee_user_id == user_id, claimable),
+        )
     if view is View.MINE:
         return query.where(
             HumanTask.state == HumanTaskState.READY, HumanTask.assignee_user_id == user_id
@@ -138,6 +155,10 @@ def _scoped(query: Select, view: View, user_id: int, day: date) -> Select:
     return query.where(
         HumanTask.state == HumanTaskState.COMPLETED, HumanTask.completed_by_user_id == user_id
     )
+
+
+#: The same, for the package's other summaries of the views (``home.py``).
+scoped = _scoped
 
 
 def _filtered(view: View, user_id: int, day: date) -> Select:
@@ -280,6 +301,36 @@ def _plain_view(view: View) -> tuple[Select, Select]:
     counted = _scoped(select(func.count()).select_from(HumanTask), view, user_id, day)  # type: ignore[arg-type]
     query = _ordered(_filtered(view, user_id, day), view, None)  # type: ignore[arg-type]
     return counted, query.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+#: The views the default view's size is made of (``mine`` and ``claimable`` are disjoint).
+TODO = (View.MINE, View.CLAIMABLE)
+ALL = (*TODO, View.COMPLETED)
+
+
+@cache
+def _counts_statement(views: tuple[View, ...]) -> Select:
+    """The sizes of ``views`` in one round trip: one scalar subquery per view, each using its own
+    index."""
+    user_id, day = bindparam("user_id", type_=Integer), bindparam("day", type_=Date)
+    counted = select(func.count()).select_from(HumanTask)
+    return select(
+        *(
+            _scoped(counted, view, user_id, day).scalar_subquery().label(view.value)  # type: ignore[arg-type]
+            for view in views
+        )
+    )
+
+
+def view_counts(
+    session: Session, user_id: int, day: date, views: tuple[View, ...] = ALL
+) -> dict[str, int]:
+    """How many tasks each view holds for the user (the tabs' and the menu's figures); the
+    default view's size, from ``mine`` and ``claimable``, is always included."""
+    row = session.execute(_counts_statement(views), {"user_id": user_id, "day": day}).one()
+    counts = {name: value or 0 for name, value in row._mapping.items()}
+    counts[View.TODO.value] = counts[View.MINE.value] + counts[View.CLAIMABLE.value]
+    return counts
 
 
 def _row(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -13,12 +14,15 @@ from werkzeug.wrappers import Response
 
 from app.core import clock
 from app.core.commands import run
+from app.core.errors import Conflict
 from app.core.errors import DomainError
+from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox import commands as inbox_commands
+from app.inbox import menu
 from app.inbox.policy import visible_task
 from app.inbox.queries import TaskFilter
 from app.inbox.queries import View
@@ -27,10 +31,14 @@ from app.inbox.queries import get_draft
 from app.inbox.queries import list_saved_filters
 from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
+from app.inbox.queries import view_counts
 from app.inbox.task_page import due_state
 from app.inbox.task_page import render_task
 from app.inbox.task_page import starting_values
 from app.inbox.task_page import submit
+from app.inbox.upcoming import LIMIT
+from app.inbox.upcoming import list_upcoming
+from app.inbox.upcoming import reviewer_holdings
 from app.workflow import commands
 from app.workflow.queries import latest_definitions_query
 
@@ -39,12 +47,16 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 25
 
 
+bp.app_context_processor(menu.todo_context)
+bp.app_template_filter("local_day")(menu.local_day)
+
+
 @bp.get("/")
 def index() -> str:
     try:
-        view = View(request.args.get("view", "mine"))
+        view = View(request.args.get("view", View.TODO.value))
     except ValueError:
-        view = View.MINE
+        view = View.TODO
     wanted = TaskFilter.from_args(request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     user_id, today, now = current_actor().user_id, clock.local_today(), clock.now()
@@ -58,7 +70,8 @@ def index() -> str:
         wanted=wanted,
         now=now,
     )
-    counts = {v.value: list_tasks(db.session, v, user_id, today, limit=0)[1] for v in View}
+    counts = view_counts(db.session, user_id, today)
+    g.todo_count = counts[View.TODO.value]  # the menu's badge: no second query
     return render_template(
         "inbox/index.html",
         view=view.value,
@@ -74,6 +87,27 @@ def index() -> str:
         saved=list_saved_filters(db.session, user_id, today),
         my_roles=sorted({h.role_code for h in current_scope().holdings}),
         user_id=user_id,
+        sees_upcoming=bool(reviewer_holdings(current_scope().holdings)),
+    )
+
+
+@bp.get("/upcoming")
+def upcoming() -> str:
+    """What will reach my unit or company role: for reviewers only (a branch's people are
+    refused, there is nothing coming up to them)."""
+    holdings = reviewer_holdings(current_scope().holdings)
+    if not holdings:
+        raise Forbidden(_("Upcoming work is shown to unit and company roles only."))
+    counts = view_counts(db.session, current_actor().user_id, clock.local_today())
+    g.todo_count = counts[View.TODO.value]
+    return render_template(
+        "inbox/upcoming.html",
+        rows=list_upcoming(db.session, holdings),
+        view="upcoming",
+        args={},
+        counts=counts,
+        sees_upcoming=True,
+        limit=LIMIT,
     )
 
 
@@ -123,7 +157,7 @@ def claim_many() -> Response:
             _("%(n)d task(s) could not be claimed: someone else took them first.", n=refused),
             "error",
         )
-    return redirect(url_for(".index", view="mine"))
+    return redirect(url_for(".index", view=View.MINE.value))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -152,9 +186,22 @@ def reassign_task(task_id: int) -> Response:
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim_task(task_id: int) -> Response:
+    if request.form.get("back") == "list":  # the one-click claim on a row of the list
+        return _claim_from_list(task_id)
     run(commands.claim_task, actor=current_actor(), task_id=task_id)
     flash(_("Task claimed: it is now yours to complete."), "success")
     return redirect(url_for(".show_task", task_id=task_id))
+
+
+def _claim_from_list(task_id: int) -> Response:
+    """Claim and go back to the list, saying what happened either way."""
+    try:
+        run(commands.claim_task, actor=current_actor(), task_id=task_id)
+    except Conflict:  # taken (or completed) meanwhile; anything else is an error page as usual
+        flash(_("%(n)d task(s) could not be claimed: someone else took them first.", n=1), "error")
+    else:
+        flash(_("Task claimed: it is now yours to complete."), "success")
+    return redirect(url_for(".index", view=View.TODO.value))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")

@@ -33,7 +33,10 @@ def _local_time(value: datetime | str | None) -> str:
 
 
 def _due(task: object) -> str:
-    """A task's deadline (``task.due_at``, ``task.created_at``) as a date, or with its time."""
+    """A task's deadline (``task.due_at``, ``task.created_at``) as a date, or with its time; a
+    bare deadline (a datetime) reads as a date only when it ends a day."""
+    if isinstance(task, datetime) or task is None:
+        return due_display.shown(task, None, local_zone())
     return due_display.shown(
         getattr(task, "due_at", None), getattr(task, "created_at", None), local_zone()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import current_app
+from flask import g
 from flask import jsonify
 from flask import redirect
 from flask import render_template
@@ -13,11 +14,15 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
+from app.core import clock
 from app.core.i18n import LANGUAGE_COOKIE
 from app.core.security import public
 from app.extensions import db
 from app.identity.models import Person
 from app.identity.session import current_scope
+from app.inbox.home import frequent_starts
+from app.inbox.home import work_summary
+from app.inbox.upcoming import reviewer_holdings
 
 bp = Blueprint("web", __name__)
 
@@ -29,9 +34,21 @@ class LanguageForm(FlaskForm):
 
 @bp.get("/")
 def home() -> str:
+    """One's work first (to do, overdue, due within a day, coming up for reviewers), shortcuts
+    to what one starts most, then one's branch and roles."""
     scope = current_scope()
     person = db.session.get(Person, current_user.person_id) if current_user.person_id else None
-    return render_template("web/home.html", scope=scope, person=person)
+    user_id, today = current_user.id, clock.local_today()
+    work = work_summary(db.session, user_id, today, clock.now())
+    g.todo_count = work.todo  # the menu's badge: no second query
+    return render_template(
+        "web/home.html",
+        scope=scope,
+        person=person,
+        work=work,
+        shortcuts=frequent_starts(db.session, user_id, today),
+        reviewer=bool(reviewer_holdings(scope.holdings)),
+    )
 
 
 @bp.post("/language")

@@ -37,7 +37,9 @@ from app.engine.runtime import EngineFailure
 from app.engine.runtime import Instance
 from app.engine.runtime import ReadyTask
 from app.identity.models import OrgUnit
+from app.notify.commands import Arrival
 from app.notify.commands import notify
+from app.notify.commands import notify_arrivals
 from app.workflow.action_runner import ActionRunner
 from app.workflow.action_runner import discard_action_writes as discard_action_writes
 from app.workflow.action_runner import keep_action_writes
@@ -74,6 +76,8 @@ class Loaded:
     had_waits: bool = False
     #: Why new tasks went where they did (``assignment.py``): logged after the step that made them.
     placement_notes: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: Tasks this step made ready whose people are to be told (``announce_arrivals``).
+    arrived: list[HumanTask] = field(default_factory=list)
 
     @property
     def org(self) -> OrgUnit:
@@ -167,6 +171,30 @@ def save(
     keep_action_writes(ctx, loaded.row)
     with ctx.session.no_autoflush:  # one UPDATE of the instance row, at the end
         _save(ctx, loaded, action, task_uuid, element_id, submitted, detail)
+    announce_arrivals(ctx, loaded)
+
+
+def announce_arrivals(ctx: CommandContext, loaded: Loaded) -> None:
+    """Notify the people of the tasks this step made ready (after a flush: they need the ids)."""
+    arrived, loaded.arrived = loaded.arrived, []
+    if not arrived:
+        return
+    ctx.session.flush()
+    where = loaded.org.name  # a reviewer told of 85 reviews needs to know whose each is
+    notify_arrivals(
+        ctx,
+        [
+            Arrival(
+                t.id,
+                t.instance_id,
+                f"{t.title} · {where}",
+                t.candidate_role,
+                t.org_unit_id,
+                t.assignee_user_id,
+            )
+            for t in arrived
+        ],
+    )
 
 
 def _save(
@@ -235,6 +263,14 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
         # (a row this command already completed is still READY in the database until the flush)
         if uuid not in ready_by_id and row.state is HumanTaskState.READY:
             row.state, row.completed_at = HumanTaskState.CANCELLED, ctx.now
+    # A task of the role and organisation whose task the actor has just completed is their work
+    # going on (the next step of the same lane): nobody is told, or co-holders would hear of
+    # every step. A hand-over to another role, a new instance, a timer's task: they are told.
+    going_on = {
+        (row.candidate_role, row.org_unit_id)
+        for row in open_rows.values()
+        if row.state is HumanTaskState.COMPLETED and row.completed_by_user_id == ctx.actor.user_id
+    }
     returned, notes = [], []
     for uuid, task in ready_by_id.items():
         if uuid in open_rows:
@@ -244,7 +280,7 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
         if why:
             notes.append(why)
         ctx.session.add(
-            HumanTask(
+            new := HumanTask(
                 instance_id=loaded.row.id,
                 task_uuid=uuid,
                 element_id=task.element_id,
@@ -259,6 +295,8 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 created_at=ctx.now,
             )
         )
+        if new.assignee_user_id is not None or (task.lane, new.org_unit_id) not in going_on:
+            loaded.arrived.append(new)
         loaded.placement_notes += [(a, uuid, task.element_id, d) for a, d in placement.notes]
         if task.correction_of:
             returned.append(task)

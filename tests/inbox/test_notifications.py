@@ -45,12 +45,16 @@ def test_a_hand_over_tells_the_new_assignee(client, login, people):
     (task,) = open_tasks(instance_id)
     run(commands.claim_task, actor=actor("sec1"), task_id=task.id)
     run(commands.assign_task, actor=actor("sec1"), task_id=task.id, login="deputy1", reason="出差")
-    assert _notes("deputy1") == [("assigned", "填写会议通知")]
+    # told when the task came to the role they share, then when it was handed to them
+    assert _notes("deputy1") == [
+        ("arrived", "填写会议通知 · 东一采油站党支部"),
+        ("assigned", "填写会议通知"),
+    ]
     login("deputy1")
     page = client.get("/").get_data(as_text=True)
-    assert 'class="badge"' in page
+    assert 'aria-label="2 条未读"' in page
     client.post("/notifications/read", data={"csrf_token": csrf_token(client, "/notifications/")})
-    assert 'class="badge"' not in client.get("/").get_data(as_text=True)
+    assert "条未读" not in client.get("/").get_data(as_text=True)
 
 
 def test_overdue_tasks_are_announced_once_to_the_roles_holders(people, clock):
