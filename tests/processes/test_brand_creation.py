@@ -380,7 +380,8 @@ def _company_accepts(instance_id: int, score: float) -> None:
         holder_at("HH", "company_party_committee"),
         instance_id,
         "company_decision",
-        {"company_approved": True, "company_decision_no": "公司党委〔2027〕8号"},
+        {"company_approved": True, "company_decision_no": "公司党委〔2027〕8号"}
+        | {"model_quota_choice": "override", "model_quota_reason": "品牌已命名，党委研究批准"},
     )
 
 
