@@ -101,11 +101,14 @@ def test_the_veto_check_shows_v4_as_measured_and_changes_only_with_a_reason(
     assert earlier_answers(db.session, instance_id)["dept_V4"] == "no"
 
 
-def test_the_batch_records_the_measured_v4(demo, clock):
+def test_the_batch_shows_and_records_the_measured_v4(demo, clock, client, login):
     instance_id = _at_veto_check(demo, clock)
     cycle_id = db.session.scalars(
         select(CycleBranch.cycle_id).where(CycleBranch.instance_id == instance_id)
     ).one()
+    login(holder_at("HH", "related_dept").login, "demo123456")
+    page = client.get(f"/grading/cycles/{cycle_id}/veto-checks").get_data(as_text=True)
+    assert "三会一课办理记录显示连续 3 个月未开展组织生活，将记为否决项 V4" in page
     counts = run(
         record_veto_checks,
         actor=holder_at("HH", "related_dept"),

@@ -10,6 +10,7 @@ refuses the whole batch and nothing is recorded.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -28,6 +29,7 @@ from app.identity.policy import Scope
 from app.identity.policy import load_scope
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
+from app.workflow.models import StepLogEntry
 from app.workflow.queries import earlier_answers
 from app.workflow.tasks import complete_task
 
@@ -65,6 +67,26 @@ def waiting_checks(session: Session, cycle_id: int) -> list[Waiting]:
         .order_by(OrgUnit.path)
     ).all()
     return [Waiting(task, branch) for task, branch in rows]
+
+
+def v4_measured(session: Session, instance_ids: list[int]) -> dict[int, int | None]:
+    """Instance id → months without organisational life, for the waiting branches whose meeting
+    records make V4 (``organisational_life``, in the instance's start data): one query."""
+    if not instance_ids:
+        return {}
+    rows = session.execute(
+        select(StepLogEntry.instance_id, StepLogEntry.submitted_json).where(
+            StepLogEntry.instance_id.in_(instance_ids),
+            StepLogEntry.action == "started",
+            StepLogEntry.submitted_json.is_not(None),
+        )
+    )
+    measured = {instance_id: json.loads(submitted) for instance_id, submitted in rows}
+    return {
+        instance_id: data.get("measured_V4_months")
+        for instance_id, data in measured.items()
+        if data.get("measured_V4") == "yes"
+    }
 
 
 def record_veto_checks(
