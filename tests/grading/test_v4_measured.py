@@ -1,6 +1,7 @@
 """Veto V4 from the meeting records (issue 17): months of the assessed year without any 三会一课
 are counted, three in a row make V4 "yes", and the related departments' veto check starts from
-it — they may change it only with a reason, on the page and in the batch alike."""
+it, as do the branch's self-declaration and the unit's review — each may change it only with a
+reason, on the page and in the batch alike."""
 
 from __future__ import annotations
 
@@ -64,7 +65,12 @@ def _at_veto_check(demo, clock) -> int:
         )
     ).one()
     data = _assessment(demo, instance_id) | REASONS
-    complete_step(demo.holder("branch_secretary"), instance_id, "self_assessment", data)
+    secretary = demo.holder("branch_secretary")
+    with pytest.raises(ValidationFailed) as refused:  # the branch too starts from the records
+        complete_step(secretary, instance_id, "self_assessment", data)
+    assert "V4_change_reason" in refused.value.field_errors
+    data["V4_change_reason"] = "一季度组织生活记录尚未录入系统"
+    complete_step(secretary, instance_id, "self_assessment", data)
     _committee_votes(demo, instance_id, votes_for=5)
     return instance_id
 
