@@ -51,7 +51,14 @@ def _assignments() -> int:
 
 
 @pytest.mark.parametrize(
-    "role", ["branch_secretary", "deputy_secretary", "propaganda_member", "discipline_member"]
+    "role",
+    [
+        "branch_secretary",
+        "deputy_secretary",
+        "propaganda_member",
+        "discipline_member",
+        "branch_committee",
+    ],
 )
 def test_a_probationary_member_is_not_granted_a_committee_post(client, login, tree, role):
     login("root")

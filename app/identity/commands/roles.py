@@ -2,7 +2,8 @@
 
 Two rules from the regulations and the office's practice (issue 17):
 
-* a branch committee post (书记、副书记、组织委员、宣传委员、纪检委员) is for full party members:
+* a branch committee post (书记、副书记、组织委员、宣传委员、纪检委员), and a seat on the committee
+  (``branch_committee``), is for full party members:
   a user whose person is a probationary member, or not yet a member, on the grant's first day is
   refused (a user without a person, such as an office account, is not judged);
 * a post one person holds (the committee posts, the dues clerk, the group leader) that someone
@@ -41,6 +42,8 @@ from app.identity.queries.members import party_status_on
 COMMITTEE_POSTS = frozenset(
     {"branch_secretary", "deputy_secretary", "org_member", "propaganda_member", "discipline_member"}
 )
+#: Roles on the committee itself (its posts, and the committee as a body): full members only.
+FULL_MEMBERS_ONLY = COMMITTEE_POSTS | {"branch_committee"}
 #: Posts one person holds at an organisation: a second holder is granted only when confirmed.
 SINGLE_POSTS = COMMITTEE_POSTS | {"dues_clerk", "group_leader"}
 
@@ -140,7 +143,7 @@ def _validate_grant(
         errors["login"] = _("No active user has this login.")
     elif not errors and _holds_already(ctx, user.id, role_code, org.id, valid_from):
         errors["login"] = _("This user already holds this role here.")
-    elif not errors and role_code in COMMITTEE_POSTS:
+    elif not errors and role_code in FULL_MEMBERS_ONLY:
         refusal = _not_full_member(ctx, user, valid_from)
         if refusal:
             errors["login"] = refusal
