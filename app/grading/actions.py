@@ -61,10 +61,10 @@ ACTIONS = (
     Action(
         "check_model_quota",
         "核对示范党支部名额",
-        "Check the 示范 quota",
-        "A branch the company party committee approves as 示范 takes one of the cycle's places "
-        "(the rubric's quota); beyond it the committee decides 红旗 within the quota or gives its "
-        "reason for 示范 over it, otherwise the decision is refused.",
+        "Check the model quota",
+        "A branch the company party committee approves as Model takes one of the cycle's places "
+        "(the rubric's quota); beyond them the committee decides Red flag within the quota or "
+        "gives its reason for Model over it, otherwise the decision is refused.",
         ("审计 model_place_taken",),
         (Parameter("level", "string", "判定等级", "level"),),
         _with_data(check_model_quota),

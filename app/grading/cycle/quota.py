@@ -98,15 +98,15 @@ def check_model_quota(ctx: CommandContext, row: ProcessInstance, data: dict[str,
         _refuse(
             "model_quota_choice",
             _(
-                "All %(quota)d 示范 places of this cycle are taken: decide 红旗 within the quota, "
-                "or approve 示范 over the quota with a reason.",
+                "All %(quota)d Model places of this cycle are taken: decide Red flag within the "
+                "quota, or approve Model over the quota with a reason.",
                 quota=quota,
             ),
         )
     if over and not 2 <= len(reason) <= REASON_LIMIT:
         _refuse(
             "model_quota_reason",
-            _("Give the reason for approving 示范 over the quota (2–1000 characters)."),
+            _("Give the reason for approving Model over the quota (2–1000 characters)."),
         )
     branch = ctx.session.get(OrgUnit, row.org_unit_id)
     ctx.record(
