@@ -158,6 +158,7 @@ def grant(
     valid_from: date | None = None,
     valid_to: date | None = None,
 ) -> int:
+    """A fixture's grant: a second holder of a single post is part of the state it sets up."""
     return run(
         grant_role,
         actor=SYSTEM,
@@ -166,4 +167,5 @@ def grant(
         role_code=role,
         valid_from=valid_from,
         valid_to=valid_to,
+        confirm_other_holder=True,
     )

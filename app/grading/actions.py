@@ -14,6 +14,7 @@ from typing import Any
 from app.grading.analysis.result import apply_analysis_result
 from app.grading.analysis.result import apply_plan_result
 from app.grading.brands.result import apply_brand_result
+from app.grading.cycle.quota import check_model_quota
 from app.grading.cycle.result import apply_cycle_result
 from app.grading.ratings.result import rate_at_acceptance
 from app.grading.results.result import publish_results
@@ -56,6 +57,17 @@ ACTIONS = (
         ("等级记录 level history", "审计 grading_level_kept"),
         (CYCLE_YEAR,),
         _with_data(apply_cycle_result),
+    ),
+    Action(
+        "check_model_quota",
+        "核对示范党支部名额",
+        "Check the model quota",
+        "A branch the company party committee approves as Model takes one of the cycle's places "
+        "(the rubric's quota); beyond them the committee decides Red flag within the quota or "
+        "gives its reason for Model over it, otherwise the decision is refused.",
+        ("审计 model_place_taken",),
+        (Parameter("level", "string", "判定等级", "level"),),
+        _with_data(check_model_quota),
     ),
     Action(
         "record_supervision_rating",

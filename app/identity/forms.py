@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import HiddenField
 from wtforms import PasswordField
@@ -39,6 +40,10 @@ class GrantRoleForm(FlaskForm):
     role_code = SelectField(_l("Role"), validators=[DataRequired()])
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid until"), validators=[Optional()])
+    #: Offered once the grant was refused because someone else holds the post (a handover).
+    confirm_other_holder = BooleanField(
+        _l("Grant it anyway: both hold the role until one is revoked")
+    )
 
 
 class RevokeRoleForm(FlaskForm):

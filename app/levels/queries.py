@@ -35,6 +35,8 @@ LEVELS_HIGH_FIRST = (
     Level.NOT_UP_TO_STANDARD,
 )
 RANK = {level: rank for rank, level in enumerate(Level)}
+#: (month, day) of the year after a cycle by which its company acceptance has decided.
+DECIDED_BY = (6, 30)
 
 
 def held_on(day: date) -> ColumnElement[bool]:
@@ -59,8 +61,8 @@ def branch_history(session: Session, branch_id: int) -> list[BranchLevel]:
 
 
 def red_flag_cycles(session: Session, branch_id: int, year: int) -> int:
-    """How many cycles in a row, up to the end of ``year - 1``, the branch held 红旗 (or higher)
-    at the year's end: what 示范 asks of a candidate ("held 红旗 for a cycle")."""
+    """How many cycles in a row before ``year``'s the branch held 红旗 (or higher) from the
+    decision that gave it: what 示范 asks of a candidate ("held 红旗 for a cycle")."""
     return _red_flag_run(branch_history(session, branch_id), year)
 
 
@@ -74,9 +76,14 @@ def red_flag_cycles_of(session: Session, branch_ids: list[int], year: int) -> di
 
 
 def _red_flag_run(history: list[BranchLevel], year: int) -> int:
+    """Cycle ``p`` is decided in the company's acceptance of the next year (January–March [P]),
+    so the level it gave is read in year ``p + 1``, once that window has closed even if it ran
+    late (``DECIDED_BY``). Reading it at the end of year ``p`` would miss a 红旗 awarded in the
+    acceptance window and make the branch wait a year longer for 示范; a 红旗 recorded in the
+    second half of the year has not yet been held for a cycle."""
     count = 0
     for previous in range(year - 1, year - 11, -1):
-        day = date(previous, 12, 31)
+        day = date(previous + 1, *DECIDED_BY)
         held = next(
             (
                 r.level

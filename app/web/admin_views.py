@@ -70,6 +70,7 @@ def grant_role(code: str):
             role_code=form.role_code.data or "",
             valid_from=form.valid_from.data,
             valid_to=form.valid_to.data,
+            confirm_other_holder=bool(form.confirm_other_holder.data),
         )
     except ValidationFailed as refused:
         show_refusal(form, refused)

@@ -187,8 +187,9 @@ def test_the_database_allows_only_closing_a_row(tree, app):
     ]
 
 
-def test_red_flag_cycles_count_the_year_ends_held_in_a_row(tree):
-    """What the grading cycle tells the level decision about a 示范 candidate."""
+def test_red_flag_cycles_count_from_the_acceptance_that_decided_them(tree):
+    """What the grading cycle tells the level decision about a 示范 candidate: 红旗 decided in
+    March 2024 (cycle 2023's acceptance) was held through cycles 2024 and 2025 by cycle 2026."""
     for day, level in ((date(2023, 3, 1), "standardised"), (date(2024, 3, 1), "red_flag")):
         run(
             write_level,
@@ -199,9 +200,10 @@ def test_red_flag_cycles_count_the_year_ends_held_in_a_row(tree):
             decided_by="公司党委决定",
         )
     branch_id = _branch(tree.branch1).id
-    assert red_flag_cycles(db.session, branch_id, 2026) == 2  # held at the ends of 2024 and 2025
-    assert red_flag_cycles(db.session, branch_id, 2025) == 1
-    assert red_flag_cycles(db.session, branch_id, 2024) == 0
+    assert red_flag_cycles(db.session, branch_id, 2026) == 3  # cycles 2023, 2024 and 2025
+    assert red_flag_cycles(db.session, branch_id, 2025) == 2
+    assert red_flag_cycles(db.session, branch_id, 2024) == 1  # awarded in 2024's window
+    assert red_flag_cycles(db.session, branch_id, 2023) == 0
 
 
 def test_a_branch_created_with_a_level_starts_its_history_with_it(tree):

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from app.core.audit import AuditEvent
+from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -36,6 +37,7 @@ from app.grading.brands.queries import has_named_brand
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
 from app.identity.queries import list_branches_under
+from app.levels.commands import write_level
 from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
@@ -378,13 +380,23 @@ def _company_accepts(instance_id: int, score: float) -> None:
         holder_at("HH", "company_party_committee"),
         instance_id,
         "company_decision",
-        {"company_approved": True, "company_decision_no": "公司党委〔2027〕8号"},
+        {"company_approved": True, "company_decision_no": "公司党委〔2027〕8号"}
+        | {"model_quota_choice": "override", "model_quota_reason": "品牌已命名，党委研究批准"},
     )
 
 
 def _graded_at_97(demo, clock, c19: float) -> dict:
     """The 2026 cycle of the demo branch, held at 红旗: full marks (C19 as the registry measured
-    it), 97 at company acceptance; the final data."""
+    it), 97 at company acceptance; the final data. 红旗 was awarded at cycle 2025's acceptance in
+    March, so it has been held for a cycle (the demo history has 标准化 since 8 March)."""
+    run(
+        write_level,
+        actor=SYSTEM,
+        branch_code=demo.branch.code,
+        level=Level.RED_FLAG,
+        decided_on=date(2026, 3, 20),
+        decided_by="2025年度集中验收 公司党委决定",
+    )
     _cycle_id, instance_id = _start(demo, Level.RED_FLAG)
     _self_assess(demo, instance_id, c19=c19)
     _unit_review(instance_id)
@@ -400,7 +412,7 @@ def test_a_red_flag_branch_with_a_named_brand_becomes_model(demo, clock):
     clock.set(TEST_NOW)  # the cycle starts on 2026-11-23
     assert has_named_brand(db.session, demo.branch.id, TODAY)
     final = _graded_at_97(demo, clock, c19=3)
-    assert final["held_red_flag_cycles"] >= 1  # 红旗 at the end of 2025 (the demo history)
+    assert final["held_red_flag_cycles"] >= 1  # 红旗 since cycle 2025's acceptance
     assert final["brand_named"] is True
     assert (final["level"], final["level_reason"]) == (Level.MODEL, "score")
     assert db.session.get(OrgUnit, demo.branch.id).level is Level.MODEL

@@ -44,6 +44,7 @@ from tests.processes.test_reinspection import _reinspect
 from tests.processes.test_reinspection import _start as _start_reinspection
 
 NO_VETO = {f"company_{v}": "no" for v in VETOES}
+OVER_QUOTA = {"model_quota_choice": "override", "model_quota_reason": "连续三年示范，党委研究保留"}
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,8 @@ def test_a_unit_cycle_ends_in_the_expected_levels_and_a_delisting(demo, clock, c
             holder_at("HH", "company_party_committee"),
             instances[code],
             "company_decision",
-            {"company_approved": True, "company_decision_no": "公司党委〔2027〕6号"},
+            {"company_approved": True, "company_decision_no": "公司党委〔2027〕6号"}
+            | OVER_QUOTA,  # 15 branches: 5% leaves no 示范 place (app/grading/cycle/quota.py)
         )
     clock.advance(days=7, seconds=1)  # the public notice
     run_once()

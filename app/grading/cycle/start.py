@@ -32,6 +32,7 @@ from app.grading.cycle.commands import lock_cycle
 from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.models import GradingCycle
+from app.grading.cycle.organisational_life import measured_v4
 from app.grading.policy import require_org_department
 from app.grading.rubric.commands import ensure_default_rubric
 from app.grading.rubric.document import NOT_MET
@@ -189,6 +190,7 @@ def _start_branches(ctx: CommandContext, cycle: GradingCycle, branches: list[Org
     # The level the branch declared in its annual plan (G1) is where its application starts.
     declared = declared_targets(ctx.session, ids, year)
     red_flag = red_flag_cycles_of(ctx.session, ids, year)
+    organisational_life = measured_v4(ctx.session, ids, year, ctx.today)
     starts = []
     for branch in branches:
         data = start_data(
@@ -202,6 +204,7 @@ def _start_branches(ctx: CommandContext, cycle: GradingCycle, branches: list[Org
             brand_named=branch.id in named,
         )
         data.update(measured[branch.id])
+        data.update(organisational_life[branch.id])
         data["declared_target"] = declared.get(branch.id)
         starts.append((branch, business_key(year), data))
     instance_ids = start_instances(ctx, process_key=PROCESS_KEY, starts=starts)

@@ -36,11 +36,13 @@ def _cycle_for_checker(cycle_id: int):
 
 def _page(cycle_id: int, errors: dict[str, str] | None = None, status: int = 200):
     cycle, scope_org = _cycle_for_checker(cycle_id)
+    waiting = veto_checks.waiting_checks(db.session, cycle_id)
     return render_template(
         "grading/veto_checks.html",
         cycle=cycle,
         scope_org=scope_org,
-        waiting=veto_checks.waiting_checks(db.session, cycle_id),
+        waiting=waiting,
+        v4_measured=veto_checks.v4_measured(db.session, [w.task.instance_id for w in waiting]),
         vetoes=veto_checks.VETO_IDS,
         departments=_department_labels(),
         form=request.form if request.method == "POST" else None,

@@ -10,6 +10,7 @@ refuses the whole batch and nothing is recorded.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -28,6 +29,8 @@ from app.identity.policy import Scope
 from app.identity.policy import load_scope
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
+from app.workflow.models import StepLogEntry
+from app.workflow.queries import earlier_answers
 from app.workflow.tasks import complete_task
 
 STEP = "veto_check"
@@ -66,6 +69,26 @@ def waiting_checks(session: Session, cycle_id: int) -> list[Waiting]:
     return [Waiting(task, branch) for task, branch in rows]
 
 
+def v4_measured(session: Session, instance_ids: list[int]) -> dict[int, int | None]:
+    """Instance id → months without organisational life, for the waiting branches whose meeting
+    records make V4 (``organisational_life``, in the instance's start data): one query."""
+    if not instance_ids:
+        return {}
+    rows = session.execute(
+        select(StepLogEntry.instance_id, StepLogEntry.submitted_json).where(
+            StepLogEntry.instance_id.in_(instance_ids),
+            StepLogEntry.action == "started",
+            StepLogEntry.submitted_json.is_not(None),
+        )
+    )
+    measured = {instance_id: json.loads(submitted) for instance_id, submitted in rows}
+    return {
+        instance_id: data.get("measured_V4_months")
+        for instance_id, data in measured.items()
+        if data.get("measured_V4") == "yes"
+    }
+
+
 def record_veto_checks(
     ctx: CommandContext,
     *,
@@ -92,6 +115,7 @@ def record_veto_checks(
     errors = _problems(checked_by, findings, {w.branch.code for w in waiting})
     if errors:
         raise ValidationFailed(_("Some fields need correcting."), errors)
+    vetoes: dict[str, list[str]] = {}
     for item in waiting:
         found = findings.get(item.branch.code, {})
         data: dict = {"checked_by": list(checked_by)}
@@ -101,17 +125,35 @@ def record_veto_checks(
                 data[f"dept_{veto}_source"] = found[veto].strip()
         if note.strip():
             data["veto_check_note"] = note.strip()
+        data.update(_measured_v4(ctx, item.task.instance_id, found))
         complete_task(ctx, task_id=item.task.id, data=data)
-    with_veto = sum(1 for w in waiting if findings.get(w.branch.code))
+        if any(data[f"dept_{veto}"] == "yes" for veto in VETO_IDS):
+            vetoes[item.branch.code] = [v for v in VETO_IDS if data[f"dept_{v}"] == "yes"]
     ctx.record(
         "veto_checks_recorded",
         ("grading_cycle", cycle_id),
         org_unit_id=get_cycle(ctx.session, cycle_id)[1].id,
         checked=len(waiting),
         checked_by=list(checked_by),
-        vetoes={code: sorted(found) for code, found in findings.items() if found},
+        vetoes=vetoes,
     )
-    return {"checked": len(waiting), "with_veto": with_veto}
+    return {"checked": len(waiting), "with_veto": len(vetoes)}
+
+
+def _measured_v4(ctx: CommandContext, instance_id: int, found: dict[str, str]) -> dict[str, str]:
+    """V4 as the meeting records measured it (``organisational_life``): a measured "yes" stands
+    unless the department finds it too, and a V4 the records do not show takes its source as the
+    reason for differing; nothing when nothing was measured."""
+    measured = earlier_answers(ctx.session, instance_id)
+    if measured.get("measured_V4") == "yes" and "V4" not in found:
+        months = measured.get("measured_V4_months")
+        return {
+            "dept_V4": "yes",
+            "dept_V4_source": f"三会一课办理记录（系统统计）：连续{months}个月未开展组织生活",
+        }
+    if measured.get("measured_V4") == "no" and "V4" in found:
+        return {"dept_V4_change_reason": found["V4"].strip()}
+    return {}
 
 
 def _problems(

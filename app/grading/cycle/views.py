@@ -24,10 +24,13 @@ from app.grading.blueprint import bp
 from app.grading.cycle import commands as cycle
 from app.grading.cycle import start as cycle_start
 from app.grading.cycle.acceptance import sample_state
+from app.grading.cycle.quota import Place
+from app.grading.cycle.quota import places_taken
 from app.grading.cycle.veto_checks import may_check_vetoes
 from app.grading.cycle.veto_checks import waiting_checks
 from app.grading.policy import may_edit_rubric
 from app.grading.rubric.queries import rubric_version
+from app.identity.models import OrgUnit
 from app.identity.policy import Scope
 from app.identity.queries import get_root
 from app.identity.session import current_actor
@@ -150,7 +153,14 @@ def cycle_progress(cycle_id: int):
         sample=sample_state(db.session, cycle_id) if may_edit_rubric(scope) else None,
         veto_waiting=(len(waiting_checks(db.session, cycle_id)) if may_check_vetoes(scope) else 0),
         model_quota=_model_quota(progress),
+        over_quota=_over_quota(cycle_id),
     )
+
+
+def _over_quota(cycle_id: int) -> list[tuple[OrgUnit | None, Place]]:
+    """The 示范 the company party committee approved beyond the quota, with its reasons."""
+    places = [p for p in places_taken(db.session, cycle_id) if p.over_quota]
+    return [(db.session.get(OrgUnit, p.branch_id) if p.branch_id else None, p) for p in places]
 
 
 def _model_quota(progress: cycle.Progress) -> int:

@@ -1,4 +1,15 @@
-"""Granting and revoking roles at organisation nodes."""
+"""Granting and revoking roles at organisation nodes.
+
+Two rules from the regulations and the office's practice (issue 17):
+
+* a branch committee post (书记、副书记、组织委员、宣传委员、纪检委员), and a seat on the committee
+  (``branch_committee``), is for full party members:
+  a user whose person is a probationary member, or not yet a member, on the grant's first day is
+  refused (a user without a person, such as an office account, is not judged);
+* a post one person holds (the committee posts, the dues clerk, the group leader) that someone
+  else already holds there on that day is granted only when the administrator confirms it (the
+  handover overlaps, or the other holder is to be revoked next); the grant records who else held it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +22,10 @@ from app.core.commands import CommandContext
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.identity import catalogue
+from app.identity.kinds import PartyStatus
 from app.identity.models import OrgUnit
+from app.identity.models import PartyStatusChange
+from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.identity.policy import SYSTEM_ADMIN
@@ -22,6 +36,16 @@ from app.identity.policy import sees_person_of
 from app.identity.queries import active_on
 from app.identity.queries import get_org_by_code
 from app.identity.queries import get_user_by_login
+from app.identity.queries.members import party_status_on
+
+#: The branch committee's posts: only full party members hold them (支部委员会由正式党员组成).
+COMMITTEE_POSTS = frozenset(
+    {"branch_secretary", "deputy_secretary", "org_member", "propaganda_member", "discipline_member"}
+)
+#: Roles on the committee itself (its posts, and the committee as a body): full members only.
+FULL_MEMBERS_ONLY = COMMITTEE_POSTS | {"branch_committee"}
+#: Posts one person holds at an organisation: a second holder is granted only when confirmed.
+SINGLE_POSTS = COMMITTEE_POSTS | {"dues_clerk", "group_leader"}
 
 
 def grant_role(
@@ -32,8 +56,13 @@ def grant_role(
     role_code: str,
     valid_from: date | None = None,
     valid_to: date | None = None,
+    confirm_other_holder: bool = False,
 ) -> int:
-    """Give a user a role at an organisation node. Records ``role_granted``; returns its id."""
+    """Give a user a role at an organisation node. Records ``role_granted``; returns its id.
+
+    Refused (nothing changed) for a committee post and a grantee who is not a full member on
+    ``valid_from``, and for a single post someone else holds then unless ``confirm_other_holder``.
+    """
     today = ctx.today
     org = get_org_by_code(ctx.session, org_code)
     if org is None:
@@ -45,6 +74,19 @@ def grant_role(
 
     valid_from = valid_from or today
     user = _validate_grant(ctx, scope, org, login, role_code, valid_from, valid_to)
+    others = _other_holders(ctx, user.id, role_code, org.id, valid_from)
+    if others and not confirm_other_holder:
+        raise ValidationFailed(
+            _("The role was not granted."),
+            {
+                "confirm_other_holder": _(
+                    "%(names)s already holds this role here on %(day)s. Confirm to grant it "
+                    "anyway, or revoke the other holder first.",
+                    names="、".join(u.display_name for u in others),
+                    day=valid_from.isoformat(),
+                )
+            },
+        )
     assignment = RoleAssignment(
         user_id=user.id,
         role_code=role_code,
@@ -65,6 +107,7 @@ def grant_role(
         org_code=org.code,
         valid_from=valid_from.isoformat(),
         valid_to=valid_to.isoformat() if valid_to else None,
+        other_holders=[u.login for u in others],
     )
     return assignment.id
 
@@ -100,9 +143,78 @@ def _validate_grant(
         errors["login"] = _("No active user has this login.")
     elif not errors and _holds_already(ctx, user.id, role_code, org.id, valid_from):
         errors["login"] = _("This user already holds this role here.")
+    elif not errors and role_code in FULL_MEMBERS_ONLY:
+        refusal = _not_full_member(ctx, user, valid_from)
+        if refusal:
+            errors["login"] = refusal
     if errors or user is None:
         raise ValidationFailed(_("The role was not granted."), errors)
     return user
+
+
+def _not_full_member(ctx: CommandContext, user: User, day: date) -> str | None:
+    """Why ``user`` may not sit on a branch committee on ``day`` (None: they may)."""
+    if user.person_id is None:
+        return None
+    person = ctx.session.get(Person, user.person_id)
+    if person is None:
+        return None
+    status = party_status_on(ctx.session, person, day)
+    if status is PartyStatus.FULL or _full_without_its_date(ctx, person, status, day):
+        return None
+    if status is PartyStatus.PROBATIONARY:
+        return _(
+            "%(name)s is a probationary member on %(day)s: a probationary member cannot hold a "
+            "branch committee post.",
+            name=person.name,
+            day=day.isoformat(),
+        )
+    return _(
+        "%(name)s is not a full party member on %(day)s: only full members hold a branch "
+        "committee post.",
+        name=person.name,
+        day=day.isoformat(),
+    )
+
+
+def _full_without_its_date(
+    ctx: CommandContext, person: Person, status: PartyStatus | None, day: date
+) -> bool:
+    """A person recorded as a full member whose date of becoming full was never entered reads as
+    probationary from their admission on: without a recorded change after ``day`` nothing shows
+    they were still probationary then, so the grant is not refused on that reading."""
+    if not (
+        status is PartyStatus.PROBATIONARY
+        and person.party_status is PartyStatus.FULL
+        and person.full_membership_date is None
+    ):
+        return False
+    later = select(PartyStatusChange.id).where(
+        PartyStatusChange.person_id == person.id, PartyStatusChange.effective_on > day
+    )
+    return ctx.session.scalar(later.limit(1)) is None
+
+
+def _other_holders(
+    ctx: CommandContext, user_id: int, role_code: str, org_id: int, day: date
+) -> list[User]:
+    """Who else holds ``role_code`` at the organisation on ``day``, for a single post."""
+    if role_code not in SINGLE_POSTS:
+        return []
+    return list(
+        ctx.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.role_code == role_code,
+                RoleAssignment.org_unit_id == org_id,
+                RoleAssignment.user_id != user_id,
+                User.active.is_(True),
+                active_on(day),
+            )
+            .order_by(User.display_name)
+        )
+    )
 
 
 def _holds_already(
