@@ -42,6 +42,64 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+@audit_cli.command("replay")
+@click.argument("instance_id", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="Replay every instance.")
+def audit_replay(instance_id: int | None, every: bool) -> None:
+    """Re-run instances from their logged inputs; exit 1 naming the first divergence."""
+    import time
+
+    from app.auditing.replay import replay_all
+    from app.auditing.replay import replay_instance
+    from app.extensions import db
+
+    if every == (instance_id is not None):
+        raise click.UsageError("give an instance id or --all")
+    started = time.perf_counter()
+    try:
+        if every:
+            results = replay_all(db.session)
+        else:
+            try:
+                results = iter([replay_instance(db.session, instance_id)])
+            except LookupError as missing:
+                raise click.ClickException(str(missing)) from None
+        failed = _report_replays(results, verbose=not every)
+    finally:
+        db.session.rollback()  # replay only reads; nothing it touched is kept
+    elapsed = time.perf_counter() - started
+    if every:
+        count = failed.count
+        rate = count / elapsed if elapsed > 0 else 0.0
+        click.echo(f"{count} instances replayed in {elapsed:.2f} s ({rate:.0f} instances/s)")
+    if failed.first is not None:
+        click.echo(f"first divergence: {failed.first}", err=True)
+    if failed.first is not None or failed.unreplayable:
+        sys.exit(1)
+
+
+class _ReplayTally:
+    count = 0
+    unreplayable = 0
+    first: str | None = None
+
+
+def _report_replays(results, *, verbose: bool) -> _ReplayTally:
+    """Print every instance that is not identical (and, for one instance, its success too)."""
+    tally = _ReplayTally()
+    for result in results:
+        tally.count += 1
+        if result.not_replayable:
+            tally.unreplayable += 1
+        elif result.diverged_at is not None and tally.first is None:
+            tally.first = f"instance {result.instance_id}, step {result.diverged_at}"
+        if verbose or not result.identical:
+            click.echo(result.describe(), err=not result.identical)
+    if tally.unreplayable:
+        click.echo(f"{tally.unreplayable} instances not replayable (see above)", err=True)
+    return tally
+
+
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data already exists.")
 @click.option("--seed", default=20261123, show_default=True, help="Random seed of the generator.")
