@@ -20,7 +20,13 @@ orgs_cli = AppGroup("orgs", help="Build the organisation tree.")
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchors",
+    "anchors_file",
+    type=click.File(encoding="utf-8"),
+    help="Also check that the chains pass through every anchor printed in this file.",
+)
+def audit_verify(anchors_file) -> None:
     """Check the audit trail and every instance's step log; exit 1 naming the first broken links."""
     from app.core.audit import verify_chain
     from app.extensions import db
@@ -38,8 +44,40 @@ def audit_verify() -> None:
     for broken in broken_steps:
         where = f"step log of instance {broken.instance_id} BROKEN at step {broken.seq}"
         click.echo(f"{where}: {broken.problem}", err=True)
-    if not report.ok or broken_steps:
+    anchors_ok = _check_anchors(anchors_file.read()) if anchors_file else True
+    if not report.ok or broken_steps or not anchors_ok:
         sys.exit(1)
+
+
+def _check_anchors(printed: str) -> bool:
+    from app.auditing.anchors import check_anchor
+    from app.auditing.anchors import parse_anchors
+    from app.extensions import db
+
+    anchors = parse_anchors(printed)
+    if not anchors:
+        click.echo("no anchor found in the file", err=True)
+        return False
+    ok = True
+    for anchor in anchors:
+        problems = check_anchor(db.session, anchor)
+        when = anchor.taken_at.isoformat()
+        if not problems:
+            click.echo(f"anchor of {when}: the chains pass through its heads")
+        for problem in problems:
+            click.echo(f"anchor of {when} BROKEN: {problem}", err=True)
+        ok = ok and not problems
+    return ok
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Record the heads of the audit trail and the step logs; print them for safekeeping."""
+    from app.auditing.anchors import take_anchor
+    from app.core.commands import cli_actor
+    from app.core.commands import run
+
+    click.echo(run(take_anchor, actor=cli_actor()), nl=False)
 
 
 @audit_cli.command("replay")
