@@ -183,11 +183,14 @@ class _Replay:
         try:
             self._drive(entry)
         except EngineFailure as failure:
+            if _unlogged_correction(entry):
+                raise NotReplayable(_UNLOGGED.format(seq=entry.seq, where="the engine")) from None
             raise Diverged(entry.seq, f"the engine failed on replay: {failure.message}") from None
         except KeyError:
             raise Diverged(entry.seq, "the task it completed is not open on replay") from None
         if entry.state_hash is not None:
             self._compare(entry)
+            self.instance.outgoing_messages()  # routed after the save (messages.settle)
 
     def _drive(self, entry: StepLogEntry) -> None:
         action = entry.action
@@ -244,7 +247,8 @@ class _Replay:
             raise NotReplayable(f"step {entry.seq}: the retried incident is not stored")
         if retried.task_uuid is not None:
             replay_id = self.pairing.replay_id(retried.task_uuid)
-            return self.instance.complete(replay_id, retried.data)
+            corrected = json.loads(entry.submitted_json) if entry.submitted_json else None
+            return self.instance.complete(replay_id, corrected or retried.data)
         if retried.event_json is not None:
             return self._deliver(retried.event_json)
         return self._advance()
@@ -262,11 +266,8 @@ class _Replay:
             raise Diverged(entry.seq, "the stored state is not the one its step chained")
         difference = first_difference(self.instance.dump(), stored, self.pairing)
         if difference is not None:
-            if entry.action == "incident_retried":
-                raise NotReplayable(
-                    f"step {entry.seq} retried an incident and its state differs at"
-                    f" {difference}: the log does not hold data corrected on a retry"
-                )
+            if _unlogged_correction(entry):
+                raise NotReplayable(_UNLOGGED.format(seq=entry.seq, where=difference))
             raise Diverged(entry.seq, f"the re-derived state differs at {difference}")
         self.result.states_checked += 1
 
@@ -274,6 +275,17 @@ class _Replay:
         """The instance row holds the state of the last step that stored one."""
         if last_state is not None and self.row.state_json != self.states.get(last_state):
             raise Diverged(last_state, "the instance row's state is not the state of this step")
+
+
+#: Before steps logged it, a retry's corrected submission was kept nowhere but in the state.
+_UNLOGGED = (
+    "step {seq} retried an incident (differs at {where}), and the log of that time does not"
+    " hold data corrected on a retry"
+)
+
+
+def _unlogged_correction(entry: StepLogEntry) -> bool:
+    return entry.action == "incident_retried" and entry.submitted_json is None
 
 
 def _aware(moment: datetime) -> datetime:
