@@ -42,6 +42,10 @@ from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 
+#: Steps whose command always stores the state it reached (older logs may lack it).
+_ALWAYS_STORED = frozenset(
+    {"task_completed", "timer_fired", "message_received", "cancelled", "incident_retried"}
+)
 #: Steps that change no engine state (claims, hand-overs, assignment notes, a pause, a failure).
 _STATELESS = frozenset(
     {"claimed", "unclaimed", "reassigned", "assigned", "assigned_to_role", "suspended"}
@@ -194,6 +198,8 @@ class _Replay:
 
     def _drive(self, entry: StepLogEntry) -> None:
         action = entry.action
+        if entry.state_hash is None and action in _ALWAYS_STORED:
+            raise NotReplayable(f"step {entry.seq} stored no state (logged before states were)")
         if action == "started":
             return self._started(entry)
         if self.instance is None:
@@ -220,6 +226,8 @@ class _Replay:
         self.instance.attach_services(self.actions)
         before = self.instance.dump()  # as steps.create stores it
         if entry.state_hash is None:  # started by a message: the delivery step advances it
+            if not (entry.detail or "").startswith("message "):
+                raise NotReplayable(f"step {entry.seq} stored no state (logged before states were)")
             self.fresh = True
             return
         try:
