@@ -47,7 +47,25 @@ def first_difference(replayed_json: str, stored_json: str, pairing: Pairing) -> 
         return problem
     renamed = _renamed(replayed, pairing)
     _take_stamps(renamed, stored)
-    return _difference(renamed, stored, "")
+    _sort_deletions(renamed)
+    _sort_deletions(stored)
+    if _canonical(renamed) == _canonical(stored):
+        return None
+    return _difference(renamed, stored, "") or "(state)"
+
+
+def _canonical(state: dict) -> str:
+    return json.dumps(state, sort_keys=True, ensure_ascii=False)
+
+
+def _sort_deletions(state: dict) -> None:
+    """A task's deleted variables are listed in the order of the submission's keys."""
+    for task in state.get("tasks", {}).values():
+        deletions = (task.get("delta") or {}).get("deletions")
+        if isinstance(deletions, list):
+            deletions.sort(key=str)
+    for sub in state.get("subprocesses", {}).values():
+        _sort_deletions(sub)
 
 
 def _pair_workflow(replayed: dict, stored: dict, pairing: Pairing, where: str = "") -> str | None:
@@ -102,10 +120,7 @@ def _difference(a: Any, b: Any, path: str) -> str | None:
         for key in sorted(a.keys() | b.keys()):
             if key not in a or key not in b:
                 return f"{path}{key}"
-            x, y = a[key], b[key]
-            if key == "deletions" and isinstance(x, list) and isinstance(y, list):
-                x, y = sorted(x, key=str), sorted(y, key=str)  # in submission key order
-            found = _difference(x, y, f"{path}{key}.")
+            found = _difference(a[key], b[key], f"{path}{key}.")
             if found:
                 return found
         return None
