@@ -82,3 +82,28 @@ def test_messages_between_instances_replay_identically(people):
     results = list(replay_all(db.session))
     assert len(results) == 2
     assert all(r.identical for r in results), [r.describe() for r in results]
+
+
+def test_a_step_sees_the_time_its_log_records_even_when_the_clock_runs(
+    people, clock, app, monkeypatch
+):
+    """In production the clock moves during a command: the engine reads the command's time, so
+    a timer set at a step falls due exactly as long after the step's logged time as the model
+    says, and the replay, clocked by the log, sets it identically."""
+    reads = [0]
+
+    def running() -> object:
+        reads[0] += 1
+        return clock.advance(milliseconds=3)
+
+    monkeypatch.setattr(clock, "now", running)
+    app.extensions.pop("branchflow.runtime", None)  # built afresh on this clock
+    instance_id = _timer_instance(people)
+    started = db.session.scalars(
+        select(StepLogEntry.occurred_at).where(StepLogEntry.instance_id == instance_id)
+    ).first()
+    row = db.session.get(ProcessInstance, instance_id)
+    assert (row.next_timer_at - started).total_seconds() == 3600
+    assert reads[0] > 1  # the clock did move meanwhile
+    result = replay_instance(db.session, instance_id)
+    assert result.identical, result.describe()
