@@ -150,6 +150,7 @@ def check_anchor(session: Session, anchor: Anchor) -> list[str]:
     if (instances, digest) != (anchor.instances, anchor.steps_digest):
         problems.append(
             "the step logs no longer pass through their heads: the digest of the instances'"
-            f" heads differs ({instances} instances now, {anchor.instances} anchored)"
+            f" heads differs ({instances} instances now, {anchor.instances} anchored);"
+            " `flask audit replay --all` names an instance whose inputs were rewritten"
         )
     return problems
