@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.auditing.replay_inputs import Inputs
@@ -165,6 +166,10 @@ class _Replay:
             self.result.diverged_at, self.result.problem = diverged.seq, diverged.problem
         except NotReplayable as reason:
             self.result.not_replayable = str(reason)
+        except SQLAlchemyError:
+            raise
+        except Exception as crash:  # noqa: BLE001 - one unreadable history must not stop --all
+            self.result.not_replayable = f"the replay stopped: {crash!r}"[:500]
         return self.result
 
     def _start_engine(self) -> None:

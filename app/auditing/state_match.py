@@ -45,7 +45,7 @@ def first_difference(replayed_json: str, stored_json: str, pairing: Pairing) -> 
     problem = _pair_workflow(replayed, stored, pairing)
     if problem:
         return problem
-    renamed = _renamed(replayed, pairing)
+    renamed = json.loads(_renamed(replayed_json, pairing))
     _take_stamps(renamed, stored)
     _sort_deletions(renamed)
     _sort_deletions(stored)
@@ -100,10 +100,9 @@ def _pair_workflow(replayed: dict, stored: dict, pairing: Pairing, where: str = 
     return None
 
 
-def _renamed(value: Any, pairing: Pairing) -> Any:
+def _renamed(state_json: str, pairing: Pairing) -> str:
     """The replayed state with every paired task id (as a key or inside a string) renamed."""
-    text = json.dumps(value, ensure_ascii=False)
-    return json.loads(_UUID.sub(lambda m: pairing.to_stored.get(m.group(0), m.group(0)), text))
+    return _UUID.sub(lambda m: pairing.to_stored.get(m.group(0), m.group(0)), state_json)
 
 
 def _take_stamps(renamed: dict, stored: dict) -> None:
