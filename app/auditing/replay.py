@@ -120,7 +120,7 @@ def replay_instance(session: Session, instance_id: int) -> ReplayResult:
 
 def replay_all(session: Session, batch: int = 200) -> Iterator[ReplayResult]:
     """Every instance in id order (read in batches, the session cleared between them)."""
-    last = 0
+    last, specs = 0, {}
     while True:
         rows = session.scalars(
             select(ProcessInstance)
@@ -131,14 +131,19 @@ def replay_all(session: Session, batch: int = 200) -> Iterator[ReplayResult]:
         if not rows:
             return
         for row in rows:
-            yield _Replay(session, row).run()
+            yield _Replay(session, row, specs).run()
         last = rows[-1].id
         session.expunge_all()
 
 
 class _Replay:
-    def __init__(self, session: Session, row: ProcessInstance) -> None:
+    def __init__(
+        self, session: Session, row: ProcessInstance, specs: dict[int, Any] | None = None
+    ) -> None:
         self.session, self.row = session, row
+        #: Parsed specs by definition id, shared by the instances of one run (versions never
+        #: change: reading the definition row again for each instance cost more than its replay).
+        self.specs_by_definition = {} if specs is None else specs
         self.result = ReplayResult(row.id, row.process_key, row.step_count)
         self.clock = _Clock()
         self.actions = RecordedActions()
@@ -173,10 +178,13 @@ class _Replay:
         return self.result
 
     def _start_engine(self) -> None:
-        definition = self.session.get(ProcessDefinition, self.row.definition_id)
-        self.specs = specs_for(
-            definition.process_key, definition.content_hash, lambda: definition.spec_json
-        )
+        known = self.specs_by_definition.get(self.row.definition_id)
+        if known is None:
+            definition = self.session.get(ProcessDefinition, self.row.definition_id)
+            known = self.specs_by_definition[self.row.definition_id] = specs_for(
+                definition.process_key, definition.content_hash, lambda: definition.spec_json
+            )
+        self.specs = known
         shared = app_runtime()
         self.runtime = Runtime(
             now=self.clock.now,
@@ -203,6 +211,8 @@ class _Replay:
 
     def _drive(self, entry: StepLogEntry) -> None:
         action = entry.action
+        if entry.definition_id != self.row.definition_id:
+            raise NotReplayable(f"step {entry.seq} ran another version of the process")
         if entry.state_hash is None and action in _ALWAYS_STORED:
             raise NotReplayable(f"step {entry.seq} stored no state (logged before states were)")
         if action == "started":
