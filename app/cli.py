@@ -134,7 +134,7 @@ def _report_replays(results, *, verbose: bool) -> _ReplayTally:
         if verbose or not result.identical:
             click.echo(result.describe(), err=not result.identical)
     if tally.unreplayable:
-        click.echo(f"{tally.unreplayable} instances not replayable (see above)", err=True)
+        click.echo(f"instances not replayable: {tally.unreplayable} (see above)", err=True)
     return tally
 
 

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy import text
 
 from app.auditing.replay import replay_instance
+from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.extensions import db
 from app.workflow import commands
+from app.workflow import steps
 from app.workflow.history import compress_state
 from app.workflow.history import decompress_state
 from app.workflow.models import InstanceSnapshot
@@ -142,3 +144,24 @@ def test_the_command_needs_an_instance_or_all(app, demo):
     missing = app.test_cli_runner().invoke(args=["audit", "replay", "999999"])
     assert missing.exit_code == 1
     assert "no instance 999999" in missing.output
+
+
+def _log_unknown_step(ctx, *, instance_id: int) -> None:
+    """A kind of step replay does not know (say, a manager's action added later)."""
+    row = ctx.session.get(ProcessInstance, instance_id)
+    steps.append_step(
+        ctx, row, action="moved_token", snapshot=row.state_json, previous_state=row.state_json
+    )
+
+
+def test_a_step_replay_cannot_drive_is_reported_not_claimed(demo, app):
+    instance_id = committee_meeting(demo, to_the_end=False)
+    run(_log_unknown_step, actor=SYSTEM, instance_id=instance_id)
+    result = replay_instance(db.session, instance_id)
+    assert not result.identical
+    assert "not replayable" in result.describe()
+    assert "'moved_token'" in result.describe()
+    cli = app.test_cli_runner().invoke(args=["audit", "replay", "--all"])
+    assert cli.exit_code == 1
+    assert f"instance {instance_id} (branch_committee_meeting): not replayable" in cli.output
+    assert "instances not replayable: 1" in cli.output
