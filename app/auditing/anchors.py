@@ -154,3 +154,22 @@ def check_anchor(session: Session, anchor: Anchor) -> list[str]:
             " `flask audit replay --all` names an instance whose inputs were rewritten"
         )
     return problems
+
+
+def recorded_anchors(session: Session) -> list[Anchor]:
+    """The anchor list as the database keeps it, oldest first (for pages and evidence; what
+    proves history is the printed copy, checked with ``check_anchor``)."""
+    rows = session.scalars(select(AuditAnchor).order_by(AuditAnchor.id))
+    return [anchor for row in rows for anchor in parse_anchors(row.text)]
+
+
+def head_at(session: Session, instance_id: int, anchor: Anchor) -> tuple[int, str] | None:
+    """The instance's step-log head the anchor digested: (seq, hash) of its last step up to the
+    anchor, or None when the instance had no step yet."""
+    found = session.execute(
+        select(StepLogEntry.seq, StepLogEntry.hash)
+        .where(StepLogEntry.instance_id == instance_id, StepLogEntry.id <= anchor.step_max_id)
+        .order_by(StepLogEntry.seq.desc())
+        .limit(1)
+    ).first()
+    return (found.seq, found.hash) if found else None

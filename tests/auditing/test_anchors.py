@@ -11,12 +11,15 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from app.auditing.anchors import head_at
 from app.auditing.anchors import parse_anchors
+from app.auditing.anchors import recorded_anchors
 from app.auditing.models import AuditAnchor
 from app.core.audit import AuditChainHead
 from app.core.audit import AuditEvent
 from app.core.audit import event_hash
 from app.extensions import db
+from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from app.workflow.steplog import step_hash
 from tests.auditing.test_replay import committee_meeting
@@ -46,6 +49,9 @@ def test_an_anchor_is_printed_recorded_and_passed_by_a_history_that_grows(demo, 
     row = db.session.scalars(select(AuditAnchor)).one()
     assert row.text in printed
     assert row.taken_by.startswith("cli:")
+    assert recorded_anchors(db.session) == [anchor]
+    seq, head = head_at(db.session, instance_id, anchor)
+    assert (seq, head) == (4, db.session.get(ProcessInstance, instance_id).last_step_hash)
     # the history goes on after the anchor: it still passes through the anchored heads
     archived = {"record_checked": True, "minutes_signed": True}
     complete_step(demo.holder("org_member"), instance_id, "archive", archived)
