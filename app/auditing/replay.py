@@ -247,9 +247,8 @@ class _Replay:
             return
         try:
             self.instance.advance()
-        except (
-            EngineFailure
-        ):  # the start failed: its incident follows, the state is the initial one
+        except EngineFailure:
+            # the start failed: the state stored is the initial one, and an incident follows
             self._reload(before)
 
     def _advance(self) -> None:
