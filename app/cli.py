@@ -20,7 +20,13 @@ orgs_cli = AppGroup("orgs", help="Build the organisation tree.")
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchors",
+    "anchors_file",
+    type=click.File(encoding="utf-8"),
+    help="Also check that the chains pass through every anchor printed in this file.",
+)
+def audit_verify(anchors_file) -> None:
     """Check the audit trail and every instance's step log; exit 1 naming the first broken links."""
     from app.core.audit import verify_chain
     from app.extensions import db
@@ -38,8 +44,98 @@ def audit_verify() -> None:
     for broken in broken_steps:
         where = f"step log of instance {broken.instance_id} BROKEN at step {broken.seq}"
         click.echo(f"{where}: {broken.problem}", err=True)
-    if not report.ok or broken_steps:
+    anchors_ok = _check_anchors(anchors_file.read()) if anchors_file else True
+    if not report.ok or broken_steps or not anchors_ok:
         sys.exit(1)
+
+
+def _check_anchors(printed: str) -> bool:
+    from app.auditing.anchors import check_anchor
+    from app.auditing.anchors import parse_anchors
+    from app.extensions import db
+
+    anchors = parse_anchors(printed)
+    if not anchors:
+        click.echo("no anchor found in the file", err=True)
+        return False
+    ok = True
+    for anchor in anchors:
+        problems = check_anchor(db.session, anchor)
+        when = anchor.taken_at.isoformat()
+        if not problems:
+            click.echo(f"anchor of {when}: the chains pass through its heads")
+        for problem in problems:
+            click.echo(f"anchor of {when} BROKEN: {problem}", err=True)
+        ok = ok and not problems
+    return ok
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Record the heads of the audit trail and the step logs; print them for safekeeping."""
+    from app.auditing.anchors import take_anchor
+    from app.core.commands import cli_actor
+    from app.core.commands import run
+
+    click.echo(run(take_anchor, actor=cli_actor()), nl=False)
+
+
+@audit_cli.command("replay")
+@click.argument("instance_id", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="Replay every instance.")
+def audit_replay(instance_id: int | None, every: bool) -> None:
+    """Re-run instances from their logged inputs; exit 1 naming the first divergence."""
+    import time
+
+    from app.auditing.replay import replay_all
+    from app.auditing.replay import replay_instance
+    from app.extensions import db
+
+    if every == (instance_id is not None):
+        raise click.UsageError("give an instance id or --all")
+    started = time.perf_counter()
+    try:
+        if every:
+            results = replay_all(db.session)
+        else:
+            try:
+                results = iter([replay_instance(db.session, instance_id)])
+            except LookupError as missing:
+                raise click.ClickException(str(missing)) from None
+        failed = _report_replays(results, verbose=not every)
+    finally:
+        db.session.rollback()  # replay only reads; nothing it touched is kept
+    elapsed = time.perf_counter() - started
+    if every:
+        count = failed.count
+        rate = count / elapsed if elapsed > 0 else 0.0
+        click.echo(f"{count} instances replayed in {elapsed:.2f} s ({rate:.0f} instances/s)")
+    if failed.first is not None:
+        click.echo(f"first divergence: {failed.first}", err=True)
+    if failed.first is not None or failed.unreplayable:
+        sys.exit(1)
+
+
+class _ReplayTally:
+    count = 0
+    unreplayable = 0
+    first: str | None = None
+
+
+def _report_replays(results, *, verbose: bool) -> _ReplayTally:
+    """Print every instance that is not identical (and, for one instance, its success too)."""
+    tally = _ReplayTally()
+    for result in results:
+        tally.count += 1
+        if result.not_replayable:
+            tally.unreplayable += 1
+        elif result.diverged_at is not None and tally.first is None:
+            tally.first = f"instance {result.instance_id}, step {result.diverged_at}"
+        if verbose or not result.identical:
+            click.echo(result.describe(), err=not result.identical)
+    if tally.unreplayable:
+        click.echo(f"instances not replayable: {tally.unreplayable} (see above)", err=True)
+    return tally
 
 
 @demo_cli.command("load")

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy import pool
 
+import app.auditing.models
 import app.core.audit
 import app.files.models
 import app.grading.analysis.models

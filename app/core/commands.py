@@ -120,6 +120,14 @@ class Savepoint:
 _active: ContextVar[CommandContext | None] = ContextVar("branchflow_command", default=None)
 
 
+def command_time() -> datetime | None:
+    """The time of the command running in this context (None outside one). The engine reads it,
+    so that every time a step used is the time its step-log entry records, and a replay of the
+    step (app/auditing/replay.py) can give the engine that very time again."""
+    ctx = _active.get()
+    return ctx.now if ctx is not None else None
+
+
 def run(command: Callable[..., R], /, *, actor: Actor, **values: Any) -> R:
     """Run ``command(ctx, **values)`` in one transaction and return what it returns.
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from app.core import clock
+from app.core.commands import command_time
 from app.engine.runtime import Bounds
 from app.engine.runtime import Instance
 from app.engine.runtime import Runtime
@@ -36,8 +37,9 @@ def runtime() -> Runtime:
             zone=clock.local_zone().key,
             calendar_toml=_calendar()[0],
         )
+        live = clock.current_clock().now
         app.extensions[_KEY] = Runtime(
-            now=clock.current_clock().now,
+            now=lambda: command_time() or live(),  # a command's steps share its logged time
             limits=limits,
             run_budget=app.config["SCRIPT_RUN_BUDGET_SECONDS"],
             bounds=Bounds(

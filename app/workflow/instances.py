@@ -261,7 +261,14 @@ def retry_incident(
     row.open_incidents = max(row.open_incidents - 1, 0)
     if completed_task is not None:
         _mark_completed(ctx, completed_task, payload.get("user_id"))
-    messages.settle(ctx, loaded, action="incident_retried", detail=f"incident {incident.id}")
+    messages.settle(
+        ctx,
+        loaded,
+        action="incident_retried",
+        detail=f"incident {incident.id}",
+        # corrected data is logged as a submission: replay (app/auditing) re-runs the step with it
+        submitted=payload["data"] if data is not None else None,
+    )
     ctx.record(
         "incident_resolved",
         ("process_instance", row.id),

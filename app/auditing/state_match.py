@@ -1,0 +1,132 @@
+"""Whether a re-derived engine state is the stored one, up to what no replay can reproduce.
+
+A state (serializer.py) names its tasks by random UUIDs and stamps each with the wall-clock time
+of its last change (SpiffWorkflow reads ``time.time()`` itself). A replay creates the same tasks
+under new names at new instants, and hands submissions over in the log's sorted key order. So
+the two states are compared after (1) pairing the replay's tasks with the stored ones by their
+place in the task tree (same parent, same position among its children), renaming them, (2)
+taking the stored wall-clock stamps for the paired tasks, and (3) ignoring the order of keys
+(and of a task's deleted variables, listed in the order of the submission's keys). Everything
+else — each task's element, state, data and data changes, the variables, timers, correlations,
+visited elements — must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class Pairing:
+    """Replay task id ↔ stored task id, kept over the whole replay (tasks live across steps)."""
+
+    def __init__(self) -> None:
+        self.to_stored: dict[str, str] = {}
+        self.to_replay: dict[str, str] = {}
+
+    def pair(self, replay_id: str, stored_id: str) -> bool:
+        known = self.to_stored.get(replay_id)
+        if known is not None:
+            return known == stored_id
+        self.to_stored[replay_id] = stored_id
+        self.to_replay[stored_id] = replay_id
+        return True
+
+    def replay_id(self, stored_id: str) -> str:
+        return self.to_replay.get(stored_id, stored_id)
+
+
+def first_difference(replayed_json: str, stored_json: str, pairing: Pairing) -> str | None:
+    """None when the states match; otherwise where they first differ (a dotted path)."""
+    replayed, stored = json.loads(replayed_json), json.loads(stored_json)
+    problem = _pair_workflow(replayed, stored, pairing)
+    if problem:
+        return problem
+    renamed = json.loads(_renamed(replayed_json, pairing))
+    _take_stamps(renamed, stored)
+    _sort_deletions(renamed)
+    _sort_deletions(stored)
+    if _canonical(renamed) == _canonical(stored):
+        return None
+    return _difference(renamed, stored, "") or "(state)"
+
+
+def _canonical(state: dict) -> str:
+    return json.dumps(state, sort_keys=True, ensure_ascii=False)
+
+
+def _sort_deletions(state: dict) -> None:
+    """A task's deleted variables are listed in the order of the submission's keys."""
+    for task in state.get("tasks", {}).values():
+        deletions = (task.get("delta") or {}).get("deletions")
+        if isinstance(deletions, list):
+            deletions.sort(key=str)
+    for sub in state.get("subprocesses", {}).values():
+        _sort_deletions(sub)
+
+
+def _pair_workflow(replayed: dict, stored: dict, pairing: Pairing, where: str = "") -> str | None:
+    r_tasks, s_tasks = replayed.get("tasks", {}), stored.get("tasks", {})
+    if len(r_tasks) != len(s_tasks):
+        return f"{where}tasks: {len(r_tasks)} re-derived, {len(s_tasks)} stored"
+    pending = [(replayed.get("root"), stored.get("root"))]
+    while pending:
+        r_id, s_id = pending.pop()
+        if r_id is None or s_id is None:
+            if r_id != s_id:
+                return f"{where}root"
+            continue
+        r_task, s_task = r_tasks.get(r_id), s_tasks.get(s_id)
+        if r_task is None or s_task is None:
+            return f"{where}tasks: task {s_id} has no counterpart"
+        if r_task.get("task_spec") != s_task.get("task_spec"):
+            return f"{where}tasks[{s_id}].task_spec"
+        if len(r_task["children"]) != len(s_task["children"]) or not pairing.pair(r_id, s_id):
+            return f"{where}tasks[{s_id}].children"
+        pending += zip(r_task["children"], s_task["children"], strict=True)
+    r_subs, s_subs = replayed.get("subprocesses", {}), stored.get("subprocesses", {})
+    if len(r_subs) != len(s_subs):
+        return f"{where}subprocesses"
+    for r_key, r_sub in r_subs.items():
+        s_key = pairing.to_stored.get(r_key)
+        if s_key is None or s_key not in s_subs:
+            return f"{where}subprocesses[{r_key}]"
+        problem = _pair_workflow(r_sub, s_subs[s_key], pairing, f"{where}subprocesses[{s_key}].")
+        if problem:
+            return problem
+    return None
+
+
+def _renamed(state_json: str, pairing: Pairing) -> str:
+    """The replayed state with every paired task id (as a key or inside a string) renamed."""
+    return _UUID.sub(lambda m: pairing.to_stored.get(m.group(0), m.group(0)), state_json)
+
+
+def _take_stamps(renamed: dict, stored: dict) -> None:
+    stored_tasks = stored.get("tasks", {})
+    for task_id, task in renamed.get("tasks", {}).items():
+        if task_id in stored_tasks and "last_state_change" in task:
+            task["last_state_change"] = stored_tasks[task_id].get("last_state_change")
+    for key, sub in renamed.get("subprocesses", {}).items():
+        _take_stamps(sub, stored.get("subprocesses", {}).get(key, {}))
+
+
+def _difference(a: Any, b: Any, path: str) -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(a.keys() | b.keys()):
+            if key not in a or key not in b:
+                return f"{path}{key}"
+            found = _difference(a[key], b[key], f"{path}{key}.")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _difference(x, y, f"{path}{index}.")
+            if found:
+                return found
+        return None
+    return None if a == b and type(a) is type(b) else path.rstrip(".") or "(state)"
