@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auditing.records import step_context
+from app.auditing.replay import replay_instance
 from app.core.audit import verify_chain
 from app.files.models import Attachment
 from app.files.storage import path_of
@@ -79,6 +80,8 @@ def evidence_package(
         )
     )
     checked, broken = verify_instance_log(session, instance_id)
+    replayed = replay_instance(trail_session, instance_id)
+    trail_session.rollback()
     trail = verify_chain(trail_session)
     verification = {
         "exported_at": now.isoformat(timespec="seconds"),
@@ -88,6 +91,13 @@ def evidence_package(
             "broken_at_step": broken.seq if broken else None,
             "problem": broken.problem if broken else None,
             "last_step_hash": row.last_step_hash,
+        },
+        "replay": {
+            "identical": replayed.identical,
+            "states_compared": replayed.states_checked,
+            "diverged_at_step": replayed.diverged_at,
+            "problem": replayed.problem,
+            "not_replayable": replayed.not_replayable,
         },
         "audit_trail": {
             "intact": trail.ok,

@@ -33,6 +33,8 @@ from app.auditing.queries import person_names
 from app.auditing.queries import search_instances
 from app.auditing.records import field_labels
 from app.auditing.records import step_context
+from app.auditing.replay import ReplayResult
+from app.auditing.replay import replay_instance
 from app.core import clock
 from app.core.audit import verify_chain
 from app.core.errors import NotFound
@@ -264,6 +266,7 @@ def instance(instance_id: int) -> str:
         )
     )
     checked, broken = verify_instance_log(db.session, instance_id)
+    replayed = _replayed(instance_id)
     names = person_names(db.session, sorted({s.actor_user_id for s in steps if s.actor_user_id}))
     return render_template(
         "auditing/instance.html",
@@ -275,7 +278,19 @@ def instance(instance_id: int) -> str:
         **step_context(db.session, definition, steps, _locale()),
         checked=checked,
         broken=broken,
+        replayed=replayed,
     )
+
+
+def _replayed(instance_id: int) -> ReplayResult:
+    """The instance re-run from its logged inputs, in a session of its own (replay reads only
+    and rolls back what the engine touched)."""
+    session = db.engines.read_sessions()
+    try:
+        return replay_instance(session, instance_id)
+    finally:
+        session.rollback()
+        session.close()
 
 
 def _procedures() -> dict[str, str]:

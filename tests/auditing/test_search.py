@@ -115,6 +115,7 @@ def test_the_instance_audit_shows_the_history_and_detects_a_changed_step(demo, c
     login(UNIT_AUDITOR, app.config["DEMO_PASSWORD"])
     page = client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
     assert "步骤记录完整" in page
+    assert "回放一致" in page  # re-run from the logged inputs
     assert "研究发展党员计划" in page  # what was submitted, at its step
     secretary = db.session.scalar(
         select(ProcessInstance.initiator_user_id).where(ProcessInstance.id == instance_id)
@@ -175,6 +176,7 @@ def test_the_evidence_package_holds_the_model_the_log_and_its_verification(
         "last_step_hash": verification["step_log"]["last_step_hash"],
     }
     assert verification["audit_trail"]["intact"] is True
+    assert verification["replay"]["identical"] is True
     steps = json.loads(archive.read("step-log.json"))
     assert [s["action"] for s in steps] == ["started", "task_completed"]
     assert "研究发展党员计划" in archive.read("summary.html").decode()
