@@ -198,11 +198,16 @@ def _filtered(
 
 
 def filtered_instances(
-    search: InstanceSearch, scope: Scope, now: datetime, zone: Any
+    search: InstanceSearch,
+    scope: Scope | None,
+    now: datetime,
+    zone: Any,
 ) -> Select[Any]:
-    """The ids of the instances the search finds, as a statement to select from or filter by."""
+    """The ids of the instances the search finds, as a statement to select from or filter by;
+    without a scope (the command line, run by whoever runs the server) over the whole tree."""
+    roots = audit_roots(scope) if scope is not None else [""]
     base = select(ProcessInstance.id).join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
-    base = _filtered(base, search, audit_roots(scope), now, zone)
+    base = _filtered(base, search, roots, now, zone)
     if search.process_key:
         base = base.where(ProcessInstance.process_key == search.process_key)
     return base

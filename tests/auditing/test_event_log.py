@@ -73,3 +73,28 @@ def test_the_demo_committee_meetings_as_xes_and_csv(demo, client, app):
     for event in ocel["events"]:  # every reference resolves, every type is declared
         assert event["type"] in declared
         assert all(r["objectId"] in ids for r in event["relationships"])
+
+
+def test_the_command_line_writes_the_same_log(demo, app, tmp_path):
+    load_demo_history(DEMO_SEED)
+    db.session.rollback()
+    out = tmp_path / "meetings.xes"
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "audit",
+            "export",
+            "--process",
+            "branch_committee_meeting",
+            "--org",
+            "HH01-01",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    log = etree.fromstring(out.read_bytes())
+    traces = log.findall("x:trace", NS)
+    assert len(traces) == 12  # HH01-01's: the eleven months before, and this month's
+    bad = runner.invoke(args=["audit", "export", "--from", "12/01/2026", "--out", str(out)])
+    assert bad.exit_code != 0
