@@ -65,6 +65,8 @@ def test_a_unit_auditor_finds_the_units_procedures_and_nothing_else(demo, client
     ids = [here, elsewhere]
 
     login(COMPANY_AUDITOR, app.config["DEMO_PASSWORD"])
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/audit/">流程审计</a>' in home  # the menu leads an auditor to the workspace
     page = client.get("/audit/").get_data(as_text=True)
     assert _ids(page, ids) == {here, elsewhere}
     assert "支部委员会会议" in page  # procedures by name, counted
@@ -105,6 +107,7 @@ def test_the_filters_narrow_the_search(demo, client, login, app):
 def test_only_process_auditors_reach_the_audit_pages(demo, client, login, app):
     instance_id = _committee_meeting(demo.branch.code, agenda_done=False)
     login(demo.holder("branch_secretary").login, app.config["DEMO_PASSWORD"])
+    assert 'href="/audit/"' not in client.get("/").get_data(as_text=True)
     assert client.get("/audit/").status_code == 404
     assert client.get(f"/audit/instances/{instance_id}").status_code == 404
     assert client.get("/audit/instances.xlsx").status_code == 404
