@@ -18,11 +18,13 @@ from app.core import clock
 from app.core.i18n import LANGUAGE_COOKIE
 from app.core.security import public
 from app.extensions import db
+from app.grading.cycle.views import stage_labels
 from app.identity.models import Person
 from app.identity.session import current_scope
 from app.inbox.home import frequent_starts
 from app.inbox.home import work_summary
 from app.inbox.upcoming import reviewer_holdings
+from app.web import home_panels
 
 bp = Blueprint("web", __name__)
 
@@ -35,19 +37,24 @@ class LanguageForm(FlaskForm):
 @bp.get("/")
 def home() -> str:
     """One's work first (to do, overdue, due within a day, coming up for reviewers), shortcuts
-    to what one starts most, then one's branch and roles."""
+    to what one starts most, one's branch and its 三会一课, the unit's cycle progress for
+    reviewers, then one's roles."""
     scope = current_scope()
     person = db.session.get(Person, current_user.person_id) if current_user.person_id else None
     user_id, today = current_user.id, clock.local_today()
     work = work_summary(db.session, user_id, today, clock.now())
     g.todo_count = work.todo  # the menu's badge: no second query
+    reviewing = reviewer_holdings(scope.holdings)
     return render_template(
         "web/home.html",
         scope=scope,
         person=person,
         work=work,
         shortcuts=frequent_starts(db.session, user_id, today),
-        reviewer=bool(reviewer_holdings(scope.holdings)),
+        reviewer=bool(reviewing),
+        meetings=home_panels.branch_meetings(home_panels.my_branch(scope, person)),
+        glance=home_panels.cycle_glance(reviewing),
+        stage_labels=stage_labels(),
     )
 
 
