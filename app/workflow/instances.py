@@ -165,6 +165,11 @@ def _run_first_steps(ctx: CommandContext, loaded: steps.Loaded, start_data: dict
     try:
         loaded.instance.advance()
     except EngineFailure as failure:
+        # First undo what its actions wrote: rolling back their savepoint drops every row added
+        # since it was taken, which would include the "started" step (and a batch's held rows).
+        steps.discard_action_writes(ctx, row)
+        if row.state_json == steps.NOT_SAVED:  # started with others: kept as it was created
+            row.state_json = steps.initial_state(ctx, definition, start_data)
         steps.write_held(ctx, loaded)
         steps.append_step(ctx, row, action="started", submitted=start_data, snapshot=row.state_json)
         steps.record_incident(ctx, row, failure, action="advance", payload={})
@@ -225,7 +230,6 @@ def resume_instance(ctx: CommandContext, *, instance_id: int) -> None:
     try:
         loaded.instance.advance()
     except EngineFailure as failure:
-        steps.write_held(ctx, loaded)
         steps.append_step(ctx, row, action="resumed")
         steps.record_incident(ctx, row, failure, action="advance", payload={})
         return

@@ -5,6 +5,8 @@ statements sent do not grow with the number of starts (issue 12)."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -14,9 +16,11 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.extensions import db
 from app.identity.models import OrgUnit
+from app.levels.models import BranchLevel
 from app.workflow.deploy import deploy_definitions
 from app.workflow.history import state_at
 from app.workflow.history import state_hash
+from app.workflow.instances import start_instance
 from app.workflow.instances import start_instances
 from app.workflow.models import Incident
 from app.workflow.models import InstanceStatus
@@ -25,10 +29,15 @@ from app.workflow.models import StepLogEntry
 from app.workflow.queries import verify_step_logs
 from tests.engine.models_kit import between_start_and_end
 from tests.engine.models_kit import chain
+from tests.engine.models_kit import document
+from tests.engine.models_kit import flow
 from tests.engine.models_kit import one_task
+from tests.engine.models_kit import user_task
 from tests.plugins.people import actor
 from tests.plugins.people import deploy
 from tests.plugins.people import open_tasks
+from tests.workflow.actions_kit import register_test_action
+from tests.workflow.actions_kit import service_task
 from tests.workflow.test_statement_counts import database_work
 
 
@@ -106,8 +115,72 @@ def test_a_start_that_fails_keeps_its_incident_and_the_others_start(people):
     (incident,) = db.session.scalars(select(Incident)).all()
     assert (incident.instance_id, incident.element_id) == (ids[1], "s1")
     assert rows[1].open_incidents == 1
+    assert '"d":0' in rows[1].state_json  # as created, to be retried from the start
+    assert json.loads(rows[1].state_json)["tasks"]
+    assert state_hash(state_at(db.session, ids[1], 1)) == state_hash(rows[1].state_json)
     assert verify_step_logs(db.session)[1] == []
     assert verify_chain(db.session).ok
+
+
+def _deploy_acting() -> None:
+    """start → a service task writing the branch's level (refusing when told) → t1 → end."""
+    register_test_action()
+    params = [("count", "integer", "count"), ("refuse", "string", "refuse")]
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + service_task("test_record_level", params)
+        + user_task("t1")
+        + '<bpmn:endEvent id="end"/>'
+        + flow("f1", "start", "act")
+        + flow("f2", "act", "t1")
+        + flow("f3", "t1", "end")
+    )
+    lanes = {"branch_secretary": ["start", "act", "t1", "end"]}
+    _deploy("acting", document("acting", body, lanes))
+
+
+def _actions(instance_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(StepLogEntry.action)
+            .where(StepLogEntry.instance_id == instance_id)
+            .order_by(StepLogEntry.seq)
+        )
+    )
+
+
+def test_an_action_at_the_start_writes_for_its_instance_and_a_refusal_writes_nothing(people):
+    _deploy_acting()
+    b1, b2, b3 = _codes(people)
+    starts = [
+        (b1, None, {"count": 1, "refuse": ""}),
+        (b2, None, {"count": 2, "refuse": "conflict"}),
+    ]
+    ids = _start("acting", [*starts, (b3, None, {"count": 3, "refuse": ""})])
+    db.session.rollback()
+    levels = db.session.scalars(select(BranchLevel.decided_by)).all()
+    assert sorted(levels) == ["test action, 1 items", "test action, 3 items"]
+    assert [len(open_tasks(i)) for i in ids] == [1, 0, 1]
+    (incident,) = db.session.scalars(select(Incident)).all()
+    assert incident.instance_id == ids[1]
+    assert _actions(ids[1]) == ["started", "incident"]
+    assert verify_step_logs(db.session)[1] == []
+    assert verify_chain(db.session).ok
+
+
+def test_a_single_start_whose_action_refuses_keeps_its_started_step(people):
+    _deploy_acting()
+    instance_id = run(
+        start_instance,
+        actor=actor("sec1"),
+        process_key="acting",
+        org_code=people.tree.branch1,
+        data={"count": 1, "refuse": "conflict"},
+    )
+    db.session.rollback()
+    assert _actions(instance_id) == ["started", "incident"]
+    assert db.session.scalars(select(BranchLevel)).all() == []
+    assert verify_step_logs(db.session)[1] == []
 
 
 def test_an_instance_finished_by_its_first_steps_is_recorded_as_completed(people):
