@@ -148,8 +148,9 @@ def create_many(
     Their ids are reserved first and the rows left pending, so that each is written once, with
     the state after its first steps, by one batched INSERT for all of them — not an INSERT and an
     UPDATE each. What the first steps write about them (tasks, step log) waits in ``held`` until
-    ``write_created``: a flush meanwhile (an action, a query) writes the instance rows alone and
-    never a task before its instance (the unit of work knows no order between the two tables)."""
+    ``write_created``: a flush meanwhile (an action, a query) writes the instance rows alone (their
+    state then follows by UPDATE) and never a task before its instance (the unit of work knows no
+    order between the two tables)."""
     specs, held = specs_of(ctx, definition), []
     ids = _reserve_ids(ctx, len(starts))
     loaded = []
@@ -168,8 +169,9 @@ def create_many(
 
 def write_created(ctx: CommandContext, created: list[Loaded]) -> None:
     """Write the rows of ``create_many``'s instances, then what their first steps held back."""
+    if created:
+        write_held(ctx, created[0])  # the batch holds back into one list
     for loaded in created:
-        write_held(ctx, loaded)
         loaded.held = None
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_
-from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -186,10 +185,12 @@ def _waiting_branches(
     """The first ``limit`` branches under ``scope_org`` (by tree order) without an instance in the
     cycle, and how many wait in all: read by the database, not by loading every branch of the
     scope at every chunk (20,000 at the largest enterprise)."""
+    started = select(CycleBranch.branch_id).where(CycleBranch.cycle_id == cycle.id)
+    # NOT IN (one hashed set), not NOT EXISTS: with the statistics of tables just filled (a new
+    # enterprise, this very start) PostgreSQL ran NOT EXISTS as a loop over both, 1.4 s a chunk
+    # at 5,000 branches.
     waiting = and_(
-        subtree_of(scope_org),
-        OrgUnit.kind == OrgKind.BRANCH,
-        ~exists().where(CycleBranch.cycle_id == cycle.id, CycleBranch.branch_id == OrgUnit.id),
+        subtree_of(scope_org), OrgUnit.kind == OrgKind.BRANCH, OrgUnit.id.not_in(started)
     )
     count = session.scalar(select(func.count()).select_from(OrgUnit).where(waiting)) or 0
     query = select(OrgUnit).where(waiting).order_by(OrgUnit.path)
