@@ -46,8 +46,9 @@ from app.identity.queries import subtree_of
 from app.levels.queries import red_flag_cycles_of
 from app.workflow.instances import start_instances
 
-#: Branches started per transaction: about 2 s at the 3-5 ms a start costs (bench/cycle_start.py),
-#: well inside the 5 s a transaction may hold the database.
+#: Branches started per transaction: about 1 s at the 1.5-2.5 ms a batched start costs
+#: (bench/cycle_start.py --chunked; at most 3 s on a loaded machine at 20,000 branches), well
+#: inside the 5 s a transaction may hold the database, and a progress step the page can show.
 CHUNK = 500
 
 
