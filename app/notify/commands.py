@@ -72,6 +72,10 @@ class Arrival:
     assignee_user_id: int | None = None
 
 
+#: Arrivals told in one statement (a batch of starts can bring hundreds).
+UNION_LIMIT = 200
+
+
 def notify_arrivals(ctx: CommandContext, arrivals: Iterable[Arrival]) -> None:
     """Tell whoever may now do each task that it has arrived, except the actor (who caused it and
     sees it at once): the assignee as ``assigned``, the role's holders on today as ``arrived``.
@@ -92,11 +96,11 @@ def notify_arrivals(ctx: CommandContext, arrivals: Iterable[Arrival]) -> None:
                 )
         elif arrival.role:
             by_role.append(_holders(ctx, arrival))
-    if not by_role:
-        return
     columns = ["user_id", "kind", "title", "task_id", "instance_id", "created_at"]
-    rows = by_role[0] if len(by_role) == 1 else union(*by_role)
-    ctx.session.execute(insert(Notification).from_select(columns, rows))
+    for start in range(0, len(by_role), UNION_LIMIT):  # SQLite joins at most 500 SELECTs
+        part = by_role[start : start + UNION_LIMIT]
+        rows = part[0] if len(part) == 1 else union(*part)
+        ctx.session.execute(insert(Notification).from_select(columns, rows))
 
 
 def _holders(ctx: CommandContext, arrival: Arrival) -> Select:

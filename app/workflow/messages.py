@@ -184,6 +184,9 @@ def settle(ctx: CommandContext, loaded: steps.Loaded, *, depth: int = 0, **step:
     steps.save(ctx, loaded, **step)
     running = loaded.row.status is InstanceStatus.RUNNING
     waits = loaded.instance.message_waits() if running else []
+    outgoing = loaded.instance.outgoing_messages()
+    if waits or loaded.had_waits or outgoing:
+        steps.write_held(ctx, loaded)  # a new instance's row before what refers to it
     if waits or loaded.had_waits:
         refresh_subscriptions(ctx, loaded.row, waits, depth)
-    route(ctx, loaded.row, loaded.instance.outgoing_messages(), depth=depth)
+    route(ctx, loaded.row, outgoing, depth=depth)

@@ -24,7 +24,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import text
 
 from app.core.audit import canonical_json
 from app.core.clock import local_zone
@@ -78,6 +80,10 @@ class Loaded:
     placement_notes: list[tuple[str, str, str, str]] = field(default_factory=list)
     #: Tasks this step made ready whose people are to be told (``announce_arrivals``).
     arrived: list[HumanTask] = field(default_factory=list)
+    #: Just created and not saved yet: it has no task rows, so saving need not look for any.
+    new: bool = False
+    #: Rows of its first step waiting for its instance row to be written (``create_many``).
+    held: list[Any] | None = None
 
     @property
     def org(self) -> OrgUnit:
@@ -128,23 +134,113 @@ def create(
 ) -> Loaded:
     """A new instance row with the engine's initial state (not advanced yet)."""
     instance = runtime().create(specs_of(ctx, definition), data)
-    row = ProcessInstance(
+    row = _new_row(ctx, definition, org, business_key, instance.dump(), None)
+    ctx.session.add(row)
+    ctx.session.flush()
+    instance.attach_services(ActionRunner(ctx, row))
+    return Loaded(row, definition, instance, {}, ctx.session, _org=org, new=True)
+
+
+def create_many(
+    ctx: CommandContext,
+    definition: ProcessDefinition,
+    starts: list[tuple[OrgUnit, str | None, dict[str, Any]]],
+) -> list[Loaded]:
+    """New instance rows, one per (organisation, business key, data), not advanced yet, for a
+    command that starts many at once (then ``write_created``).
+
+    Their ids are reserved first and the rows left pending, so that each is written once, with
+    the state after its first steps, by one batched INSERT for all of them — not an INSERT and an
+    UPDATE each. What the first steps write about them (tasks, step log) waits in ``held`` until
+    ``write_created``: a flush meanwhile (an action, a query) writes the instance rows alone (their
+    state then follows by UPDATE) and never a task before its instance (the unit of work knows no
+    order between the two tables)."""
+    specs, held = specs_of(ctx, definition), []
+    ids = _reserve_ids(ctx, len(starts))
+    loaded = []
+    for (org, business_key, data), instance_id in zip(starts, ids, strict=True):
+        instance = runtime().create(specs, data)
+        # The state is stored after the first steps (or, should they fail, ``initial_state``):
+        # serialising the initial one as well cost a sixth of a start.
+        row = _new_row(ctx, definition, org, business_key, NOT_SAVED, instance_id)
+        ctx.session.add(row)
+        instance.attach_services(ActionRunner(ctx, row))
+        loaded.append(
+            Loaded(row, definition, instance, {}, ctx.session, _org=org, new=True, held=held)
+        )
+    return loaded
+
+
+def write_created(ctx: CommandContext, created: list[Loaded]) -> None:
+    """Write the rows of ``create_many``'s instances, then what their first steps held back, and
+    tell the people of the tasks they made ready."""
+    if created:
+        write_held(ctx, created[0])  # the batch holds back into one list
+    for loaded in created:
+        loaded.held = None
+    announce_arrivals(ctx, created)
+
+
+def write_held(ctx: CommandContext, loaded: Loaded) -> None:
+    """Before a step writes what refers to the instance beyond its tasks and step log (messages,
+    subscriptions, an incident, a finished instance's records) or another instance of the batch
+    is acted on (a message): the batch's instance rows first, then everything held back."""
+    if loaded.held is not None:
+        ctx.session.flush()
+        ctx.session.add_all(loaded.held)
+        loaded.held.clear()
+
+
+def _new_row(
+    ctx: CommandContext,
+    definition: ProcessDefinition,
+    org: OrgUnit,
+    business_key: str | None,
+    state_json: str,
+    instance_id: int | None,
+) -> ProcessInstance:
+    return ProcessInstance(
+        id=instance_id,
         definition_id=definition.id,
         process_key=definition.process_key,
         business_key=business_key,
         org_unit_id=org.id,
         initiator_user_id=ctx.actor.user_id,
         status=InstanceStatus.RUNNING,
-        state_json=instance.dump(),
+        state_json=state_json,
         step_count=0,
         last_step_hash=GENESIS,
         open_incidents=0,
         started_at=ctx.now,
     )
-    ctx.session.add(row)
+
+
+#: The state of a row ``create_many`` made, until its first steps are saved (never committed).
+NOT_SAVED = ""
+
+
+def initial_state(ctx: CommandContext, definition: ProcessDefinition, data: dict[str, Any]) -> str:
+    """The state of a new instance of ``definition`` started with ``data``, nothing run yet."""
+    return runtime().create(specs_of(ctx, definition), data).dump()
+
+
+def _reserve_ids(ctx: CommandContext, count: int) -> list[int]:
+    """``count`` ids for new instance rows, taken before the rows are written."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        return list(
+            ctx.session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('process_instances', 'id'))"
+                    " FROM generate_series(1, :count)"
+                ),
+                {"count": count},
+            )
+        )
+    # SQLite: this write transaction holds the database's one write lock (BEGIN IMMEDIATE), so
+    # no one else takes an id meanwhile; rows of this transaction not written yet are written first.
     ctx.session.flush()
-    instance.attach_services(ActionRunner(ctx, row))
-    return Loaded(row, definition, instance, {}, ctx.session, _org=org)
+    last = ctx.session.scalar(select(func.max(ProcessInstance.id))) or 0
+    return list(range(last + 1, last + 1 + count))
 
 
 def latest_definitions(ctx: CommandContext) -> list[ProcessDefinition]:
@@ -171,16 +267,21 @@ def save(
     keep_action_writes(ctx, loaded.row)
     with ctx.session.no_autoflush:  # one UPDATE of the instance row, at the end
         _save(ctx, loaded, action, task_uuid, element_id, submitted, detail)
-    announce_arrivals(ctx, loaded)
+    if loaded.held is None:  # a batch of starts announces once, when its rows are written
+        announce_arrivals(ctx, [loaded])
 
 
-def announce_arrivals(ctx: CommandContext, loaded: Loaded) -> None:
-    """Notify the people of the tasks this step made ready (after a flush: they need the ids)."""
-    arrived, loaded.arrived = loaded.arrived, []
+def announce_arrivals(ctx: CommandContext, steps_taken: list[Loaded]) -> None:
+    """Notify the people of the tasks these steps made ready, in one statement (after a flush:
+    the notices need the tasks' ids)."""
+    arrived: list[tuple[HumanTask, str]] = []
+    for loaded in steps_taken:
+        if loaded.arrived:  # a reviewer told of 85 reviews needs to know whose each is
+            arrived += [(task, loaded.org.name) for task in loaded.arrived]
+        loaded.arrived = []
     if not arrived:
         return
     ctx.session.flush()
-    where = loaded.org.name  # a reviewer told of 85 reviews needs to know whose each is
     notify_arrivals(
         ctx,
         [
@@ -192,7 +293,7 @@ def announce_arrivals(ctx: CommandContext, loaded: Loaded) -> None:
                 t.org_unit_id,
                 t.assignee_user_id,
             )
-            for t in arrived
+            for t, where in arrived
         ],
     )
 
@@ -234,10 +335,27 @@ def _save(
         detail=detail,
         snapshot=row.state_json,
         previous_state=previous_state,
+        held=loaded.held,
     )
+    loaded.new = False
     notes, loaded.placement_notes = loaded.placement_notes, []
     for note_action, uuid, element, note in notes:
-        append_step(ctx, row, action=note_action, task_uuid=uuid, element_id=element, detail=note)
+        append_step(
+            ctx,
+            row,
+            action=note_action,
+            task_uuid=uuid,
+            element_id=element,
+            detail=note,
+            held=loaded.held,
+        )
+
+
+def _add(ctx: CommandContext, held: list[Any] | None, record: Any) -> None:
+    if held is None:
+        ctx.session.add(record)
+    else:
+        held.append(record)
 
 
 #: The instance's open tasks, as they are in the database (read under the instance's lock).
@@ -253,10 +371,13 @@ OPEN_TASKS_READ = "branchflow.open_tasks"
 def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]) -> list[str]:
     """Make the open rows of ``human_tasks`` exactly the engine's ready user and manual tasks;
     returns why a new task has no deadline where its model asked for one (for the step log)."""
-    # Read under the instance's lock earlier in this command (``tasks._open_task``), or now.
-    rows = ctx.session.info.get(OPEN_TASKS_READ, {}).pop(loaded.row.id, None)
-    if rows is None:
-        rows = list(ctx.session.scalars(OPEN_TASKS, {"id": loaded.row.id}))
+    if loaded.new:  # nothing to read (and no autoflush: a batch of starts flushes once)
+        rows: list[HumanTask] = []
+    else:
+        # Read under the instance's lock earlier in this command (``tasks._open_task``), or now.
+        rows = ctx.session.info.get(OPEN_TASKS_READ, {}).pop(loaded.row.id, None)
+        if rows is None:
+            rows = list(ctx.session.scalars(OPEN_TASKS, {"id": loaded.row.id}))
     open_rows = {t.task_uuid: t for t in rows}
     ready_by_id = {task.task_id: task for task in ready}
     for uuid, row in open_rows.items():
@@ -279,7 +400,9 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
         due, why = task_deadline(ctx.now, task)
         if why:
             notes.append(why)
-        ctx.session.add(
+        _add(
+            ctx,
+            loaded.held,
             new := HumanTask(
                 instance_id=loaded.row.id,
                 task_uuid=uuid,
@@ -293,14 +416,14 @@ def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]
                 due_at=due,
                 state=HumanTaskState.READY,
                 created_at=ctx.now,
-            )
+            ),
         )
         if new.assignee_user_id is not None or (task.lane, new.org_unit_id) not in going_on:
             loaded.arrived.append(new)
         loaded.placement_notes += [(a, uuid, task.element_id, d) for a, d in placement.notes]
         if task.correction_of:
             returned.append(task)
-    if returned:
+    if returned and not loaded.new:  # a new instance has completed nothing to send back
         _notify_returned(ctx, loaded.row.id, returned)
     return notes
 
@@ -380,9 +503,11 @@ def append_step(
     detail: str | None = None,
     snapshot: str | None = None,
     previous_state: str | None = None,
+    held: list[Any] | None = None,
 ) -> None:
     """Append a hash-chained entry; with ``snapshot``, store that state (as the change from
-    ``previous_state``, the state stored at the last snapshot, when history.py chooses to)."""
+    ``previous_state``, the state stored at the last snapshot, when history.py chooses to);
+    into ``held`` when the instance row is not written yet (``create_many``)."""
     row.step_count += 1
     entry = StepLogEntry(
         instance_id=row.id,
@@ -404,7 +529,7 @@ def append_step(
         entry.state_hash = state_hash(snapshot)
     entry.hash = step_hash(entry)
     row.last_step_hash = entry.hash
-    ctx.session.add(entry)
+    _add(ctx, held, entry)
 
 
 def record_incident(

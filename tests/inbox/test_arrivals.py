@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import func
 from sqlalchemy import select
 
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.extensions import db
+from app.grading.cycle.models import CycleBranch
+from app.grading.cycle.start import start_cycle
 from app.identity.models import OrgUnit
 from app.notify.commands import Arrival
 from app.notify.commands import notify_arrivals
@@ -23,6 +26,7 @@ from tests.factories import grant
 from tests.factories import make_user
 from tests.inbox.test_default_view import count_statements
 from tests.inbox.test_notifications import REVIEW
+from tests.plugins.demo import holder_at
 from tests.plugins.people import actor
 from tests.plugins.people import open_tasks
 
@@ -132,3 +136,19 @@ def test_several_arrivals_are_told_in_one_statement(people):
 
 def _tell(ctx, *, arrivals):
     notify_arrivals(ctx, arrivals)
+
+
+def test_a_cycle_started_for_many_branches_tells_each_secretary_in_one_go(demo):
+    cycle_id = run(
+        start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
+    )
+    db.session.rollback()
+    instances = select(CycleBranch.instance_id).where(CycleBranch.cycle_id == cycle_id)
+    started = db.session.scalar(select(func.count()).select_from(instances.subquery()))
+    told = db.session.scalar(
+        select(func.count(func.distinct(Notification.instance_id))).where(
+            Notification.instance_id.in_(instances)
+        )
+    )
+    assert started > 1
+    assert told == started  # every branch's self-assessment reached someone's notifications

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,14 +39,17 @@ from app.grading.rubric.commands import ensure_default_rubric
 from app.grading.rubric.document import NOT_MET
 from app.grading.rubric.queries import rubric_version
 from app.grading.targets.queries import declared_targets
+from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_branches_under
+from app.identity.queries import subtree_of
 from app.levels.queries import red_flag_cycles_of
 from app.workflow.instances import start_instances
 
-#: Branches started per transaction: about 2 s at the 3-5 ms a start costs (bench/cycle_start.py),
-#: well inside the 5 s a transaction may hold the database.
+#: Branches started per transaction: about 1 s at the 1.5-2.5 ms a batched start costs
+#: (bench/cycle_start.py --chunked; at most 3 s on a loaded machine at 20,000 branches), well
+#: inside the 5 s a transaction may hold the database, and a progress step the page can show.
 CHUNK = 500
 
 
@@ -159,11 +163,7 @@ def start_next_branches(ctx: CommandContext, *, cycle_id: int, limit: int | None
     if cycle is None:
         raise NotFound()
     scope_org = ctx.session.get(OrgUnit, cycle.scope_org_id)
-    started = set(
-        ctx.session.scalars(select(CycleBranch.branch_id).where(CycleBranch.cycle_id == cycle.id))
-    )
-    waiting = [b for b in list_branches_under(ctx.session, scope_org) if b.id not in started]
-    batch = waiting if limit is None else waiting[:limit]
+    batch, waiting = _waiting_branches(ctx.session, cycle, scope_org, limit)
     if batch:
         _start_branches(ctx, cycle, batch)
         ctx.record(
@@ -171,12 +171,32 @@ def start_next_branches(ctx: CommandContext, *, cycle_id: int, limit: int | None
             ("grading_cycle", cycle.id),
             org_unit_id=scope_org.id,
             started=len(batch),
-            remaining=len(waiting) - len(batch),
+            remaining=waiting - len(batch),
         )
-    if len(waiting) == len(batch):
+    if waiting == len(batch):
         # done: a branch dissolved since the cycle opened must not leave it "still starting"
-        cycle.branches_planned = len(started) + len(batch)
-    return len(waiting) - len(batch)
+        cycle.branches_planned = ctx.session.scalar(
+            select(func.count()).select_from(CycleBranch).where(CycleBranch.cycle_id == cycle.id)
+        )
+    return waiting - len(batch)
+
+
+def _waiting_branches(
+    session: Session, cycle: GradingCycle, scope_org: OrgUnit, limit: int | None
+) -> tuple[list[OrgUnit], int]:
+    """The first ``limit`` branches under ``scope_org`` (by tree order) without an instance in the
+    cycle, and how many wait in all: read by the database, not by loading every branch of the
+    scope at every chunk (20,000 at the largest enterprise)."""
+    started = select(CycleBranch.branch_id).where(CycleBranch.cycle_id == cycle.id)
+    # NOT IN (one hashed set), not NOT EXISTS: with the statistics of tables just filled (a new
+    # enterprise, this very start) PostgreSQL ran NOT EXISTS as a loop over both, 1.4 s a chunk
+    # at 5,000 branches.
+    waiting = and_(
+        subtree_of(scope_org), OrgUnit.kind == OrgKind.BRANCH, OrgUnit.id.not_in(started)
+    )
+    count = session.scalar(select(func.count()).select_from(OrgUnit).where(waiting)) or 0
+    query = select(OrgUnit).where(waiting).order_by(OrgUnit.path)
+    return list(session.scalars(query if limit is None else query.limit(limit))), count
 
 
 def _start_branches(ctx: CommandContext, cycle: GradingCycle, branches: list[OrgUnit]) -> None:
