@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -72,8 +73,9 @@ class Arrival:
     assignee_user_id: int | None = None
 
 
-#: Arrivals told in one statement (a batch of starts can bring hundreds).
-UNION_LIMIT = 200
+#: Up to this many arrivals are told by one INSERT ... SELECT (what a step makes ready); more
+#: (a batch of starts) are told in bulk.
+FEW = 20
 
 
 def notify_arrivals(ctx: CommandContext, arrivals: Iterable[Arrival]) -> None:
@@ -95,12 +97,73 @@ def notify_arrivals(ctx: CommandContext, arrivals: Iterable[Arrival]) -> None:
                     instance_id=arrival.instance_id,
                 )
         elif arrival.role:
-            by_role.append(_holders(ctx, arrival))
+            by_role.append(arrival)
+    if len(by_role) > FEW:
+        _tell_holders_in_bulk(ctx, by_role)
+        return
     columns = ["user_id", "kind", "title", "task_id", "instance_id", "created_at"]
-    for start in range(0, len(by_role), UNION_LIMIT):  # SQLite joins at most 500 SELECTs
-        part = by_role[start : start + UNION_LIMIT]
-        rows = part[0] if len(part) == 1 else union(*part)
-        ctx.session.execute(insert(Notification).from_select(columns, rows))
+    holders = [_holders(ctx, arrival) for arrival in by_role]
+    rows = holders[0] if len(holders) == 1 else union(*holders)
+    ctx.session.execute(insert(Notification).from_select(columns, rows))
+
+
+def _tell_holders_in_bulk(ctx: CommandContext, arrivals: list[Arrival]) -> None:
+    """Many arrivals at once (a cycle started for hundreds of branches): the holders of every
+    role and place in two queries, who was told already in this command in one, and the notices
+    in one INSERT — building a statement per arrival cost more than the starts themselves."""
+    group_roles = {code for code, role in catalogue.roles().items() if role.tier == "group"}
+    wanted = {(a.role, a.org_unit_id) for a in arrivals}
+    holders: dict[tuple[str | None, int], set[int]] = defaultdict(set)
+    active = (User.active.is_(True), active_on(ctx.today))
+    direct = {(r, o) for r, o in wanted if r not in group_roles}
+    if direct:
+        for user_id, role, org_id in ctx.session.execute(
+            select(RoleAssignment.user_id, RoleAssignment.role_code, RoleAssignment.org_unit_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role_code.in_({r for r, _o in direct}),
+                RoleAssignment.org_unit_id.in_({o for _r, o in direct}),
+                *active,
+            )
+        ):
+            holders[(role, org_id)].add(user_id)
+    at_groups = {o for r, o in wanted if r in group_roles}
+    if at_groups:  # held at a group, answering for its branch
+        for user_id, role, branch_id in ctx.session.execute(
+            select(RoleAssignment.user_id, RoleAssignment.role_code, OrgUnit.parent_id)
+            .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role_code.in_(group_roles),
+                OrgUnit.parent_id.in_(at_groups),
+                *active,
+            )
+        ):
+            holders[(role, branch_id)].add(user_id)
+    told = {
+        (user_id, instance_id)
+        for user_id, instance_id in ctx.session.execute(
+            select(Notification.user_id, Notification.instance_id).where(
+                Notification.instance_id.in_({a.instance_id for a in arrivals}),
+                Notification.created_at == ctx.now,
+            )
+        )
+    }
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": "arrived",
+            "title": a.title[:200],
+            "task_id": a.task_id,
+            "instance_id": a.instance_id,
+            "created_at": ctx.now,
+        }
+        for a in arrivals
+        for user_id in sorted(holders[(a.role, a.org_unit_id)])
+        if user_id != ctx.actor.user_id and (user_id, a.instance_id) not in told
+    ]
+    if rows:
+        ctx.session.execute(insert(Notification), rows)
 
 
 def _holders(ctx: CommandContext, arrival: Arrival) -> Select:

@@ -139,8 +139,9 @@ def _tell(ctx, *, arrivals):
 
 
 def test_a_cycle_started_for_many_branches_tells_each_secretary_in_one_go(demo):
+    """85 branches: more than a step makes ready, so the holders are found and told in bulk."""
     cycle_id = run(
-        start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01"
+        start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH"
     )
     db.session.rollback()
     instances = select(CycleBranch.instance_id).where(CycleBranch.cycle_id == cycle_id)
