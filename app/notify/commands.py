@@ -98,6 +98,8 @@ def notify_arrivals(ctx: CommandContext, arrivals: Iterable[Arrival]) -> None:
                 )
         elif arrival.role:
             by_role.append(arrival)
+    if not by_role:
+        return
     if len(by_role) > FEW:
         _tell_holders_in_bulk(ctx, by_role)
         return

@@ -6,6 +6,8 @@ the secretary reports the follow-up; the instance page shows it completed on its
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page
@@ -20,6 +22,7 @@ SECRETARY = "chenjinpeng"  # 支部书记, HH01-01 长流水采油站党支部
 COMMITTEE = "houchundong"  # 支部副书记, a member of the committee
 ORG_MEMBER = "zhouying"  # 组织委员
 BRANCH = "HH01-01"
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _submit(page: Page) -> None:
@@ -37,7 +40,7 @@ def _open_from_inbox(page: Page, title: str, instance_id: str) -> None:
         page.get_by_role("button", name="认领").click()
 
 
-def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, login):
+def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, login, live_server):
     secretary = login(new_page(), SECRETARY)
 
     # Start: the procedure is offered with its description; starting opens the first step.
@@ -53,15 +56,16 @@ def test_a_committee_meeting_from_agenda_to_the_completed_diagram(new_page, logi
         secretary.locator("a[href^='/instances/']").first.get_attribute("href"),
     ).group(1)
 
-    # A mistake is answered next to its field, in Chinese, with the input kept; then corrected.
-    secretary.get_by_label("所属月份").fill("11月")
+    # The meeting is announced less than a day ahead: refused beside its field, input kept.
     secretary.get_by_label("议题").fill("研究发展党员计划；安排12月主题党日")
-    secretary.get_by_label("会议时间").fill("2026-11-25T09:00")
+    soon = live_server.clock.now().astimezone(BEIJING) + timedelta(hours=5)
+    secretary.get_by_label("会议时间").fill(soon.strftime("%Y-%m-%dT%H:%M"))
     secretary.get_by_label("会议地点").fill("站党员活动室")
     _submit(secretary)
-    expect(secretary.locator("#f-month-error")).to_have_text("格式不正确。")
+    expect(secretary.locator("#f-meeting_at-error")).to_contain_text("须至少提前 24 小时通知")
     expect(secretary.get_by_label("议题")).to_have_value("研究发展党员计划；安排12月主题党日")
-    secretary.get_by_label("所属月份").fill("2026-11")
+    secretary.get_by_label("会议时间").fill("2026-11-25T09:00")
+    expect(secretary.get_by_label("所属月份")).to_have_value("2026-11")  # follows the date
     _submit(secretary)
     expect(secretary.locator(".flash-success")).to_contain_text("已提交")
 
