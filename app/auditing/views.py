@@ -21,6 +21,11 @@ from sqlalchemy import select
 from app.auditing import eventlog
 from app.auditing import export
 from app.auditing.analytics import element_figures
+from app.auditing.events import ADMINISTRATIVE
+from app.auditing.events import PAGE_SIZE as EVENTS_PAGE
+from app.auditing.events import EventSearch
+from app.auditing.events import event_kinds
+from app.auditing.events import find_events
 from app.auditing.evidence import evidence_package
 from app.auditing.queries import MAX_EXPORT_ROWS
 from app.auditing.queries import PAGE_SIZE
@@ -124,6 +129,28 @@ def analytics_diagram() -> Response:
         raise NotFound()
     xml = diagram_xml(definition)
     return jsonify({"xml": xml, "has_layout": "BPMNDiagram" in xml})
+
+
+@bp.get("/events")
+def events() -> str:
+    """The audit trail's events within the auditor's subtrees: administrative ones by default."""
+    roots = _roots()
+    wanted = EventSearch.from_args(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = find_events(
+        db.session, wanted, roots, clock.local_zone(), offset=(page - 1) * EVENTS_PAGE
+    )
+    return render_template(
+        "auditing/events.html",
+        wanted=wanted,
+        args=wanted.as_args(),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + EVENTS_PAGE - 1) // EVENTS_PAGE, 1),
+        kinds=event_kinds(db.session),
+        administrative=ADMINISTRATIVE,
+    )
 
 
 @bp.get("/verify")
