@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.auditing.records import step_context
 from app.auditing.replay import replay_instance
+from app.core.audit import ChainReport
 from app.core.audit import verify_chain
 from app.files.models import Attachment
 from app.files.storage import path_of
@@ -61,9 +62,11 @@ def evidence_package(
     now: datetime,
     names: dict[int, str],
     locale: str,
+    trail: ChainReport | None = None,
 ) -> Package:
-    """The zip for ``instance_id``; ``trail_session`` walks the whole audit trail (it is emptied
-    as it goes, so it is not the caller's)."""
+    """The zip for ``instance_id``; ``trail_session`` replays it and walks the whole audit trail
+    (it is emptied as it goes, so it is not the caller's) unless ``trail`` is that walk's result
+    already (a package of many instances walks it once)."""
     row = session.get(ProcessInstance, instance_id)
     definition = session.get(ProcessDefinition, row.definition_id)
     org = session.get(OrgUnit, row.org_unit_id)
@@ -82,7 +85,7 @@ def evidence_package(
     checked, broken = verify_instance_log(session, instance_id)
     replayed = replay_instance(trail_session, instance_id)
     trail_session.rollback()
-    trail = verify_chain(trail_session)
+    trail = trail or verify_chain(trail_session)
     verification = {
         "exported_at": now.isoformat(timespec="seconds"),
         "step_log": {
@@ -183,3 +186,43 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
         return "'" + value
     return value
+
+
+#: A search's package holds at most this many instances (its manifest says when it was cut).
+MAX_SEARCH_PACKAGE = 200
+
+
+def search_package(
+    session: Session,
+    trail_session: Session,
+    instance_ids: list[int],
+    now: datetime,
+    names: dict[int, str],
+    locale: str,
+    search_args: dict[str, str],
+) -> Package:
+    """One zip holding the package of each instance a search found (the trail walked once), and a
+    manifest naming the search, the instances and the SHA-256 of each inner package."""
+    trail = verify_chain(trail_session)
+    trail_session.rollback()
+    kept = instance_ids[:MAX_SEARCH_PACKAGE]
+    inner = {}
+    for instance_id in kept:
+        package = evidence_package(
+            session, trail_session, instance_id, now, names, locale, trail=trail
+        )
+        inner[package.filename] = package.data
+    manifest = {
+        "exported_at": now.isoformat(timespec="seconds"),
+        "search": search_args,
+        "instances_found": len(instance_ids),
+        "instances_packaged": len(kept),
+        "audit_trail_intact": trail.ok,
+        "packages": {name: hashlib.sha256(data).hexdigest() for name, data in inner.items()},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # the packages are zips
+        for name, data in inner.items():
+            archive.writestr(name, data)
+        archive.writestr("manifest.json", _json(manifest))
+    return Package(f"evidence-search-{now.strftime('%Y%m%d-%H%M')}.zip", buffer.getvalue())

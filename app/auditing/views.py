@@ -26,7 +26,9 @@ from app.auditing.events import PAGE_SIZE as EVENTS_PAGE
 from app.auditing.events import EventSearch
 from app.auditing.events import event_kinds
 from app.auditing.events import find_events
+from app.auditing.evidence import MAX_SEARCH_PACKAGE
 from app.auditing.evidence import evidence_package
+from app.auditing.evidence import search_package
 from app.auditing.queries import MAX_EXPORT_ROWS
 from app.auditing.queries import PAGE_SIZE
 from app.auditing.queries import InstanceSearch
@@ -271,6 +273,33 @@ def evidence(instance_id: int) -> Response:
     try:
         package = evidence_package(
             db.session, trail_session, instance_id, clock.now(), names, _locale()
+        )
+    finally:
+        trail_session.close()
+    return Response(
+        package.data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{package.filename}"'},
+    )
+
+
+@bp.get("/evidence.zip")
+def search_evidence() -> Response:
+    """The evidence packages of what the search finds (at most MAX_SEARCH_PACKAGE), one zip."""
+    _roots()
+    wanted = InstanceSearch.from_args(request.args)
+    instances = filtered_instances(wanted, current_scope(), clock.now(), clock.local_zone())
+    ids = list(db.session.scalars(instances.order_by(ProcessInstance.id)))
+    actors = db.session.scalars(
+        select(StepLogEntry.actor_user_id)
+        .where(StepLogEntry.instance_id.in_(ids[:MAX_SEARCH_PACKAGE]))
+        .distinct()
+    ).all()
+    names = person_names(db.session, sorted(u for u in actors if u))
+    trail_session = db.engines.read_sessions()
+    try:
+        package = search_package(
+            db.session, trail_session, ids, clock.now(), names, _locale(), wanted.as_args()
         )
     finally:
         trail_session.close()

@@ -205,3 +205,22 @@ def test_the_verification_page_checks_the_trail_and_names_a_broken_log(demo, cli
     page = client.get("/audit/verify").get_data(as_text=True)
     assert f'href="/audit/instances/{tampered}#verification"' in page
     assert f'href="/audit/instances/{intact}#verification"' not in page
+
+
+def test_a_search_packs_the_evidence_of_each_instance_found(demo, client, login, app):
+    first = _committee_meeting(demo.branch.code, agenda_done=True)
+    second = _committee_meeting(demo.branch.code, agenda_done=False)
+    elsewhere = _committee_meeting(_other_unit_branch(), agenda_done=False)
+    login(UNIT_AUDITOR, app.config["DEMO_PASSWORD"])
+    response = client.get("/audit/evidence.zip", query_string={"org": demo.branch.code})
+    archive = zipfile.ZipFile(BytesIO(response.data))
+    manifest = json.loads(archive.read("manifest.json"))
+    names = set(manifest["packages"])
+    assert names == {
+        f"evidence-branch_committee_meeting-{first}.zip",
+        f"evidence-branch_committee_meeting-{second}.zip",
+    }
+    assert f"evidence-branch_committee_meeting-{elsewhere}.zip" not in archive.namelist()
+    inner = zipfile.ZipFile(BytesIO(archive.read(f"evidence-branch_committee_meeting-{first}.zip")))
+    assert json.loads(inner.read("verification.json"))["step_log"]["intact"] is True
+    assert manifest["audit_trail_intact"] is True
