@@ -165,19 +165,25 @@ def client_loop(port: int, key: str, worker: Worker, until: float, tally: Tally)
         )
         if status != 201:
             continue
+        task_id = None
         while time.perf_counter() < until:
-            # The chain's tasks go to the branch's secretaries as a group: the claimable queue.
-            status, page = call("GET", "/api/v1/tasks?view=claimable&per_page=1")
-            if status == 200 and not page["items"]:
-                status, page = call("GET", "/api/v1/tasks?view=mine&per_page=1")
-            if status != 200 or not page["items"]:
-                break  # the instance is finished (or the listing failed): start another
-            task_id = page["items"][0]["id"]
-            status, _done = call(
+            if task_id is None:
+                # The chain's tasks go to the branch's secretaries as a group: the to-do list.
+                status, page = call("GET", "/api/v1/tasks?view=todo&per_page=1")
+                if status != 200 or not page["items"]:
+                    break  # the instance is finished (or the listing failed): start another
+                task_id = page["items"][0]["id"]
+            status, done = call(
                 "POST", f"/api/v1/tasks/{task_id}/complete", {"data": {"note": "ok"}}
             )
             if status == 200:
                 tally.completed += 1
+            # A completion names the next tasks the client may do (as a real client goes on);
+            # after the last one, the instance is done.
+            following = done.get("next_tasks") if status == 200 else None
+            if following == []:
+                break
+            task_id = following[0]["id"] if following else None
 
 
 def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:

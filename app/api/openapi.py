@@ -117,6 +117,21 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "completed": {"type": "boolean"},
             "incident_id": {"type": ["integer", "null"]},
+            "next_tasks": {
+                "type": "array",
+                "description": "The procedure's open tasks the caller may do now (theirs, or"
+                " theirs to claim), so that a client goes on without listing its tasks again.",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "element_id", "claimed"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "element_id": {"type": "string"},
+                        "claimed": {"type": "boolean"},
+                    },
+                },
+            },
         },
     },
     "CompleteRequest": {
@@ -223,12 +238,12 @@ DOCUMENT: dict[str, Any] = {
         "/tasks": {
             "get": {
                 "operationId": "listTasks",
-                "summary": "My tasks, claimable tasks or tasks I completed",
+                "summary": "To do (mine and claimable), my tasks, claimable tasks or completed",
                 "parameters": [
                     {
                         "name": "view",
                         "in": "query",
-                        "schema": {"enum": ["mine", "claimable", "completed"]},
+                        "schema": {"enum": ["todo", "mine", "claimable", "completed"]},
                     },
                     {
                         "name": "page",

@@ -39,9 +39,12 @@ from app.inbox.queries import get_task_row
 from app.inbox.queries import list_tasks
 from app.workflow import commands
 from app.workflow.form_options import form_for_instance
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
+from app.workflow.policy import is_candidate
 from app.workflow.policy import visible_instance
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
@@ -236,8 +239,33 @@ def complete(task_id: int) -> tuple[Response, int]:
     data = _json_body().get("data")
     outcome = run(commands.complete_task, actor=g.api_actor, task_id=task_id, data=data)
     return jsonify(
-        completed=outcome.completed, incident_id=outcome.incident_id
+        completed=outcome.completed,
+        incident_id=outcome.incident_id,
+        next_tasks=_next_tasks(task_id) if outcome.completed else [],
     ), 200 if outcome.completed else 202
+
+
+def _next_tasks(task_id: int) -> list[dict[str, Any]]:
+    """The instance's open tasks the caller may do now (theirs, or theirs to claim): a client
+    working through a procedure goes on without listing its tasks again."""
+    instance_id = db.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+    user_id, today = g.api_actor.user_id, clock.local_today()
+    ready = db.session.scalars(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY)
+        .order_by(HumanTask.id)
+    )
+    return [
+        {
+            "id": t.id,
+            "title": t.title,
+            "element_id": t.element_id,
+            "claimed": t.assignee_user_id is not None,
+        }
+        for t in ready
+        if t.assignee_user_id == user_id
+        or (t.assignee_user_id is None and is_candidate(db.session, user_id, t, today))
+    ]
 
 
 def _instance_json(instance_id: int) -> dict[str, Any]:

@@ -13,6 +13,10 @@ from app.core.commands import run
 from app.extensions import db
 from app.identity.commands import revoke_api_token
 from app.identity.models import ApiToken
+from app.workflow.commands import deploy_definitions
+from tests.engine.models_kit import document
+from tests.engine.models_kit import flow
+from tests.engine.models_kit import user_task
 from tests.factories import grant
 from tests.factories import make_user
 from tests.plugins.people import deploy
@@ -121,6 +125,7 @@ def test_a_task_moves_through_the_views_and_completes(api):
     assert api["sec1"].call("get", "/api/v1/tasks?view=claimable")["items"] == []
     done = api["sec1"].call("post", f"/api/v1/tasks/{task['id']}/complete", {"data": ITEMS}, 200)
     assert done["completed"] is True
+    assert done["next_tasks"] == []  # the review is the unit's, not the secretary's
     assert [t["id"] for t in api["sec1"].call("get", "/api/v1/tasks?view=completed")["items"]] == [
         task["id"]
     ]
@@ -195,3 +200,27 @@ def test_bad_requests_get_a_declared_error_never_a_crash(api, method, path, body
     _start(api)
     response = api["sec1"].call(method, path, body)
     assert set(response) == {"error"}
+
+
+def test_a_completion_names_the_next_tasks_the_caller_may_do(api):
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        + user_task("t1", "test_any", "第一步")
+        + user_task("t2", "test_any", "第二步")
+        + '<bpmn:endEvent id="end"/>'
+        + flow("f1", "start", "t1")
+        + flow("f2", "t1", "t2")
+        + flow("f3", "t2", "end")
+    )
+    model = document("two_own_steps", body, {"branch_secretary": ["start", "t1", "t2", "end"]})
+    run(deploy_definitions, actor=SYSTEM, sources={"two_own_steps.bpmn": model})
+    started = api["sec1"].call(
+        "post", "/api/v1/instances", {"process_key": "two_own_steps", "org_code": "U1-B1"}, 201
+    )
+    (first,) = api["sec1"].call("get", "/api/v1/tasks?view=claimable")["items"]
+    assert first["instance_id"] == started["id"]
+    done = api["sec1"].call("post", f"/api/v1/tasks/{first['id']}/complete", {"data": {}}, 200)
+    (following,) = done["next_tasks"]  # the secretary goes on without listing again
+    assert (following["title"], following["claimed"]) == ("第二步", False)
+    last = api["sec1"].call("post", f"/api/v1/tasks/{following['id']}/complete", {"data": {}}, 200)
+    assert last["next_tasks"] == []  # the procedure is done
