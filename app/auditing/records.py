@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.formdefs.model import FieldDef
 from app.formdefs.registry import FormFileError
 from app.formdefs.registry import form_def
+from app.identity.models import Person
 from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import StepLogEntry
@@ -18,41 +20,67 @@ from app.workflow.models import StepLogEntry
 def step_context(
     session: Session, definition: ProcessDefinition, steps: list[StepLogEntry], locale: str
 ) -> dict[str, Any]:
-    """What a page listing ``steps`` needs to name them: the tasks by their uuid (titles, roles),
-    the forms' labels of the data, and each step's submitted data as text."""
+    """What a page listing ``steps`` needs to show them in people's words: the tasks by their
+    uuid (titles, roles), the forms' fields by data name (labels, kinds: a person by name, a
+    yes/no, an attendance as counts and names), each step's submitted data, and the names of the
+    people it mentions."""
     instance_ids = {s.instance_id for s in steps}
     tasks = {
         t.task_uuid: t
         for t in session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids)))
     }
+    fields = form_fields(definition)
+    submitted = {s.seq: submitted_data(s.submitted_json) for s in steps}
+    people = set()
+    for data in submitted.values():
+        people |= _people_in(fields, data)
+    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(people))).all())
     return {
         "tasks": tasks,
-        "labels": field_labels(definition, locale),
-        "submitted": {s.seq: submitted_fields(s.submitted_json) for s in steps},
+        "labels": {name: f.label_for(locale) for name, f in fields.items()},
+        "fields": fields,
+        "people": names,
+        "submitted": submitted,
     }
 
 
-def field_labels(definition: ProcessDefinition, locale: str) -> dict[str, str]:
-    """Data names as the definition's forms label them (the first form naming one wins)."""
-    labels: dict[str, str] = {}
+def form_fields(definition: ProcessDefinition) -> dict[str, FieldDef]:
+    """Data names as the definition's forms define them (the first form naming one wins)."""
+    fields: dict[str, FieldDef] = {}
     for key, text in json.loads(definition.forms_json or "{}").items():
         try:
             form = form_def(text.encode(), key)
         except FormFileError:  # a form that no longer reads keeps its names as they are
             continue
         for f in form.fields:
-            labels.setdefault(f.name, f.label_for(locale))
-    return labels
+            fields.setdefault(f.name, f)
+    return fields
 
 
-def submitted_fields(submitted: str | None) -> list[tuple[str, str]]:
-    """A step's submitted data as (field, value) pairs for reading; composite values as JSON."""
-    if not submitted:
-        return []
-    data = json.loads(submitted)
-    if not isinstance(data, dict):
-        return [("", json.dumps(data, ensure_ascii=False))]
-    return [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in data.items()
-    ]
+def submitted_data(submitted: str | None) -> dict[str, Any]:
+    data = json.loads(submitted) if submitted else {}
+    return data if isinstance(data, dict) else {"": data}
+
+
+def _people_in(fields: dict[str, FieldDef], data: dict[str, Any]) -> set[int]:
+    found: set[int] = set()
+    for name, value in data.items():
+        f = fields.get(name)
+        if f is None:
+            continue
+        if f.kind == "person" and isinstance(value, int):
+            found.add(value)
+        elif f.kind == "persons" and isinstance(value, list):
+            found |= {v for v in value if isinstance(v, int)}
+        elif f.kind == "attendance" and isinstance(value, dict):
+            found |= {v for v in value.get("present", []) if isinstance(v, int)}
+        elif f.kind == "items" and isinstance(value, list):
+            columns = [c.name for c in f.columns if c.kind == "person"]
+            found |= {
+                item[c]
+                for item in value
+                if isinstance(item, dict)
+                for c in columns
+                if isinstance(item.get(c), int)
+            }
+    return found

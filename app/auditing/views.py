@@ -38,7 +38,7 @@ from app.auditing.queries import counts_by_procedure
 from app.auditing.queries import filtered_instances
 from app.auditing.queries import person_names
 from app.auditing.queries import search_instances
-from app.auditing.records import field_labels
+from app.auditing.records import form_fields
 from app.auditing.records import step_context
 from app.auditing.replay import ReplayResult
 from app.auditing.replay import replay_instance
@@ -48,6 +48,7 @@ from app.core.errors import NotFound
 from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.session import current_scope
+from app.workflow.lanes import with_role_lane_names
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
@@ -130,7 +131,7 @@ def analytics_diagram() -> Response:
     if definition is None:
         raise NotFound()
     xml = diagram_xml(definition)
-    return jsonify({"xml": xml, "has_layout": "BPMNDiagram" in xml})
+    return jsonify({"xml": with_role_lane_names(xml), "has_layout": "BPMNDiagram" in xml})
 
 
 @bp.get("/events")
@@ -233,7 +234,13 @@ def _audited(instance_id: int) -> tuple[ProcessInstance, OrgUnit]:
 def diagram(instance_id: int) -> Response:
     row, _org = _audited(instance_id)
     xml = diagram_xml(db.session.get(ProcessDefinition, row.definition_id))
-    return jsonify({"xml": xml, "has_layout": "BPMNDiagram" in xml, "steps": row.step_count})
+    return jsonify(
+        {
+            "xml": with_role_lane_names(xml),
+            "has_layout": "BPMNDiagram" in xml,
+            "steps": row.step_count,
+        }
+    )
 
 
 @bp.get("/instances/<int:instance_id>/steps/<int:seq>.json")
@@ -249,7 +256,8 @@ def step(instance_id: int, seq: int) -> Response:
     states, data = after
     before = state_after_step(db.session, row, seq - 1) if seq > 1 else None
     previous = before[1] if before else {}
-    labels = field_labels(db.session.get(ProcessDefinition, row.definition_id), _locale())
+    fields = form_fields(db.session.get(ProcessDefinition, row.definition_id))
+    labels = {name: f.label_for(_locale()) for name, f in fields.items()}
     changes = [
         {"field": key, "label": labels.get(key, key), "before": previous.get(key), "after": value}
         for key, value in data.items()

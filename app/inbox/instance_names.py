@@ -1,5 +1,5 @@
-"""What the instance page says instead of codes: role names on the diagram's lanes, step titles
-and people's names in the timeline.
+"""What the instance page says instead of codes: role names on the diagram's lanes
+(``workflow.lanes``), step titles and people's names in the timeline.
 
 The models name their lanes with role codes (the engine assigns tasks by them) and the step log
 keeps element ids and logins (it is an audit record); a person reads names.
@@ -10,37 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.xml import UnsafeXml
-from app.engine.xml import parse_model_xml
-from app.identity.labels import role_label
 from app.identity.models import User
+from app.workflow.lanes import parsed_model as _model
 from app.workflow.models import HumanTask
 from app.workflow.models import StepLogEntry
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-
-
-def _model(xml: str) -> etree._Element | None:
-    try:
-        return parse_model_xml(xml.encode())
-    except UnsafeXml:  # deployed models were checked; a broken one keeps its codes
-        return None
-
-
-def with_role_lane_names(xml: str) -> str:
-    """The BPMN with each lane named by the role it stands for, in the reader's language."""
-    root = _model(xml)
-    if root is None:
-        return xml
-    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
-        code = lane.get("name")
-        if code:
-            lane.set("name", role_label(code))
-    return etree.tostring(root, encoding="unicode")
 
 
 def element_titles(xml: str, tasks: Iterable[HumanTask]) -> dict[str, str]:

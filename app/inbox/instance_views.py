@@ -23,9 +23,9 @@ from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.inbox.instance_names import step_titles
 from app.inbox.instance_names import timeline
-from app.inbox.instance_names import with_role_lane_names
 from app.inbox.records import instance_records
 from app.workflow import commands
+from app.workflow.lanes import with_role_lane_names
 from app.workflow.policy import visible_instance
 from app.workflow.queries import diagram_xml
 from app.workflow.queries import get_instance_view
