@@ -190,6 +190,13 @@ def holder_at(code: str, role: str) -> Actor:
     return Actor(user_id=user.id, login=user.login, source="test")
 
 
+def committee_size(code: str, day: date = MEETING_DAY) -> int:
+    """How many sat on the branch committee of ``code`` on ``day`` (a vote's entitled count)."""
+    branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
+    question = roster.RosterQuestion("committee", branch, day)
+    return len(roster.roster_options(db.session, question))
+
+
 def set_level(branch_id: int, level: Level) -> None:
     """Give the branch ``level`` as a recorded decision, so that its history agrees."""
     db.session.rollback()

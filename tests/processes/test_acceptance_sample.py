@@ -30,6 +30,8 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
+from tests.conftest import TEST_NOW
+from tests.plugins.demo import committee_size
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_task
@@ -38,6 +40,8 @@ from tests.processes.test_grading_cycle import CRITERIA
 from tests.processes.test_grading_cycle import PDF
 from tests.processes.test_grading_cycle import VETOES
 from tests.processes.test_grading_cycle import _veto_check
+
+TODAY = TEST_NOW.date()  # the committee that votes: today's
 
 NO_VETO = {f"company_{v}": "no" for v in VETOES}
 
@@ -76,12 +80,13 @@ def _self_assess(code: str, instance_id: int, target: str, vetoes=()) -> None:
 
 def _committee_agrees(code: str, instance_id: int) -> None:
     """The branch committee resolves, unanimously, to apply."""
+    size = committee_size(code, TODAY)  # all its members present, all for
     complete_step(
         holder_at(code, "branch_committee"),
         instance_id,
         "committee_resolution",
         {
-            "vote_tally": {"eligible": 5, "present": 5, "for": 5, "against": 0, "abstain": 0},
+            "vote_tally": {"present": size, "for": size, "against": 0, "abstain": 0},
             "agree_to_apply": True,
         },
     )
@@ -238,12 +243,13 @@ def test_a_veto_found_by_a_related_department_gives_not_up_to_standard(demo):
     code = demo.branch.code
     instance_id = instances[code]
     _self_assess(code, instance_id, "standardised")
+    size = committee_size(code, TODAY)
     complete_step(
         holder_at(code, "branch_committee"),
         instance_id,
         "committee_resolution",
         {
-            "vote_tally": {"eligible": 5, "present": 5, "for": 5, "against": 0, "abstain": 0},
+            "vote_tally": {"present": size, "for": size, "against": 0, "abstain": 0},
             "agree_to_apply": True,
         },
     )

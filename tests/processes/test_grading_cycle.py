@@ -107,8 +107,7 @@ def _committee_votes(demo, instance_id: int, votes_for: int, agree: bool = True)
         instance_id,
         "committee_resolution",
         {
-            "vote_tally": {
-                "eligible": 5,
+            "vote_tally": {  # the five of the committee that day: counted, not typed
                 "present": 5,
                 "for": votes_for,
                 "against": against,
@@ -446,3 +445,23 @@ def test_c12_starts_from_the_meeting_records_and_changes_only_with_a_reason(demo
         secretary, instance_id, "self_assessment", data | {"C12_change_reason": "党课记录补录"}
     )
     assert open_task(instance_id).element_id == "committee_resolution"
+
+
+def test_the_committee_vote_counts_the_committee_of_the_day_not_a_typed_number(demo):
+    """A typed "9 entitled" for a five-member committee is not taken: 3 for of 5 passes, and 6
+    present of 5 is refused with nothing changed."""
+    _, instance_id = _start(demo)
+    secretary = demo.holder("branch_secretary")
+    complete_step(secretary, instance_id, "self_assessment", _assessment(demo, instance_id))
+    typed = {"eligible": 9, "present": 6, "for": 6, "against": 0, "abstain": 0}
+    with pytest.raises(ValidationFailed) as refused:
+        complete_step(
+            demo.holder("branch_committee"),
+            instance_id,
+            "committee_resolution",
+            {"vote_tally": typed, "agree_to_apply": True},
+        )
+    assert "vote_tally" in refused.value.field_errors
+    assert open_task(instance_id).element_id == "committee_resolution"  # nothing changed
+    _committee_votes(demo, instance_id, votes_for=3)
+    assert open_task(instance_id, "unit_review") is not None
