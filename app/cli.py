@@ -218,7 +218,12 @@ def _demo_history(seed: int) -> None:
     from app.extensions import db
     from app.workflow.models import ProcessDefinition
 
-    needed = {"branch_committee_meeting", "party_group_meeting", "branch_general_assembly"}
+    needed = {
+        "branch_committee_meeting",
+        "party_group_meeting",
+        "branch_general_assembly",
+        "party_lecture",
+    }
     deployed = set(db.session.scalars(select(ProcessDefinition.process_key)))
     if not needed <= deployed:
         click.echo("process history: skipped (deploy the processes first: flask processes sync)")
@@ -227,7 +232,7 @@ def _demo_history(seed: int) -> None:
     click.echo(
         f"process history: {counts.committee_meetings} committee meetings,"
         f" {counts.group_meetings} party-group meetings, {counts.assemblies} general assemblies,"
-        f" {counts.cancelled} cancelled"
+        f" {counts.lectures} party lectures, {counts.cancelled} cancelled"
     )
 
 

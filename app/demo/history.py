@@ -5,8 +5,9 @@ would have happened (the app's clock is moved back for the duration).
 What it leaves, so that an auditor, a dashboard and a newcomer's inbox have something to show:
 monthly committee meetings at three branches of HH01 (completed with decisions and follow-up),
 this month's meeting waiting for the committee's decision, one meeting overdue (the meeting was
-not recorded in time), one cancelled by the unit, monthly party-group meetings and quarterly
-general assemblies at the showcase branch. Attendance and votes follow the rolls of each day.
+not recorded in time), one cancelled by the unit, and at the showcase branch monthly party-group
+meetings, quarterly general assemblies and party lectures (with their courseware and records).
+Attendance and votes follow the rolls of each day.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from app.workflow import commands
 from app.workflow import roster
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
+from app.workflow.uploads import Upload
+from app.workflow.uploads import store_uploads
 
 SHOWCASE_BRANCH = "HH01-01"
 OTHER_BRANCHES = ("HH01-02", "HH01-03")
@@ -58,6 +61,7 @@ class HistoryCounts:
     committee_meetings: int = 0
     group_meetings: int = 0
     assemblies: int = 0
+    lectures: int = 0
     cancelled: int = 0
 
 
@@ -93,6 +97,9 @@ def load_demo_history(seed: int) -> HistoryCounts:
         if month.month in (3, 6, 9):
             _assembly(SHOWCASE_BRANCH, month, rng, zone)
             counts.assemblies += 1
+        if month.month in (2, 5, 8, 11):  # a party lecture each quarter
+            _lecture(SHOWCASE_BRANCH, month, rng, zone)
+            counts.lectures += 1
     # This month's meeting was held yesterday and waits for the committee's decision; another
     # branch set an agenda twelve days ago and has not recorded the meeting since: overdue.
     start = today - timedelta(days=4)
@@ -368,3 +375,82 @@ def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
     ]
     for actor, offset, hour, data in steps:
         _step(actor(), instance_id, _moment(day + timedelta(days=offset), hour, zone), data)
+
+
+#: The smallest file that reads as a PDF (uploads are checked by their bytes): the demo's
+#: courseware and records.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _upload(actor: Actor, instance_id: int, field: str, name: str, when: datetime) -> list:
+    with _at(when):
+        db.end_read_transaction()
+        task_id = db.session.scalar(
+            select(HumanTask.id).where(
+                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
+            )
+        )
+        refs = run(
+            store_uploads, actor=actor, task_id=task_id, uploads=[Upload(field, name, DEMO_PDF)]
+        )
+    return refs[field]
+
+
+def _lecture(code: str, month: date, rng: random.Random, zone: Any) -> None:
+    """党课: planned by the propaganda member, prepared and given by the secretary, reviewed,
+    announced, delivered to the members, evaluated and filed with its record."""
+    day = month + timedelta(days=rng.randint(3, 6))
+    propaganda = _holder("propaganda_member", code, day)
+    secretary = _holder("branch_secretary", code, day)
+    lecturer = db.session.get(User, secretary.user_id).person_id
+    title = rng.choice(
+        ("赓续石油精神 争当岗位先锋", "学习党章党规 严守纪律规矩", "践行初心使命 推动提质增效")
+    )
+    instance_id = _start(propaganda, "party_lecture", code, _moment(day, 9, zone))
+    plan = {
+        "title": title,
+        "lecturer": lecturer,
+        "lecturer_type": "branch_secretary",
+        "planned_month": month.strftime("%Y-%m"),
+    }
+    _step(propaganda, instance_id, _moment(day, 10, zone), plan)
+    (outline,) = _upload(
+        secretary, instance_id, "outline", "党课讲稿.pdf", _moment(day + timedelta(days=2), 9, zone)
+    )
+    prepared = {"outline": outline, "outline_summary": "一、学习要点；二、岗位实践；三、努力方向"}
+    _step(secretary, instance_id, _moment(day + timedelta(days=2), 10, zone), prepared)
+    _step(
+        secretary,
+        instance_id,
+        _moment(day + timedelta(days=3), 9, zone),
+        {"content_approved": True, "changes_required": ""},
+    )
+    lecture_at = _moment(day + timedelta(days=8), 15, zone)
+    notice = {"lecture_at": lecture_at.isoformat(), "place": "党员活动室", "notified": True}
+    _step(propaganda, instance_id, _moment(day + timedelta(days=4), 9, zone), notice)
+    members = _people("members", code, lecture_at.date())
+    (slides,) = _upload(
+        secretary, instance_id, "materials", "党课课件.pdf", _moment(lecture_at.date(), 17, zone)
+    )
+    delivered = {
+        "attendees": {
+            "entitled": len(members),
+            "present": members[: len(members) - rng.randint(0, 2)],
+        },
+        "hours": 1.5,
+        "materials": [slides],
+    }
+    _step(secretary, instance_id, _moment(lecture_at.date(), 17, zone), delivered)
+    feedback = {"evaluation": "good", "reflection": "结合岗位实际，讲得生动"}
+    _step(
+        propaganda, instance_id, _moment(lecture_at.date() + timedelta(days=1), 10, zone), feedback
+    )
+    (record,) = _upload(
+        propaganda,
+        instance_id,
+        "record",
+        "党课记录.pdf",
+        _moment(lecture_at.date() + timedelta(days=2), 9, zone),
+    )
+    filed = {"record": record, "reported_upward": True, "archived_by": True}
+    _step(propaganda, instance_id, _moment(lecture_at.date() + timedelta(days=2), 10, zone), filed)

@@ -34,6 +34,8 @@ def test_the_demo_year_has_meetings_in_every_state_and_verifies(demo, client, lo
     assert states[("branch_committee_meeting", "cancelled")] == 1
     assert states[("party_group_meeting", "completed")] == 11
     assert states[("branch_general_assembly", "completed")] == 3
+    assert states[("party_lecture", "completed")] == 3  # February, May, August
+    assert counts.lectures == 3
     started = db.session.scalars(select(ProcessInstance.started_at)).all()
     assert min(started).date() < TEST_NOW.date().replace(month=1)  # a year back, not all today
     overdue = db.session.scalars(
