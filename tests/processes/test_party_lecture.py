@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -96,7 +97,6 @@ def test_a_lecture_runs_from_plan_to_archive_with_two_rounds_of_correction(
     propaganda = demo.holder("propaganda_member")
     lecturer = demo.holder("lecturer")
     secretary = demo.holder("branch_secretary")
-    m = demo.members
     outsider = db.session.scalars(
         select(Person.id).where(Person.branch_id != demo.branch.id).limit(1)
     ).one()
@@ -190,7 +190,17 @@ def test_a_lecture_runs_from_plan_to_archive_with_two_rounds_of_correction(
 
     deliver = open_task(instance_id)
     assert (deliver.element_id, deliver.candidate_role) == ("deliver", "lecturer")
-    delivered = {"attendees": {"entitled": len(m), "present": m[:-2]}, "hours": 1.5}
+    members = demo.people("members", date(2026, 12, 10))  # the branch's party members that day
+    not_a_member = next(p for p in demo.members if p not in members)  # an activist, say
+    with pytest.raises(ValidationFailed) as refused:  # the listeners counted are party members
+        _complete(
+            lecturer,
+            instance_id,
+            "deliver",
+            {"attendees": {"present": [not_a_member]}, "hours": 1.5},
+        )
+    assert refused.value.field_errors["attendees.present"] == "请选择本支部的党员。"
+    delivered = {"attendees": {"present": members[:-2]}, "hours": 1.5}
     with pytest.raises(ValidationFailed) as refused:  # the slides or handouts are required
         _complete(lecturer, instance_id, "deliver", delivered)
     assert "materials" in refused.value.field_errors
