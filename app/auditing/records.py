@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.formdefs.model import FieldDef
+from app.formdefs.model import people_in
 from app.formdefs.registry import FormFileError
 from app.formdefs.registry import form_def
 from app.identity.models import Person
@@ -33,7 +34,7 @@ def step_context(
     submitted = {s.seq: submitted_data(s.submitted_json) for s in steps}
     people = set()
     for data in submitted.values():
-        people |= _people_in(fields, data)
+        people |= people_in(fields.values(), data)
     names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(people))).all())
     return {
         "tasks": tasks,
@@ -60,27 +61,3 @@ def form_fields(definition: ProcessDefinition) -> dict[str, FieldDef]:
 def submitted_data(submitted: str | None) -> dict[str, Any]:
     data = json.loads(submitted) if submitted else {}
     return data if isinstance(data, dict) else {"": data}
-
-
-def _people_in(fields: dict[str, FieldDef], data: dict[str, Any]) -> set[int]:
-    found: set[int] = set()
-    for name, value in data.items():
-        f = fields.get(name)
-        if f is None:
-            continue
-        if f.kind == "person" and isinstance(value, int):
-            found.add(value)
-        elif f.kind == "persons" and isinstance(value, list):
-            found |= {v for v in value if isinstance(v, int)}
-        elif f.kind == "attendance" and isinstance(value, dict):
-            found |= {v for v in value.get("present", []) if isinstance(v, int)}
-        elif f.kind == "items" and isinstance(value, list):
-            columns = [c.name for c in f.columns if c.kind == "person"]
-            found |= {
-                item[c]
-                for item in value
-                if isinstance(item, dict)
-                for c in columns
-                if isinstance(item.get(c), int)
-            }
-    return found

@@ -8,6 +8,7 @@ auditor's subtrees, is answered "not found". Nothing here writes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Blueprint
 from flask import Response
@@ -17,6 +18,7 @@ from flask import request
 from flask_babel import get_locale
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.auditing import eventlog
 from app.auditing import export
@@ -27,6 +29,7 @@ from app.auditing.events import EventSearch
 from app.auditing.events import event_kinds
 from app.auditing.events import find_events
 from app.auditing.evidence import MAX_SEARCH_PACKAGE
+from app.auditing.evidence import Package
 from app.auditing.evidence import evidence_package
 from app.auditing.evidence import search_package
 from app.auditing.queries import MAX_EXPORT_ROWS
@@ -277,17 +280,10 @@ def evidence(instance_id: int) -> Response:
         select(StepLogEntry.actor_user_id).where(StepLogEntry.instance_id == instance_id)
     ).all()
     names = person_names(db.session, sorted({u for u in steps if u}))
-    trail_session = db.engines.read_sessions()
-    try:
-        package = evidence_package(
-            db.session, trail_session, instance_id, clock.now(), names, _locale()
+    return _zip_download(
+        lambda trail: evidence_package(
+            db.session, trail, instance_id, clock.now(), names, _locale()
         )
-    finally:
-        trail_session.close()
-    return Response(
-        package.data,
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{package.filename}"'},
     )
 
 
@@ -304,11 +300,19 @@ def search_evidence() -> Response:
         .distinct()
     ).all()
     names = person_names(db.session, sorted(u for u in actors if u))
+    return _zip_download(
+        lambda trail: search_package(
+            db.session, trail, ids, clock.now(), names, _locale(), wanted.as_args()
+        )
+    )
+
+
+def _zip_download(make: Callable[[Session], Package]) -> Response:
+    """An evidence package as a download; it replays and walks the trail in a session of its
+    own (emptied as it goes, so never the request's)."""
     trail_session = db.engines.read_sessions()
     try:
-        package = search_package(
-            db.session, trail_session, ids, clock.now(), names, _locale(), wanted.as_args()
-        )
+        package = make(trail_session)
     finally:
         trail_session.close()
     return Response(

@@ -14,33 +14,28 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from datetime import datetime
-from datetime import time
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
-from app.core.errors import ValidationFailed
+from app.demo.timeline import at_time
+from app.demo.timeline import holder
+from app.demo.timeline import moment
+from app.demo.timeline import people
+from app.demo.timeline import start
+from app.demo.timeline import step
+from app.demo.timeline import step_claimed
+from app.demo.timeline import upload
 from app.extensions import db
 from app.identity.models import OrgUnit
-from app.identity.models import RoleAssignment
 from app.identity.models import User
-from app.identity.queries.roles import active_on
 from app.workflow import commands
-from app.workflow import roster
-from app.workflow.models import HumanTask
-from app.workflow.models import HumanTaskState
-from app.workflow.uploads import Upload
-from app.workflow.uploads import store_uploads
 
 SHOWCASE_BRANCH = "HH01-01"
 OTHER_BRANCHES = ("HH01-02", "HH01-03")
@@ -63,19 +58,6 @@ class HistoryCounts:
     assemblies: int = 0
     lectures: int = 0
     cancelled: int = 0
-
-
-@contextmanager
-def _at(moment: datetime) -> Iterator[None]:
-    """Run the enclosed commands as if it were ``moment`` (the app's clock is swapped back);
-    never later than the real now (a month's last follow-up may fall after today)."""
-    key = "branchflow.clock"
-    real = current_app.extensions[key]
-    current_app.extensions[key] = clock.FrozenClock(min(moment, real.now() - timedelta(hours=1)))
-    try:
-        yield
-    finally:
-        current_app.extensions[key] = real
 
 
 def load_demo_history(seed: int) -> HistoryCounts:
@@ -102,11 +84,11 @@ def load_demo_history(seed: int) -> HistoryCounts:
             counts.lectures += 1
     # This month's meeting was held yesterday and waits for the committee's decision; another
     # branch set an agenda twelve days ago and has not recorded the meeting since: overdue.
-    start = today - timedelta(days=4)
-    _committee_meeting(SHOWCASE_BRANCH, start, rng, zone, stop_after="hold_meeting", day=start)
+    began = today - timedelta(days=4)
+    _committee_meeting(SHOWCASE_BRANCH, began, rng, zone, stop_after="hold_meeting", day=began)
     counts.committee_meetings += 1
-    start = today - timedelta(days=12)
-    _committee_meeting(OTHER_BRANCHES[0], start, rng, zone, stop_after="set_agenda", day=start)
+    began = today - timedelta(days=12)
+    _committee_meeting(OTHER_BRANCHES[0], began, rng, zone, stop_after="set_agenda", day=began)
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
@@ -120,53 +102,6 @@ def _month_start(today: date, back: int) -> date:
     return date(year, month, 1)
 
 
-def _moment(day: date, hour: int, zone: Any) -> datetime:
-    return datetime.combine(day, time(hour), zone)
-
-
-def _holder(role: str, org_code: str, day: date) -> Actor:
-    user = db.session.scalars(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
-        .where(RoleAssignment.role_code == role, OrgUnit.code == org_code, active_on(day))
-        .order_by(User.id)
-    ).first()
-    return Actor(user_id=user.id, login=user.login, source="demo")
-
-
-def _people(rule: str, org_code: str, day: date, group_id: int | None = None) -> list[int]:
-    org = db.session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).one()
-    question = roster.RosterQuestion(rule, org, day, group_id)
-    return [o.value for o in roster.roster_options(db.session, question)]
-
-
-def _step(actor: Actor, instance_id: int, when: datetime, data: dict[str, Any]) -> None:
-    with _at(when):
-        db.end_read_transaction()
-        task_id = db.session.scalar(
-            select(HumanTask.id).where(
-                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
-            )
-        )
-        _complete(actor, task_id, data)
-
-
-def _complete(actor: Actor, task_id: int, data: dict[str, Any]) -> None:
-    try:
-        run(commands.complete_task, actor=actor, task_id=task_id, data=data)
-    except ValidationFailed as refused:  # the generator's own mistake: say which field
-        task = db.session.get(HumanTask, task_id)
-        raise RuntimeError(
-            f"demo history: {task.element_id} refused {refused.field_errors}"
-        ) from None
-
-
-def _start(actor: Actor, process_key: str, org_code: str, when: datetime) -> int:
-    with _at(when):
-        return run(commands.start_instance, actor=actor, process_key=process_key, org_code=org_code)
-
-
 def _committee_meeting(
     code: str,
     month: date,
@@ -178,12 +113,12 @@ def _committee_meeting(
     """支部委员会会议: agenda, meeting, decision, minutes checked, follow-up (or up to a step)."""
     day = day or month + timedelta(days=rng.randint(2, 8))
     meeting_day = day + timedelta(days=3)
-    secretary = _holder("branch_secretary", code, day)
-    committee = _people("committee", code, meeting_day)
-    members = _people("members", code, meeting_day)
+    secretary = holder("branch_secretary", code, day)
+    committee = people("committee", code, meeting_day)
+    members = people("members", code, meeting_day)
     topic = rng.choice(TOPICS)
-    instance_id = _start(secretary, "branch_committee_meeting", code, _moment(day, 9, zone))
-    meeting_at = _moment(meeting_day, 9, zone)
+    instance_id = start(secretary, "branch_committee_meeting", code, moment(day, 9, zone))
+    meeting_at = moment(meeting_day, 9, zone)
     agenda = {
         "month": month.strftime("%Y-%m"),
         "topics": topic,
@@ -191,12 +126,12 @@ def _committee_meeting(
         "place": "党员活动室",
         "notified": True,
     }
-    _step(secretary, instance_id, _moment(day, 10, zone), agenda)
+    step(secretary, instance_id, moment(day, 10, zone), agenda)
     if stop_after == "set_agenda":
         return
     present = committee[: max(len(committee) // 2 + 1, len(committee) - rng.randint(0, 1))]
     held = {"attendance": {"present": present}, "minutes": f"围绕“{topic}”逐一发言，形成一致意见。"}
-    _step(secretary, instance_id, _moment(meeting_day, 11, zone), held)
+    step(secretary, instance_id, moment(meeting_day, 11, zone), held)
     if stop_after == "hold_meeting":
         return
     decisions = [
@@ -208,30 +143,30 @@ def _committee_meeting(
     ]
     votes = {"for": len(present), "against": 0, "abstain": 0}
     decided = {"outcome": "decided", "decisions": decisions, "vote": votes}
-    _step(
-        _holder("branch_committee", code, meeting_day),
+    step(
+        holder("branch_committee", code, meeting_day),
         instance_id,
-        _moment(meeting_day, 12, zone),
+        moment(meeting_day, 12, zone),
         decided,
     )
     archive = {"record_checked": True, "minutes_signed": True}
-    _step(
-        _holder("org_member", code, meeting_day),
+    step(
+        holder("org_member", code, meeting_day),
         instance_id,
-        _moment(meeting_day + timedelta(days=1), 10, zone),
+        moment(meeting_day + timedelta(days=1), 10, zone),
         archive,
     )
     follow_up = {
         "follow_up": [{"item": decisions[0]["item"], "result": "done", "note": "已按期完成"}]
     }
-    _step(secretary, instance_id, _moment(meeting_day + timedelta(days=18), 16, zone), follow_up)
+    step(secretary, instance_id, moment(meeting_day + timedelta(days=18), 16, zone), follow_up)
 
 
 def _cancelled_meeting(code: str, day: date, zone: Any) -> None:
-    secretary = _holder("branch_secretary", code, day)
-    instance_id = _start(secretary, "branch_committee_meeting", code, _moment(day, 9, zone))
-    reviewer = _holder("unit_org_reviewer", "HH01", day)
-    with _at(_moment(day + timedelta(days=1), 15, zone)):
+    secretary = holder("branch_secretary", code, day)
+    instance_id = start(secretary, "branch_committee_meeting", code, moment(day, 9, zone))
+    reviewer = holder("unit_org_reviewer", "HH01", day)
+    with at_time(moment(day + timedelta(days=1), 15, zone)):
         run(
             commands.cancel_instance,
             actor=reviewer,
@@ -244,9 +179,9 @@ def _group_meeting(code: str, month: date, rng: random.Random, zone: Any) -> Non
     """党小组会 of the branch's first group: aligned with the branch, held, reported, received."""
     group = db.session.scalars(select(OrgUnit).where(OrgUnit.code == f"{code}-1")).one()
     day = month + timedelta(days=rng.randint(10, 16))
-    leader = _holder("group_leader", group.code, day)
-    instance_id = _start(leader, "party_group_meeting", code, _moment(day, 9, zone))
-    meeting_at = _moment(day + timedelta(days=2), 16, zone)
+    leader = holder("group_leader", group.code, day)
+    instance_id = start(leader, "party_group_meeting", code, moment(day, 9, zone))
+    meeting_at = moment(day + timedelta(days=2), 16, zone)
     align = {
         "party_group": group.id,
         "topics": "学习党的创新理论，交流岗位履职情况",
@@ -254,48 +189,34 @@ def _group_meeting(code: str, month: date, rng: random.Random, zone: Any) -> Non
         "place": "班组学习室",
         "notified": True,
     }
-    _step_claimed(leader, instance_id, _moment(day, 10, zone), align)
-    members = _people("group", code, meeting_at.date(), group.id)
+    step_claimed(leader, instance_id, moment(day, 10, zone), align)
+    members = people("group", code, meeting_at.date(), group.id)
     held = {
         "attendees": {"present": members[: max(1, len(members) - rng.randint(0, 1))]},
         "activities": ["political_study", "branch_tasks"],
         "minutes": "组长领学，组员结合岗位谈体会，落实支部布置的任务。",
     }
-    _step_claimed(leader, instance_id, _moment(meeting_at.date(), 18, zone), held)
+    step_claimed(leader, instance_id, moment(meeting_at.date(), 18, zone), held)
     report = {"summary": "本组按时召开党小组会，组员全部发言。", "suggestions": "无"}
-    _step_claimed(
-        leader, instance_id, _moment(meeting_at.date() + timedelta(days=1), 9, zone), report
+    step_claimed(
+        leader, instance_id, moment(meeting_at.date() + timedelta(days=1), 9, zone), report
     )
-    secretary = _holder("branch_secretary", code, day)
+    secretary = holder("branch_secretary", code, day)
     received = {"report_read": True, "branch_comments": "已阅，按计划推进"}
-    _step(secretary, instance_id, _moment(meeting_at.date() + timedelta(days=2), 9, zone), received)
-
-
-def _step_claimed(actor: Actor, instance_id: int, when: datetime, data: dict[str, Any]) -> None:
-    """A group leader's step: offered to every leader of the branch's groups, so claimed first."""
-    with _at(when):
-        db.end_read_transaction()
-        task = db.session.scalars(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
-            )
-        ).one()
-        if task.assignee_user_id is None:
-            run(commands.claim_task, actor=actor, task_id=task.id)
-        _complete(actor, task.id, data)
+    step(secretary, instance_id, moment(meeting_at.date() + timedelta(days=2), 9, zone), received)
 
 
 def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
     """支部党员大会, quarterly: agenda, review, notice, meeting, vote, minutes, follow-up."""
     day = month + timedelta(days=rng.randint(15, 18))
     meeting_day = day + timedelta(days=6)
-    meeting_at = _moment(meeting_day, 15, zone).isoformat()
-    secretary = _holder("branch_secretary", code, day)
+    meeting_at = moment(meeting_day, 15, zone).isoformat()
+    secretary = holder("branch_secretary", code, day)
     quarter = f"{month.year}-Q{(month.month - 1) // 3 + 1}"
-    instance_id = _start(secretary, "branch_general_assembly", code, _moment(day, 9, zone))
-    full = _people("full_members", code, meeting_day)
-    probationary = _people("probationary", code, meeting_day)
-    members = _people("members", code, meeting_day)
+    instance_id = start(secretary, "branch_general_assembly", code, moment(day, 9, zone))
+    full = people("full_members", code, meeting_day)
+    probationary = people("probationary", code, meeting_day)
+    members = people("members", code, meeting_day)
     present = full[: len(full) - rng.randint(0, 2)]
     steps: list[tuple[Callable[[], Actor], int, int, dict[str, Any]]] = [
         (
@@ -309,7 +230,7 @@ def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
             },
         ),
         (
-            lambda: _holder("branch_committee", code, day),
+            lambda: holder("branch_committee", code, day),
             1,
             10,
             {"agreed": True, "committee_opinion": "同意提交党员大会"},
@@ -336,7 +257,7 @@ def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
             },
         ),
         (
-            lambda: _holder("branch_assembly", code, meeting_day),
+            lambda: holder("branch_assembly", code, meeting_day),
             6,
             18,
             {
@@ -352,7 +273,7 @@ def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
             },
         ),
         (
-            lambda: _holder("org_member", code, meeting_day),
+            lambda: holder("org_member", code, meeting_day),
             7,
             10,
             {"record_checked": True, "minutes_signed": True},
@@ -374,63 +295,44 @@ def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
         ),
     ]
     for actor, offset, hour, data in steps:
-        _step(actor(), instance_id, _moment(day + timedelta(days=offset), hour, zone), data)
-
-
-#: The smallest file that reads as a PDF (uploads are checked by their bytes): the demo's
-#: courseware and records.
-DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _upload(actor: Actor, instance_id: int, field: str, name: str, when: datetime) -> list:
-    with _at(when):
-        db.end_read_transaction()
-        task_id = db.session.scalar(
-            select(HumanTask.id).where(
-                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
-            )
-        )
-        refs = run(
-            store_uploads, actor=actor, task_id=task_id, uploads=[Upload(field, name, DEMO_PDF)]
-        )
-    return refs[field]
+        step(actor(), instance_id, moment(day + timedelta(days=offset), hour, zone), data)
 
 
 def _lecture(code: str, month: date, rng: random.Random, zone: Any) -> None:
     """党课: planned by the propaganda member, prepared and given by the secretary, reviewed,
     announced, delivered to the members, evaluated and filed with its record."""
     day = month + timedelta(days=rng.randint(3, 6))
-    propaganda = _holder("propaganda_member", code, day)
-    secretary = _holder("branch_secretary", code, day)
+    propaganda = holder("propaganda_member", code, day)
+    secretary = holder("branch_secretary", code, day)
     lecturer = db.session.get(User, secretary.user_id).person_id
     title = rng.choice(
         ("赓续石油精神 争当岗位先锋", "学习党章党规 严守纪律规矩", "践行初心使命 推动提质增效")
     )
-    instance_id = _start(propaganda, "party_lecture", code, _moment(day, 9, zone))
+    instance_id = start(propaganda, "party_lecture", code, moment(day, 9, zone))
     plan = {
         "title": title,
         "lecturer": lecturer,
         "lecturer_type": "branch_secretary",
         "planned_month": month.strftime("%Y-%m"),
     }
-    _step(propaganda, instance_id, _moment(day, 10, zone), plan)
-    (outline,) = _upload(
-        secretary, instance_id, "outline", "党课讲稿.pdf", _moment(day + timedelta(days=2), 9, zone)
+    step(propaganda, instance_id, moment(day, 10, zone), plan)
+    (outline,) = upload(
+        secretary, instance_id, "outline", "党课讲稿.pdf", moment(day + timedelta(days=2), 9, zone)
     )
     prepared = {"outline": outline, "outline_summary": "一、学习要点；二、岗位实践；三、努力方向"}
-    _step(secretary, instance_id, _moment(day + timedelta(days=2), 10, zone), prepared)
-    _step(
+    step(secretary, instance_id, moment(day + timedelta(days=2), 10, zone), prepared)
+    step(
         secretary,
         instance_id,
-        _moment(day + timedelta(days=3), 9, zone),
+        moment(day + timedelta(days=3), 9, zone),
         {"content_approved": True, "changes_required": ""},
     )
-    lecture_at = _moment(day + timedelta(days=8), 15, zone)
+    lecture_at = moment(day + timedelta(days=8), 15, zone)
     notice = {"lecture_at": lecture_at.isoformat(), "place": "党员活动室", "notified": True}
-    _step(propaganda, instance_id, _moment(day + timedelta(days=4), 9, zone), notice)
-    members = _people("members", code, lecture_at.date())
-    (slides,) = _upload(
-        secretary, instance_id, "materials", "党课课件.pdf", _moment(lecture_at.date(), 17, zone)
+    step(propaganda, instance_id, moment(day + timedelta(days=4), 9, zone), notice)
+    members = people("members", code, lecture_at.date())
+    (slides,) = upload(
+        secretary, instance_id, "materials", "党课课件.pdf", moment(lecture_at.date(), 17, zone)
     )
     delivered = {
         "attendees": {
@@ -440,17 +342,15 @@ def _lecture(code: str, month: date, rng: random.Random, zone: Any) -> None:
         "hours": 1.5,
         "materials": [slides],
     }
-    _step(secretary, instance_id, _moment(lecture_at.date(), 17, zone), delivered)
+    step(secretary, instance_id, moment(lecture_at.date(), 17, zone), delivered)
     feedback = {"evaluation": "good", "reflection": "结合岗位实际，讲得生动"}
-    _step(
-        propaganda, instance_id, _moment(lecture_at.date() + timedelta(days=1), 10, zone), feedback
-    )
-    (record,) = _upload(
+    step(propaganda, instance_id, moment(lecture_at.date() + timedelta(days=1), 10, zone), feedback)
+    (record,) = upload(
         propaganda,
         instance_id,
         "record",
         "党课记录.pdf",
-        _moment(lecture_at.date() + timedelta(days=2), 9, zone),
+        moment(lecture_at.date() + timedelta(days=2), 9, zone),
     )
     filed = {"record": record, "reported_upward": True, "archived_by": True}
-    _step(propaganda, instance_id, _moment(lecture_at.date() + timedelta(days=2), 10, zone), filed)
+    step(propaganda, instance_id, moment(lecture_at.date() + timedelta(days=2), 10, zone), filed)

@@ -7,6 +7,7 @@ procedures.yaml — either named by ``x-type`` or read off the schema (string, i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import timedelta
@@ -148,3 +149,27 @@ class FormDef:
     def hidden_fields(self, data: dict[str, Any]) -> set[str]:
         """Fields whose visibility rule does not hold for ``data`` (not shown, not kept)."""
         return {f.name for f in self.fields if f.visible_when and not f.visible_when.holds(data)}
+
+
+def people_in(fields: Iterable[FieldDef], data: dict[str, Any]) -> set[int]:
+    """The ids of the people ``data`` names in these fields (pickers, attendance, item columns):
+    what a page reading the data looks up to show names."""
+    found: set[int] = set()
+    for f in fields:
+        value = data.get(f.name)
+        if f.kind == "person" and isinstance(value, int):
+            found.add(value)
+        elif f.kind == "persons" and isinstance(value, list):
+            found |= {v for v in value if isinstance(v, int)}
+        elif f.kind == "attendance" and isinstance(value, dict):
+            found |= {v for v in value.get("present", []) if isinstance(v, int)}
+        elif f.kind == "items" and isinstance(value, list):
+            columns = [c.name for c in f.columns if c.kind == "person"]
+            found |= {
+                item[c]
+                for item in value
+                if isinstance(item, dict)
+                for c in columns
+                if isinstance(item.get(c), int)
+            }
+    return found

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.files.models import Attachment
 from app.formdefs.model import FieldDef
-from app.formdefs.model import FormDef
+from app.formdefs.model import people_in
 from app.formdefs.registry import form_def
 from app.identity.models import Person
 from app.workflow.form_options import form_for_instance
@@ -74,7 +74,7 @@ def instance_records(session: Session, definition: ProcessDefinition, instance_i
         )
         data = json.loads(entry.submitted_json)
         entries = [Entry(f, data[f.name]) for f in form.fields if f.name in data]
-        people |= _people_in(form, data)
+        people |= people_in(form.fields, data)
         steps.append(
             StepRecord(
                 task.title, entry.actor_login, entry.actor_user_id, entry.occurred_at, entries
@@ -90,25 +90,3 @@ def instance_records(session: Session, definition: ProcessDefinition, instance_i
         )
     )
     return Records(steps, names, attachments)
-
-
-def _people_in(form: FormDef, data: dict[str, Any]) -> set[int]:
-    found: set[int] = set()
-    for f in form.fields:
-        value = data.get(f.name)
-        if f.kind == "person" and isinstance(value, int):
-            found.add(value)
-        elif f.kind == "persons" and isinstance(value, list):
-            found |= {v for v in value if isinstance(v, int)}
-        elif f.kind == "attendance" and isinstance(value, dict):
-            found |= {v for v in value.get("present", []) if isinstance(v, int)}
-        elif f.kind == "items" and isinstance(value, list):
-            person_columns = [c.name for c in f.columns if c.kind == "person"]
-            found |= {
-                item[c]
-                for item in value
-                if isinstance(item, dict)
-                for c in person_columns
-                if isinstance(item.get(c), int)
-            }
-    return found

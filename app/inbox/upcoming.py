@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.identity import catalogue
 from app.identity.models import OrgUnit
 from app.identity.queries import Holding
+from app.workflow.lanes import parsed_model
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
@@ -141,9 +141,8 @@ def lane_roles(session: Session, definition: ProcessDefinition) -> frozenset[str
 def _lanes_in(sources: dict[str, str]) -> frozenset[str]:
     roles = set()
     for name, text in sources.items():
-        if name.endswith(".bpmn"):
-            parser = etree.XMLParser(resolve_entities=False, no_network=True)
-            root = etree.fromstring(text.encode(), parser=parser)
+        root = parsed_model(text) if name.endswith(".bpmn") else None  # the hardened parser
+        if root is not None:
             roles.update(lane.get("name") or "" for lane in root.iter(_LANE))
     return frozenset(roles - {""})
 
