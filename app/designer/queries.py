@@ -43,7 +43,7 @@ def running_by_definition(session: Session) -> dict[int, int]:
         .where(ProcessInstance.status == InstanceStatus.RUNNING)
         .group_by(ProcessInstance.definition_id)
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def open_drafts(session: Session) -> list[ModelDraft]:
