@@ -156,3 +156,26 @@ def test_export_holds_the_files_processes_and_forms_hold(demo, client, login, ap
     )
     assert f"processes/{COMMITTEE_FILE}" in drafted.namelist()
     assert "forms/bcm_decide.json" in drafted.namelist()
+
+
+def test_the_department_rejects_with_a_reason_and_the_draft_reopens(demo, client, login, app):
+    login(company_holder("process_designer"), app.config["DEMO_PASSWORD"])
+    draft_id, xml = _committee_draft(client)
+    post(
+        client,
+        f"/designer/drafts/{draft_id}/save",
+        {"xml": xml.replace("召开会议", "召开委员会", 1)},
+    )
+    response = post(client, f"/designer/drafts/{draft_id}/publish", {"change_note": "改名"})
+    request_path = response.headers["Location"]
+    post(client, "/auth/logout")
+    login(company_holder("company_org_dept"), app.config["DEMO_PASSWORD"])
+    post(client, f"{request_path}/reject", {"note": ""})
+    assert "请说明退回的理由" in client.get(request_path).get_data(as_text=True)
+    post(client, f"{request_path}/reject", {"note": "名称不规范"})
+    page = client.get(request_path).get_data(as_text=True)
+    assert "已退回" in page
+    assert "名称不规范" in page
+    db.session.rollback()
+    assert db.session.get(ModelDraft, draft_id).status == "open"
+    assert _versions("branch_committee_meeting") == [1]
