@@ -200,6 +200,9 @@ def save_draft(draft_id: int) -> Response:
 
 
 def _xml_from_json() -> str:
+    # A model as JSON is the XML and a few bytes more; a larger body is not read at all.
+    if (request.content_length or 0) > 2 * current_app.config["DESIGNER_UPLOAD_MAX_BYTES"]:
+        raise ValidationFailed(_("The model is too large."))
     try:
         body = safe_json(request.get_data(cache=False))
     except ValueError:

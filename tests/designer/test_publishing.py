@@ -20,6 +20,7 @@ from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from tests.designer.helpers import COMMITTEE_FILE
+from tests.designer.helpers import COMPANY_AUDITOR
 from tests.designer.helpers import company_holder
 from tests.designer.helpers import draft_id_of
 from tests.designer.helpers import post
@@ -94,6 +95,9 @@ def test_publishing_waits_for_the_department_and_the_new_version_runs(demo, clie
     assert version["old_hash"] != version["new_hash"]
     assert payload["old_file_hash"] != payload["new_file_hash"]
     assert payload["requested_by"] == designer
+    post(client, "/auth/logout")
+    login(COMPANY_AUDITOR, app.config["DEMO_PASSWORD"])
+    assert "从设计工作台发布模型" in client.get("/audit/events").get_data(as_text=True)
     secretary = demo.holder("branch_secretary")
     instance_id = run(
         commands.start_instance,
