@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -70,3 +72,15 @@ def test_the_catalogue_offers_roles_forms_and_typed_actions(demo, client, login,
     level = actions["record_grading_level"]
     assert level["title"]
     assert {"name", "type", "title", "required"} <= set(level["params"][0])
+
+
+def test_every_model_page_opens_for_the_department(demo, client, login, app):
+    login(company_holder("company_org_dept"), app.config["DEMO_PASSWORD"])
+    index = client.get("/designer/").get_data(as_text=True)
+    files = sorted(set(re.findall(r'href="/designer/models/([^"]+)"', index)))
+    assert "grading/level_score_band.dmn" in files
+    assert COMMITTEE_FILE in files
+    for file_name in files:
+        page = client.get(f"/designer/models/{file_name}")
+        assert page.status_code == 200, file_name
+        assert "已发布版本" in page.get_data(as_text=True)
