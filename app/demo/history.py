@@ -27,6 +27,8 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
+from app.demo.targets import TargetCounts
+from app.demo.targets import load_next_year_targets
 from app.demo.timeline import at_time
 from app.demo.timeline import holder
 from app.demo.timeline import moment
@@ -62,6 +64,7 @@ class HistoryCounts:
     lectures: int = 0
     cancelled: int = 0
     cycle: CycleCounts = field(default_factory=CycleCounts)
+    targets: TargetCounts = field(default_factory=TargetCounts)
 
 
 def load_demo_history(seed: int) -> HistoryCounts:
@@ -98,6 +101,7 @@ def load_demo_history(seed: int) -> HistoryCounts:
     counts.cancelled += 1
     # The cycle comes last: it measures C05 and C12 from the meetings above.
     counts.cycle = load_grading_cycle(rng, zone, today)
+    counts.targets = load_next_year_targets(zone, today)
     return counts
 
 
