@@ -30,22 +30,33 @@ PROCESS = "branch_committee_meeting"
 
 
 @pytest.fixture
-def exported(demo, client, app, tmp_path) -> Iterator[dict[str, Path]]:
-    """The demo year's committee meetings downloaded by the company's auditor, as XES and OCEL."""
+def reader() -> Iterator[None]:
+    """The reader keeps what it loads in a process-wide registry: dropped after each test."""
+    before = {item["id"] for item in r4pm.list_items()}
+    yield
+    for item in r4pm.list_items():
+        if item["id"] not in before:
+            r4pm.remove_item(item["id"])
+
+
+def _download(client, app, tmp_path: Path, query: dict[str, str]) -> dict[str, Path]:
+    """The demo year's logs as the company's auditor downloads them: XES and OCEL files."""
     load_demo_history(DEMO_SEED)
     db.session.rollback()
     log_in(client, "chenziling", app.config["DEMO_PASSWORD"])
     files = {}
     for name, route in (("xes", "/audit/events.xes"), ("ocel", "/audit/events.jsonocel")):
-        response = client.get(route, query_string={"process": PROCESS})
+        response = client.get(route, query_string=query)
         assert response.status_code == 200
-        files[name] = tmp_path / f"meetings.{'xes' if name == 'xes' else 'json'}"
+        files[name] = tmp_path / f"log.{'xes' if name == 'xes' else 'json'}"
         files[name].write_bytes(response.data)
-    before = {item["id"] for item in r4pm.list_items()}
-    yield files
-    for item in r4pm.list_items():  # the reader keeps what it loaded in a process-wide registry
-        if item["id"] not in before:
-            r4pm.remove_item(item["id"])
+    return files
+
+
+@pytest.fixture
+def exported(demo, client, app, tmp_path, reader) -> dict[str, Path]:
+    """The demo year's committee meetings."""
+    return _download(client, app, tmp_path, {"process": PROCESS})
 
 
 def _instances() -> int:
@@ -93,3 +104,21 @@ def test_the_reader_refuses_an_ocel_log_missing_a_required_field(exported, tmp_p
     path.write_text(json.dumps(broken), encoding="utf-8")
     with pytest.raises(TypeError, match="missing field `time`"):
         r4pm.import_item("OCEL", str(path))
+
+
+def test_every_procedure_of_the_demo_year_opens_including_the_stopped_ones(
+    demo, client, app, tmp_path, reader
+):
+    """No procedure filter: the meetings, the grading cycle at every stage, next year's targets and
+    the two declarations stopped by an incident, all read back as cases and objects."""
+    files = _download(client, app, tmp_path, {})
+    log = r4pm.import_item("EventLog", str(files["xes"]))
+    projection = bindings.log_to_activity_projection(log)
+    instances = db.session.scalar(select(func.count()).select_from(ProcessInstance))
+    assert bindings.get_num_cases(projection) == instances
+    steps = set(bindings.get_projection_activities(projection))
+    assert {"支部自评", "二级单位审核", "申报年度创建目标", "召开会议"} <= steps
+    ours = json.loads(files["ocel"].read_text(encoding="utf-8"))
+    ocel = r4pm.convert_item(r4pm.import_item("OCEL", str(files["ocel"])), "SlimLinkedOCEL")
+    assert bindings.num_events(ocel) == len(ours["events"])
+    assert bindings.num_objects(ocel) == len(ours["objects"])
