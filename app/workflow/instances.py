@@ -197,6 +197,7 @@ def cancel_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> No
     loaded = steps.load(ctx, row)
     loaded.instance.cancel()
     row.status, row.ended_at = InstanceStatus.CANCELLED, ctx.now
+    _close_incidents(ctx, row)
     messages.settle(ctx, loaded, action="cancelled", detail=reason.strip())
     ctx.record(
         "process_instance_cancelled",
@@ -204,6 +205,16 @@ def cancel_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> No
         org_unit_id=row.org_unit_id,
         reason=reason,
     )
+
+
+def _close_incidents(ctx: CommandContext, row: ProcessInstance) -> None:
+    """A cancelled instance has nothing left to retry: its open incidents end with it (their
+    rows stay, resolved by whoever cancelled), so that no inbox or search lists them as open."""
+    for incident in ctx.session.scalars(
+        select(Incident).where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
+    ):
+        incident.resolved_at, incident.resolved_by = ctx.now, ctx.actor.login
+    row.open_incidents = 0
 
 
 def suspend_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> None:
