@@ -169,18 +169,26 @@ class FormDef:
     description: str | None = None
     title_en: str | None = None
     description_en: str | None = None
+    #: The English copy, made once per form (forms never change; a page asks on every request).
+    _english: list[FormDef] = field(
+        default_factory=list, init=False, repr=False, compare=False, hash=False
+    )
 
     def in_language(self, locale: str) -> FormDef:
         """The form in the reader's language: English texts (``x-*-en``) when ``locale`` is
         English, the form itself otherwise. The schema, names and values stay the same."""
         if not is_english(locale):
             return self
-        return replace(
-            self,
-            title=self.title_en or self.title,
-            description=self.description_en or self.description,
-            sections=tuple(s.in_language(locale) for s in self.sections),
-        )
+        if not self._english:
+            self._english.append(
+                replace(
+                    self,
+                    title=self.title_en or self.title,
+                    description=self.description_en or self.description,
+                    sections=tuple(s.in_language(locale) for s in self.sections),
+                )
+            )
+        return self._english[0]
 
     @property
     def fields(self) -> tuple[FieldDef, ...]:
