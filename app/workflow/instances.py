@@ -21,6 +21,7 @@ from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_role_holders
 from app.notify.commands import notify
+from app.workflow import batch_start
 from app.workflow import messages
 from app.workflow import steps
 from app.workflow.models import HumanTask
@@ -111,10 +112,10 @@ def start_instances(
         if scope is None or not scope.administers(org.path):
             require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today, starters, scope=scope)
     checked = [(org, _checked_key(key), _json_object(data)) for org, key, data in starts]
-    created = steps.create_many(ctx, definition, checked)
+    created = batch_start.create_many(ctx, definition, checked)
     pairs = zip(created, checked, strict=True)
     ids = [_run_first_steps(ctx, loaded, data) for loaded, (_org, _key, data) in pairs]
-    steps.write_created(ctx, created)
+    batch_start.write_created(ctx, created)
     return ids
 
 
@@ -168,14 +169,14 @@ def _run_first_steps(ctx: CommandContext, loaded: steps.Loaded, start_data: dict
         # First undo what its actions wrote: rolling back their savepoint drops every row added
         # since it was taken, which would include the "started" step (and a batch's held rows).
         steps.discard_action_writes(ctx, row)
-        if row.state_json == steps.NOT_SAVED:  # started with others: kept as it was created
-            row.state_json = steps.initial_state(ctx, definition, start_data)
-        steps.write_held(ctx, loaded)
+        if row.state_json == batch_start.NOT_SAVED:  # started with others: kept as it was created
+            row.state_json = batch_start.initial_state(ctx, definition, start_data)
+        batch_start.write_held(ctx, loaded)
         steps.append_step(ctx, row, action="started", submitted=start_data, snapshot=row.state_json)
         steps.record_incident(ctx, row, failure, action="advance", payload={})
         return row.id
     if loaded.instance.finished():
-        steps.write_held(ctx, loaded)  # a finished instance's records refer to it
+        batch_start.write_held(ctx, loaded)  # a finished instance's records refer to it
     messages.settle(ctx, loaded, action="started", submitted=start_data)
     return row.id
 
