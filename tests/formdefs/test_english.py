@@ -17,6 +17,7 @@ from app.extensions import db
 from app.formdefs.english import untranslated
 from app.formdefs.fields import FormInput
 from app.formdefs.registry import form_def
+from app.formdefs.validation import validation_errors
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import User
@@ -207,3 +208,11 @@ def test_the_deployment_check_names_a_form_without_english(app, tmp_path):
     assert "title, schema.properties.ok.title" in problem.message_en
     assert "缺少对应的英文" in problem.message_zh
     assert not [p for p in result.problems if "chinese_only" in p.message_en and p is not problem]
+
+
+def test_the_half_year_supervised_can_be_typed_in_either_language(app):
+    supervise = ROOT / "forms" / "ss_supervise.json"
+    schema = form_def(supervise.read_bytes(), "ss_supervise").schema
+    with app.test_request_context():
+        for typed, accepted in (("2026 H1", True), ("2026 下半年", True), ("2026 H3", False)):
+            assert ("half_year" not in validation_errors(schema, {"half_year": typed})) is accepted
