@@ -19,6 +19,7 @@ from app.engine.model_check import check_models
 from app.engine.models import DeploymentRefused
 from app.engine.models import parse_models
 from app.engine.serializer import LIBRARY_VERSION
+from app.formdefs.english import untranslated
 from app.formdefs.registry import FormFileError
 from app.formdefs.registry import load_registry
 from app.identity import catalogue
@@ -66,7 +67,8 @@ def check_sources(sources: dict[str, bytes]) -> ModelCheck:
     """Every deployment check of ``sources`` against the current roles and forms; deploys nothing
     and raises nothing."""
     try:
-        forms, form_problems = _forms(), []
+        forms = _form_files()
+        form_problems = _untranslated(forms)  # the processes are still checked against them
     except DeploymentRefused as refused:
         forms, form_problems = {}, refused.errors
     result = check_models(sources, **_check_settings(forms))
@@ -87,6 +89,15 @@ def _check_settings(forms: dict[str, bytes]) -> dict[str, object]:
 
 
 def _forms() -> dict[str, bytes]:
+    """The form files as they are now, refused while one is broken or lacks English."""
+    forms = _form_files()
+    problems = _untranslated(forms)
+    if problems:
+        raise DeploymentRefused(problems)
+    return forms
+
+
+def _form_files() -> dict[str, bytes]:
     """The form files as they are now (a designer may have changed them since start-up)."""
     try:
         return load_registry(current_app.config["FORMS_DIR"]).file_bytes()
@@ -94,6 +105,28 @@ def _forms() -> dict[str, bytes]:
         raise DeploymentRefused(
             [ModelError("forms/", None, None, str(exc), f"表单文件无效：{exc}", CONVENTION)]
         ) from None
+
+
+def _untranslated(forms: dict[str, bytes]) -> list[ModelError]:
+    """One problem per form that shows Chinese without English (the pages speak both): named
+    by its places in the file, so the designer sees every gap at once."""
+    problems = []
+    for key, data in sorted(forms.items()):
+        gaps = untranslated(json.loads(data))
+        if gaps:
+            places = ", ".join(gaps[:10]) + (f" (+{len(gaps) - 10})" if len(gaps) > 10 else "")
+            problems.append(
+                ModelError(
+                    f"forms/{key}.json",
+                    None,
+                    None,
+                    f"Chinese text without its English counterpart (x-title-en, "
+                    f"x-description-en, x-labels-en): {places}",
+                    f"中文文字缺少对应的英文（x-title-en、x-description-en、x-labels-en）：{places}",
+                    CONVENTION,
+                )
+            )
+    return problems
 
 
 def deploy_definitions(
