@@ -1,0 +1,82 @@
+// The BPMN modeler with BranchFlow's panel, Chinese labels, lint and token simulation.
+import BpmnModeler from 'bpmn-js/lib/Modeler';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+import lintModule from 'bpmn-js-bpmnlint';
+import TokenSimulationModule from 'bpmn-js-token-simulation';
+import lintConfig from '../build/packed-lint-config.mjs';
+import spiffworkflow from './spiffworkflow-moddle.json';
+import branchflowProperties from './properties';
+import { translateModule } from './i18n/translate';
+import { ProblemList, focusBpmnElement, markBpmnProblems } from './problems';
+
+const OPEN_GROUPS = ['bf-problems', 'bf-lane', 'bf-task', 'bf-action', 'bf-code'];
+
+export async function mountBpmn(el, options, translate) {
+  el.classList.add('bf-modeler', 'bf-modeler-bpmn');
+  const canvas = document.createElement('div');
+  canvas.className = 'bf-canvas';
+  const panel = document.createElement('div');
+  panel.className = 'bf-panel';
+  el.append(canvas, panel);
+  const modeler = new BpmnModeler({
+    container: canvas,
+    propertiesPanel: {
+      parent: panel,
+      // BranchFlow's groups open: they hold what the engine reads.
+      layout: { groups: Object.fromEntries(OPEN_GROUPS.map((id) => [id, { open: true }])) }
+    },
+    linting: { bpmnlint: lintConfig, active: true },
+    moddleExtensions: { spiffworkflow },
+    branchflow: { catalog: options.catalog || {}, locale: options.locale },
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      branchflowProperties,
+      lintModule,
+      TokenSimulationModule,
+      translateModule(options.locale)
+    ]
+  });
+  await modeler.importXML(options.xml);
+  modeler.get('canvas').zoom('fit-viewport');
+  const list = new ProblemList(el, translate);
+  list.render([], () => {});
+  let marked = new Set();
+  if (options.onChange) modeler.on('commandStack.changed', () => options.onChange());
+
+  return {
+    modeler,
+    async getXML() {
+      const { xml } = await modeler.saveXML({ format: true });
+      return xml;
+    },
+    showProblems(problems) {
+      modeler.get('branchflowProblems').set(problems);
+      marked = markBpmnProblems(modeler, problems, marked);
+      list.render(problems, (id) => focusBpmnElement(modeler, id));
+    },
+    async lint() {
+      const results = await modeler.get('linting').lint();
+      const problems = [];
+      for (const [rule, reports] of Object.entries(results)) {
+        for (const report of reports) {
+          problems.push({
+            element_id: report.id,
+            message: translate(report.message),
+            severity: report.category === 'warn' ? 'warning' : report.category,
+            rule
+          });
+        }
+      }
+      return problems;
+    },
+    simulate() {
+      const toggleMode = modeler.get('toggleMode');
+      toggleMode.toggleMode();
+      return toggleMode._active;
+    },
+    destroy() {
+      modeler.destroy();
+    }
+  };
+}

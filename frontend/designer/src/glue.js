@@ -1,0 +1,85 @@
+// The page glue for templates/designer/_modeler.html: reads the data-* attributes the macro
+// renders, loads the model and the catalogue, and wires the Save / Check / Lint / Simulate
+// buttons to the server's URLs. No inline script: the Content-Security-Policy forbids it.
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) return meta.content;
+  const field = document.querySelector('input[name="csrf_token"]');
+  return field ? field.value : '';
+}
+
+async function postXml(url, xml) {
+  const response = await fetch(url, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
+    body: JSON.stringify({ xml })
+  });
+  if (!response.ok && response.status !== 422) {
+    throw Object.assign(new Error(String(response.status)), { status: response.status });
+  }
+  return response.json();
+}
+
+async function getJson(url, as) {
+  const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: as } });
+  if (!response.ok) throw Object.assign(new Error(String(response.status)), { status: response.status });
+  return as === 'application/json' ? response.json() : response.text();
+}
+
+function setStatus(root, text, kind) {
+  const status = root.querySelector('[data-bf-status]');
+  if (!status) return;
+  status.textContent = text;
+  status.dataset.kind = kind || '';
+}
+
+export async function attach(root, api) {
+  const data = root.dataset;
+  const translate = api.translate;
+  const [xml, catalog] = await Promise.all([
+    getJson(data.xmlUrl, 'application/xml'),
+    data.catalogUrl ? getJson(data.catalogUrl, 'application/json') : {}
+  ]);
+  const canvas = root.querySelector('[data-bf-canvas]');
+  let checkTimer = null;
+  const readOnly = data.readOnly === 'true';
+  const mounted = await api.mountModeler(canvas, {
+    kind: data.kind,
+    xml,
+    catalog,
+    onChange() {
+      setStatus(root, '', '');
+      if (!data.checkUrl || readOnly) return;
+      clearTimeout(checkTimer);
+      checkTimer = setTimeout(() => run(data.checkUrl, 'Checking…', null), 1500);
+    }
+  });
+  root.branchflow = mounted;
+  const problemsOf = async (result) => {
+    const lint = await mounted.lint();
+    mounted.showProblems([...(result.problems || []), ...lint]);
+  };
+  async function run(url, busy, done) {
+    setStatus(root, translate(busy), 'busy');
+    try {
+      const result = await postXml(url, await mounted.getXML());
+      await problemsOf(result);
+      if (done) setStatus(root, translate(result.problems && result.problems.length ? 'Saved, with problems.' : done), result.ok ? 'ok' : 'problems');
+      else setStatus(root, '', '');
+      root.dispatchEvent(new CustomEvent('branchflow:result', { detail: result }));
+    } catch (error) {
+      setStatus(root, error.status ? translate('The server refused: {status}', { status: error.status }) : translate('Could not reach the server.'), 'error');
+    }
+  }
+  const on = (action, handler) => {
+    const button = root.querySelector(`[data-bf-action="${action}"]`);
+    if (button) button.addEventListener('click', handler);
+  };
+  on('save', () => run(data.saveUrl, 'Saving…', 'Saved.'));
+  on('check', () => run(data.checkUrl, 'Checking…', null));
+  on('lint', async () => mounted.showProblems(await mounted.lint()));
+  on('simulate', (event) => event.currentTarget.setAttribute('aria-pressed', String(mounted.simulate())));
+  return mounted;
+}

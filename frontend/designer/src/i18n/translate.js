@@ -1,0 +1,23 @@
+import { ZH } from './zh';
+
+// The page's language decides: <html lang="zh-CN"> gives Chinese, "en" keeps the English
+// templates (they are the libraries' own texts and our msgids).
+export function pageLocale() {
+  const lang = (document.documentElement.getAttribute('lang') || 'zh').toLowerCase();
+  return lang.startsWith('zh') ? 'zh' : 'en';
+}
+
+export function makeTranslate(locale) {
+  const table = locale === 'zh' ? ZH : {};
+  return function translate(template, replacements) {
+    const text = Object.prototype.hasOwnProperty.call(table, template) ? table[template] : template;
+    return text.replace(/{([^}]+)}/g, (whole, key) =>
+      replacements && key in replacements ? replacements[key] : whole
+    );
+  };
+}
+
+// A diagram-js module that replaces the default `translate` service.
+export function translateModule(locale) {
+  return { translate: ['value', makeTranslate(locale)] };
+}
