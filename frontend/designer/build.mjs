@@ -24,6 +24,7 @@ execFileSync(
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const result = await esbuild.build({
+  // build/meta.json (not committed) says what each package weighs in the bundle.
   entryPoints: { designer: path.join(here, 'src/index.js') },
   bundle: true,
   minify: true,
@@ -39,6 +40,8 @@ const result = await esbuild.build({
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning'
 });
+
+writeFileSync(path.join(here, 'build/meta.json'), JSON.stringify(result.metafile));
 
 // Which packages were bundled: from the inputs esbuild read.
 const packages = new Set();
