@@ -28,6 +28,7 @@ from app.formdefs.registry import load_registry
 from app.identity import catalogue as roles_catalogue
 from app.workflow.actions import catalogue as actions_catalogue
 from app.workflow.deploy import check_sources
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +73,7 @@ START_XML = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="csrf-token" content="e2e-token">
+<html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="csrf-token" content="e2e-token">
 <title>designer</title></head><body>
 {% from "designer/_modeler.html" import modeler %}
 {{ modeler("bpmn", base + "/model.bpmn", base + "/save", base + "/check", base + "/catalog",
@@ -116,7 +117,8 @@ def _problems(xml: str) -> list[dict[str, Any]]:
 class FakeDesignerServer:
     """The URLs of the modeler's contract, answered in the browser with the app's real checks."""
 
-    def __init__(self, live_server: Any, page: Page) -> None:
+    def __init__(self, live_server: Any, page: Page, lang: str = "zh-CN") -> None:
+        self.lang = lang
         self.app = live_server.app
         self.url = live_server.url
         self.saved: list[str] = []
@@ -130,7 +132,7 @@ class FakeDesignerServer:
         path = request.url[len(self.url) :]
         with self.app.test_request_context():
             if path == BASE:
-                html = render_template_string(PAGE, base=BASE)
+                html = render_template_string(PAGE, base=BASE, lang=self.lang)
                 # The app's own policy: the bundle must work without inline script or style.
                 headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY}
                 return route.fulfill(body=html, content_type="text/html", headers=headers)
@@ -149,9 +151,9 @@ class FakeDesignerServer:
 
 
 @pytest.fixture
-def designer(live_server: Any, page: Page) -> Callable[[], tuple[Page, FakeDesignerServer]]:
-    def open_designer() -> tuple[Page, FakeDesignerServer]:
-        server = FakeDesignerServer(live_server, page)
+def designer(live_server: Any, page: Page) -> Callable[..., tuple[Page, FakeDesignerServer]]:
+    def open_designer(lang: str = "zh-CN") -> tuple[Page, FakeDesignerServer]:
+        server = FakeDesignerServer(live_server, page, lang)
         page.goto(BASE)
         page.wait_for_function(
             "() => document.querySelector('[data-branchflow-modeler]').branchflow !== undefined"
@@ -213,11 +215,21 @@ def _entry(page: Page, entry_id: str):
 
 def test_panel_writes_what_the_engine_reads_and_deploy_checks_accept(designer) -> None:
     page, server = designer()
+    # The bpmn.io licence: its watermark stays visible (placed by our CSS under the CSP).
+    watermark = page.locator(".bf-canvas .bjs-powered-by")
+    expect(watermark).to_be_visible()
+    canvas_box = page.locator(".bf-canvas").bounding_box()
+    mark_box = watermark.bounding_box()
+    assert canvas_box
+    assert mark_box
+    assert mark_box["x"] + mark_box["width"] <= canvas_box["x"] + canvas_box["width"]
+    assert mark_box["y"] + mark_box["height"] <= canvas_box["y"] + canvas_box["height"]
     page.evaluate(DRAW)
 
     _select(page, "lane_1")
     expect(page.locator(".bio-properties-panel-group-header-title").first).to_be_visible()
-    expect(page.get_by_text("角色（泳道）").first).to_be_visible()  # Chinese panel
+    expect(page.get_by_text("角色（泳道）").first).to_be_visible()  # Chinese panel and palette
+    expect(page.locator(".djs-palette [aria-label='创建开始事件']")).to_have_count(1)
     _entry(page, "bf-role").select_option(ROLE)
 
     _select(page, "report")
@@ -318,3 +330,59 @@ def test_timer_preview_and_diff_of_a_changed_task(designer) -> None:
     assert changed[("report", "dueIn")] == ("P3D", "P5D")
     expect(page.locator(".bf-diff-changed[data-element-id='report']")).to_have_count(2)
     expect(page.locator(".bf-diff-table")).to_contain_text("修改")
+
+
+ROUND_TRIP = """async ([kind, xml]) => {
+  const el = document.createElement('div');
+  document.body.append(el);
+  const mounted = await BranchFlowDesigner.mountModeler(el, { kind, xml, catalog: {} });
+  const out = await mounted.getXML();
+  mounted.destroy();
+  el.remove();
+  return out;
+}"""
+
+
+def _engine_extensions(xml: str) -> list[tuple[str, str, tuple[tuple[str, str], ...], str]]:
+    """Every spiffworkflow element with the id of the BPMN element holding it: what the
+    engine reads, in a form that ignores formatting and namespace prefixes."""
+    root = parse_model_xml(xml.encode())
+    found = []
+    for node in root.iter(f"{{{NS['spiffworkflow']}}}*"):
+        owner = next(
+            a
+            for a in node.iterancestors()
+            if etree.QName(a).namespace == NS["bpmn"] and a.get("id")
+        )
+        found.append(
+            (
+                owner.get("id"),
+                etree.QName(node).localname,
+                tuple(sorted(node.attrib.items())),
+                (node.text or "").strip(),
+            )
+        )
+    return sorted(found)
+
+
+def test_every_shipped_model_survives_the_modeler(designer) -> None:
+    page, server = designer()
+    sources = {}
+    for path in sorted(ROOT.glob("processes/**/*.bpmn")) + sorted(ROOT.glob("processes/**/*.dmn")):
+        xml = path.read_text(encoding="utf-8")
+        out = page.evaluate(ROUND_TRIP, [path.suffix[1:], xml])
+        if path.suffix == ".bpmn":
+            assert _engine_extensions(out) == _engine_extensions(xml), path.name
+        sources[path.name] = out.encode()
+    with server.app.app_context():
+        problems = check_sources(sources).problems
+    assert [str(p) for p in problems] == []
+
+
+def test_an_english_page_gets_the_english_modeler(designer) -> None:
+    page, _ = designer(lang="en")
+    page.evaluate(DRAW)
+    _select(page, "report")
+    expect(page.get_by_text("BranchFlow task", exact=True)).to_be_visible()
+    expect(page.get_by_text("Due in (ISO duration)", exact=True)).to_be_visible()
+    expect(page.locator(".djs-palette [aria-label='Create start event']")).to_have_count(1)

@@ -76,6 +76,9 @@ export async function mountBpmn(el, options, translate) {
       return toggleMode._active;
     },
     destroy() {
+      // A lint still running would draw its overlays on the destroyed canvas: bpmn-js-bpmnlint
+      // drops a result whose start marker changed.
+      modeler.get('linting')._lintStart = null;
       modeler.destroy();
     }
   };
