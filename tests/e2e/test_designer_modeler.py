@@ -233,6 +233,7 @@ def test_panel_writes_what_the_engine_reads_and_deploy_checks_accept(designer) -
     _entry(page, "bf-role").select_option(ROLE)
 
     _select(page, "report")
+    expect(page.locator(".bio-properties-panel-header-type")).to_have_text("用户任务")
     _entry(page, "bf-formKey").select_option(FORM)
     expect(page.get_by_role("link", name="打开表单")).to_have_attribute("href", f"/forms/{FORM}")
     _entry(page, "bf-dueIn").fill("P3D")
@@ -299,6 +300,19 @@ def test_server_problems_show_on_the_element_and_a_click_selects_it(designer) ->
     )
     assert selected == ["report"]
     expect(page.locator(".bf-entry-problems").first).to_contain_text("用户任务未指定表单")
+
+
+def test_token_simulation_toggles_from_the_toolbar(designer) -> None:
+    page, _ = designer()
+    page.evaluate(DRAW)
+    toggle = page.get_by_role("button", name="令牌模拟")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".bts-toggle-mode")).to_contain_text("令牌模拟")
+    expect(page.locator(".djs-palette")).to_be_hidden()  # no drawing while simulating
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(page.locator(".djs-palette")).to_be_visible()
 
 
 def test_timer_preview_and_diff_of_a_changed_task(designer) -> None:

@@ -42,6 +42,19 @@ export async function mountBpmn(el, options, translate) {
   const list = new ProblemList(el, translate);
   list.render([], () => {});
   let marked = new Set();
+  let simulating = false;
+  // The token simulation writes its own English label; relabel it after each toggle.
+  const relabel = () => {
+    const label = canvas.querySelector('.bts-toggle-mode');
+    if (label && label.firstChild && label.firstChild.nodeType === Node.TEXT_NODE) {
+      label.firstChild.textContent = `${translate('Token simulation')} `;
+    }
+  };
+  relabel();
+  modeler.on('tokenSimulation.toggleMode', (event) => {
+    simulating = event.active;
+    relabel();
+  });
   if (options.onChange) modeler.on('commandStack.changed', () => options.onChange());
 
   return {
@@ -71,9 +84,8 @@ export async function mountBpmn(el, options, translate) {
       return problems;
     },
     simulate() {
-      const toggleMode = modeler.get('toggleMode');
-      toggleMode.toggleMode();
-      return toggleMode._active;
+      modeler.get('toggleMode').toggleMode();
+      return simulating;
     },
     destroy() {
       // A lint still running would draw its overlays on the destroyed canvas: bpmn-js-bpmnlint

@@ -9,8 +9,11 @@ export function pageLocale() {
 
 export function makeTranslate(locale) {
   const table = locale === 'zh' ? ZH : {};
+  const lookup = (key) => (Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined);
   return function translate(template, replacements) {
-    const text = Object.prototype.hasOwnProperty.call(table, template) ? table[template] : template;
+    // The panel's header names types in Title Case ("User Task"); the table has "User task".
+    const sentenceCase = template.charAt(0) + template.slice(1).toLowerCase();
+    const text = lookup(template) ?? lookup(sentenceCase) ?? template;
     return text.replace(/{([^}]+)}/g, (whole, key) =>
       replacements && key in replacements ? replacements[key] : whole
     );

@@ -177,7 +177,6 @@ export const ZH = {
   'ID must be a valid QName.': 'ID 必须是合法的 QName。',
   'ID must not contain prefix.': 'ID 不能包含前缀。',
   'Compensation': '补偿',
-  'Data store reference ': '数据存储引用',
   'Category value': '分类值',
   'Text': '文本',
   // lint (bpmnlint recommended rules and ours) and the lint overlays
@@ -312,5 +311,8 @@ export const ZH = {
   'Back': '返回',
   'The server refused: {status}': '服务器拒绝：{status}',
   'Could not reach the server.': '无法连接服务器。',
-  'Read only': '只读'
+  'Read only': '只读',
+  'Token simulation': '令牌模拟',
+  'Collaboration': '协作',
+  'Intermediate catch event': '中间捕获事件'
 };
