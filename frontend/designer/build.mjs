@@ -28,7 +28,11 @@ const result = await esbuild.build({
   entryPoints: { designer: path.join(here, 'src/index.js') },
   bundle: true,
   minify: true,
-  format: 'iife',
+  // An ES module split in chunks: the DMN modeler loads only on DMN pages, and a page that
+  // includes the partial twice still runs the module once.
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
   outdir: out,
   metafile: true,
@@ -71,10 +75,11 @@ writeFileSync(
     'frontend/designer/build.mjs; do not edit). bpmn-js and dmn-js are under the bpmn.io licence:\n' +
     'the bpmn.io watermark shown on every diagram must stay visible.\n\n' + sections.join('\n')
 );
-for (const file of ['designer.js', 'designer.css']) {
-  const bytes = readFileSync(path.join(out, file));
-  const gzip = (await import('node:zlib')).gzipSync(bytes).length;
-  console.log(`${file}: ${(bytes.length / 1024).toFixed(0)} KiB, gzip ${(gzip / 1024).toFixed(0)} KiB`);
+const { gzipSync } = await import('node:zlib');
+for (const output of Object.keys(result.metafile.outputs).filter((f) => /\.(js|css)$/.test(f))) {
+  const bytes = readFileSync(path.resolve(output));
+  const size = (n) => `${(n / 1024).toFixed(0)} KiB`;
+  console.log(`${path.relative(out, path.resolve(output))}: ${size(bytes.length)}, gzip ${size(gzipSync(bytes).length)}`);
 }
 console.log(`${packages.size} packages bundled; licences in THIRD_PARTY_LICENSES.txt`);
 if (!existsSync(path.join(out, 'designer.js'))) process.exit(1);

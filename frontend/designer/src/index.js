@@ -2,7 +2,6 @@
 // app/templates/designer/_modeler.html for the contract).
 import './designer.css';
 import { mountBpmn } from './bpmn';
-import { mountDmn } from './dmn';
 import { showDiff } from './diff';
 import { attach } from './glue';
 import { makeTranslate, pageLocale } from './i18n/translate';
@@ -14,7 +13,12 @@ async function mountModeler(el, options = {}) {
   const locale = options.locale || pageLocale();
   const translate = makeTranslate(locale);
   const settings = { ...options, locale };
-  current = options.kind === 'dmn' ? await mountDmn(el, settings, translate) : await mountBpmn(el, settings, translate);
+  if (options.kind === 'dmn') {
+    const { mountDmn } = await import('./dmn'); // its own chunk: only DMN pages load it
+    current = await mountDmn(el, settings, translate);
+  } else {
+    current = await mountBpmn(el, settings, translate);
+  }
   return current;
 }
 
