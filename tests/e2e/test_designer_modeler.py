@@ -77,7 +77,7 @@ PAGE = """<!doctype html>
 <title>designer</title></head><body>
 {% from "designer/_modeler.html" import modeler %}
 {{ modeler("bpmn", base + "/model.bpmn", base + "/save", base + "/check", base + "/catalog",
-           "/", read_only=False) }}
+           "/", read_only=read_only) }}
 </body></html>"""
 
 
@@ -117,8 +117,10 @@ def _problems(xml: str) -> list[dict[str, Any]]:
 class FakeDesignerServer:
     """The URLs of the modeler's contract, answered in the browser with the app's real checks."""
 
-    def __init__(self, live_server: Any, page: Page, lang: str = "zh-CN") -> None:
-        self.lang = lang
+    def __init__(
+        self, live_server: Any, page: Page, lang: str = "zh-CN", read_only: bool = False
+    ) -> None:
+        self.lang, self.read_only = lang, read_only
         self.app = live_server.app
         self.url = live_server.url
         self.saved: list[str] = []
@@ -132,7 +134,9 @@ class FakeDesignerServer:
         path = request.url[len(self.url) :]
         with self.app.test_request_context():
             if path == BASE:
-                html = render_template_string(PAGE, base=BASE, lang=self.lang)
+                html = render_template_string(
+                    PAGE, base=BASE, lang=self.lang, read_only=self.read_only
+                )
                 # The app's own policy: the bundle must work without inline script or style.
                 headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY}
                 return route.fulfill(body=html, content_type="text/html", headers=headers)
@@ -152,8 +156,10 @@ class FakeDesignerServer:
 
 @pytest.fixture
 def designer(live_server: Any, page: Page) -> Callable[..., tuple[Page, FakeDesignerServer]]:
-    def open_designer(lang: str = "zh-CN") -> tuple[Page, FakeDesignerServer]:
-        server = FakeDesignerServer(live_server, page, lang)
+    def open_designer(
+        lang: str = "zh-CN", read_only: bool = False
+    ) -> tuple[Page, FakeDesignerServer]:
+        server = FakeDesignerServer(live_server, page, lang, read_only)
         page.goto(BASE)
         page.wait_for_function(
             "() => document.querySelector('[data-branchflow-modeler]').branchflow !== undefined"
@@ -400,3 +406,13 @@ def test_an_english_page_gets_the_english_modeler(designer) -> None:
     expect(page.get_by_text("BranchFlow task", exact=True)).to_be_visible()
     expect(page.get_by_text("Due in (ISO duration)", exact=True)).to_be_visible()
     expect(page.locator(".djs-palette [aria-label='Create start event']")).to_have_count(1)
+
+
+def test_a_read_only_page_shows_the_model_without_editing(designer) -> None:
+    page, server = designer(read_only=True)
+    expect(page.locator(".bf-canvas .djs-element[data-element-id='start']")).to_have_count(1)
+    expect(page.locator(".djs-palette")).to_have_count(0)
+    expect(page.locator(".bf-panel")).to_have_count(0)
+    expect(page.get_by_role("button", name="保存草稿")).to_have_count(0)
+    assert 'id="start"' in _xml(page)
+    assert server.saved == []

@@ -1,5 +1,6 @@
 // The BPMN modeler with BranchFlow's panel, Chinese labels, lint and token simulation.
 import BpmnModeler from 'bpmn-js/lib/Modeler';
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import lintModule from 'bpmn-js-bpmnlint';
 import TokenSimulationModule from 'bpmn-js-token-simulation';
@@ -11,7 +12,46 @@ import { ProblemList, focusBpmnElement, markBpmnProblems } from './problems';
 
 const OPEN_GROUPS = ['bf-problems', 'bf-lane', 'bf-task', 'bf-action', 'bf-code'];
 
+/** A read-only page (a published version): the diagram and the problems, nothing to edit. */
+async function mountViewer(el, options, translate) {
+  el.classList.add('bf-modeler', 'bf-modeler-bpmn', 'bf-read-only');
+  const canvas = document.createElement('div');
+  canvas.className = 'bf-canvas';
+  el.append(canvas);
+  const viewer = new NavigatedViewer({
+    container: canvas,
+    moddleExtensions: { spiffworkflow },
+    additionalModules: [translateModule(options.locale)]
+  });
+  await viewer.importXML(options.xml);
+  viewer.get('canvas').zoom('fit-viewport');
+  const list = new ProblemList(el, translate);
+  list.render([], () => {});
+  let marked = new Set();
+  return {
+    modeler: viewer,
+    async getXML() {
+      const { xml } = await viewer.saveXML({ format: true });
+      return xml;
+    },
+    showProblems(problems) {
+      marked = markBpmnProblems(viewer, problems, marked);
+      list.render(problems, (id) => focusBpmnElement(viewer, id));
+    },
+    async lint() {
+      return [];
+    },
+    simulate() {
+      return false;
+    },
+    destroy() {
+      viewer.destroy();
+    }
+  };
+}
+
 export async function mountBpmn(el, options, translate) {
+  if (options.readOnly) return mountViewer(el, options, translate);
   el.classList.add('bf-modeler', 'bf-modeler-bpmn');
   const canvas = document.createElement('div');
   canvas.className = 'bf-canvas';

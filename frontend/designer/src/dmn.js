@@ -1,5 +1,6 @@
 // The DMN modeler (decision requirements diagram, decision tables, literal expressions).
 import DmnModeler from 'dmn-js/lib/Modeler';
+import DmnViewer from 'dmn-js/lib/NavigatedViewer';
 import { translateModule } from './i18n/translate';
 import { ProblemList } from './problems';
 
@@ -9,14 +10,15 @@ export async function mountDmn(el, options, translate) {
   canvas.className = 'bf-canvas';
   el.append(canvas);
   const translation = translateModule(options.locale);
-  const modeler = new DmnModeler({
+  const Editor = options.readOnly ? DmnViewer : DmnModeler;
+  const modeler = new Editor({
     container: canvas,
     common: { additionalModules: [translation] }
   });
   await modeler.importXML(options.xml);
   const list = new ProblemList(el, translate);
   list.render([], () => {});
-  if (options.onChange) {
+  if (options.onChange && !options.readOnly) {
     modeler.on('views.changed', () => {
       const viewer = modeler.getActiveViewer();
       if (viewer && !viewer.__bfWatched) {

@@ -49,6 +49,7 @@ export async function attach(root, api) {
     kind: data.kind,
     xml,
     catalog,
+    readOnly,
     onChange() {
       setStatus(root, '', '');
       if (!data.checkUrl || readOnly) return;

@@ -77,5 +77,6 @@ export function focusBpmnElement(modeler, id) {
   const shape = modeler.get('elementRegistry').get(id);
   if (!shape) return;
   modeler.get('canvas').scrollToElement(shape);
-  modeler.get('selection').select(shape);
+  const selection = modeler.get('selection', false);
+  if (selection) selection.select(shape);
 }

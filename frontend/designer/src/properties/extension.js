@@ -102,7 +102,11 @@ export function writeOperator(services, element, { action, resultVariable, value
   const { bpmnFactory, commandStack } = services;
   const bo = getBusinessObject(element);
   const old = findExtension(bo, OPERATOR);
-  const parameters = (signature ? signature.params : [])
+  // An action the catalogue does not know keeps the parameters it has (the server names it).
+  const known = signature
+    ? signature.params
+    : ((old && old.parameterList && old.parameterList.parameters) || []).map((p) => ({ name: p.id, type: p.type }));
+  const parameters = known
     .filter((param) => (values[param.name] || '').trim())
     .map((param) =>
       bpmnFactory.create('spiffworkflow:Parameter', {
