@@ -416,3 +416,29 @@ def test_a_read_only_page_shows_the_model_without_editing(designer) -> None:
     expect(page.get_by_role("button", name="保存草稿")).to_have_count(0)
     assert 'id="start"' in _xml(page)
     assert server.saved == []
+
+
+def test_a_timer_shows_when_it_fires_next(designer) -> None:
+    page, _ = designer()
+    page.evaluate(
+        """() => {
+          const modeler = document.querySelector('[data-branchflow-modeler]').branchflow.modeler;
+          const modeling = modeler.get('modeling');
+          const timer = modeling.appendShape(modeler.get('elementRegistry').get('start'), {
+            type: 'bpmn:IntermediateCatchEvent', eventDefinitionType: 'bpmn:TimerEventDefinition'
+          });
+          modeling.updateProperties(timer, { id: 'wait' });
+        }"""
+    )
+    _select(page, "wait")
+    preview = page.locator(".bf-timer-preview")
+    _entry(page, "bf-timer-kind").select_option("timeCycle")
+    _entry(page, "bf-timer").fill('"R2/2026-12-01T09:00:00+08:00/P1D"')
+    expect(preview).to_contain_text("下次触发")
+    expect(preview).to_contain_text("2026/12/01")
+    expect(preview).to_contain_text("09:00")  # Beijing time, as people read it
+    _entry(page, "bf-timer").fill("meeting_on")
+    expect(preview).to_have_text("在实例运行时计算。")
+    xml = _xml(page)
+    assert "<bpmn:timeCycle" in xml
+    assert "meeting_on</bpmn:timeCycle>" in xml

@@ -75,6 +75,7 @@ function timerKind(definition) {
 function TimerKind({ element, id }) {
   const translate = useService('translate');
   const modeling = useService('modeling');
+  const bpmnFactory = useService('bpmnFactory');
   const definition = timerDefinition(element);
   const current = timerKind(definition);
   return (
@@ -89,7 +90,8 @@ function TimerKind({ element, id }) {
       ]}
       getValue={() => current}
       setValue={(kind) => {
-        const expression = definition[current];
+        // An empty expression still says which kind the timer is, until one is typed.
+        const expression = definition[current] || bpmnFactory.create('bpmn:FormalExpression', { body: '' });
         const changes = Object.fromEntries(TIMER_KINDS.map((k) => [k, undefined]));
         modeling.updateModdleProperties(element, definition, { ...changes, [kind]: expression });
       }}
@@ -106,8 +108,9 @@ function TimerExpression({ element, id }) {
   const kind = timerKind(definition);
   const source = (definition[kind] && definition[kind].body) || '';
   const firings = nextFirings(kind, source);
-  let preview;
-  if (firings === null) preview = translate('Computed when the instance runs.');
+  let preview = '';
+  if (!source.trim()) preview = '';
+  else if (firings === null) preview = translate('Computed when the instance runs.');
   else if (!firings.length) preview = translate('Not a readable ISO 8601 timer.');
   else preview = `${translate('Next firing')}: ${firings.map((f) => formatFiring(f, locale)).join('; ')}`;
   return (
