@@ -157,3 +157,25 @@ def test_a_read_only_page_shows_the_model_without_editing(designer) -> None:
     expect(page.get_by_role("button", name="保存草稿")).to_have_count(0)
     assert 'id="start"' in model_xml(page)
     assert server.saved == []
+
+
+def test_a_condition_shows_the_sandbox_verdict_of_the_server(designer) -> None:
+    page, _ = designer()
+    page.evaluate(DRAW)
+    page.evaluate(
+        """() => {
+          const modeler = document.querySelector('[data-branchflow-modeler]').branchflow.modeler;
+          const flow = modeler.get('elementRegistry').filter((e) => e.type === 'bpmn:SequenceFlow')[1];
+          modeler.get('modeling').updateProperties(flow, { id: 'flow_reported' });
+        }"""
+    )
+    select_element(page, "flow_reported")
+    panel_entry(page, "bf-condition").fill("decision ==")
+    check = page.get_by_role("button", name="检查", exact=True)
+    check.click()
+    expect(page.locator(".bf-panel .bf-entry-problems")).to_contain_text("沙箱")
+
+    panel_entry(page, "bf-condition").fill('decision == "approve"')
+    check.click()
+    expect(page.locator(".bf-problems .bf-problem").filter(has_text="沙箱")).to_have_count(0)
+    assert 'decision == "approve"' in model_xml(page)

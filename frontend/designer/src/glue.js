@@ -58,8 +58,9 @@ export async function attach(root, api) {
     }
   });
   root.branchflow = mounted;
+  // The server's checks include what our own lint rules say (branchflow/*): show those once.
   const problemsOf = async (result) => {
-    const lint = await mounted.lint();
+    const lint = (await mounted.lint()).filter((p) => !(p.rule || '').startsWith('branchflow/'));
     mounted.showProblems([...(result.problems || []), ...lint]);
   };
   async function run(url, busy, done) {

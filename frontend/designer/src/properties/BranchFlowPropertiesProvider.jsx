@@ -16,8 +16,10 @@ export default function BranchFlowPropertiesProvider(propertiesPanel, translate,
   this.getGroups = function(element) {
     return function(groups) {
       const ours = [];
-      if (problems.of(element.id).length) {
-        ours.push(group('bf-problems', translate('Server check'), [
+      const code = codeEntries(element);
+      // A condition, script or timer shows its problems under its text instead.
+      if (problems.of(element.id).length && !code.length) {
+        ours.push(group('bf-problems', translate('Problems'), [
           { id: 'bf-problem-list', element, component: ServerProblems }
         ]));
       }
@@ -28,7 +30,6 @@ export default function BranchFlowPropertiesProvider(propertiesPanel, translate,
       if (is(element, 'bpmn:ServiceTask')) {
         ours.push(group('bf-action', translate('Domain action'), serviceTaskEntries(element, catalog)));
       }
-      const code = codeEntries(element);
       if (code.length) ours.push(group('bf-code', translate(code[0].id.startsWith('bf-timer') ? 'Timer' : 'Condition'), code));
       if (is(element, 'bpmn:FlowNode')) ours.push(group('bf-english', translate('English'), englishEntries(element)));
       // Ours right after "General", so the things the engine reads come first.
