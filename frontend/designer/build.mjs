@@ -47,6 +47,29 @@ const result = await esbuild.build({
 
 writeFileSync(path.join(here, 'build/meta.json'), JSON.stringify(result.metafile));
 
+// A package that ships no licence file: its declared licence with its author, and for MIT the
+// licence's own text, which the MIT licence asks to accompany the software.
+const MIT_TEXT = `Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+and associated documentation files (the "Software"), to deal in the Software without restriction,
+including without limitation the rights to use, copy, modify, merge, publish, distribute,
+sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
+NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN
+CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.`;
+
+function withoutFile(meta, declared) {
+  const author = typeof meta.author === 'string' ? meta.author : (meta.author && meta.author.name) || 'its authors';
+  const head = `${declared} licence, declared in package.json (no licence file in the package); copyright ${author}.`;
+  return declared === 'MIT' ? `${head}\n\n${MIT_TEXT}` : head;
+}
+
 // Which packages were bundled: from the inputs esbuild read.
 const packages = new Set();
 for (const input of Object.keys(result.metafile.inputs)) {
@@ -63,7 +86,7 @@ for (const name of [...packages].sort()) {
   const declared = typeof meta.license === 'string' ? meta.license : (meta.license && meta.license.type) || '';
   const kind = /bpmn\.io/i.test(text) && /watermark|bpmn\.io/.test(text) && /SEE LICENSE/i.test(declared) ? 'bpmn.io' : declared;
   if (!ALLOWED.test(kind)) refused.push(`${name}: ${declared || 'no licence declared'}`);
-  sections.push(`${name} ${meta.version} (${kind})\n${'-'.repeat(72)}\n${text || `Licence: ${declared} (no licence file in the package)`}\n`);
+  sections.push(`${name} ${meta.version} (${kind})\n${'-'.repeat(72)}\n${text || withoutFile(meta, declared)}\n`);
 }
 if (refused.length) {
   console.error(`packages with a licence not known to be permissive:\n  ${refused.join('\n  ')}`);
