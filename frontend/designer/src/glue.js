@@ -44,13 +44,20 @@ export async function attach(root, api) {
   ]);
   const canvas = root.querySelector('[data-bf-canvas]');
   let checkTimer = null;
+  let changes = 0; // edits so far, and how many of them the last save held
+  let saved = 0;
   const readOnly = data.readOnly === 'true';
+  // Leaving with unsaved changes asks first (the browser's own question).
+  window.addEventListener('beforeunload', (event) => {
+    if (changes !== saved) event.preventDefault();
+  });
   const mounted = await api.mountModeler(canvas, {
     kind: data.kind,
     xml,
     catalog,
     readOnly,
     onChange() {
+      changes += 1;
       setStatus(root, '', '');
       if (!data.checkUrl || readOnly) return;
       clearTimeout(checkTimer);
@@ -66,7 +73,9 @@ export async function attach(root, api) {
   async function run(url, busy, done) {
     setStatus(root, translate(busy), 'busy');
     try {
+      const held = changes;
       const result = await postXml(url, await mounted.getXML());
+      if (url === data.saveUrl) saved = held;
       await problemsOf(result);
       if (done) setStatus(root, translate(result.problems && result.problems.length ? 'Saved, with problems.' : done), result.ok ? 'ok' : 'problems');
       else setStatus(root, '', '');
