@@ -112,6 +112,7 @@ def test_timer_preview_and_diff_of_a_changed_task(designer) -> None:
     assert changed[("report", "dueIn")] == ("P3D", "P5D")
     expect(page.locator(".bf-diff-changed[data-element-id='report']")).to_have_count(2)
     expect(page.locator(".bf-diff-table")).to_contain_text("修改")
+    expect(page.locator(".bf-diff-pane h3")).to_have_text(["修改前", "修改后"])
 
 
 def test_a_timer_shows_when_it_fires_next(designer) -> None:

@@ -121,7 +121,7 @@ export async function showDiff(container, oldXml, newXml, options = {}) {
   const panes = node('div', 'bf-diff-panes');
   container.append(panes); // in the page before the viewers measure their canvas
   const viewers = [];
-  for (const [title, xml] of [['Before', oldXml], ['After', newXml]]) {
+  for (const [title, xml] of [['Before the change', oldXml], ['After the change', newXml]]) {
     const pane = node('div', 'bf-diff-pane');
     const canvas = node('div', 'bf-diff-canvas');
     pane.append(node('h3', '', translate(title)), canvas);
