@@ -113,6 +113,9 @@ def test_panel_writes_what_the_engine_reads_and_deploy_checks_accept(designer) -
 def test_server_problems_show_on_the_element_and_a_click_selects_it(designer) -> None:
     page, _ = designer()
     page.evaluate(DRAW)  # a user task without a form, in a lane without a role
+    page.get_by_role("button", name="绘图检查").click()  # the browser's lint, in Chinese
+    lint = page.locator(".bf-problems .bf-problem")
+    expect(lint.filter(has_text="元素缺少标签/名称").filter(has_text="lane_1")).to_have_count(1)
     page.get_by_role("button", name="检查", exact=True).click()
     problems = page.locator(".bf-problems .bf-problem")
     expect(problems.filter(has_text="用户任务未指定表单").first).to_be_visible()

@@ -66,17 +66,20 @@ export async function attach(root, api) {
   });
   root.branchflow = mounted;
   // The server's checks include what our own lint rules say (branchflow/*): show those once.
-  const problemsOf = async (result) => {
-    const lint = (await mounted.lint()).filter((p) => !(p.rule || '').startsWith('branchflow/'));
-    mounted.showProblems([...(result.problems || []), ...lint]);
+  let serverProblems = null;
+  const showAll = async () => {
+    const lint = (await mounted.lint()).filter((p) => !(serverProblems && (p.rule || '').startsWith('branchflow/')));
+    mounted.showProblems([...(serverProblems || []), ...lint]);
   };
   async function run(url, busy, done) {
+    if (!url) return;
     setStatus(root, translate(busy), 'busy');
     try {
       const held = changes;
       const result = await postXml(url, await mounted.getXML());
       if (url === data.saveUrl) saved = held;
-      await problemsOf(result);
+      serverProblems = result.problems || [];
+      await showAll();
       if (done) setStatus(root, translate(result.problems && result.problems.length ? 'Saved, with problems.' : done), result.ok ? 'ok' : 'problems');
       else setStatus(root, '', '');
       root.dispatchEvent(new CustomEvent('branchflow:result', { detail: result }));
@@ -90,7 +93,7 @@ export async function attach(root, api) {
   };
   on('save', () => run(data.saveUrl, 'Saving…', 'Saved.'));
   on('check', () => run(data.checkUrl, 'Checking…', null));
-  on('lint', async () => mounted.showProblems(await mounted.lint()));
+  on('lint', showAll);
   on('simulate', (event) => event.currentTarget.setAttribute('aria-pressed', String(mounted.simulate())));
   return mounted;
 }
