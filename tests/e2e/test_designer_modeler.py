@@ -65,6 +65,9 @@ def test_panel_writes_what_the_engine_reads_and_deploy_checks_accept(designer) -
     panel_entry(page, "bf-dueCalendar").select_option("working")
     panel_entry(page, "bf-title").fill("三个工作日内向上级报告")
     wait_for_property(page, "report", "title", "三个工作日内向上级报告")
+    page.locator(".bio-properties-panel-group-header", has_text="英文").click()
+    panel_entry(page, "bf-name_en").fill("Report to the unit")
+    wait_for_property(page, "report", "name_en", "Report to the unit")
 
     select_element(page, "rate")
     panel_entry(page, "bf-action").select_option(ACTION)
@@ -96,6 +99,7 @@ def test_panel_writes_what_the_engine_reads_and_deploy_checks_accept(designer) -
         ("dueCalendar", "working"),
         ("dueIn", "P3D"),
         ("formKey", FORM),
+        ("name_en", "Report to the unit"),
         ("title", "三个工作日内向上级报告"),
     ]
     (operator,) = root.xpath(
