@@ -31,6 +31,7 @@ from app.engine.failures import describe
 from app.engine.failures import element_of
 from app.engine.failures import input_refused
 from app.engine.multi_instance import DEFAULT_BOUND
+from app.engine.observe import watched
 from app.engine.pruning import prune
 from app.engine.sandbox import Limits
 from app.engine.sandbox import SandboxEnvironment
@@ -177,7 +178,7 @@ class Instance:
     def advance(self) -> None:
         """Run everything the engine can run now: due timers, scripts, gateways, decisions."""
         bounds = self.runtime.bounds
-        count = StepCounter(bounds.steps_per_run)
+        count = watched(StepCounter(bounds.steps_per_run))
         with self._engine_run():
             self.workflow.refresh_timers()
             for _ in range(50):  # a timer that fires at the end may make more work ready; bounded
