@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -28,6 +29,9 @@ from app.workflow.deploy import check_sources
 from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import model_files_for_check
 from app.workflow.deploy import read_model_files
+from app.workflow.dry_run import dry_run
+from app.workflow.dry_run_report import report_data as dry_run_data
+from app.workflow.dry_run_report import report_lines as dry_run_lines
 from app.workflow.instances import start_instance
 from app.workflow.queries import instance_overview
 from app.workflow.show_report import overview_data
@@ -158,3 +162,49 @@ def workflow_show(instance_id: int, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo("\n".join(overview_lines(data)))
+
+
+@processes_cli.command("try")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--key", "process_key", required=True, help="The process to walk.")
+@click.option("--org", "org_code", required=True, help="Code of the organisation to walk it at.")
+@click.option("--date", "on", default=None, help="The day (YYYY-MM-DD); today if not given.")
+@click.option(
+    "--data",
+    default=None,
+    help='Sample data as JSON: {"start": {…}, "fields": {…}, "<user task id>": {…} or [{…}, …]}.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def processes_try(
+    files: tuple[Path, ...],
+    process_key: str,
+    org_code: str,
+    on: str | None,
+    data: str | None,
+    as_json: bool,
+) -> None:
+    """Dry-run a model (not deployed) at an organisation: who gets each task, its deadline, the
+    path of each gateway, what each action would write. Nothing is kept.
+
+    Exit 0 when the walk met no problem, 1 when it did, 2 for usage errors.
+    """
+    try:
+        day = date.fromisoformat(on) if on else now().astimezone(local_zone()).date()
+    except ValueError:
+        raise click.UsageError(f"--date is not a date: {on}") from None
+    try:
+        sample = json_input.loads(data) if data else {}
+    except (json_input.UnsafeJson, ValueError) as exc:
+        raise click.UsageError(f"--data is not a JSON object: {exc}") from None
+    if not isinstance(sample, dict):
+        raise click.UsageError("--data must be a JSON object")
+    sources = read_model_files(list(files))
+    if not sources:
+        raise click.UsageError("no .bpmn or .dmn files among the given paths")
+    report = dry_run(sources, process_key, org_code, day, sample)
+    shown = dry_run_data(report, local_zone())
+    if as_json:
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(dry_run_lines(shown)))
+    sys.exit(1 if report.problems else 0)
