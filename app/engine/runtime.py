@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -174,6 +175,11 @@ class Instance:
             raise EngineFailure(None, describe(failure)) from failure
         finally:
             _now.reset(token)
+
+    def engine_run(self) -> AbstractContextManager[None]:
+        """The engine's clock and time budget, for work on the workflow outside ``advance`` and
+        ``complete`` (a migration predicting the tasks ahead afresh)."""
+        return self._engine_run()
 
     def advance(self) -> None:
         """Run everything the engine can run now: due timers, scripts, gateways, decisions."""
