@@ -33,6 +33,9 @@ from app.workflow.dry_run import dry_run
 from app.workflow.dry_run_report import report_data as dry_run_data
 from app.workflow.dry_run_report import report_lines as dry_run_lines
 from app.workflow.instances import start_instance
+from app.workflow.migration import migrate_movable
+from app.workflow.migration import plan_migration
+from app.workflow.migration_report import migration_lines
 from app.workflow.queries import instance_overview
 from app.workflow.show_report import overview_data
 from app.workflow.show_report import overview_lines
@@ -208,3 +211,28 @@ def processes_try(
     else:
         click.echo("\n".join(dry_run_lines(shown)))
     sys.exit(1 if report.problems else 0)
+
+
+@processes_cli.command("migrate")
+@click.argument("process_key")
+@click.option("--to", "to_version", type=int, default=None, help="Target version (the newest).")
+@click.option("--dry-run", is_flag=True, help="Only say which instances can move and why not.")
+def processes_migrate(process_key: str, to_version: int | None, dry_run: bool) -> None:
+    """Move the running instances of older versions of PROCESS_KEY onto a newer version, each
+    in its own transaction; those that cannot move stay, with the reason.
+
+    Exit 0 when every instance listed moved (or, with --dry-run, can move), 1 otherwise.
+    """
+    try:
+        if dry_run:
+            plan = plan_migration(db.session, process_key, to_version)
+            moved, failed = None, {}
+        else:
+            report = migrate_movable(db.session, process_key, to_version, actor=cli_actor())
+            plan, moved, failed = report.plan, report.moved, report.failed
+    except DomainError as refused:
+        click.echo(f"{refused.message or refused.code}", err=True)
+        sys.exit(1)
+    click.echo("\n".join(migration_lines(plan, moved, failed)))
+    stayed = [c for c in plan.checks if not c.movable] or failed
+    sys.exit(1 if stayed else 0)
