@@ -1,0 +1,179 @@
+"""Moving running instances onto a new version (issue 14, item 8): of a mixed set of committee
+meetings, those waiting at a step the new version keeps move — each in its own command, logged
+with both versions — and the one waiting at a step the new version dropped stays, with the
+reason; a moved meeting then runs to its end on the new version, meets the new step, and its
+replay and hash chain still verify."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from app.auditing.replay import replay_instance
+from app.core.commands import SYSTEM
+from app.core.commands import run
+from app.core.errors import Conflict
+from app.extensions import db
+from app.workflow import commands
+from app.workflow.deploy import deploy_definitions
+from app.workflow.migration import migrate_instance
+from app.workflow.migration import migrate_movable
+from app.workflow.migration import plan_migration
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
+from app.workflow.queries import verify_instance_log
+from tests.auditing.test_replay import AGENDA
+from tests.conftest import ROOT
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import open_task
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+KEY = "branch_committee_meeting"
+COMMITTEE = ROOT / "processes" / "meetings" / "branch_committee_meeting.bpmn"
+REPORT = """<bpmn:userTask id="report_to_unit" name="向上级党组织报告会议情况">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="bcm_archive"/>
+        <spiffworkflow:property name="dueFrom" value="meeting_at"/>
+        <spiffworkflow:property name="dueIn" value="P3D"/>
+        <spiffworkflow:property name="dueCalendar" value="working"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:userTask>"""
+
+
+def _second_version() -> bytes:
+    """The meeting with its archiving step replaced by a report to the unit, due 3 working days
+    after the meeting."""
+    xml = COMMITTEE.read_text(encoding="utf-8")
+    start = xml.index('<bpmn:userTask id="archive"')
+    end = xml.index("</bpmn:userTask>", start) + len("</bpmn:userTask>")
+    xml = xml[:start] + REPORT + xml[end:]
+    # the secretary reports: the step sits in the secretary's lane
+    xml = xml.replace("<bpmn:flowNodeRef>archive</bpmn:flowNodeRef>", "")
+    xml = xml.replace(
+        "<bpmn:flowNodeRef>follow_up</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>report_to_unit</bpmn:flowNodeRef>"
+        "<bpmn:flowNodeRef>follow_up</bpmn:flowNodeRef>",
+    )
+    for old, new in (
+        ('Ref="archive"', 'Ref="report_to_unit"'),
+        ('bpmnElement="archive"', 'bpmnElement="report_to_unit"'),
+    ):
+        xml = xml.replace(old, new)
+    return xml.encode()
+
+
+def _deploy_second_version() -> None:
+    deployed = run(deploy_definitions, actor=SYSTEM, sources={COMMITTEE.name: _second_version()})
+    assert [(d.process_key, d.version, d.created) for d in deployed] == [(KEY, 2, True)]
+
+
+HELD = {"minutes": "发言要点" * 5}
+DECIDED = {
+    "outcome": "decided",
+    "decisions": [{"item": "确定2名入党积极分子", "due": "2026-12-15"}],
+    "vote": {"for": 4, "against": 0, "abstain": 0},
+    "escalate_to_assembly": False,
+}
+ARCHIVED = {"record_checked": True, "minutes_signed": True}
+
+
+def _meeting(demo, through: tuple[str, ...]) -> int:
+    secretary, committee = demo.holder("branch_secretary"), demo.holder("branch_committee")
+    c = demo.people("committee")
+    instance_id = run(
+        commands.start_instance, actor=secretary, process_key=KEY, org_code=demo.branch.code
+    )
+    answers = {
+        "set_agenda": (secretary, AGENDA),
+        "hold_meeting": (secretary, {**HELD, "attendance": {"present": c[:4]}}),
+        "decide": (
+            committee,
+            {**DECIDED, "decisions": [{**DECIDED["decisions"][0], "owner": c[0]}]},
+        ),
+    }
+    for step in through:
+        actor, data = answers[step]
+        complete_step(actor, instance_id, step, data)
+    return instance_id
+
+
+def _version_of(instance_id: int) -> int:
+    db.session.rollback()
+    row = db.session.get(ProcessInstance, instance_id)
+    return db.session.get(ProcessDefinition, row.definition_id).version
+
+
+def test_a_mixed_set_moves_where_it_can_and_the_rest_stays_with_the_reason(demo, app):
+    at_agenda = _meeting(demo, ())
+    at_meeting = _meeting(demo, ("set_agenda",))
+    at_archive = _meeting(demo, ("set_agenda", "hold_meeting", "decide"))
+    _deploy_second_version()
+
+    plan = plan_migration(db.session, KEY)
+    checks = {c.instance_id: c for c in plan.checks}
+    assert plan.to_version == 2
+    assert set(checks) == {at_agenda, at_meeting, at_archive}
+    assert checks[at_agenda].movable
+    assert checks[at_meeting].movable
+    assert not checks[at_archive].movable
+    assert any("archive" in reason for reason in checks[at_archive].reasons)
+    cli = app.test_cli_runner().invoke(args=["processes", "migrate", KEY, "--dry-run"])
+    assert cli.exit_code == 1  # one instance stays
+    assert "can move / 可迁移" in cli.output
+    assert "stays / 保留" in cli.output
+    assert _version_of(at_agenda) == 1  # a dry run moves nothing
+
+    report = migrate_movable(db.session, KEY, None, actor=SYSTEM)
+    assert sorted(report.moved) == sorted([at_agenda, at_meeting])
+    assert report.failed == {}
+    assert [_version_of(i) for i in (at_agenda, at_meeting, at_archive)] == [2, 2, 1]
+    migrated = db.session.scalars(
+        select(StepLogEntry).where(
+            StepLogEntry.instance_id == at_meeting, StepLogEntry.action == "migrated"
+        )
+    ).one()
+    versions = json.loads(migrated.detail)
+    assert (versions["from"]["version"], versions["to"]["version"]) == (1, 2)
+    # the instance left behind cannot be moved by hand either
+    with pytest.raises(Conflict):
+        run(
+            migrate_instance,
+            actor=SYSTEM,
+            instance_id=at_archive,
+            to_definition_id=report.plan.to_definition_id,
+        )
+    assert open_task(at_archive, "archive").element_id == "archive"
+
+
+def test_a_moved_meeting_meets_the_new_step_ends_and_replays_identically(demo):
+    instance_id = _meeting(demo, ("set_agenda",))
+    _deploy_second_version()
+    report = migrate_movable(db.session, KEY, None, actor=SYSTEM)
+    assert report.moved == [instance_id]
+    secretary = demo.holder("branch_secretary")
+    c = demo.people("committee")
+    complete_step(
+        secretary, instance_id, "hold_meeting", {**HELD, "attendance": {"present": c[:4]}}
+    )
+    decided = {**DECIDED, "decisions": [{**DECIDED["decisions"][0], "owner": c[0]}]}
+    complete_step(demo.holder("branch_committee"), instance_id, "decide", decided)
+    report_task = open_task(instance_id, "report_to_unit")
+    assert report_task.candidate_role == "branch_secretary"
+    # three working days after the meeting of Wednesday 25 November: Monday 30 November
+    assert report_task.due_at.astimezone(BEIJING).date() == date(2026, 11, 30)
+    complete_step(secretary, instance_id, "report_to_unit", ARCHIVED)
+    follow_up = {"follow_up": [{"item": "确定2名入党积极分子", "result": "done"}]}
+    complete_step(secretary, instance_id, "follow_up", follow_up)
+    db.session.rollback()
+    assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    result = replay_instance(db.session, instance_id)
+    assert result.identical, result.describe()
+    checked, broken = verify_instance_log(db.session, instance_id)
+    assert broken is None
+    assert checked > 0
