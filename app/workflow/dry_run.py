@@ -12,6 +12,7 @@ reported as a problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -32,6 +33,8 @@ from app.core.errors import ValidationFailed
 from app.engine.models import DeploymentRefused
 from app.engine.observe import RanElement
 from app.engine.observe import observing
+from app.files.models import Attachment
+from app.formdefs.model import FieldDef
 from app.formdefs.registry import form_def
 from app.identity.models import OrgUnit
 from app.identity.models import User
@@ -216,6 +219,31 @@ class _Walker:
             given = given[min(visit, len(given) - 1)] if given else {}
         return dict(given) if isinstance(given, dict) else {}
 
+    def _file_maker(self, task: HumanTask, doer: int | None) -> Callable[[FieldDef], int] | None:
+        """Placeholder uploads for the task's file fields: rows only (no bytes are stored, and
+        the rows go with the rollback); none when nobody could have uploaded them."""
+        if doer is None:
+            return None
+
+        def make(f: FieldDef) -> int:
+            upload = Attachment(
+                instance_id=task.instance_id,
+                task_id=task.id,
+                field=f.name,
+                sha256="0" * 64,
+                size=0,
+                content_type=(f.accept or ("application/pdf",))[0],
+                original_name=f"dry-run-{f.name}",
+                uploaded_by_user_id=doer,
+                uploaded_at=self.ctx.now,
+            )
+            self.ctx.session.add(upload)
+            self.ctx.session.flush()
+            self.writes.clear()  # the placeholder is the walk's, not an effect of a step
+            return upload.id
+
+        return make
+
     @contextmanager
     def _acting_as(self, user_id: int | None) -> Iterator[None]:
         """The task's own person completes it (their signature, their candidacy checked); the
@@ -245,9 +273,15 @@ class _Walker:
             self.ctx.session, form_def(form_bytes, task.form_key), task.instance_id
         )
         known = earlier_answers(self.ctx.session, task.instance_id)
-        signer = self.doers.get(task.id) is not None
+        doer = self.doers.get(task.id)
         made = sample_answers(
-            self.ctx.session, form, self.org, known | given, self.ctx.now, signer=signer
+            self.ctx.session,
+            form,
+            self.org,
+            known | given,
+            self.ctx.now,
+            signer=doer is not None,
+            sample_file=self._file_maker(task, doer),
         )
         missing = [name for name in made.missing if name not in given]
         if missing:
@@ -269,7 +303,8 @@ class _Walker:
         rows are flushed now, so that they are told apart from the next step's)."""
         self.ctx.session.flush()
         step = DryStep(ran.element_id, ran.name or ran.element_id, ran.kind, role=ran.lane)
-        step.data_out = ran.data_set
+        # (the library's own name for a service task's result when it has no variable is noise)
+        step.data_out = {k: v for k, v in ran.data_set.items() if not k.startswith("spiff__")}
         if "Gateway" in ran.kind:
             step.path = [name or element for element, name in ran.next_elements]
         step.effects, self.writes = self.writes, []

@@ -2,13 +2,15 @@
 
 Only required fields are answered (a dry run should not invent what nobody must say), each with
 the smallest value its schema accepts: the first option, the minimum number, today's date, a
-meeting a week ahead, the people the field's roster rule offers at the organisation on that day.
-What cannot be made up — uploaded files, a signature, an instance to refer to — is left out and
-named, so that the designer gives it in the sample data.
+meeting a week ahead, the people the field's roster rule offers at the organisation on that day,
+a placeholder upload (when the caller can make one). What cannot be made up — a signature when
+nobody signs, an instance to refer to — is left out and named, so that the designer gives it in
+the sample data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.core.clock import local_zone
+from app.formdefs.model import UPLOAD_KINDS
 from app.formdefs.model import FieldDef
 from app.formdefs.model import FormDef
 from app.identity.models import OrgUnit
@@ -44,10 +47,12 @@ def sample_answers(
     now: datetime,
     *,
     signer: bool = False,
+    sample_file: Callable[[FieldDef], int] | None = None,
 ) -> SampleAnswers:
     """Answers to the required fields of ``form`` for an instance at ``org`` whose data so far
     is ``answers``, as if submitted at ``now`` — by a person (``signer``: a signature is theirs,
-    stamped by the server) or by nobody in particular."""
+    stamped by the server) or by nobody in particular. ``sample_file`` makes a placeholder upload
+    for a file field and gives its id (a dry run's, rolled back with it)."""
     result = SampleAnswers()
     required = set(form.schema.get("required", ()))
     maker = _Maker(session, org, answers, now)
@@ -56,6 +61,10 @@ def sample_answers(
             continue
         if f.kind == "signature" and signer:
             result.data[f.name] = True
+            continue
+        if f.kind in UPLOAD_KINDS and sample_file is not None:
+            upload = {"id": sample_file(f)}
+            result.data[f.name] = upload if f.kind == "file" else [upload]
             continue
         if f.kind in UNINVENTABLE:
             result.missing.append(f.name)

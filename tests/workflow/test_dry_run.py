@@ -14,6 +14,8 @@ from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.queries import list_assignments_at
 from app.workflow.dry_run import dry_run
+from app.workflow.dry_run_report import report_data
+from app.workflow.dry_run_report import report_lines
 from tests.conftest import ROOT
 
 COMMITTEE = ROOT / "processes" / "meetings" / "branch_committee_meeting.bpmn"
@@ -109,3 +111,29 @@ def test_the_command_line_prints_the_walk_in_both_languages(demo, app):
     assert shown["finished"]
     assert shown["steps"][1]["due"] == "2026-11-26"
     assert _row_counts() == before
+
+
+def test_what_a_domain_action_would_write_is_shown_and_not_written(demo):
+    plan = ROOT / "processes" / "grading" / "branch_improvement_plan.bpmn"
+    before = _row_counts()
+    report = dry_run(
+        {plan.name: plan.read_bytes()}, "branch_improvement_plan", demo.branch.code, DAY
+    )
+    assert _row_counts() == before
+    assert report.problems == []
+    assert report.finished
+    # the evidence upload the form requires was made up for the walk (and went with it)
+    implement = next(s for s in report.steps if s.element_id == "implement")
+    assert "progress_evidence" in implement.data_in
+    action = next(s for s in report.steps if s.element_id == "svc_plan_result")
+    assert action.kind == "ServiceTask"
+    assert any(
+        e.startswith("+ improvement_plans:") and "outcome=improved" in e for e in action.effects
+    )
+    lines = report_lines(report_data(report, BEIJING))
+    assert any("writes / 写入: + improvement_plans" in line for line in lines)
+    # a unit role's task goes to the holders at the unit above the branch
+    draft = next(s for s in report.steps if s.element_id == "draft")
+    assert draft.role == "unit_org_reviewer"
+    assert draft.org_name != demo.branch.name
+    assert draft.candidates
