@@ -187,7 +187,8 @@ def processes_try(
     as_json: bool,
 ) -> None:
     """Dry-run a model (not deployed) at an organisation: who gets each task, its deadline, the
-    path of each gateway, what each action would write. Nothing is kept.
+    path of each gateway, what each action would write. Nothing is kept. FILES may include
+    draft forms (<form key>.json), used instead of or beside those of forms/.
 
     Exit 0 when the walk met no problem, 1 when it did, 2 for usage errors.
     """
@@ -204,7 +205,8 @@ def processes_try(
     sources = read_model_files(list(files))
     if not sources:
         raise click.UsageError("no .bpmn or .dmn files among the given paths")
-    report = dry_run(sources, process_key, org_code, day, sample)
+    forms = {f.stem: f.read_bytes() for f in files if f.is_file() and f.suffix.lower() == ".json"}
+    report = dry_run(sources, process_key, org_code, day, sample, forms)
     shown = dry_run_data(report, local_zone())
     if as_json:
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))

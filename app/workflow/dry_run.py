@@ -80,13 +80,15 @@ def dry_run(
     org_code: str,
     on: date,
     sample_data: dict[str, Any] | None = None,
+    forms: dict[str, bytes] | None = None,
 ) -> DryRunReport:
     """Walk ``process_key`` of the draft ``sources`` at the organisation ``org_code`` on ``on``.
 
     ``sample_data``: ``{"start": {start data}, "fields": {answers for any task},
     "<user task id>": {answers} or [{first visit}, {second visit}, …]}`` — a task is answered
     with the generated minimal answers of its form, overlaid with ``fields``, then with those
-    given for it. Nothing the run does is kept.
+    given for it. ``forms``: draft forms (key → JSON) beside or instead of those of forms/.
+    Nothing the run does is kept.
     """
     now = datetime.combine(on, time(9, 0), tzinfo=local_zone())
     report, _ctx = rehearse(
@@ -97,6 +99,7 @@ def dry_run(
         process_key=process_key,
         org_code=org_code,
         sample=sample_data or {},
+        forms=forms,
     )
     return report
 
@@ -108,6 +111,7 @@ def _walk(
     process_key: str,
     org_code: str,
     sample: dict[str, Any],
+    forms: dict[str, bytes] | None,
 ) -> DryRunReport:
     org = get_org_by_code(ctx.session, org_code)
     report = DryRunReport(process_key, org_code, org.name if org else org_code, ctx.today)
@@ -118,7 +122,7 @@ def _walk(
     event.listen(ctx.session, "after_flush", walker.collect_writes)
     try:
         with observing(walker.engine_step):
-            walker.walk(sources)
+            walker.walk(sources, forms)
     finally:
         event.remove(ctx.session, "after_flush", walker.collect_writes)
     return report
@@ -138,8 +142,8 @@ class _Walker:
 
     # -- the walk ---------------------------------------------------------------------------
 
-    def walk(self, sources: dict[str, bytes]) -> None:
-        if not self._deploy(sources):
+    def walk(self, sources: dict[str, bytes], forms: dict[str, bytes] | None) -> None:
+        if not self._deploy(sources, forms):
             return
         try:
             self.instance_id = run(
@@ -168,9 +172,9 @@ class _Walker:
             )
         self._ending()
 
-    def _deploy(self, sources: dict[str, bytes]) -> bool:
+    def _deploy(self, sources: dict[str, bytes], forms: dict[str, bytes] | None) -> bool:
         try:
-            deployed = run(deploy_definitions, actor=self.ctx.actor, sources=sources)
+            deployed = run(deploy_definitions, actor=self.ctx.actor, sources=sources, forms=forms)
         except DeploymentRefused as refused:
             for error in refused.errors:
                 where = ":".join(str(p) for p in (error.file, error.element_id, error.line) if p)

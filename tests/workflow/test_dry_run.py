@@ -17,6 +17,7 @@ from app.workflow.dry_run import dry_run
 from app.workflow.dry_run_report import report_data
 from app.workflow.dry_run_report import report_lines
 from tests.conftest import ROOT
+from tests.workflow.committee_versions import second_version
 
 COMMITTEE = ROOT / "processes" / "meetings" / "branch_committee_meeting.bpmn"
 DAY = date(2026, 11, 23)
@@ -137,3 +138,42 @@ def test_what_a_domain_action_would_write_is_shown_and_not_written(demo):
     assert draft.role == "unit_org_reviewer"
     assert draft.org_name != demo.branch.name
     assert draft.candidates
+
+
+REPORT_FORM = {
+    "title": "向上级党组织报告会议情况",
+    "schema": {
+        "type": "object",
+        "properties": {
+            "report": {"type": "string", "title": "报告内容", "minLength": 10, "maxLength": 5000},
+            "reported_on": {"type": "string", "format": "date", "title": "报告日期"},
+        },
+        "required": ["report", "reported_on"],
+    },
+}
+
+
+def test_a_new_step_with_a_new_form_is_tried_before_either_is_published(demo, app):
+    """The designer's case: the secretary reports to the unit within 3 working days after the
+    meeting, on a form that exists only as a draft."""
+    form = json.dumps(REPORT_FORM, ensure_ascii=False).encode()
+    sample = {"set_agenda": {"meeting_at": "2026-11-25T09:00:00+08:00"}}
+    before = _row_counts()
+    report = dry_run(
+        _sources(second_version("bcm_report_to_unit")),
+        "branch_committee_meeting",
+        demo.branch.code,
+        DAY,
+        sample,
+        forms={"bcm_report_to_unit": form},
+    )
+    assert _row_counts() == before
+    assert report.problems == []
+    assert report.finished
+    step = next(s for s in report.steps if s.element_id == "report_to_unit")
+    assert step.candidates == _holders("branch_secretary", demo.branch)
+    assert step.form_key == "bcm_report_to_unit"
+    assert set(step.data_in) == {"report", "reported_on"}
+    # Wednesday 25 November + 3 working days
+    assert step.due.astimezone(BEIJING).date() == date(2026, 11, 30)
+    assert not (ROOT / "forms" / "bcm_report_to_unit.json").exists()

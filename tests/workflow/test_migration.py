@@ -29,47 +29,17 @@ from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from app.workflow.queries import verify_instance_log
 from tests.auditing.test_replay import AGENDA
-from tests.conftest import ROOT
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import open_task
+from tests.workflow.committee_versions import COMMITTEE
+from tests.workflow.committee_versions import second_version
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 KEY = "branch_committee_meeting"
-COMMITTEE = ROOT / "processes" / "meetings" / "branch_committee_meeting.bpmn"
-REPORT = """<bpmn:userTask id="report_to_unit" name="向上级党组织报告会议情况">
-      <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="formKey" value="bcm_archive"/>
-        <spiffworkflow:property name="dueFrom" value="meeting_at"/>
-        <spiffworkflow:property name="dueIn" value="P3D"/>
-        <spiffworkflow:property name="dueCalendar" value="working"/>
-      </spiffworkflow:properties></bpmn:extensionElements>
-    </bpmn:userTask>"""
 
 
-def _second_version() -> bytes:
-    """The meeting with its archiving step replaced by a report to the unit, due 3 working days
-    after the meeting."""
-    xml = COMMITTEE.read_text(encoding="utf-8")
-    start = xml.index('<bpmn:userTask id="archive"')
-    end = xml.index("</bpmn:userTask>", start) + len("</bpmn:userTask>")
-    xml = xml[:start] + REPORT + xml[end:]
-    # the secretary reports: the step sits in the secretary's lane
-    xml = xml.replace("<bpmn:flowNodeRef>archive</bpmn:flowNodeRef>", "")
-    xml = xml.replace(
-        "<bpmn:flowNodeRef>follow_up</bpmn:flowNodeRef>",
-        "<bpmn:flowNodeRef>report_to_unit</bpmn:flowNodeRef>"
-        "<bpmn:flowNodeRef>follow_up</bpmn:flowNodeRef>",
-    )
-    for old, new in (
-        ('Ref="archive"', 'Ref="report_to_unit"'),
-        ('bpmnElement="archive"', 'bpmnElement="report_to_unit"'),
-    ):
-        xml = xml.replace(old, new)
-    return xml.encode()
-
-
-def _deploy_second_version() -> None:
-    deployed = run(deploy_definitions, actor=SYSTEM, sources={COMMITTEE.name: _second_version()})
+def _deploysecond_version() -> None:
+    deployed = run(deploy_definitions, actor=SYSTEM, sources={COMMITTEE.name: second_version()})
     assert [(d.process_key, d.version, d.created) for d in deployed] == [(KEY, 2, True)]
 
 
@@ -113,7 +83,7 @@ def test_a_mixed_set_moves_where_it_can_and_the_rest_stays_with_the_reason(demo,
     at_agenda = _meeting(demo, ())
     at_meeting = _meeting(demo, ("set_agenda",))
     at_archive = _meeting(demo, ("set_agenda", "hold_meeting", "decide"))
-    _deploy_second_version()
+    _deploysecond_version()
 
     plan = plan_migration(db.session, KEY)
     checks = {c.instance_id: c for c in plan.checks}
@@ -153,7 +123,7 @@ def test_a_mixed_set_moves_where_it_can_and_the_rest_stays_with_the_reason(demo,
 
 def test_a_moved_meeting_meets_the_new_step_ends_and_replays_identically(demo):
     instance_id = _meeting(demo, ("set_agenda",))
-    _deploy_second_version()
+    _deploysecond_version()
     report = migrate_movable(db.session, KEY, None, actor=SYSTEM)
     assert report.moved == [instance_id]
     secretary = demo.holder("branch_secretary")
