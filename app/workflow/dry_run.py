@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -45,10 +46,12 @@ from app.workflow.dry_run_report import DryRunReport
 from app.workflow.dry_run_report import DryStep
 from app.workflow.engine_access import form_bytes_for
 from app.workflow.form_options import form_for_instance
+from app.workflow.instances import fire_due_timers
 from app.workflow.instances import start_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
+from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
@@ -139,6 +142,7 @@ class _Walker:
         self.doers: dict[int, int | None] = {}
         self.instance_id: int | None = None
         self.visits: dict[str, int] = {}
+        self.fired: datetime | None = None
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -162,6 +166,8 @@ class _Walker:
         for _ in range(MAX_TASKS):
             task = self._next_open_task()
             if task is None:
+                if self._let_time_pass():
+                    continue
                 break
             if not self._complete(task):
                 return
@@ -261,6 +267,31 @@ class _Walker:
         finally:
             self.ctx.actor = walker
 
+    def _let_time_pass(self) -> bool:
+        """Nothing to do but wait for a timer (a publicity period, a cultivation stage): the
+        walk's clock moves to it and it fires, as the worker would fire it then."""
+        row = self.ctx.session.get(ProcessInstance, self.instance_id)
+        if row.status is not InstanceStatus.RUNNING or row.next_timer_at is None:
+            return False
+        if row.next_timer_at == self.fired:
+            self.report.problems.append(
+                "定时器到期后未触发 / a timer did not fire when its time came"
+            )
+            return False
+        self.fired = row.next_timer_at
+        # (the engine fires a timer once its moment is past, as the worker finds it)
+        self.ctx.now = max(self.ctx.now, row.next_timer_at + timedelta(seconds=1))
+        self.ctx.today = self.ctx.now.astimezone(local_zone()).date()
+        local = self.ctx.now.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+        self.report.steps.append(
+            DryStep("", f"时间推进至 {local} / time passes to {local}", "time_passes")
+        )
+        run(fire_due_timers, actor=self.ctx.actor, instance_id=self.instance_id)
+        if self._incident():
+            return False
+        self._note_new_tasks()
+        return True
+
     def _answers(self, task: HumanTask, step: DryStep) -> dict[str, Any] | None:
         given = dict(self.sample.get("fields") or {}) | self._for_visit(task.element_id)
         if not task.form_key:
@@ -359,7 +390,7 @@ class _Walker:
 
     def _ending(self) -> None:
         row = self.ctx.session.get(ProcessInstance, self.instance_id)
-        self.report.finished = row.status.value == "completed"
+        self.report.finished = row.status is InstanceStatus.COMPLETED
         if not self.report.finished:
             self.report.waiting = dry_run_people.waits_of(self.ctx.session, row)
 
@@ -377,6 +408,8 @@ def _columns(obj: Any) -> str:
         value = getattr(obj, column.key, None)
         if value is None or value == "" or column.key in ("id",):
             continue
+        if isinstance(value, datetime):  # shown in the enterprise's time, as every time is
+            value = value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
         text = str(value)
         shown.append(f"{column.key}={text[:60]}{'…' if len(text) > 60 else ''}")
     return ", ".join(shown[:8])

@@ -177,3 +177,22 @@ def test_a_new_step_with_a_new_form_is_tried_before_either_is_published(demo, ap
     # Wednesday 25 November + 3 working days
     assert step.due.astimezone(BEIJING).date() == date(2026, 11, 30)
     assert not (ROOT / "forms" / "bcm_report_to_unit.json").exists()
+
+
+def test_time_passes_to_a_timer_and_the_walk_goes_on(demo):
+    brand = ROOT / "processes" / "grading" / "party_building_brand_creation.bpmn"
+    before = _row_counts()
+    report = dry_run(
+        {brand.name: brand.read_bytes()}, "party_building_brand_creation", demo.branch.code, DAY
+    )
+    assert _row_counts() == before
+    assert report.problems == []
+    assert report.finished
+    kinds = [s.kind for s in report.steps]
+    waited = kinds.index("time_passes")
+    # the cultivation period of 3 months from the registration, then the results are recorded
+    assert "2027-02-23 09:00" in report.steps[waited].name
+    assert report.steps[waited + 1].element_id == "cultivation"
+    assert report.steps[waited + 2].element_id == "record_results"
+    registered = next(s for s in report.steps if s.element_id == "svc_brand_accepted")
+    assert any("created_at=2027-02-23 09:00" in e for e in registered.effects)  # Beijing time
