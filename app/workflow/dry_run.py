@@ -42,6 +42,8 @@ from app.identity.models import User
 from app.identity.queries import get_org_by_code
 from app.workflow import dry_run_people
 from app.workflow.deploy import deploy_definitions
+from app.workflow.dry_run_effects import WriteLog
+from app.workflow.dry_run_effects import refusal
 from app.workflow.dry_run_report import DryRunReport
 from app.workflow.dry_run_report import DryStep
 from app.workflow.engine_access import form_bytes_for
@@ -61,20 +63,6 @@ from app.workflow.tasks import complete_task
 DRY_RUN_ACTOR = Actor(user_id=None, login="dry-run", source="dry_run")
 #: Tasks completed at most: a loop the sample answers never leave ends the walk here.
 MAX_TASKS = 60
-#: Tables the engine keeps for itself; rows written elsewhere are a step's effects.
-BOOKKEEPING = frozenset(
-    {
-        "process_definitions",
-        "process_instances",
-        "human_tasks",
-        "step_log",
-        "instance_snapshots",
-        "message_subscriptions",
-        "pending_messages",
-        "notifications",
-        "incidents",
-    }
-)
 
 
 def dry_run(
@@ -122,12 +110,12 @@ def _walk(
         report.problems.append(f"未知组织 / unknown organisation: {org_code}")
         return report
     walker = _Walker(ctx, org, report, sample)
-    event.listen(ctx.session, "after_flush", walker.collect_writes)
+    event.listen(ctx.session, "after_flush", walker.writes.collect)
     try:
         with observing(walker.engine_step):
             walker.walk(sources, forms)
     finally:
-        event.remove(ctx.session, "after_flush", walker.collect_writes)
+        event.remove(ctx.session, "after_flush", walker.writes.collect)
     return report
 
 
@@ -136,7 +124,7 @@ class _Walker:
         self, ctx: CommandContext, org: OrgUnit, report: DryRunReport, sample: dict[str, Any]
     ) -> None:
         self.ctx, self.org, self.report, self.sample = ctx, org, report, sample
-        self.writes: list[str] = []
+        self.writes = WriteLog()
         self.task_steps: dict[int, DryStep] = {}
         #: Who completes each task in the walk (its assignee or first candidate).
         self.doers: dict[int, int | None] = {}
@@ -158,7 +146,7 @@ class _Walker:
                 data=self.sample.get("start") or {},
             )
         except DomainError as refused:
-            self.report.problems.append(_refusal("start", refused))
+            self.report.problems.append(refusal("start", refused))
             return
         if self._incident():
             return
@@ -192,7 +180,7 @@ class _Walker:
                 f" / the draft has no process {self.report.process_key}"
             )
             return False
-        self.writes.clear()  # the draft's own definition row is no effect of a step
+        self.writes.take()  # the draft's own definition row is no effect of a step
         return True
 
     def _complete(self, task: HumanTask) -> bool:
@@ -212,7 +200,7 @@ class _Walker:
             )
             return False
         except DomainError as refused:
-            self.report.problems.append(_refusal(task.element_id, refused))
+            self.report.problems.append(refusal(task.element_id, refused))
             return False
         if self._incident():
             return False
@@ -249,7 +237,7 @@ class _Walker:
             )
             self.ctx.session.add(upload)
             self.ctx.session.flush()
-            self.writes.clear()  # the placeholder is the walk's, not an effect of a step
+            self.writes.take()  # the placeholder is the walk's, not an effect of a step
             return upload.id
 
         return make
@@ -342,15 +330,8 @@ class _Walker:
         step.data_out = {k: v for k, v in ran.data_set.items() if not k.startswith("spiff__")}
         if "Gateway" in ran.kind:
             step.path = [name or element for element, name in ran.next_elements]
-        step.effects, self.writes = self.writes, []
+        step.effects = self.writes.take()
         self.report.steps.append(step)
-
-    def collect_writes(self, session: Any, _flush_context: Any) -> None:
-        for verb, objects in (("+", session.new), ("~", session.dirty), ("-", session.deleted)):
-            for obj in objects:
-                table = getattr(obj, "__tablename__", None)
-                if table and table not in BOOKKEEPING:
-                    self.writes.append(f"{verb} {table}: {_columns(obj)}")
 
     def _note_new_tasks(self) -> None:
         for task in self.ctx.session.scalars(
@@ -393,23 +374,3 @@ class _Walker:
         self.report.finished = row.status is InstanceStatus.COMPLETED
         if not self.report.finished:
             self.report.waiting = dry_run_people.waits_of(self.ctx.session, row)
-
-
-def _refusal(where: str, refused: DomainError) -> str:
-    fields = "; ".join(f"{k}: {v}" for k, v in getattr(refused, "field_errors", {}).items())
-    message = refused.message or refused.code
-    return f"{where}: 被拒绝 / refused — {message}" + (f" ({fields})" if fields else "")
-
-
-def _columns(obj: Any) -> str:
-    """A row in a line: its simple columns that hold something (long values cut)."""
-    shown = []
-    for column in obj.__table__.columns:
-        value = getattr(obj, column.key, None)
-        if value is None or value == "" or column.key in ("id",):
-            continue
-        if isinstance(value, datetime):  # shown in the enterprise's time, as every time is
-            value = value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-        text = str(value)
-        shown.append(f"{column.key}={text[:60]}{'…' if len(text) > 60 else ''}")
-    return ", ".join(shown[:8])
