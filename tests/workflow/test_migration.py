@@ -147,3 +147,46 @@ def test_a_moved_meeting_meets_the_new_step_ends_and_replays_identically(demo):
     checked, broken = verify_instance_log(db.session, instance_id)
     assert broken is None
     assert checked > 0
+
+
+def _hold_meeting_form(place: dict) -> bytes:
+    form = {
+        "title": "召开支部委员会会议",
+        "schema": {
+            "type": "object",
+            "properties": {
+                "place": {**place, "title": "会议地点"},
+                "minutes": {"type": "string", "title": "会议记录", "minLength": 10},
+            },
+            "required": ["minutes"],
+        },
+    }
+    return json.dumps(form, ensure_ascii=False).encode()
+
+
+def _with_new_meeting_form(version_form: bytes) -> None:
+    xml = COMMITTEE.read_bytes().replace(
+        b'value="bcm_hold_meeting"', b'value="bcm_hold_meeting_new"'
+    )
+    run(
+        deploy_definitions,
+        actor=SYSTEM,
+        sources={COMMITTEE.name: xml},
+        forms={"bcm_hold_meeting_new": version_form},
+    )
+
+
+def test_a_changed_form_must_accept_what_the_instance_already_holds(demo):
+    at_meeting = _meeting(demo, ("set_agenda",))  # the agenda named the place: 站党员活动室
+    _with_new_meeting_form(_hold_meeting_form({"type": "integer"}))  # version 2: a room number
+    check = plan_migration(db.session, KEY).checks[0]
+    assert not check.movable
+    assert any("place" in reason and "bcm_hold_meeting_new" in reason for reason in check.reasons)
+
+    _with_new_meeting_form(_hold_meeting_form({"type": "string", "maxLength": 100}))  # version 3
+    assert plan_migration(db.session, KEY, 3).checks[0].movable
+    assert plan_migration(db.session, KEY, 2).checks[0].movable is False
+    report = migrate_movable(db.session, KEY, 3, actor=SYSTEM)
+    assert report.moved == [at_meeting]
+    assert open_task(at_meeting, "hold_meeting").form_key == "bcm_hold_meeting_new"
+    assert _version_of(at_meeting) == 3
