@@ -152,7 +152,6 @@ class _Replay:
         self.pairing = Pairing()
         self.instance: Instance | None = None
         self.fresh = False  # created by a message, not advanced yet
-        self.suspended = False
         self.inputs = Inputs(session, row.id)
 
     def run(self) -> ReplayResult:
@@ -205,8 +204,6 @@ class _Replay:
 
     def _step(self, entry: StepLogEntry) -> None:
         self.clock.at = _aware(entry.occurred_at)
-        if entry.action in ("suspended", "resumed"):
-            self.suspended = entry.action == "suspended"
         self.actions.stored_after = self.states.get(entry.seq)
         try:
             self._drive(entry)
@@ -272,8 +269,7 @@ class _Replay:
         if moved.obstacles:
             raise Diverged(entry.seq, f"the migration is refused on replay: {moved.obstacles[0]}")
         self.definition_id, self.specs = entry.definition_id, specs
-        if not self.suspended:  # a suspended instance moves without running on
-            self._advance()
+        self._advance()
 
     def _advance(self) -> None:
         self.instance.advance()

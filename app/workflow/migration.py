@@ -1,14 +1,16 @@
 """Moving running instances of a process onto a newer version (issue 14, item 8).
 
-``plan_migration`` lists the running (and suspended) instances of older versions and says for
-each whether it can move and why not: its open tasks and the elements it waits at must exist in
-the new version (``engine.migration``), each open task's form must be the same, or the new form
-must accept the data the instance already holds for it, and no incident may be open (its retry
-would repeat a step of the old version). ``migrate_instance`` moves one instance, as one command:
-the instance row points at the new version, the open task rows take the new version's titles,
-forms and roles, and the step log gets a ``migrated`` step naming both versions (the replay in
-``app/auditing`` switches versions there). ``migrate_movable`` runs it for every movable instance,
-each in its own transaction, and reports what moved and what stayed.
+``plan_migration`` lists the running instances of older versions (and the suspended ones, which
+stay until resumed) and says for each whether it can move and why not: its open tasks and the
+elements it waits at must exist in the new version (``engine.migration``), each open task's form
+must be the same, or the new form must accept the data the instance already holds for it, and no
+incident may be open (its retry would repeat a step of the old version).
+
+``migrate_instance`` moves one instance, as one command: the instance row points at the new
+version, the open task rows take the new version's titles, forms and roles, and the step log gets
+a ``migrated`` step naming both versions (the replay in ``app/auditing`` switches versions
+there). ``migrate_movable`` runs it for every movable instance, each in its own transaction,
+and reports what moved and what stayed.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 
-MOVABLE_STATES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
+#: Listed by a plan: a suspended instance is listed too, and stays until it is resumed (its open
+#: tasks are held while it is paused; moving it would have to run it on).
+LISTED_STATES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def plan_migration(
         .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
         .where(
             ProcessInstance.process_key == process_key,
-            ProcessInstance.status.in_(MOVABLE_STATES),
+            ProcessInstance.status.in_(LISTED_STATES),
             ProcessDefinition.version < target.version,
         )
         .order_by(ProcessInstance.id)
@@ -159,8 +163,8 @@ def migrate_instance(ctx: CommandContext, *, instance_id: int, to_definition_id:
     target = ctx.session.get(ProcessDefinition, to_definition_id)
     if target is None or target.process_key != row.process_key:
         raise NotFound()
-    if row.status not in MOVABLE_STATES:
-        raise Conflict(_("The instance has already ended."))
+    if row.status is not InstanceStatus.RUNNING:
+        raise Conflict(_("Only a running instance can move to another version."))
     loaded = steps.load(ctx, row)
     old = loaded.definition
     if old.version >= target.version:
@@ -170,11 +174,10 @@ def migrate_instance(ctx: CommandContext, *, instance_id: int, to_definition_id:
     if reasons:
         raise Conflict("; ".join(reasons))
     row.definition_id, loaded.definition = target.id, target
-    if row.status is InstanceStatus.RUNNING:
-        try:
-            loaded.instance.advance()
-        except EngineFailure as failure:
-            raise Conflict(f"{failure.element_id or ''}: {failure.message}") from None
+    try:
+        loaded.instance.advance()
+    except EngineFailure as failure:
+        raise Conflict(f"{failure.element_id or ''}: {failure.message}") from None
     _retitle_open_tasks(ctx, loaded)
     versions = {
         "from": {"definition_id": old.id, "version": old.version},
@@ -204,6 +207,8 @@ def _reasons(
     row: ProcessInstance, old: ProcessDefinition, target: ProcessDefinition, moved: Migration
 ) -> list[str]:
     reasons = [f"{o.message_zh} / {o.message_en}" for o in moved.obstacles]
+    if row.status is InstanceStatus.SUSPENDED:
+        reasons.append("实例已暂停，请先恢复 / it is suspended: resume it first")
     if row.open_incidents:
         reasons.append(
             "有未解决的故障，请先处理 / it has an open incident: retry or resolve it first"

@@ -38,7 +38,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 KEY = "branch_committee_meeting"
 
 
-def _deploysecond_version() -> None:
+def _deploy_second_version() -> None:
     deployed = run(deploy_definitions, actor=SYSTEM, sources={COMMITTEE.name: second_version()})
     assert [(d.process_key, d.version, d.created) for d in deployed] == [(KEY, 2, True)]
 
@@ -83,7 +83,7 @@ def test_a_mixed_set_moves_where_it_can_and_the_rest_stays_with_the_reason(demo,
     at_agenda = _meeting(demo, ())
     at_meeting = _meeting(demo, ("set_agenda",))
     at_archive = _meeting(demo, ("set_agenda", "hold_meeting", "decide"))
-    _deploysecond_version()
+    _deploy_second_version()
 
     plan = plan_migration(db.session, KEY)
     checks = {c.instance_id: c for c in plan.checks}
@@ -123,7 +123,7 @@ def test_a_mixed_set_moves_where_it_can_and_the_rest_stays_with_the_reason(demo,
 
 def test_a_moved_meeting_meets_the_new_step_ends_and_replays_identically(demo):
     instance_id = _meeting(demo, ("set_agenda",))
-    _deploysecond_version()
+    _deploy_second_version()
     report = migrate_movable(db.session, KEY, None, actor=SYSTEM)
     assert report.moved == [instance_id]
     secretary = demo.holder("branch_secretary")
@@ -190,3 +190,21 @@ def test_a_changed_form_must_accept_what_the_instance_already_holds(demo):
     assert report.moved == [at_meeting]
     assert open_task(at_meeting, "hold_meeting").form_key == "bcm_hold_meeting_new"
     assert _version_of(at_meeting) == 3
+
+
+def test_a_suspended_meeting_stays_until_it_is_resumed(demo):
+    instance_id = _meeting(demo, ("set_agenda",))
+    run(commands.suspend_instance, actor=SYSTEM, instance_id=instance_id, reason="等待新版本")
+    _deploy_second_version()
+    check = plan_migration(db.session, KEY).checks[0]
+    assert not check.movable
+    assert any("resume it first" in reason for reason in check.reasons)
+    assert migrate_movable(db.session, KEY, None, actor=SYSTEM).moved == []
+    run(commands.resume_instance, actor=SYSTEM, instance_id=instance_id)
+    assert migrate_movable(db.session, KEY, None, actor=SYSTEM).moved == [instance_id]
+    c = demo.people("committee")
+    held = {**HELD, "attendance": {"present": c[:4]}}
+    complete_step(demo.holder("branch_secretary"), instance_id, "hold_meeting", held)
+    assert open_task(instance_id, "decide").candidate_role == "branch_committee"
+    result = replay_instance(db.session, instance_id)
+    assert result.identical, result.describe()
