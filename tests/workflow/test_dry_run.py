@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.identity.models import OrgUnit
+from app.identity.models import User
 from app.identity.queries import list_assignments_at
 from app.workflow.dry_run import dry_run
 from app.workflow.dry_run_report import report_data
@@ -60,6 +61,8 @@ def test_the_dry_run_walks_a_meeting_to_its_end_and_keeps_nothing(demo):
     agenda, _hold, decide, archive, _follow = _tasks(report)
     # the people holding the lane's role at the branch on the day, as the inbox would offer it
     assert agenda.candidates == _holders("branch_secretary", demo.branch) != []
+    secretary = db.session.get(User, demo.holder("branch_secretary").user_id)
+    assert secretary.display_name in agenda.candidates
     assert decide.candidates == _holders("branch_committee", demo.branch)
     assert len(decide.candidates) >= 5
     assert archive.candidates == _holders("org_member", demo.branch) != []

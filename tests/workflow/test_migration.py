@@ -121,11 +121,14 @@ def test_a_mixed_set_moves_where_it_can_and_the_rest_stays_with_the_reason(demo,
     assert open_task(at_archive, "archive").element_id == "archive"
 
 
-def test_a_moved_meeting_meets_the_new_step_ends_and_replays_identically(demo):
+def test_a_moved_meeting_meets_the_new_step_ends_and_replays_identically(demo, app):
     instance_id = _meeting(demo, ("set_agenda",))
     _deploy_second_version()
-    report = migrate_movable(db.session, KEY, None, actor=SYSTEM)
-    assert report.moved == [instance_id]
+    cli = app.test_cli_runner().invoke(args=["processes", "migrate", KEY, "--to", "2"])
+    assert cli.exit_code == 0, cli.output
+    assert f"instance / 实例 {instance_id}" in cli.output
+    assert "moved / 已迁移: 1, stayed / 保留: 0" in cli.output
+    assert _version_of(instance_id) == 2
     secretary = demo.holder("branch_secretary")
     c = demo.people("committee")
     complete_step(
