@@ -36,3 +36,31 @@ def second_version(form_key: str = "bcm_archive") -> bytes:
     ):
         xml = xml.replace(old, new)
     return xml.encode()
+
+
+def with_report_step(form_key: str = "bcm_archive") -> bytes:
+    """The meeting with a step added: after archiving, the secretary reports to the unit (due 3
+    working days after the meeting), then the follow-up as before."""
+    xml = COMMITTEE.read_text(encoding="utf-8")
+    added = REPORT.replace("{form_key}", form_key) + (
+        '\n    <bpmn:sequenceFlow id="flow_reported" sourceRef="report_to_unit"'
+        ' targetRef="follow_up"/>'
+    )
+    xml = xml.replace(
+        '<bpmn:sequenceFlow id="flow_archived" sourceRef="archive" targetRef="follow_up"/>',
+        '<bpmn:sequenceFlow id="flow_archived" sourceRef="archive" targetRef="report_to_unit"/>\n'
+        f"    {added}",
+    )
+    xml = xml.replace(
+        "<bpmn:flowNodeRef>follow_up</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>report_to_unit</bpmn:flowNodeRef>"
+        "<bpmn:flowNodeRef>follow_up</bpmn:flowNodeRef>",
+    )
+    shape = (
+        '<bpmndi:BPMNShape id="report_to_unit_di" bpmnElement="report_to_unit">'
+        '<dc:Bounds x="850" y="415" width="100" height="80"/></bpmndi:BPMNShape>\n'
+        '      <bpmndi:BPMNEdge id="flow_reported_di" bpmnElement="flow_reported">'
+        '<di:waypoint x="950" y="455"/><di:waypoint x="990" y="455"/></bpmndi:BPMNEdge>\n'
+        "    </bpmndi:BPMNPlane>"
+    )
+    return xml.replace("</bpmndi:BPMNPlane>", shape).encode()

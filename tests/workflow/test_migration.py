@@ -33,6 +33,7 @@ from tests.plugins.demo import complete_step
 from tests.plugins.demo import open_task
 from tests.workflow.committee_versions import COMMITTEE
 from tests.workflow.committee_versions import second_version
+from tests.workflow.committee_versions import with_report_step
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 KEY = "branch_committee_meeting"
@@ -210,4 +211,20 @@ def test_a_suspended_meeting_stays_until_it_is_resumed(demo):
     complete_step(demo.holder("branch_secretary"), instance_id, "hold_meeting", held)
     assert open_task(instance_id, "decide").candidate_role == "branch_committee"
     result = replay_instance(db.session, instance_id)
+    assert result.identical, result.describe()
+
+
+def test_a_meeting_waiting_before_an_added_step_moves_and_meets_it(demo):
+    """The designer's case: a step added after archiving; a meeting waiting at the archive moves,
+    and once archived the secretary finds the new step in the inbox."""
+    at_archive = _meeting(demo, ("set_agenda", "hold_meeting", "decide"))
+    run(deploy_definitions, actor=SYSTEM, sources={COMMITTEE.name: with_report_step()})
+    assert migrate_movable(db.session, KEY, None, actor=SYSTEM).moved == [at_archive]
+    complete_step(demo.holder("org_member"), at_archive, "archive", ARCHIVED)
+    report = open_task(at_archive, "report_to_unit")
+    assert report.candidate_role == "branch_secretary"
+    assert report.due_at.astimezone(BEIJING).date() == date(2026, 11, 30)
+    complete_step(demo.holder("branch_secretary"), at_archive, "report_to_unit", ARCHIVED)
+    assert open_task(at_archive, "follow_up").element_id == "follow_up"
+    result = replay_instance(db.session, at_archive)
     assert result.identical, result.describe()
