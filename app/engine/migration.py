@@ -91,11 +91,12 @@ def _moved_elsewhere(*diffs: Any) -> list[Obstacle]:
     (by its place in the flow): a renamed or replaced step is another step, with its own form
     and meaning, so an instance waiting there does not move."""
     found = []
-    settled = TaskState.FINISHED_MASK | TaskState.PREDICTED_MASK
+    # (tasks predicted ahead of these are dropped and predicted afresh from the new version)
+    waiting = TaskState.READY | TaskState.WAITING | TaskState.STARTED
     for diff in diffs:
         for task, new_spec in diff.alignment.items():
             renamed = new_spec is not None and new_spec.name != task.task_spec.name
-            if renamed and not task.state & settled:
+            if renamed and task.state & waiting:
                 element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
                 found.append(_gone(element, "open step", "当前等待的步骤"))
     return found
