@@ -145,11 +145,23 @@ def test_what_a_domain_action_would_write_is_shown_and_not_written(demo):
 
 REPORT_FORM = {
     "title": "向上级党组织报告会议情况",
+    "x-title-en": "Report the meeting to the unit",
     "schema": {
         "type": "object",
         "properties": {
-            "report": {"type": "string", "title": "报告内容", "minLength": 10, "maxLength": 5000},
-            "reported_on": {"type": "string", "format": "date", "title": "报告日期"},
+            "report": {
+                "type": "string",
+                "title": "报告内容",
+                "x-title-en": "Report",
+                "minLength": 10,
+                "maxLength": 5000,
+            },
+            "reported_on": {
+                "type": "string",
+                "format": "date",
+                "title": "报告日期",
+                "x-title-en": "Reported on",
+            },
         },
         "required": ["report", "reported_on"],
     },

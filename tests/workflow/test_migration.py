@@ -156,11 +156,17 @@ def test_a_moved_meeting_meets_the_new_step_ends_and_replays_identically(demo, a
 def _hold_meeting_form(place: dict) -> bytes:
     form = {
         "title": "召开支部委员会会议",
+        "x-title-en": "Hold the committee meeting",
         "schema": {
             "type": "object",
             "properties": {
-                "place": {**place, "title": "会议地点"},
-                "minutes": {"type": "string", "title": "会议记录", "minLength": 10},
+                "place": {**place, "title": "会议地点", "x-title-en": "Place"},
+                "minutes": {
+                    "type": "string",
+                    "title": "会议记录",
+                    "x-title-en": "Minutes",
+                    "minLength": 10,
+                },
             },
             "required": ["minutes"],
         },
