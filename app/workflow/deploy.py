@@ -20,7 +20,9 @@ from app.engine.models import DeploymentRefused
 from app.engine.models import parse_models
 from app.engine.serializer import LIBRARY_VERSION
 from app.formdefs.english import untranslated
+from app.formdefs.registry import MAX_FORM_BYTES
 from app.formdefs.registry import FormFileError
+from app.formdefs.registry import form_def
 from app.formdefs.registry import load_registry
 from app.identity import catalogue
 from app.identity.policy import load_scope
@@ -88,19 +90,27 @@ def _check_settings(forms: dict[str, bytes]) -> dict[str, object]:
     }
 
 
-def _forms() -> dict[str, bytes]:
-    """The form files as they are now, refused while one is broken or lacks English."""
-    forms = _form_files()
+def _forms(drafts: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The form files as they are now, with ``drafts`` beside them, refused while one is broken
+    or lacks English."""
+    forms = _form_files(drafts)
     problems = _untranslated(forms)
     if problems:
         raise DeploymentRefused(problems)
     return forms
 
 
-def _form_files() -> dict[str, bytes]:
-    """The form files as they are now (a designer may have changed them since start-up)."""
+def _form_files(drafts: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The form files as they are now (a designer may have changed them since start-up), with
+    ``drafts`` (form key → JSON) in place of or beside them — each checked as a form file is."""
     try:
-        return load_registry(current_app.config["FORMS_DIR"]).file_bytes()
+        forms = load_registry(current_app.config["FORMS_DIR"]).file_bytes()
+        for key, data in (drafts or {}).items():
+            if len(data) > MAX_FORM_BYTES:
+                raise FormFileError(f"{key}.json: larger than {MAX_FORM_BYTES // 1024} KiB")
+            form_def(data, key)
+            forms[key] = data
+        return forms
     except FormFileError as exc:
         raise DeploymentRefused(
             [ModelError("forms/", None, None, str(exc), f"表单文件无效：{exc}", CONVENTION)]
@@ -130,10 +140,14 @@ def _untranslated(forms: dict[str, bytes]) -> list[ModelError]:
 
 
 def deploy_definitions(
-    ctx: CommandContext, *, sources: dict[str, bytes], authorised: bool = False
+    ctx: CommandContext,
+    *,
+    sources: dict[str, bytes],
+    authorised: bool = False,
+    forms: dict[str, bytes] | None = None,
 ) -> list[Deployed]:
     """Check ``sources`` as one set; store a new version of every process whose files or forms
-    changed.
+    changed. ``forms``: draft forms (key → JSON) used instead of, or beside, those of forms/.
 
     Nothing is stored unless every file passes (DeploymentRefused lists every problem).
     Records ``definition_deployed`` for each new version. Only administrators deploy, unless the
@@ -156,7 +170,7 @@ def deploy_definitions(
                 )
             ]
         )
-    forms = _forms()
+    forms = _forms(forms)
     parsed = parse_models(sources, **_check_settings(forms))
     results = []
     for process in parsed:
