@@ -3,8 +3,10 @@
 // rendered by the task page's own macros. The definition object itself is the editor's state, so
 // the JSON tab and the lists always show the same thing. The contract is in the partial.
 
-const KINDS_OF_TYPE = { integer: "int", boolean: "bool" };
-const TEXT_PROPS = ["title", "x-title-en", "description", "x-description-en"];
+import * as edits from "./form-editor-doc.js";
+import { kindOf } from "./form-editor-kinds.js";
+import { renderColumns, renderOptions } from "./form-editor-tables.js";
+
 const DELAY_MS = 600;
 
 function csrfToken() {
@@ -23,48 +25,6 @@ async function postJson(url, body) {
   });
   if (!response.ok && response.status !== 422) throw new Error(String(response.status));
   return response.json();
-}
-
-// The kind of a field as app/formdefs/registry.py reads it off the schema.
-export function kindOf(spec, widget) {
-  if (spec["x-type"]) return spec["x-type"];
-  const items = spec.items || {};
-  if ("x-optionsFrom" in spec) return spec.type === "array" ? "multi_enum" : "enum";
-  if ("enum" in spec) return "enum";
-  if (spec.type === "array") return "enum" in items ? "multi_enum" : "items";
-  if (spec.type in KINDS_OF_TYPE) return KINDS_OF_TYPE[spec.type];
-  if (spec.type === "number") return spec["x-money"] ? "money" : "decimal";
-  if (spec.format === "date") return "date";
-  if (spec.format === "date-time") return "datetime";
-  if (widget === "month") return "month";
-  if (widget === "textarea" || (spec.maxLength || 0) > 200) return "text";
-  return "string";
-}
-
-// A fresh spec of a kind, keeping the texts a designer already wrote.
-function specOf(kind, old) {
-  const texts = {};
-  TEXT_PROPS.forEach((p) => { if (old && old[p] !== undefined) texts[p] = old[p]; });
-  const option = { enum: ["option_1"], "x-labels": { option_1: "" }, "x-labels-en": { option_1: "" } };
-  const shapes = {
-    string: { type: "string", maxLength: 200 },
-    text: { type: "string", maxLength: 2000 },
-    month: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}$" },
-    int: { type: "integer" },
-    decimal: { type: "number" },
-    money: { type: "number", "x-money": true },
-    bool: { type: "boolean" },
-    date: { type: "string", format: "date" },
-    datetime: { type: "string", format: "date-time" },
-    enum: { type: "string", ...option },
-    multi_enum: { type: "array", items: { type: "string", enum: ["option_1"] }, "x-labels": { option_1: "" }, "x-labels-en": { option_1: "" } },
-    items: { type: "array", items: { type: "object", properties: { item: { type: "string", title: "" } }, required: [] } },
-  };
-  return { ...(shapes[kind] || { "x-type": kind }), ...texts };
-}
-
-function optionValues(spec) {
-  return spec.enum || (spec.items && spec.items.enum) || [];
 }
 
 class FormEditor {
@@ -90,7 +50,7 @@ class FormEditor {
     this.setDoc(await response.json());
     this.status("");
     this.wire();
-    this.changed(false);
+    this.changed({ later: false });
   }
 
   setDoc(doc) {
@@ -107,90 +67,34 @@ class FormEditor {
     el.dataset.kind = kind || "";
   }
 
-  // Layout: groups of field names, one per section, then those placed nowhere.
-  groups() {
-    const names = Object.keys(this.props);
-    const sections = Array.isArray(this.doc.ui.sections) ? this.doc.ui.sections : null;
-    const placed = new Set();
-    const groups = [];
-    (sections || [{ fields: this.doc.ui.order || [] }]).forEach((section) => {
-      const fields = (section.fields || []).filter((n) => names.includes(n) && !placed.has(n));
-      fields.forEach((n) => placed.add(n));
-      groups.push({ section: sections ? section : null, names: fields });
-    });
-    const rest = names.filter((n) => !placed.has(n));
-    if (sections) groups.push({ section: null, names: rest });
-    else groups[0].names.push(...rest);
-    return groups;
-  }
-
-  // Write a layout back: sections' fields (or ui.order), and properties in the order shown.
-  setGroups(groups) {
-    const ordered = {};
-    groups.forEach((g) => g.names.forEach((n) => { ordered[n] = this.props[n]; }));
-    this.doc.schema.properties = ordered;
-    if (Array.isArray(this.doc.ui.sections)) {
-      groups.filter((g) => g.section).forEach((g) => { g.section.fields = g.names; });
-    } else if (this.doc.ui.order) {
-      this.doc.ui.order = groups[0].names;
-    }
-  }
-
   moveField(name, step) {
-    const groups = this.groups();
-    const g = groups.findIndex((group) => group.names.includes(name));
-    const names = groups[g].names;
-    const i = names.indexOf(name);
-    const j = i + step;
-    if (j >= 0 && j < names.length) {
-      [names[i], names[j]] = [names[j], names[i]];
-    } else if (groups[g + step]) { // across a section's edge: into the neighbouring section
-      names.splice(i, 1);
-      if (step < 0) groups[g + step].names.push(name);
-      else groups[g + step].names.unshift(name);
-    } else return;
-    this.setGroups(groups);
+    if (!edits.moveField(this.doc, name, step)) return;
     this.changed();
-    this.focusLater(`[data-field-row="${CSS.escape(name)}"] [data-move="${step}"]`);
+    this.focusLater(`[data-field-row="${CSS.escape(name)}"]`, step);
   }
 
   moveSection(index, step) {
-    const sections = this.doc.ui.sections;
-    const j = index + step;
-    if (j < 0 || j >= sections.length) return;
-    [sections[index], sections[j]] = [sections[j], sections[index]];
+    if (!edits.moveSection(this.doc, index, step)) return;
     this.changed();
-    this.focusLater(`[data-section-row="${j}"] [data-move="${step}"]`);
+    this.focusLater(`[data-section-row="${index + step}"]`, step);
   }
 
-  focusLater(selector) {
-    const target = this.$(selector);
+  // Keyboard users keep their place: the same button on the moved row, else its first control.
+  focusLater(row, step) {
+    const target = this.$(`${row} [data-move="${step}"]`);
     if (target && !target.disabled) target.focus();
-    else { const row = this.$(selector.split(" ")[0] + " [data-select]"); if (row) row.focus(); }
+    else { const other = this.$(`${row} button:not([disabled]), ${row} input`); if (other) other.focus(); }
   }
 
   addField() {
-    let n = Object.keys(this.props).length + 1;
-    while (`field_${n}` in this.props) n += 1;
-    const name = `field_${n}`;
-    this.props[name] = specOf("string");
-    const groups = this.groups(); // a new field goes last in the last section, where it shows
-    const target = groups.filter((g) => g.section).pop();
-    if (target) { groups[groups.length - 1].names.pop(); target.names.push(name); }
-    this.setGroups(groups);
-    this.selected = name;
+    this.selected = edits.addField(this.doc);
     this.changed();
     const first = this.$('[data-fe-props] [data-prop="title"]');
     if (first) first.focus();
   }
 
   removeField(name) {
-    delete this.props[name];
-    const schema = this.doc.schema;
-    if (Array.isArray(schema.required)) schema.required = schema.required.filter((n) => n !== name);
-    (this.doc.ui.sections || []).forEach((s) => { s.fields = (s.fields || []).filter((n) => n !== name); });
-    if (this.doc.ui.order) this.doc.ui.order = this.doc.ui.order.filter((n) => n !== name);
-    ["widgets", "visibleWhen"].forEach((k) => { if (this.doc.ui[k]) delete this.doc.ui[k][name]; });
+    edits.removeField(this.doc, name);
     if (this.selected === name) this.selected = null;
     this.changed();
     const add = this.$('[data-fe-action="add-field"]');
@@ -198,24 +102,10 @@ class FormEditor {
   }
 
   addSection() {
-    const ui = this.doc.ui;
-    if (!Array.isArray(ui.sections)) { // the first section takes the fields placed so far
-      ui.sections = [{ title: "", "x-title-en": "", fields: this.groups()[0].names }];
-      delete ui.order;
-    } else {
-      ui.sections.push({ title: "", "x-title-en": "", fields: [] });
-    }
+    edits.addSection(this.doc);
     this.changed();
     const inputs = this.root.querySelectorAll("[data-section-title]");
     if (inputs.length) inputs[inputs.length - 1].focus();
-  }
-
-  removeSection(index) {
-    const sections = this.doc.ui.sections;
-    const [gone] = sections.splice(index, 1);
-    if (sections[index - 1]) sections[index - 1].fields.push(...(gone.fields || []));
-    if (!sections.length) delete this.doc.ui.sections;
-    this.changed();
   }
 
   button(label, attrs, onClick) {
@@ -237,10 +127,12 @@ class FormEditor {
     return [`schema.properties.${name}`, `ui.visibleWhen.${name}`, `ui.widgets.${name}`];
   }
 
+  // Redrawn after every edit and answer, so the control in use keeps the focus (and the caret).
   renderFields() {
     const box = this.$("[data-fe-fields]");
+    const restore = this.focusInList(box);
     box.replaceChildren();
-    this.groups().forEach((group, index) => {
+    edits.groups(this.doc).forEach((group, index) => {
       if (!group.names.length && !group.section) return;
       const wrap = document.createElement("div");
       wrap.className = "fe-group";
@@ -252,6 +144,23 @@ class FormEditor {
       wrap.append(list);
       box.append(wrap);
     });
+    if (restore) restore();
+  }
+
+  focusInList(box) {
+    const active = document.activeElement;
+    const row = box.contains(active) && active.closest("[data-field-row], [data-section-row]");
+    if (!row) return null;
+    const where = "fieldRow" in row.dataset ? `[data-field-row="${CSS.escape(row.dataset.fieldRow)}"]` : `[data-section-row="${row.dataset.sectionRow}"]`;
+    const index = Array.from(row.querySelectorAll("button, input")).indexOf(active);
+    const caret = active.tagName === "INPUT" ? active.selectionStart : null;
+    return () => {
+      const again = box.querySelector(where);
+      const control = again && again.querySelectorAll("button, input")[index];
+      if (!control) return;
+      control.focus();
+      if (caret !== null) control.setSelectionRange(caret, caret);
+    };
   }
 
   sectionHeader(section, index) {
@@ -265,16 +174,17 @@ class FormEditor {
       input.value = section[prop] || "";
       input.disabled = this.readOnly;
       input.dataset.sectionTitle = prop;
-      input.setAttribute("aria-label", `${label} · ${prop === "title" ? "中文" : "English"}`);
+      input.setAttribute("aria-label", `${label} · ${prop === "title" ? this.text.textChinese : this.text.textEnglish}`);
+      input.placeholder = input.getAttribute("aria-label");
       if (prop !== "title") input.lang = "en";
-      input.addEventListener("input", () => { section[prop] = input.value; this.changed(true, false); });
+      input.addEventListener("input", () => { section[prop] = input.value; this.changed({ props: false, list: false }); });
       row.append(input);
     });
     const t = this.text;
     row.append(
       this.button({ text: "↑", aria: `${t.textUp}: ${label}` }, { "data-move": "-1" }, () => this.moveSection(index, -1)),
       this.button({ text: "↓", aria: `${t.textDown}: ${label}` }, { "data-move": "1" }, () => this.moveSection(index, 1)),
-      this.button({ text: "✕", aria: `${t.textRemove}: ${label}` }, {}, () => this.removeSection(index)),
+      this.button({ text: "✕", aria: `${t.textRemove}: ${label}` }, {}, () => { edits.removeSection(this.doc, index); this.changed(); }),
     );
     return row;
   }
@@ -323,8 +233,8 @@ class FormEditor {
       input.disabled = this.readOnly;
       input.addEventListener(input.tagName === "SELECT" || input.type === "checkbox" ? "change" : "input", () => this.setProp(input, name));
     });
-    if (kind === "enum" || kind === "multi_enum") this.renderOptions(box, spec);
-    if (kind === "items") this.renderColumns(box, spec);
+    if (kind === "enum" || kind === "multi_enum") renderOptions(this, box, spec);
+    if (kind === "items") renderColumns(this, box, spec);
     box.querySelectorAll("[data-fe-action]").forEach((b) => { b.disabled = this.readOnly; });
     const list = box.querySelector("[data-fe-field-problems]");
     this.problemsAt(this.fieldPrefixes(name)).forEach((p) => list.append(Object.assign(document.createElement("li"), { textContent: `${p.path}: ${p.message}` })));
@@ -347,180 +257,34 @@ class FormEditor {
 
   setProp(input, name) {
     const prop = input.dataset.prop;
-    const spec = this.props[name];
-    if (prop === "key") return this.rename(name, input.value.trim(), input);
-    if (prop === "kind") return this.setKind(name, input.value);
-    if (prop === "required") return this.setRequired(name, input.checked);
-    if (prop === "visible-field" || prop === "visible-values") return this.setVisibility(name);
+    const box = this.$("[data-fe-props]");
+    if (prop === "key") {
+      const wanted = input.value.trim();
+      const renamed = wanted === name || edits.renameField(this.doc, name, wanted);
+      input.setAttribute("aria-invalid", String(!renamed));
+      if (!renamed || wanted === name) return;
+      this.selected = wanted;
+    } else if (prop === "kind") {
+      edits.setKind(this.doc, name, input.value);
+      return this.changed();
+    } else if (prop === "required") {
+      edits.setRequired(this.doc, name, input.checked);
+    } else if (prop.startsWith("visible-")) {
+      const field = box.querySelector('[data-prop="visible-field"]').value;
+      edits.setVisibility(this.doc, name, field, box.querySelector('[data-prop="visible-values"]').value);
+    } else {
+      this.setSpecProp(this.props[name], prop, input);
+    }
+    this.changed({ props: false });
+  }
+
+  // A schema keyword typed in: a number, a comma-separated list or text; left empty, removed.
+  setSpecProp(spec, prop, input) {
     let value = input.type === "checkbox" ? input.checked : input.value;
     if (input.dataset.type === "number") value = input.value === "" ? "" : Number(input.value);
     if (input.dataset.type === "list") value = input.value.split(",").map((s) => s.trim()).filter(Boolean);
     if (value === "" || value === false || (Array.isArray(value) && !value.length)) delete spec[prop];
     else spec[prop] = value;
-    this.changed(true, false);
-  }
-
-  rename(name, wanted, input) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(wanted) || wanted in this.props) { input.setAttribute("aria-invalid", "true"); return; }
-    input.removeAttribute("aria-invalid");
-    const swap = (n) => (n === name ? wanted : n);
-    const props = {};
-    Object.entries(this.props).forEach(([n, s]) => { props[swap(n)] = s; });
-    this.doc.schema.properties = props;
-    const { schema, ui } = this.doc;
-    if (Array.isArray(schema.required)) schema.required = schema.required.map(swap);
-    (ui.sections || []).forEach((s) => { s.fields = (s.fields || []).map(swap); });
-    if (ui.order) ui.order = ui.order.map(swap);
-    ["widgets", "visibleWhen"].forEach((k) => {
-      if (ui[k] && name in ui[k]) { ui[k][wanted] = ui[k][name]; delete ui[k][name]; }
-    });
-    Object.values(ui.visibleWhen || {}).forEach((rule) => { if (rule.field === name) rule.field = wanted; });
-    this.selected = wanted;
-    this.changed(true, false);
-  }
-
-  setKind(name, kind) {
-    this.props[name] = specOf(kind, this.props[name]);
-    const ui = this.doc.ui;
-    ui.widgets = ui.widgets || {};
-    if (kind === "month") ui.widgets[name] = "month";
-    else delete ui.widgets[name];
-    if (!Object.keys(ui.widgets).length) delete ui.widgets;
-    this.changed();
-  }
-
-  setRequired(name, on) {
-    const schema = this.doc.schema;
-    const required = (schema.required || []).filter((n) => n !== name);
-    if (on) required.push(name);
-    schema.required = required;
-    this.changed(true, false);
-  }
-
-  setVisibility(name) {
-    const box = this.$("[data-fe-props]");
-    const field = box.querySelector('[data-prop="visible-field"]').value;
-    const raw = box.querySelector('[data-prop="visible-values"]').value;
-    const ui = this.doc.ui;
-    ui.visibleWhen = ui.visibleWhen || {};
-    const parse = (s) => { try { return JSON.parse(s); } catch (e) { return s; } };
-    const values = raw.split(",").map((s) => s.trim()).filter(Boolean).map(parse);
-    if (field && values.length) ui.visibleWhen[name] = values.length === 1 ? { field, equals: values[0] } : { field, in: values };
-    else delete ui.visibleWhen[name];
-    if (!Object.keys(ui.visibleWhen).length) delete ui.visibleWhen;
-    this.changed(true, false);
-  }
-
-  cellInput(value, label, onInput, lang) {
-    const input = document.createElement("input");
-    input.type = "text";
-    input.value = value === undefined ? "" : value;
-    input.disabled = this.readOnly;
-    input.setAttribute("aria-label", label);
-    if (lang) input.lang = lang;
-    input.addEventListener("input", () => { onInput(input.value); this.changed(true, false); });
-    const cell = document.createElement("td");
-    cell.append(input);
-    return cell;
-  }
-
-  headers(box, selector) {
-    return Array.from(box.querySelector(selector).closest("table").querySelectorAll("th")).map((th) => th.textContent.trim());
-  }
-
-  renderOptions(box, spec) {
-    const body = box.querySelector("[data-fe-options]");
-    const heads = this.headers(box, "[data-fe-options]");
-    spec["x-labels"] = spec["x-labels"] || {};
-    spec["x-labels-en"] = spec["x-labels-en"] || {};
-    const values = optionValues(spec);
-    values.forEach((value, i) => {
-      const row = document.createElement("tr");
-      row.append(
-        this.cellInput(value, `${heads[0]} ${i + 1}`, (v) => this.renameOption(spec, i, v)),
-        this.cellInput(spec["x-labels"][value], `${heads[1]} ${i + 1}`, (v) => { spec["x-labels"][optionValues(spec)[i]] = v; }),
-        this.cellInput(spec["x-labels-en"][value], `${heads[2]} ${i + 1}`, (v) => { spec["x-labels-en"][optionValues(spec)[i]] = v; }, "en"),
-      );
-      const cell = document.createElement("td");
-      cell.append(this.button({ text: "✕", aria: `${this.text.textRemove} ${i + 1}` }, {}, () => {
-        const gone = values.splice(i, 1)[0];
-        delete spec["x-labels"][gone];
-        delete spec["x-labels-en"][gone];
-        this.changed();
-      }));
-      row.append(cell);
-      body.append(row);
-    });
-    box.querySelector('[data-fe-action="add-option"]').addEventListener("click", () => {
-      let n = values.length + 1;
-      while (values.includes(`option_${n}`)) n += 1;
-      values.push(`option_${n}`);
-      this.changed();
-    });
-  }
-
-  renameOption(spec, index, value) {
-    const values = optionValues(spec);
-    const old = values[index];
-    values[index] = value;
-    ["x-labels", "x-labels-en"].forEach((k) => { spec[k][value] = spec[k][old]; delete spec[k][old]; });
-  }
-
-  renderColumns(box, spec) {
-    const item = spec.items;
-    item.properties = item.properties || {};
-    item.required = item.required || [];
-    const body = box.querySelector("[data-fe-columns]");
-    const heads = this.headers(box, "[data-fe-columns]");
-    const kinds = this.$("[data-fe-column-kinds]").content;
-    Object.keys(item.properties).forEach((column, i) => {
-      const col = () => item.properties[column];
-      const row = document.createElement("tr");
-      row.append(this.cellInput(column, `${heads[0]} ${i + 1}`, (v) => {
-        if (!v || v in item.properties) return;
-        const renamed = {};
-        Object.entries(item.properties).forEach(([k, s]) => { renamed[k === column ? v : k] = s; });
-        item.properties = renamed;
-        item.required = item.required.map((r) => (r === column ? v : r));
-        column = v;
-      }));
-      const kindCell = document.createElement("td");
-      const select = document.createElement("select");
-      select.append(kinds.cloneNode(true));
-      select.value = kindOf(col());
-      select.disabled = this.readOnly;
-      select.setAttribute("aria-label", `${heads[1]} ${i + 1}`);
-      select.addEventListener("change", () => { item.properties[column] = specOf(select.value === "person" ? "person" : select.value, col()); this.changed(true, false); });
-      kindCell.append(select);
-      row.append(kindCell,
-        this.cellInput(col().title, `${heads[2]} ${i + 1}`, (v) => { col().title = v; }),
-        this.cellInput(col()["x-title-en"], `${heads[3]} ${i + 1}`, (v) => { col()["x-title-en"] = v; }, "en"));
-      const requiredCell = document.createElement("td");
-      const check = document.createElement("input");
-      check.type = "checkbox";
-      check.checked = item.required.includes(column);
-      check.disabled = this.readOnly;
-      check.setAttribute("aria-label", `${heads[4]} ${i + 1}`);
-      check.addEventListener("change", () => {
-        item.required = item.required.filter((r) => r !== column).concat(check.checked ? [column] : []);
-        this.changed(true, false);
-      });
-      requiredCell.append(check);
-      const removeCell = document.createElement("td");
-      removeCell.append(this.button({ text: "✕", aria: `${this.text.textRemove} ${i + 1}` }, {}, () => {
-        delete item.properties[column];
-        item.required = item.required.filter((r) => r !== column);
-        this.changed();
-      }));
-      row.append(requiredCell, removeCell);
-      body.append(row);
-    });
-    box.querySelector('[data-fe-action="add-column"]').addEventListener("click", () => {
-      let n = Object.keys(item.properties).length + 1;
-      while (`column_${n}` in item.properties) n += 1;
-      item.properties[`column_${n}`] = { type: "string", title: "" };
-      this.changed();
-    });
   }
 
   renderFormTexts() {
@@ -553,10 +317,11 @@ class FormEditor {
   }
 
   // After each edit: redraw what shows the definition, then ask for a preview a moment later.
-  // ``redrawProps`` false keeps the properties panel (and its focused input) as it is.
-  changed(later = true, redrawProps = true) {
-    this.renderFields();
-    if (redrawProps) this.renderProps();
+  // ``props``/``list`` false keep the properties panel or the field list (and the input being
+  // typed in) as they are.
+  changed({ later = true, props = true, list = true } = {}) {
+    if (list) this.renderFields();
+    if (props) this.renderProps();
     this.renderFormTexts();
     this.renderJson();
     clearTimeout(this.timer);
@@ -632,7 +397,7 @@ class FormEditor {
       input.addEventListener("input", () => {
         if (input.value) this.doc[input.dataset.formProp] = input.value;
         else delete this.doc[input.dataset.formProp];
-        this.changed(true, false);
+        this.changed({ props: false });
       });
     });
     const tabs = Array.from(this.root.querySelectorAll("[data-fe-tab]"));
@@ -649,11 +414,11 @@ class FormEditor {
     area.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        let doc;
-        try { doc = JSON.parse(area.value); } catch (e) { doc = null; }
-        error.hidden = Boolean(doc && typeof doc === "object" && !Array.isArray(doc));
+        let typed;
+        try { typed = JSON.parse(area.value); } catch (e) { typed = null; }
+        error.hidden = Boolean(typed && typeof typed === "object" && !Array.isArray(typed));
         error.textContent = error.hidden ? "" : this.text.textBadJson;
-        if (error.hidden) { this.setDoc(doc); this.changed(false); }
+        if (error.hidden) { this.setDoc(typed); this.changed({ later: false }); }
       }, DELAY_MS);
     });
   }
