@@ -7,6 +7,7 @@ designer's copy editor (GET /designer/forms/<key>/edit), whose save only checks 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import Page
@@ -110,3 +111,29 @@ def test_problems_show_on_the_field_and_sections_group_fields(page: Page) -> Non
 def _json_after_tab(page: Page) -> dict:
     page.get_by_role("tab", name="JSON").click()
     return _json(page)
+
+
+def test_typing_keeps_its_place_while_the_preview_follows_and_english_readers_get_english(
+    page: Page,
+) -> None:
+    _open(page)
+    page.get_by_role("button", name="添加分区").click()
+    title = page.get_by_label("分区 1 · 中文标题")
+    title.press_sequentially("阅知汇报")
+    expect(page.locator("[data-fe-preview] legend")).to_have_text("阅知汇报")
+    expect(title).to_be_focused()  # the list redrawn after the preview's answer kept the caret
+    expect(title).to_have_value("阅知汇报")
+    english = page.get_by_label("分区 1 · 英文标题")
+    english.press_sequentially("Reading the report")
+    expect(page.locator("[data-fe-json]")).to_have_value(re.compile("Reading the report"))
+
+    page.locator("header form[action$='/language'] button").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Add a field")).to_be_visible()
+    expect(page.locator("[data-fe-preview]")).to_contain_text("Report read")
+    page.get_by_role("button", name="Add a field").click()
+    page.locator("[data-fe-props]").get_by_label("Kind of field").select_option("enum")
+    options = page.locator("[data-fe-options]")
+    options.get_by_label("Label (Chinese) 1").fill("同意")
+    options.get_by_label("Label (English) 1").fill("Agreed")
+    expect(page.locator("[data-fe-preview] #f-field_3 option").nth(1)).to_have_text("Agreed")
