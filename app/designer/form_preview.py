@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from app.core import clock
 from app.core.errors import NotFound
+from app.core.errors import ValidationFailed
 from app.core.json_input import loads as safe_json
 from app.designer.policy import require_designer
 from app.designer.views import bp
@@ -144,14 +145,17 @@ def sample_pickers(form: FormDef) -> dict[str, list[Option]]:
     """A fixed sample for every picker: the preview shows the control, not anyone's records."""
     people = [Option(i, name, detail) for i, (name, detail) in enumerate(SAMPLE_PEOPLE, 1)]
     orgs = [Option(1, _("First party branch")), Option(2, _("Second party branch"))]
+    procedures = [Option(n, _("Sample procedure %(n)d", n=n)) for n in (1, 2)]
     found: dict[str, list[Option]] = {}
     for f in form.fields:
         if f.kind in ("person", "persons", "attendance", "vote_tally") or any(
             c.kind == "person" for c in f.columns
         ):
             found[f.name] = people
-        elif f.kind in ("org", "process_ref"):
+        elif f.kind == "org":
             found[f.name] = orgs
+        elif f.kind == "process_ref":
+            found[f.name] = procedures
     return found
 
 
@@ -198,14 +202,19 @@ def _computed(f: FieldDef, value: Any, errors: dict[str, str]) -> Any:
 
 
 def _body() -> dict[str, Any]:
-    # A form as JSON is the definition and some sample input; a larger body is not read at all.
+    """The posted JSON object; a body larger than a form and its sample input is not read."""
     if (request.content_length or 0) > 2 * MAX_FORM_BYTES:
-        return {}
+        raise ValidationFailed(_("The form definition is too large."))
     try:
         body = safe_json(request.get_data(cache=False))
     except ValueError:
-        return {}
+        raise ValidationFailed(_("The request is not JSON.")) from None
     return body if isinstance(body, dict) else {}
+
+
+def _refused(refused: ValidationFailed, **empty: Any) -> tuple[Response, int]:
+    problems = [{"path": "", "message": str(refused.message)}]
+    return jsonify({"problems": problems, **empty}), refused.status_code
 
 
 def _as_json(problems: list[Problem]) -> list[dict[str, str]]:
@@ -216,7 +225,10 @@ def _as_json(problems: list[Problem]) -> list[dict[str, str]]:
 def preview_form() -> tuple[Response, int]:
     """The posted form rendered as a task shows it, with the errors of the sample input."""
     require_designer(current_scope())
-    body = _body()
+    try:
+        body = _body()
+    except ValidationFailed as refused:
+        return _refused(refused, html="", errors={})
     form, problems = definition_problems(body.get("form"))
     if form is None:
         return jsonify({"html": "", "problems": _as_json(problems), "errors": {}}), 422
@@ -232,7 +244,11 @@ def preview_form() -> tuple[Response, int]:
 def check_form() -> tuple[Response, int]:
     """The editor's checks alone, storing nothing: the save of a page that keeps no drafts."""
     require_designer(current_scope())
-    _form, problems = definition_problems(_body().get("form"))
+    try:
+        body = _body()
+    except ValidationFailed as refused:
+        return _refused(refused, ok=False)
+    _form, problems = definition_problems(body.get("form"))
     return jsonify({"ok": not problems, "problems": _as_json(problems)}), 422 if problems else 200
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.core.audit import AuditEvent
 from app.designer.models import ModelDraft
 from app.extensions import db
+from app.formdefs.registry import load_registry
 from tests.designer.helpers import COMPANY_AUDITOR
 from tests.designer.helpers import company_holder
 
@@ -187,3 +188,37 @@ def test_the_copy_editor_page_hosts_the_editor(demo, client, login, app):
     assert 'data-preview-url="/designer/forms/preview"' in page
     assert "js/form-editor.js" in page
     assert client.get("/designer/forms/nothing_here/edit").status_code == 404
+
+
+def test_every_shipped_form_previews_and_takes_empty_input(demo, client, login, app):
+    token = _signed_in(client, login, app, company_holder("process_designer"))
+    files = load_registry(app.config["FORMS_DIR"]).file_bytes()
+    for key, data in files.items():
+        form = json.loads(data)
+        shown = _preview(client, token, form)
+        assert shown.status_code == 200, key
+        assert shown.get_json()["problems"] == [], key
+        tried = _preview(client, token, form, {}).get_json()
+        required = form["schema"].get("required", [])
+        hidden = form.get("ui", {}).get("visibleWhen", {})
+        # an upload cannot be tried here, and an unticked box is an answer (false) unless it
+        # must be confirmed
+        untried = {
+            name
+            for name, spec in form["schema"]["properties"].items()
+            if spec.get("x-type") in ("file", "files", "photos")
+            or (spec.get("type") == "boolean" and "const" not in spec)
+        }
+        expected = {name for name in required if name not in hidden and name not in untried}
+        assert expected <= set(tried["errors"]), key
+
+
+def test_a_body_too_large_is_refused_unread(demo, client, login, app):
+    token = _signed_in(client, login, app, company_holder("process_designer"))
+    answer = client.post(
+        "/designer/forms/preview",
+        data=b'{"form": "' + b"x" * (2 * 512 * 1024) + b'"}',
+        headers={"X-CSRFToken": token, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["problems"][0]["message"] == "表单定义过大。"
