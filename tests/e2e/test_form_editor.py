@@ -137,3 +137,15 @@ def test_typing_keeps_its_place_while_the_preview_follows_and_english_readers_ge
     options.get_by_label("Label (Chinese) 1").fill("同意")
     options.get_by_label("Label (English) 1").fill("Agreed")
     expect(page.locator("[data-fe-preview] #f-field_3 option").nth(1)).to_have_text("Agreed")
+    # Renamed as typed, and later edits go to the renamed field.
+    props = page.locator("[data-fe-props]")
+    props.get_by_label("Key (data name)").fill("decision")
+    props.get_by_label("Label (English)", exact=True).fill("Decision")
+    page.get_by_role("tab", name="JSON").click()
+    expect(page.locator("[data-fe-json]")).to_have_value(re.compile('"decision"'))
+    spec = _json(page)["schema"]["properties"]["decision"]
+    assert spec["x-title-en"] == "Decision"
+    assert spec["x-labels-en"] == {"option_1": "Agreed"}
+    page.locator("[data-fe-json]").fill('{"schema": {"properties": {"a": 1}}}')
+    expect(page.locator("[data-fe-json-error]")).to_be_visible()
+    expect(page.locator("[data-field-row='decision']")).to_be_visible()  # the last valid form

@@ -27,6 +27,19 @@ async function postJson(url, body) {
   return response.json();
 }
 
+// JSON the lists can show: an object whose fields, if any, are objects by name (the server names
+// every other problem; this only keeps the editor from drawing what is not a field).
+function editable(typed) {
+  const isObject = (v) => Boolean(v) && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(typed)) return false;
+  const props = typed.schema && typed.schema.properties;
+  if (typed.schema !== undefined && !isObject(typed.schema)) return false;
+  if (typed.ui !== undefined && !isObject(typed.ui)) return false;
+  const sections = typed.ui && typed.ui.sections;
+  if (sections !== undefined && !(Array.isArray(sections) && sections.every(isObject))) return false;
+  return props === undefined || (isObject(props) && Object.values(props).every(isObject));
+}
+
 class FormEditor {
   constructor(root) {
     this.root = root;
@@ -231,7 +244,7 @@ class FormEditor {
     box.querySelectorAll("[data-prop]").forEach((input) => {
       this.showValue(input, name, spec, kind);
       input.disabled = this.readOnly;
-      input.addEventListener(input.tagName === "SELECT" || input.type === "checkbox" ? "change" : "input", () => this.setProp(input, name));
+      input.addEventListener(input.tagName === "SELECT" || input.type === "checkbox" ? "change" : "input", () => this.setProp(input, this.selected)); // renamed as typed
     });
     if (kind === "enum" || kind === "multi_enum") renderOptions(this, box, spec);
     if (kind === "items") renderColumns(this, box, spec);
@@ -416,7 +429,7 @@ class FormEditor {
       timer = setTimeout(() => {
         let typed;
         try { typed = JSON.parse(area.value); } catch (e) { typed = null; }
-        error.hidden = Boolean(typed && typeof typed === "object" && !Array.isArray(typed));
+        error.hidden = editable(typed);
         error.textContent = error.hidden ? "" : this.text.textBadJson;
         if (error.hidden) { this.setDoc(typed); this.changed({ later: false }); }
       }, DELAY_MS);
