@@ -5,6 +5,7 @@
 
 import * as edits from "./form-editor-doc.js";
 import { kindOf } from "./form-editor-kinds.js";
+import { renderFieldList } from "./form-editor-list.js";
 import { renderColumns, renderOptions } from "./form-editor-tables.js";
 
 const DELAY_MS = 600;
@@ -140,94 +141,7 @@ class FormEditor {
     return [`schema.properties.${name}`, `ui.visibleWhen.${name}`, `ui.widgets.${name}`];
   }
 
-  // Redrawn after every edit and answer, so the control in use keeps the focus (and the caret).
-  renderFields() {
-    const box = this.$("[data-fe-fields]");
-    const restore = this.focusInList(box);
-    box.replaceChildren();
-    edits.groups(this.doc).forEach((group, index) => {
-      if (!group.names.length && !group.section) return;
-      const wrap = document.createElement("div");
-      wrap.className = "fe-group";
-      if (group.section) wrap.append(this.sectionHeader(group.section, index));
-      else if (this.doc.ui.sections) wrap.append(Object.assign(document.createElement("p"), { className: "fe-group-title", textContent: this.text.textNoSection }));
-      const list = document.createElement("ol");
-      list.className = "fe-field-list";
-      group.names.forEach((name) => list.append(this.fieldRow(name)));
-      wrap.append(list);
-      box.append(wrap);
-    });
-    if (restore) restore();
-  }
-
-  focusInList(box) {
-    const active = document.activeElement;
-    const row = box.contains(active) && active.closest("[data-field-row], [data-section-row]");
-    if (!row) return null;
-    const where = "fieldRow" in row.dataset ? `[data-field-row="${CSS.escape(row.dataset.fieldRow)}"]` : `[data-section-row="${row.dataset.sectionRow}"]`;
-    const index = Array.from(row.querySelectorAll("button, input")).indexOf(active);
-    const caret = active.tagName === "INPUT" ? active.selectionStart : null;
-    return () => {
-      const again = box.querySelector(where);
-      const control = again && again.querySelectorAll("button, input")[index];
-      if (!control) return;
-      control.focus();
-      if (caret !== null) control.setSelectionRange(caret, caret);
-    };
-  }
-
-  sectionHeader(section, index) {
-    const row = document.createElement("div");
-    row.className = "fe-section";
-    row.dataset.sectionRow = index;
-    const label = `${this.text.textSection} ${index + 1}`;
-    ["title", "x-title-en"].forEach((prop) => {
-      const input = document.createElement("input");
-      input.type = "text";
-      input.value = section[prop] || "";
-      input.disabled = this.readOnly;
-      input.dataset.sectionTitle = prop;
-      input.setAttribute("aria-label", `${label} · ${prop === "title" ? this.text.textChinese : this.text.textEnglish}`);
-      input.placeholder = input.getAttribute("aria-label");
-      if (prop !== "title") input.lang = "en";
-      input.addEventListener("input", () => { section[prop] = input.value; this.changed({ props: false, list: false }); });
-      row.append(input);
-    });
-    const t = this.text;
-    row.append(
-      this.button({ text: "↑", aria: `${t.textUp}: ${label}` }, { "data-move": "-1" }, () => this.moveSection(index, -1)),
-      this.button({ text: "↓", aria: `${t.textDown}: ${label}` }, { "data-move": "1" }, () => this.moveSection(index, 1)),
-      this.button({ text: "✕", aria: `${t.textRemove}: ${label}` }, {}, () => { edits.removeSection(this.doc, index); this.changed(); }),
-    );
-    return row;
-  }
-
-  fieldRow(name) {
-    const spec = this.props[name];
-    const item = document.createElement("li");
-    item.className = "fe-field" + (name === this.selected ? " selected" : "");
-    item.dataset.fieldRow = name;
-    const title = spec.title || this.text.textUntitled;
-    const select = document.createElement("button");
-    select.type = "button";
-    select.className = "link fe-select";
-    select.dataset.select = name;
-    select.setAttribute("aria-pressed", String(name === this.selected));
-    select.textContent = `${title} `;
-    const key = document.createElement("code");
-    key.textContent = name;
-    select.append(key);
-    select.addEventListener("click", () => { this.selected = name; this.renderFields(); this.renderProps(); });
-    item.append(select);
-    if (this.problemsAt(this.fieldPrefixes(name)).length) item.classList.add("has-problem");
-    const t = this.text;
-    item.append(
-      this.button({ text: "↑", aria: `${t.textUp}: ${title}` }, { "data-move": "-1" }, () => this.moveField(name, -1)),
-      this.button({ text: "↓", aria: `${t.textDown}: ${title}` }, { "data-move": "1" }, () => this.moveField(name, 1)),
-      this.button({ text: "✕", aria: `${t.textRemove}: ${title}` }, { "data-remove": name }, () => this.removeField(name)),
-    );
-    return item;
-  }
+  renderFields() { renderFieldList(this); }
 
   renderProps() {
     const box = this.$("[data-fe-props]");
