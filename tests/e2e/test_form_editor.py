@@ -14,6 +14,8 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import log_in
+from tests.e2e.helpers import unlabelled_controls
+from tests.e2e.helpers import wider_than_viewport
 
 pytestmark = pytest.mark.e2e
 
@@ -106,6 +108,8 @@ def test_problems_show_on_the_field_and_sections_group_fields(page: Page) -> Non
     page.locator("[data-field-row='branch_comments'] [data-move='1']").click()  # into section 2
     sections = _json_after_tab(page)["ui"]["sections"]
     assert [s["fields"] for s in sections] == [["report_read"], ["branch_comments"]]
+    assert unlabelled_controls(page) == []  # the list, the properties and the preview alike
+    assert wider_than_viewport(page) == []
 
 
 def _json_after_tab(page: Page) -> dict:
