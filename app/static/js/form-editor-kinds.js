@@ -24,7 +24,8 @@ export function kindOf(spec, widget) {
 export function specOf(kind, old) {
   const texts = {};
   TEXT_PROPS.forEach((p) => { if (old && old[p] !== undefined) texts[p] = old[p]; });
-  const option = { enum: ["option_1"], "x-labels": { option_1: "" }, "x-labels-en": { option_1: "" } };
+  // Options start without labels: the form shows an option's value until it has one.
+  const option = { enum: ["option_1"], "x-labels": {}, "x-labels-en": {} };
   const shapes = {
     string: { type: "string", maxLength: 200 },
     text: { type: "string", maxLength: 2000 },
@@ -36,7 +37,7 @@ export function specOf(kind, old) {
     date: { type: "string", format: "date" },
     datetime: { type: "string", format: "date-time" },
     enum: { type: "string", ...option },
-    multi_enum: { type: "array", items: { type: "string", enum: ["option_1"] }, "x-labels": { option_1: "" }, "x-labels-en": { option_1: "" } },
+    multi_enum: { type: "array", items: { type: "string", enum: ["option_1"] }, "x-labels": {}, "x-labels-en": {} },
     items: { type: "array", items: { type: "object", properties: { item: { type: "string", title: "" } }, required: [] } },
   };
   return { ...(shapes[kind] || { "x-type": kind }), ...texts };

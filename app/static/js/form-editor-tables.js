@@ -33,7 +33,9 @@ function renameOption(spec, index, value) {
   const values = optionValues(spec);
   const old = values[index];
   values[index] = value;
-  ["x-labels", "x-labels-en"].forEach((k) => { spec[k][value] = spec[k][old]; delete spec[k][old]; });
+  ["x-labels", "x-labels-en"].forEach((k) => {
+    if (old in spec[k]) { spec[k][value] = spec[k][old]; delete spec[k][old]; }
+  });
 }
 
 export function renderOptions(editor, box, spec) {
@@ -41,7 +43,10 @@ export function renderOptions(editor, box, spec) {
   const heads = headings(body);
   spec["x-labels"] = spec["x-labels"] || {};
   spec["x-labels-en"] = spec["x-labels-en"] || {};
-  const labels = (k, i) => (v) => { spec[k][optionValues(spec)[i]] = v; };
+  const labels = (k, i) => (v) => {
+    if (v) spec[k][optionValues(spec)[i]] = v;
+    else delete spec[k][optionValues(spec)[i]]; // no label: the value is shown
+  };
   const values = optionValues(spec);
   values.forEach((value, i) => {
     const row = document.createElement("tr");
