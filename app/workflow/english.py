@@ -1,0 +1,131 @@
+"""Process and step names in the reader's language. The models are drawn in Chinese and carry
+their English as properties (app/engine/english.py), stored with each deployed version; a reader
+who chose English sees the English, anyone else what was drawn.
+
+Rows keep the Chinese they were written with (a task's title, a notification's text): the English
+is looked up at display by process key and element id, the newest version that has it winning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from flask import Flask
+from flask import g
+from flask import has_request_context
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from app.extensions import db
+from app.workflow.models import HumanTask
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
+
+
+@dataclass
+class EnglishNames:
+    name: str = ""
+    description: str = ""
+    elements: dict[str, str] = field(default_factory=dict)
+
+
+def in_english() -> bool:
+    if not has_request_context():
+        return False
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def _catalogue() -> dict[str, EnglishNames]:
+    """Process key → its English, read once per request (a few dozen small rows)."""
+    cached = g.get("english_process_names")
+    if cached is None:
+        cached = {}
+        rows = db.session.execute(
+            select(
+                ProcessDefinition.process_key,
+                ProcessDefinition.name_en,
+                ProcessDefinition.description_en,
+                ProcessDefinition.names_en_json,
+            ).order_by(ProcessDefinition.version)
+        )
+        for key, name, description, names in rows:
+            entry = cached.setdefault(key, EnglishNames())
+            entry.name = name or entry.name
+            entry.description = description or entry.description
+            entry.elements.update(json.loads(names or "{}"))
+        g.english_process_names = cached
+    return cached
+
+
+def process_name(process_key: str | None, name: str) -> str:
+    """The process's name as the reader should see it (``name``: as stored or drawn)."""
+    if not process_key or not in_english():
+        return name
+    entry = _catalogue().get(process_key)
+    return (entry.name if entry else "") or name
+
+
+def process_description(process_key: str | None, description: str) -> str:
+    if not process_key or not in_english():
+        return description
+    entry = _catalogue().get(process_key)
+    return (entry.description if entry else "") or description
+
+
+def step_title(process_key: str | None, element_id: str | None, title: str) -> str:
+    """A step's title (a task, an event, a gateway) as the reader should see it."""
+    if not process_key or not element_id or not in_english():
+        return title
+    entry = _catalogue().get(process_key)
+    return (entry.elements.get(element_id) if entry else None) or title
+
+
+def definition_name(definition: ProcessDefinition) -> str:
+    """A deployed version's name as the reader should see it."""
+    if in_english() and definition.name_en:
+        return definition.name_en
+    return process_name(definition.process_key, definition.name)
+
+
+def english_elements(process_key: str) -> dict[str, str]:
+    """Element id → English name of every version of the process; empty unless in English."""
+    if not in_english():
+        return {}
+    entry = _catalogue().get(process_key)
+    return dict(entry.elements) if entry else {}
+
+
+def notification_titles(items: Iterable[Any]) -> dict[int, str]:
+    """Notification id → its title as the reader should see it. A notification about a task was
+    written with the task's title as drawn; other notifications keep their text."""
+    items = list(items)
+    if not in_english():
+        return {n.id: n.title for n in items}
+    task_ids = {n.task_id for n in items if n.task_id is not None}
+    tasks = {
+        row.id: row
+        for row in db.session.execute(
+            select(HumanTask.id, HumanTask.element_id, HumanTask.title, ProcessInstance.process_key)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.id.in_(task_ids))
+        )
+    }
+    titles = {}
+    for n in items:
+        task = tasks.get(n.task_id)
+        same = task is not None and task.title == n.title
+        titles[n.id] = step_title(task.process_key, task.element_id, n.title) if same else n.title
+    return titles
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(process_name, "process_name")
+    app.add_template_global(process_description, "process_description")
+    app.add_template_global(step_title, "step_title")
+    app.add_template_filter(definition_name, "definition_name")
+    app.add_template_global(notification_titles, "notification_titles")
