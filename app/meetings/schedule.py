@@ -47,6 +47,13 @@ class Period:
         return f"{self.start.year}年{self.start.month}月"
 
     @property
+    def label_en(self) -> str:
+        """``label`` in English, for texts written once for readers of either language."""
+        if self.kind == "quarter":
+            return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
     def shown(self) -> str:
         """The label in the reader's language (``label`` is what records and keys keep)."""
         if self.kind == "quarter":

@@ -19,6 +19,7 @@ from flask import g
 from flask import has_request_context
 from flask_babel import get_locale
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.workflow.models import HumanTask
@@ -85,6 +86,20 @@ def step_title(process_key: str | None, element_id: str | None, title: str) -> s
     return (entry.elements.get(element_id) if entry else None) or title
 
 
+def process_name_en(session: Session, process_key: str) -> str:
+    """The English name of the process's newest version that has one, whatever the reader's
+    language (for texts written once for readers of either)."""
+    return (
+        session.scalar(
+            select(ProcessDefinition.name_en)
+            .where(ProcessDefinition.process_key == process_key, ProcessDefinition.name_en != "")
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        )
+        or ""
+    )
+
+
 def definition_name(definition: ProcessDefinition) -> str:
     """A deployed version's name as the reader should see it."""
     if in_english() and definition.name_en:
@@ -102,24 +117,40 @@ def english_elements(process_key: str) -> dict[str, str]:
 
 def notification_titles(items: Iterable[Any]) -> dict[int, str]:
     """Notification id → its title as the reader should see it. A notification about a task was
-    written with the task's title as drawn; other notifications keep their text."""
+    written with the task's title as drawn (found by the task, or by its title in the instance);
+    one written as a sentence carries its English."""
     items = list(items)
     if not in_english():
         return {n.id: n.title for n in items}
     task_ids = {n.task_id for n in items if n.task_id is not None}
-    tasks = {
-        row.id: row
+    instance_of_task = dict(
+        db.session.execute(
+            select(HumanTask.id, HumanTask.instance_id).where(HumanTask.id.in_(task_ids))
+        ).all()
+    )
+    instance_ids = {n.instance_id for n in items if n.instance_id is not None}
+    steps = {
+        (row.instance_id, row.title): (row.process_key, row.element_id)
         for row in db.session.execute(
-            select(HumanTask.id, HumanTask.element_id, HumanTask.title, ProcessInstance.process_key)
+            select(
+                HumanTask.instance_id,
+                HumanTask.title,
+                HumanTask.element_id,
+                ProcessInstance.process_key,
+            )
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(HumanTask.id.in_(task_ids))
+            .where(HumanTask.instance_id.in_(instance_ids | set(instance_of_task.values())))
         )
     }
     titles = {}
     for n in items:
-        task = tasks.get(n.task_id)
-        same = task is not None and task.title == n.title
-        titles[n.id] = step_title(task.process_key, task.element_id, n.title) if same else n.title
+        step = steps.get((instance_of_task.get(n.task_id, n.instance_id), n.title))
+        if n.title_en:
+            titles[n.id] = n.title_en
+        elif step is not None:
+            titles[n.id] = step_title(step[0], step[1], n.title)
+        else:
+            titles[n.id] = n.title
     return titles
 
 

@@ -1,6 +1,6 @@
 """The English of each deployed process version: its name, its documentation and the names of its
 elements (step titles, events, gateways), read from the models at deployment for the pages shown
-in English.
+in English; and the English of a notification written as a sentence (reminders, results).
 
 Revision ID: 0024_en_pages_english_names
 Revises: 0023_audit_anchors
@@ -25,9 +25,13 @@ def upgrade() -> None:
         table.add_column(
             sa.Column("names_en_json", sa.Text(), nullable=False, server_default="{}")
         )
+    with op.batch_alter_table("notifications") as table:
+        table.add_column(sa.Column("title_en", sa.String(200), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notifications") as table:
+        table.drop_column("title_en")
     with op.batch_alter_table("process_definitions") as table:
         table.drop_column("names_en_json")
         table.drop_column("description_en")
