@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(json.loads, "fromjson")
     # Between the items of a list in running text: 、 in Chinese, a comma in English.
     app.add_template_global(_l(", "), "list_sep")
+    app.add_template_global(_l(": "), "colon")
     app.add_template_global(_bilingual, "bilingual")
 
     @app.context_processor
