@@ -107,14 +107,6 @@ def definition_name(definition: ProcessDefinition) -> str:
     return process_name(definition.process_key, definition.name)
 
 
-def english_elements(process_key: str) -> dict[str, str]:
-    """Element id → English name of every version of the process; empty unless in English."""
-    if not in_english():
-        return {}
-    entry = _catalogue().get(process_key)
-    return dict(entry.elements) if entry else {}
-
-
 def notification_titles(items: Iterable[Any]) -> dict[int, str]:
     """Notification id → its title as the reader should see it. A notification about a task was
     written with the task's title as drawn (found by the task, or by its title in the instance);
