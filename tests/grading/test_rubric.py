@@ -229,3 +229,19 @@ def test_the_english_of_every_text_is_read_and_checked():
     document["classes"][2]["measures_en"] = ["not", "text"]
     paths = {p.path for p in validate(document)}
     assert paths == {"aspects[0].criteria[0].scoring_en", "classes[2].measures_en"}
+
+
+def test_the_form_edits_the_english_and_leaves_a_version_without_it_unchanged():
+    document = default_document()
+    values = form.form_values(document)
+    assert values["aspects[0].criteria[0].scoring_en"].startswith("Vacancy over 3 months")
+    edited = form.apply_form(document, {**values, "bonus.en": "Commendations, recorded apart"})
+    assert edited["bonus"]["en"] == "Commendations, recorded apart"
+    assert "bonus" not in edited["proposals"]  # an edited group is no longer a proposal
+    del document["bonus"]["en"]
+    for aspect in document["aspects"]:
+        for criterion in aspect["criteria"]:
+            del criterion["scoring_en"]
+    values = form.form_values(document)  # an earlier version, without the English
+    assert values["bonus.en"] == ""
+    assert changed_paths(document, form.apply_form(document, values)) == {}

@@ -56,6 +56,7 @@ def _labels() -> dict[str, str]:
         "zh": _("Chinese text"),
         "en": _("English text"),
         "scoring": _("scoring rule"),
+        "scoring_en": _("scoring rule in English"),
         "evidence": _("evidence"),
         "min_score": _("threshold"),
         "cap": _("cap"),
