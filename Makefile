@@ -10,7 +10,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format translations messages install install-dev bench bench-inbox bench-load clean
+.PHONY: run test lint format translations messages install install-dev bench bench-inbox bench-load clean \
+	designer-assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +72,11 @@ bench-inbox: install-dev
 # DB=postgresql+psycopg://postgres@127.0.0.1:5432/<an empty database>.
 bench-load: install-dev
 	$(BIN)/python bench/load.py --database $(DB) $(ARGS)
+
+# Rebuild the browser modeler (app/static/designer/, committed) from frontend/designer/: needs
+# Node 20 and the npm registry; `make run` and CI use the committed files and never need npm.
+designer-assets:
+	cd frontend/designer && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

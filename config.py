@@ -123,6 +123,11 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024))
         self.MODEL_MAX_BYTES = int(env.get("MODEL_MAX_BYTES", 5 * 1024 * 1024))
         self.MODEL_STEP_BOUND = int(env.get("MODEL_STEP_BOUND", 300))
+        # The designer workspace: a process designer's publish request waits for the company
+        # organisation department's approval (False: the designer publishes in one step), and
+        # the largest .bpmn/.dmn file a designer may import.
+        self.DESIGNER_PUBLISH_APPROVAL = _flag(env.get("DESIGNER_PUBLISH_APPROVAL"), True)
+        self.DESIGNER_UPLOAD_MAX_BYTES = int(env.get("DESIGNER_UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
         # Runaways at run time become incidents: automatic steps in one engine run, and how deep
         # an instance's task tree may grow (rework loops add to it; the library fails at 1000).
         self.MODEL_RUN_STEP_BOUND = int(env.get("MODEL_RUN_STEP_BOUND", 1000))

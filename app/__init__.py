@@ -40,6 +40,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
 
     from app.api.views import bp as api_bp
     from app.auditing.views import bp as audit_bp
+    from app.designer.views import bp as designer_bp
     from app.grading import registry as grading
     from app.grading.dashboard.views import bp as dashboard_bp
     from app.identity import labels
@@ -75,6 +76,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(notify_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(designer_bp)
     app.register_blueprint(print_bp)
     app.register_blueprint(help_bp)
     grading.register(app)

@@ -223,6 +223,11 @@ def _demo_history(seed: int) -> None:
         "party_group_meeting",
         "branch_general_assembly",
         "party_lecture",
+        "grading_cycle",
+        "level_decision",
+        "annual_grading_target_setting",
+        "unit_target_breakdown",
+        "branch_target_declaration",
     }
     deployed = set(db.session.scalars(select(ProcessDefinition.process_key)))
     if not needed <= deployed:
@@ -232,7 +237,11 @@ def _demo_history(seed: int) -> None:
     click.echo(
         f"process history: {counts.committee_meetings} committee meetings,"
         f" {counts.group_meetings} party-group meetings, {counts.assemblies} general assemblies,"
-        f" {counts.lectures} party lectures, {counts.cancelled} cancelled"
+        f" {counts.lectures} party lectures, {counts.cancelled} cancelled;"
+        f" this year's grading cycle at HH01 for {counts.cycle.branches} branches,"
+        f" {counts.cycle.advanced} of them past their self-assessment;"
+        f" next year's targets under way at HH01 ({counts.targets.declared} declared,"
+        f" {counts.targets.incidents} revisions stopped by an incident)"
     )
 
 

@@ -40,6 +40,9 @@ ADMINISTRATIVE = {
     "member_transferred": _l("Membership transferred"),
     "rubric_published": _l("Rubric version published"),
     "definition_deployed": _l("Process version published"),
+    "model_publish_requested": _l("Model publication requested"),
+    "model_publish_rejected": _l("Model publication rejected"),
+    "model_published": _l("Model published from the designer"),
     "audit_anchor_taken": _l("Chains anchored"),
 }
 PAGE_SIZE = 50

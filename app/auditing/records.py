@@ -30,7 +30,7 @@ def step_context(
         t.task_uuid: t
         for t in session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids)))
     }
-    fields = form_fields(definition)
+    fields = form_fields(definition, locale)
     submitted = {s.seq: submitted_data(s.submitted_json) for s in steps}
     people = set()
     for data in submitted.values():
@@ -45,8 +45,9 @@ def step_context(
     }
 
 
-def form_fields(definition: ProcessDefinition) -> dict[str, FieldDef]:
-    """Data names as the definition's forms define them (the first form naming one wins)."""
+def form_fields(definition: ProcessDefinition, locale: str = "") -> dict[str, FieldDef]:
+    """Data names as the definition's forms define them (the first form naming one wins), with
+    labels and option labels in ``locale``'s language."""
     fields: dict[str, FieldDef] = {}
     for key, text in json.loads(definition.forms_json or "{}").items():
         try:
@@ -54,7 +55,7 @@ def form_fields(definition: ProcessDefinition) -> dict[str, FieldDef]:
         except FormFileError:  # a form that no longer reads keeps its names as they are
             continue
         for f in form.fields:
-            fields.setdefault(f.name, f)
+            fields.setdefault(f.name, f.in_language(locale))
     return fields
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.auditing.replay_inputs import Inputs
 from app.auditing.state_match import Pairing
 from app.auditing.state_match import first_difference
+from app.engine.migration import migrate
 from app.engine.runtime import EngineFailure
 from app.engine.runtime import Instance
 from app.engine.runtime import Runtime
@@ -46,6 +47,7 @@ from app.workflow.models import StepLogEntry
 #: Steps whose command always stores the state it reached (older logs may lack it).
 _ALWAYS_STORED = frozenset(
     {"task_completed", "timer_fired", "message_received", "cancelled", "incident_retried"}
+    | {"migrated"}
 )
 #: Steps that change no engine state (claims, hand-overs, assignment notes, a pause, a failure).
 _STATELESS = frozenset(
@@ -160,7 +162,7 @@ class _Replay:
         ).all()
         self.states = dict(stored_states(self.session, self.row.id))
         try:
-            self._start_engine()
+            self._start_engine(entries[0].definition_id if entries else self.row.definition_id)
             last_state = None
             for entry in entries:
                 self._step(entry)
@@ -177,14 +179,9 @@ class _Replay:
             self.result.not_replayable = f"the replay stopped: {crash!r}"[:500]
         return self.result
 
-    def _start_engine(self) -> None:
-        known = self.specs_by_definition.get(self.row.definition_id)
-        if known is None:
-            definition = self.session.get(ProcessDefinition, self.row.definition_id)
-            known = self.specs_by_definition[self.row.definition_id] = specs_for(
-                definition.process_key, definition.content_hash, lambda: definition.spec_json
-            )
-        self.specs = known
+    def _start_engine(self, definition_id: int) -> None:
+        """The engine, on the version the instance started on (a migration step switches)."""
+        self.definition_id, self.specs = definition_id, self._specs_of(definition_id)
         shared = app_runtime()
         self.runtime = Runtime(
             now=self.clock.now,
@@ -193,6 +190,17 @@ class _Replay:
             bounds=shared.bounds,
             multi_instance_bound=shared.multi_instance_bound,
         )
+
+    def _specs_of(self, definition_id: int) -> Any:
+        known = self.specs_by_definition.get(definition_id)
+        if known is None:
+            definition = self.session.get(ProcessDefinition, definition_id)
+            if definition is None:
+                raise NotReplayable(f"the version {definition_id} of the process is not stored")
+            known = self.specs_by_definition[definition_id] = specs_for(
+                definition.process_key, definition.content_hash, lambda: definition.spec_json
+            )
+        return known
 
     def _step(self, entry: StepLogEntry) -> None:
         self.clock.at = _aware(entry.occurred_at)
@@ -211,7 +219,9 @@ class _Replay:
 
     def _drive(self, entry: StepLogEntry) -> None:
         action = entry.action
-        if entry.definition_id != self.row.definition_id:
+        if action == "migrated" and self.instance is not None:
+            return self._migrate(entry)
+        if entry.definition_id != self.definition_id:
             raise NotReplayable(f"step {entry.seq} ran another version of the process")
         if entry.state_hash is None and action in _ALWAYS_STORED:
             raise NotReplayable(f"step {entry.seq} stored no state (logged before states were)")
@@ -250,6 +260,16 @@ class _Replay:
         except EngineFailure:
             # the start failed: the state stored is the initial one, and an incident follows
             self._reload(before)
+
+    def _migrate(self, entry: StepLogEntry) -> None:
+        """The instance moved to the step's version: move the replayed one as the command did
+        (workflow/migration.py), and run on from there."""
+        specs = self._specs_of(entry.definition_id)
+        moved = migrate(self.instance, specs)
+        if moved.obstacles:
+            raise Diverged(entry.seq, f"the migration is refused on replay: {moved.obstacles[0]}")
+        self.definition_id, self.specs = entry.definition_id, specs
+        self._advance()
 
     def _advance(self) -> None:
         self.instance.advance()

@@ -260,8 +260,8 @@ def step(instance_id: int, seq: int) -> Response:
     states, data = after
     before = state_after_step(db.session, row, seq - 1) if seq > 1 else None
     previous = before[1] if before else {}
-    fields = form_fields(db.session.get(ProcessDefinition, row.definition_id))
-    labels = {name: f.label_for(_locale()) for name, f in fields.items()}
+    fields = form_fields(db.session.get(ProcessDefinition, row.definition_id), _locale())
+    labels = {name: f.label for name, f in fields.items()}
     changes = [
         {"field": key, "label": labels.get(key, key), "before": previous.get(key), "after": value}
         for key, value in data.items()

@@ -145,6 +145,33 @@ def run(command: Callable[..., R], /, *, actor: Actor, **values: Any) -> R:
         return _run_once(command, actor, values)
 
 
+def rehearse(
+    command: Callable[..., R], /, *, actor: Actor, now: datetime | None = None, **values: Any
+) -> tuple[R, CommandContext]:
+    """Run ``command(ctx, **values)`` as ``run`` would, then roll everything back: nothing it
+    wrote, recorded or scheduled is kept (a dry run). Commands it runs through ``run`` share the
+    rehearsal's transaction, so they are undone with it. ``now`` plays the command at another
+    moment (the roles held and the deadlines counted are those of that day).
+
+    Returns what the command returned and its context (the audit events it would have recorded
+    are in ``ctx.events``); the after-commit effects never run.
+    """
+    if _active.get() is not None:
+        raise RuntimeError("a rehearsal cannot run inside another command")
+    session = db.write_session()
+    ctx = CommandContext(session, actor, now or clock.now(), command.__name__)
+    token = _active.set(ctx)
+    try:
+        result = command(ctx, **values)
+        session.flush()
+        return result, ctx
+    finally:
+        _active.reset(token)
+        session.rollback()
+        session.close()
+        db.end_read_transaction()
+
+
 class _DeadBeforeCommit(Exception):
     def __init__(self, command: str) -> None:
         super().__init__(command)

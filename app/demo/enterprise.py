@@ -227,6 +227,7 @@ def load_demo_data(ctx: CommandContext, *, seed: int) -> DemoSummary:
     for branch, _ in branches:
         book.grant_branch(branch, rosters[branch.id])
     book.grant_process_auditors(company, [u for u, _ in units], rosters)
+    book.grant_process_designers(company, rosters)
     ctx.session.flush()
 
     counts = {

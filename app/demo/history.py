@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,10 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
+from app.demo.grading import CycleCounts
+from app.demo.grading import load_grading_cycle
+from app.demo.targets import TargetCounts
+from app.demo.targets import load_next_year_targets
 from app.demo.timeline import at_time
 from app.demo.timeline import holder
 from app.demo.timeline import moment
@@ -58,6 +63,8 @@ class HistoryCounts:
     assemblies: int = 0
     lectures: int = 0
     cancelled: int = 0
+    cycle: CycleCounts = field(default_factory=CycleCounts)
+    targets: TargetCounts = field(default_factory=TargetCounts)
 
 
 def load_demo_history(seed: int) -> HistoryCounts:
@@ -92,6 +99,9 @@ def load_demo_history(seed: int) -> HistoryCounts:
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
+    # The cycle comes last: it measures C05 and C12 from the meetings above.
+    counts.cycle = load_grading_cycle(rng, zone, today)
+    counts.targets = load_next_year_targets(zone, today)
     return counts
 
 

@@ -135,6 +135,13 @@ class RoleBook:
             for person in self._staff(rosters, offices, 1):
                 self.grant_person(person, "process_auditor", unit)
 
+    def grant_process_designers(self, company: OrgUnit, rosters: dict[int, Roster]) -> None:
+        """Two process designers at the company, from its organisation department's office (the
+        department approves what they publish). Granted last, so that the other picks stay."""
+        org_dept = [r.branch.id for r in rosters.values() if r.branch.name.startswith("组织")]
+        for person in self._staff(rosters, org_dept, 2):
+            self.grant_person(person, "process_designer", company)
+
     def grant_general_branch(self, area: OrgUnit, rosters: dict[int, Roster]) -> None:
         below = [r.branch.id for r in rosters.values() if r.branch.parent_id == area.id]
         secretary, deputy = self._staff(rosters, below, 2)

@@ -65,15 +65,23 @@ def people(rule: str, org_code: str, day: date, group_id: int | None = None) -> 
     return [o.value for o in roster.roster_options(db.session, question)]
 
 
-def step(actor: Actor, instance_id: int, when: datetime, data: dict[str, Any]) -> None:
+def step(
+    actor: Actor,
+    instance_id: int,
+    when: datetime,
+    data: dict[str, Any],
+    element_id: str | None = None,
+) -> None:
+    """Complete the instance's open task (the one at ``element_id`` where steps run in
+    parallel)."""
     with at_time(when):
         db.end_read_transaction()
-        task_id = db.session.scalar(
-            select(HumanTask.id).where(
-                HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
-            )
+        query = select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY
         )
-        complete(actor, task_id, data)
+        if element_id is not None:
+            query = query.where(HumanTask.element_id == element_id)
+        complete(actor, db.session.scalar(query), data)
 
 
 def complete(actor: Actor, task_id: int, data: dict[str, Any]) -> None:

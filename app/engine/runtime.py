@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from app.engine.failures import describe
 from app.engine.failures import element_of
 from app.engine.failures import input_refused
 from app.engine.multi_instance import DEFAULT_BOUND
+from app.engine.observe import watched
 from app.engine.pruning import prune
 from app.engine.sandbox import Limits
 from app.engine.sandbox import SandboxEnvironment
@@ -174,10 +176,15 @@ class Instance:
         finally:
             _now.reset(token)
 
+    def engine_run(self) -> AbstractContextManager[None]:
+        """The engine's clock and time budget, for work on the workflow outside ``advance`` and
+        ``complete`` (a migration predicting the tasks ahead afresh)."""
+        return self._engine_run()
+
     def advance(self) -> None:
         """Run everything the engine can run now: due timers, scripts, gateways, decisions."""
         bounds = self.runtime.bounds
-        count = StepCounter(bounds.steps_per_run)
+        count = watched(StepCounter(bounds.steps_per_run))
         with self._engine_run():
             self.workflow.refresh_timers()
             for _ in range(50):  # a timer that fires at the end may make more work ready; bounded

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -50,6 +51,11 @@ ITEM_COLUMN_KINDS = frozenset(
 )
 
 
+def is_english(locale: str | None) -> bool:
+    """Whether a locale code (``en``, ``en_GB``, ``zh_CN``…) asks for the forms' English."""
+    return str(locale or "").split("_")[0].lower() == "en"
+
+
 @dataclass(frozen=True)
 class VisibleWhen:
     """Show a field only while another field has one of some values (``equals`` or ``in``)."""
@@ -70,6 +76,10 @@ class FieldDef:
     help: str | None
     required: bool
     options: tuple[tuple[Any, str], ...] = ()
+    #: The English of ``help`` (``x-description-en``) and of the options' labels
+    #: (``x-labels-en``, by the same values; a label not given stays as it is).
+    help_en: str | None = None
+    options_en: tuple[tuple[Any, str], ...] = ()
     visible_when: VisibleWhen | None = None
     #: Item lists: the columns of one item.
     columns: tuple[FieldDef, ...] = ()
@@ -117,13 +127,36 @@ class FieldDef:
         return self.kind in ("persons", "files", "photos", "multi_enum")
 
     def label_for(self, locale: str) -> str:
-        return self.label_en if locale == "en" and self.label_en else self.label
+        return self.label_en if is_english(locale) and self.label_en else self.label
+
+    def in_language(self, locale: str) -> FieldDef:
+        """This field as a reader in ``locale`` sees it: label, help, option labels and columns
+        in English where the form gives them, else as written (Chinese)."""
+        if not is_english(locale):
+            return self
+        return replace(
+            self,
+            label=self.label_for(locale),
+            help=self.help_en or self.help,
+            options=self.options_en or self.options,
+            columns=tuple(c.in_language(locale) for c in self.columns),
+        )
 
 
 @dataclass(frozen=True)
 class Section:
     title: str | None
     fields: tuple[FieldDef, ...]
+    title_en: str | None = None
+
+    def in_language(self, locale: str) -> Section:
+        if not is_english(locale):
+            return self
+        return replace(
+            self,
+            title=self.title_en or self.title,
+            fields=tuple(f.in_language(locale) for f in self.fields),
+        )
 
 
 @dataclass(frozen=True)
@@ -134,6 +167,28 @@ class FormDef:
     schema: dict[str, Any] = field(repr=False, hash=False, compare=False)
     sections: tuple[Section, ...]
     description: str | None = None
+    title_en: str | None = None
+    description_en: str | None = None
+    #: The English copy, made once per form (forms never change; a page asks on every request).
+    _english: list[FormDef] = field(
+        default_factory=list, init=False, repr=False, compare=False, hash=False
+    )
+
+    def in_language(self, locale: str) -> FormDef:
+        """The form in the reader's language: English texts (``x-*-en``) when ``locale`` is
+        English, the form itself otherwise. The schema, names and values stay the same."""
+        if not is_english(locale):
+            return self
+        if not self._english:
+            self._english.append(
+                replace(
+                    self,
+                    title=self.title_en or self.title,
+                    description=self.description_en or self.description,
+                    sections=tuple(s.in_language(locale) for s in self.sections),
+                )
+            )
+        return self._english[0]
 
     @property
     def fields(self) -> tuple[FieldDef, ...]:

@@ -146,6 +146,8 @@ def parse_form(key: str, data: bytes) -> FormDef:
         description=document.get("description"),
         schema=expanded,
         sections=_sections(key, fields, ui),
+        title_en=document.get("x-title-en"),
+        description_en=document.get("x-description-en"),
     )
 
 
@@ -187,7 +189,7 @@ def _field(
         raise FormFileError(f"{where}: x-optionsFrom names a data list and replaces 'enum'")
     if kind in ("enum", "multi_enum") and not values and not options_from:
         raise FormFileError(f"{where}: an option list needs at least one value")
-    labels = spec.get("x-labels", {})
+    labels, labels_en = spec.get("x-labels", {}), spec.get("x-labels-en", {})
     accept = tuple(spec.get("x-accept", DEFAULT_ACCEPT.get(kind, ())))
     unknown = [t for t in accept if t not in KNOWN_TYPES]
     if unknown:
@@ -207,6 +209,8 @@ def _field(
         help=spec.get("description"),
         required=required,
         options=tuple((v, str(labels.get(str(v), v))) for v in values),
+        help_en=spec.get("x-description-en"),
+        options_en=tuple((v, str(labels_en.get(str(v)) or labels.get(str(v), v))) for v in values),
         visible_when=_visible_when(where, ui.get("visibleWhen", {}).get(name)),
         columns=_columns(where, spec) if kind == "items" else (),
         accept=accept,
@@ -301,7 +305,11 @@ def _sections(form: str, fields: dict[str, FieldDef], ui: dict[str, Any]) -> tup
             if name in placed:
                 raise FormFileError(f"{form}.json: field '{name}' is placed twice")
             placed.append(name)
-        sections.append(Section(section.get("title"), tuple(fields[n] for n in names)))
+        sections.append(
+            Section(
+                section.get("title"), tuple(fields[n] for n in names), section.get("x-title-en")
+            )
+        )
     rest = tuple(f for n, f in fields.items() if n not in placed)
     if rest:
         sections.append(Section(None, rest))

@@ -55,7 +55,9 @@ def show(instance_id: int) -> str:
         timeline=lines,
         titles=titles,
         actor_names={line.step.actor_user_id: line.actor for line in lines if line.actor},
-        records=instance_records(db.session, view.definition, instance_id),
+        records=instance_records(
+            db.session, view.definition, instance_id, str(get_locale() or "zh")
+        ),
         locale=str(get_locale() or "zh"),
     )
 

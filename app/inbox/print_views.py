@@ -90,8 +90,8 @@ def print_instance(instance_id: int) -> str:
     key = view.definition.process_key
     if not printable(key):
         raise NotFound()
-    records = instance_records(db.session, view.definition, instance_id)
     locale = str(get_locale() or "zh")
+    records = instance_records(db.session, view.definition, instance_id, locale)
     common = {
         "view": view,
         "org": org,

@@ -50,7 +50,10 @@ class Records:
     attachments: list[Attachment]
 
 
-def instance_records(session: Session, definition: ProcessDefinition, instance_id: int) -> Records:
+def instance_records(
+    session: Session, definition: ProcessDefinition, instance_id: int, locale: str = ""
+) -> Records:
+    """The instance's completed steps with their answers, labelled in ``locale``'s language."""
     forms = json.loads(definition.forms_json)
     tasks = {
         t.task_uuid: t
@@ -72,7 +75,7 @@ def instance_records(session: Session, definition: ProcessDefinition, instance_i
         # Options listed in the instance's data (x-optionsFrom) are named, not shown as values.
         form = form_for_instance(
             session, form_def(forms[task.form_key].encode(), task.form_key), instance_id
-        )
+        ).in_language(locale)
         data = json.loads(entry.submitted_json)
         entries = [Entry(f, data[f.name]) for f in form.fields if f.name in data]
         people |= people_in(form.fields, data)

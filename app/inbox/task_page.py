@@ -90,6 +90,7 @@ def _loaded(row: TaskRow) -> _Loaded:
             text = json.loads(forms_json)[row.form_key]
             form = form_def(text.encode(), row.form_key)
             form = form_options.form_for_instance(db.session, form, instance.id)  # x-optionsFrom
+            form = form.in_language(str(get_locale() or "zh"))  # texts in the reader's language
             ui = json.loads(text).get("ui") or {}
         memo[row.id] = _Loaded(get_org(db.session, instance.org_unit_id), form, ui)
     return memo[row.id]

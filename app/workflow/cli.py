@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -28,7 +29,13 @@ from app.workflow.deploy import check_sources
 from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import model_files_for_check
 from app.workflow.deploy import read_model_files
+from app.workflow.dry_run import dry_run
+from app.workflow.dry_run_report import report_data as dry_run_data
+from app.workflow.dry_run_report import report_lines as dry_run_lines
 from app.workflow.instances import start_instance
+from app.workflow.migration import migrate_movable
+from app.workflow.migration import plan_migration
+from app.workflow.migration_report import migration_lines
 from app.workflow.queries import instance_overview
 from app.workflow.show_report import overview_data
 from app.workflow.show_report import overview_lines
@@ -158,3 +165,76 @@ def workflow_show(instance_id: int, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo("\n".join(overview_lines(data)))
+
+
+@processes_cli.command("try")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--key", "process_key", required=True, help="The process to walk.")
+@click.option("--org", "org_code", required=True, help="Code of the organisation to walk it at.")
+@click.option("--date", "on", default=None, help="The day (YYYY-MM-DD); today if not given.")
+@click.option(
+    "--data",
+    default=None,
+    help='Sample data as JSON: {"start": {…}, "fields": {…}, "<user task id>": {…} or [{…}, …]}.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def processes_try(
+    files: tuple[Path, ...],
+    process_key: str,
+    org_code: str,
+    on: str | None,
+    data: str | None,
+    as_json: bool,
+) -> None:
+    """Dry-run a model (not deployed) at an organisation: who gets each task, its deadline, the
+    path of each gateway, what each action would write. Nothing is kept. FILES may include
+    draft forms (<form key>.json), used instead of or beside those of forms/.
+
+    Exit 0 when the walk met no problem, 1 when it did, 2 for usage errors.
+    """
+    try:
+        day = date.fromisoformat(on) if on else now().astimezone(local_zone()).date()
+    except ValueError:
+        raise click.UsageError(f"--date is not a date: {on}") from None
+    try:
+        sample = json_input.loads(data) if data else {}
+    except (json_input.UnsafeJson, ValueError) as exc:
+        raise click.UsageError(f"--data is not a JSON object: {exc}") from None
+    if not isinstance(sample, dict):
+        raise click.UsageError("--data must be a JSON object")
+    sources = read_model_files(list(files))
+    if not sources:
+        raise click.UsageError("no .bpmn or .dmn files among the given paths")
+    forms = {f.stem: f.read_bytes() for f in files if f.is_file() and f.suffix.lower() == ".json"}
+    report = dry_run(sources, process_key, org_code, day, sample, forms)
+    shown = dry_run_data(report, local_zone())
+    if as_json:
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(dry_run_lines(shown)))
+    sys.exit(1 if report.problems else 0)
+
+
+@processes_cli.command("migrate")
+@click.argument("process_key")
+@click.option("--to", "to_version", type=int, default=None, help="Target version (the newest).")
+@click.option("--dry-run", is_flag=True, help="Only say which instances can move and why not.")
+def processes_migrate(process_key: str, to_version: int | None, dry_run: bool) -> None:
+    """Move the running instances of older versions of PROCESS_KEY onto a newer version, each
+    in its own transaction; those that cannot move stay, with the reason.
+
+    Exit 0 when every instance listed moved (or, with --dry-run, can move), 1 otherwise.
+    """
+    try:
+        if dry_run:
+            plan = plan_migration(db.session, process_key, to_version)
+            moved, failed = None, {}
+        else:
+            report = migrate_movable(db.session, process_key, to_version, actor=cli_actor())
+            plan, moved, failed = report.plan, report.moved, report.failed
+    except DomainError as refused:
+        click.echo(f"{refused.message or refused.code}", err=True)
+        sys.exit(1)
+    click.echo("\n".join(migration_lines(plan, moved, failed)))
+    stayed = [c for c in plan.checks if not c.movable] or failed
+    sys.exit(1 if stayed else 0)

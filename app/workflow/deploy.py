@@ -19,7 +19,10 @@ from app.engine.model_check import check_models
 from app.engine.models import DeploymentRefused
 from app.engine.models import parse_models
 from app.engine.serializer import LIBRARY_VERSION
+from app.formdefs.english import untranslated
+from app.formdefs.registry import MAX_FORM_BYTES
 from app.formdefs.registry import FormFileError
+from app.formdefs.registry import form_def
 from app.formdefs.registry import load_registry
 from app.identity import catalogue
 from app.identity.policy import load_scope
@@ -66,7 +69,8 @@ def check_sources(sources: dict[str, bytes]) -> ModelCheck:
     """Every deployment check of ``sources`` against the current roles and forms; deploys nothing
     and raises nothing."""
     try:
-        forms, form_problems = _forms(), []
+        forms = _form_files()
+        form_problems = _untranslated(forms)  # the processes are still checked against them
     except DeploymentRefused as refused:
         forms, form_problems = {}, refused.errors
     result = check_models(sources, **_check_settings(forms))
@@ -87,25 +91,72 @@ def _check_settings(forms: dict[str, bytes]) -> dict[str, object]:
     }
 
 
-def _forms() -> dict[str, bytes]:
-    """The form files as they are now (a designer may have changed them since start-up)."""
+def _forms(drafts: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The form files as they are now, with ``drafts`` beside them, refused while one is broken
+    or lacks English."""
+    forms = _form_files(drafts)
+    problems = _untranslated(forms)
+    if problems:
+        raise DeploymentRefused(problems)
+    return forms
+
+
+def _form_files(drafts: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The form files as they are now (a designer may have changed them since start-up), with
+    ``drafts`` (form key → JSON) in place of or beside them — each checked as a form file is."""
     try:
-        return load_registry(current_app.config["FORMS_DIR"]).file_bytes()
+        forms = load_registry(current_app.config["FORMS_DIR"]).file_bytes()
+        for key, data in (drafts or {}).items():
+            if len(data) > MAX_FORM_BYTES:
+                raise FormFileError(f"{key}.json: larger than {MAX_FORM_BYTES // 1024} KiB")
+            form_def(data, key)
+            forms[key] = data
+        return forms
     except FormFileError as exc:
         raise DeploymentRefused(
             [ModelError("forms/", None, None, str(exc), f"表单文件无效：{exc}", CONVENTION)]
         ) from None
 
 
-def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> list[Deployed]:
+def _untranslated(forms: dict[str, bytes]) -> list[ModelError]:
+    """One problem per form that shows Chinese without English (the pages speak both): named
+    by its places in the file, so the designer sees every gap at once."""
+    problems = []
+    for key, data in sorted(forms.items()):
+        gaps = untranslated(json.loads(data))
+        if gaps:
+            places = ", ".join(gaps[:10]) + (f" (+{len(gaps) - 10})" if len(gaps) > 10 else "")
+            problems.append(
+                ModelError(
+                    f"forms/{key}.json",
+                    None,
+                    None,
+                    f"Chinese text without its English counterpart (x-title-en, "
+                    f"x-description-en, x-labels-en): {places}",
+                    f"中文文字缺少对应的英文（x-title-en、x-description-en、x-labels-en）：{places}",
+                    CONVENTION,
+                )
+            )
+    return problems
+
+
+def deploy_definitions(
+    ctx: CommandContext,
+    *,
+    sources: dict[str, bytes],
+    authorised: bool = False,
+    forms: dict[str, bytes] | None = None,
+) -> list[Deployed]:
     """Check ``sources`` as one set; store a new version of every process whose files or forms
-    changed.
+    changed. ``forms``: draft forms (key → JSON) used instead of, or beside, those of forms/.
 
     Nothing is stored unless every file passes (DeploymentRefused lists every problem).
-    Records ``definition_deployed`` for each new version.
+    Records ``definition_deployed`` for each new version. Only administrators deploy, unless the
+    caller has ``authorised`` the actor by its own rule (the designer workspace's approval).
     """
     if (
-        ctx.actor.user_id is not None
+        not authorised
+        and ctx.actor.user_id is not None
         and not load_scope(ctx.session, ctx.actor.user_id, ctx.today).is_system_admin
     ):
         raise DeploymentRefused(
@@ -120,7 +171,7 @@ def deploy_definitions(ctx: CommandContext, *, sources: dict[str, bytes]) -> lis
                 )
             ]
         )
-    forms = _forms()
+    forms = _forms(forms)
     parsed = parse_models(sources, **_check_settings(forms))
     results = []
     for process in parsed:

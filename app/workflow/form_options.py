@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.formdefs.model import FormDef
-from app.formdefs.model import Section
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import Person
@@ -118,14 +117,17 @@ def is_option_value(value: Any) -> bool:
     return isinstance(value, str | int) and not isinstance(value, bool)
 
 
-def data_options(data: dict[str, Any], name: str) -> tuple[tuple[Any, str], ...]:
-    """(value, label) of each ``{"value", "label"}`` entry listed under ``name``; entries of any
-    other shape are not offered (and so not accepted)."""
+def data_options(
+    data: dict[str, Any], name: str, english: bool = False
+) -> tuple[tuple[Any, str], ...]:
+    """(value, label) of each ``{"value", "label"}`` entry listed under ``name`` (``english``: its
+    ``label_en`` where it has one); entries of any other shape are not offered (nor accepted)."""
     entries = data.get(name)
     if not isinstance(entries, list):
         return ()
+    wanted = "label_en" if english else "label"
     return tuple(
-        (e["value"], str(e.get("label") or e["value"]))
+        (e["value"], str(e.get(wanted) or e.get("label") or e["value"]))
         for e in entries[:MAX_OPTIONS]
         if isinstance(e, dict) and is_option_value(e.get("value"))
     )
@@ -142,10 +144,14 @@ def with_data_options(form: FormDef, data: dict[str, Any]) -> FormDef:
         fields = []
         for f in section.fields:
             if f.options_from:
-                f = dataclasses.replace(f, options=data_options(data, f.options_from))
+                f = dataclasses.replace(
+                    f,
+                    options=data_options(data, f.options_from),
+                    options_en=data_options(data, f.options_from, english=True),
+                )
                 _name_enum(schema["properties"][f.name], f.kind, [v for v, _ in f.options])
             fields.append(f)
-        sections.append(Section(section.title, tuple(fields)))
+        sections.append(dataclasses.replace(section, fields=tuple(fields)))
     return dataclasses.replace(form, schema=schema, sections=tuple(sections))
 
 

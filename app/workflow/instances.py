@@ -21,6 +21,7 @@ from app.identity.policy import load_scope
 from app.identity.queries import get_org_by_code
 from app.identity.queries import list_role_holders
 from app.notify.commands import notify
+from app.workflow import batch_start
 from app.workflow import messages
 from app.workflow import steps
 from app.workflow.models import HumanTask
@@ -111,10 +112,10 @@ def start_instances(
         if scope is None or not scope.administers(org.path):
             require_can_start(ctx.session, ctx.actor.user_id, org, ctx.today, starters, scope=scope)
     checked = [(org, _checked_key(key), _json_object(data)) for org, key, data in starts]
-    created = steps.create_many(ctx, definition, checked)
+    created = batch_start.create_many(ctx, definition, checked)
     pairs = zip(created, checked, strict=True)
     ids = [_run_first_steps(ctx, loaded, data) for loaded, (_org, _key, data) in pairs]
-    steps.write_created(ctx, created)
+    batch_start.write_created(ctx, created)
     return ids
 
 
@@ -168,14 +169,14 @@ def _run_first_steps(ctx: CommandContext, loaded: steps.Loaded, start_data: dict
         # First undo what its actions wrote: rolling back their savepoint drops every row added
         # since it was taken, which would include the "started" step (and a batch's held rows).
         steps.discard_action_writes(ctx, row)
-        if row.state_json == steps.NOT_SAVED:  # started with others: kept as it was created
-            row.state_json = steps.initial_state(ctx, definition, start_data)
-        steps.write_held(ctx, loaded)
+        if row.state_json == batch_start.NOT_SAVED:  # started with others: kept as it was created
+            row.state_json = batch_start.initial_state(ctx, definition, start_data)
+        batch_start.write_held(ctx, loaded)
         steps.append_step(ctx, row, action="started", submitted=start_data, snapshot=row.state_json)
         steps.record_incident(ctx, row, failure, action="advance", payload={})
         return row.id
     if loaded.instance.finished():
-        steps.write_held(ctx, loaded)  # a finished instance's records refer to it
+        batch_start.write_held(ctx, loaded)  # a finished instance's records refer to it
     messages.settle(ctx, loaded, action="started", submitted=start_data)
     return row.id
 
@@ -196,6 +197,7 @@ def cancel_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> No
     loaded = steps.load(ctx, row)
     loaded.instance.cancel()
     row.status, row.ended_at = InstanceStatus.CANCELLED, ctx.now
+    _close_incidents(ctx, row)
     messages.settle(ctx, loaded, action="cancelled", detail=reason.strip())
     ctx.record(
         "process_instance_cancelled",
@@ -203,6 +205,16 @@ def cancel_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> No
         org_unit_id=row.org_unit_id,
         reason=reason,
     )
+
+
+def _close_incidents(ctx: CommandContext, row: ProcessInstance) -> None:
+    """A cancelled instance has nothing left to retry: its open incidents end with it (their
+    rows stay, resolved by whoever cancelled), so that no inbox or search lists them as open."""
+    for incident in ctx.session.scalars(
+        select(Incident).where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
+    ):
+        incident.resolved_at, incident.resolved_by = ctx.now, ctx.actor.login
+    row.open_incidents = 0
 
 
 def suspend_instance(ctx: CommandContext, *, instance_id: int, reason: str) -> None:

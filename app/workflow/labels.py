@@ -30,6 +30,7 @@ STEP_ACTIONS = {
     "cancelled": _l("cancelled the procedure"),
     "suspended": _l("suspended the procedure"),
     "resumed": _l("resumed the procedure"),
+    "migrated": _l("moved to another version of the procedure"),
 }
 
 

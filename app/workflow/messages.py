@@ -23,6 +23,7 @@ from app.engine.runtime import EngineFailure
 from app.engine.runtime import MessageWait
 from app.engine.runtime import OutgoingMessage
 from app.identity.models import OrgUnit
+from app.workflow import batch_start
 from app.workflow import steps
 from app.workflow.models import InstanceStatus
 from app.workflow.models import MessageSubscription
@@ -186,7 +187,7 @@ def settle(ctx: CommandContext, loaded: steps.Loaded, *, depth: int = 0, **step:
     waits = loaded.instance.message_waits() if running else []
     outgoing = loaded.instance.outgoing_messages()
     if waits or loaded.had_waits or outgoing:
-        steps.write_held(ctx, loaded)  # a new instance's row before what refers to it
+        batch_start.write_held(ctx, loaded)  # a new instance's row before what refers to it
     if waits or loaded.had_waits:
         refresh_subscriptions(ctx, loaded.row, waits, depth)
     route(ctx, loaded.row, outgoing, depth=depth)

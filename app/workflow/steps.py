@@ -20,42 +20,30 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy import text
 
 from app.core.audit import canonical_json
-from app.core.clock import local_zone
 from app.core.commands import CommandContext
 from app.core.errors import Conflict
 from app.core.errors import NotFound
-from app.engine.deadlines import DeadlineUnreadable
-from app.engine.deadlines import due_at
 from app.engine.runtime import EngineFailure
 from app.engine.runtime import Instance
-from app.engine.runtime import ReadyTask
 from app.identity.models import OrgUnit
 from app.notify.commands import Arrival
-from app.notify.commands import notify
 from app.notify.commands import notify_arrivals
 from app.workflow.action_runner import ActionRunner
 from app.workflow.action_runner import discard_action_writes as discard_action_writes
 from app.workflow.action_runner import keep_action_writes
-from app.workflow.assignment import place_task
 from app.workflow.engine_access import keep_hot
 from app.workflow.engine_access import runtime
 from app.workflow.engine_access import specs_for
 from app.workflow.engine_access import take_hot
-from app.workflow.engine_access import working_calendar
 from app.workflow.history import snapshot_for
 from app.workflow.history import state_hash
 from app.workflow.legacy_completion import run_legacy_actions
 from app.workflow.models import HumanTask
-from app.workflow.models import HumanTaskState
 from app.workflow.models import Incident
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
@@ -64,6 +52,8 @@ from app.workflow.models import StepLogEntry
 from app.workflow.queries import latest_definitions_query
 from app.workflow.steplog import GENESIS
 from app.workflow.steplog import step_hash
+from app.workflow.task_projection import add_or_hold
+from app.workflow.task_projection import sync_human_tasks
 
 
 @dataclass
@@ -134,64 +124,14 @@ def create(
 ) -> Loaded:
     """A new instance row with the engine's initial state (not advanced yet)."""
     instance = runtime().create(specs_of(ctx, definition), data)
-    row = _new_row(ctx, definition, org, business_key, instance.dump(), None)
+    row = new_row(ctx, definition, org, business_key, instance.dump(), None)
     ctx.session.add(row)
     ctx.session.flush()
     instance.attach_services(ActionRunner(ctx, row))
     return Loaded(row, definition, instance, {}, ctx.session, _org=org, new=True)
 
 
-def create_many(
-    ctx: CommandContext,
-    definition: ProcessDefinition,
-    starts: list[tuple[OrgUnit, str | None, dict[str, Any]]],
-) -> list[Loaded]:
-    """New instance rows, one per (organisation, business key, data), not advanced yet, for a
-    command that starts many at once (then ``write_created``).
-
-    Their ids are reserved first and the rows left pending, so that each is written once, with
-    the state after its first steps, by one batched INSERT for all of them — not an INSERT and an
-    UPDATE each. What the first steps write about them (tasks, step log) waits in ``held`` until
-    ``write_created``: a flush meanwhile (an action, a query) writes the instance rows alone (their
-    state then follows by UPDATE) and never a task before its instance (the unit of work knows no
-    order between the two tables)."""
-    specs, held = specs_of(ctx, definition), []
-    ids = _reserve_ids(ctx, len(starts))
-    loaded = []
-    for (org, business_key, data), instance_id in zip(starts, ids, strict=True):
-        instance = runtime().create(specs, data)
-        # The state is stored after the first steps (or, should they fail, ``initial_state``):
-        # serialising the initial one as well cost a sixth of a start.
-        row = _new_row(ctx, definition, org, business_key, NOT_SAVED, instance_id)
-        ctx.session.add(row)
-        instance.attach_services(ActionRunner(ctx, row))
-        loaded.append(
-            Loaded(row, definition, instance, {}, ctx.session, _org=org, new=True, held=held)
-        )
-    return loaded
-
-
-def write_created(ctx: CommandContext, created: list[Loaded]) -> None:
-    """Write the rows of ``create_many``'s instances, then what their first steps held back, and
-    tell the people of the tasks they made ready."""
-    if created:
-        write_held(ctx, created[0])  # the batch holds back into one list
-    for loaded in created:
-        loaded.held = None
-    announce_arrivals(ctx, created)
-
-
-def write_held(ctx: CommandContext, loaded: Loaded) -> None:
-    """Before a step writes what refers to the instance beyond its tasks and step log (messages,
-    subscriptions, an incident, a finished instance's records) or another instance of the batch
-    is acted on (a message): the batch's instance rows first, then everything held back."""
-    if loaded.held is not None:
-        ctx.session.flush()
-        ctx.session.add_all(loaded.held)
-        loaded.held.clear()
-
-
-def _new_row(
+def new_row(
     ctx: CommandContext,
     definition: ProcessDefinition,
     org: OrgUnit,
@@ -213,34 +153,6 @@ def _new_row(
         open_incidents=0,
         started_at=ctx.now,
     )
-
-
-#: The state of a row ``create_many`` made, until its first steps are saved (never committed).
-NOT_SAVED = ""
-
-
-def initial_state(ctx: CommandContext, definition: ProcessDefinition, data: dict[str, Any]) -> str:
-    """The state of a new instance of ``definition`` started with ``data``, nothing run yet."""
-    return runtime().create(specs_of(ctx, definition), data).dump()
-
-
-def _reserve_ids(ctx: CommandContext, count: int) -> list[int]:
-    """``count`` ids for new instance rows, taken before the rows are written."""
-    if ctx.session.get_bind().dialect.name == "postgresql":
-        return list(
-            ctx.session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('process_instances', 'id'))"
-                    " FROM generate_series(1, :count)"
-                ),
-                {"count": count},
-            )
-        )
-    # SQLite: this write transaction holds the database's one write lock (BEGIN IMMEDIATE), so
-    # no one else takes an id meanwhile; rows of this transaction not written yet are written first.
-    ctx.session.flush()
-    last = ctx.session.scalar(select(func.max(ProcessInstance.id))) or 0
-    return list(range(last + 1, last + 1 + count))
 
 
 def latest_definitions(ctx: CommandContext) -> list[ProcessDefinition]:
@@ -351,128 +263,6 @@ def _save(
         )
 
 
-def _add(ctx: CommandContext, held: list[Any] | None, record: Any) -> None:
-    if held is None:
-        ctx.session.add(record)
-    else:
-        held.append(record)
-
-
-#: The instance's open tasks, as they are in the database (read under the instance's lock).
-OPEN_TASKS = select(HumanTask).where(
-    HumanTask.instance_id == bindparam("id"), HumanTask.state == HumanTaskState.READY
-)
-
-
-#: ``session.info`` key: instance id → its open task rows, read once under the lock.
-OPEN_TASKS_READ = "branchflow.open_tasks"
-
-
-def sync_human_tasks(ctx: CommandContext, loaded: Loaded, ready: list[ReadyTask]) -> list[str]:
-    """Make the open rows of ``human_tasks`` exactly the engine's ready user and manual tasks;
-    returns why a new task has no deadline where its model asked for one (for the step log)."""
-    if loaded.new:  # nothing to read (and no autoflush: a batch of starts flushes once)
-        rows: list[HumanTask] = []
-    else:
-        # Read under the instance's lock earlier in this command (``tasks._open_task``), or now.
-        rows = ctx.session.info.get(OPEN_TASKS_READ, {}).pop(loaded.row.id, None)
-        if rows is None:
-            rows = list(ctx.session.scalars(OPEN_TASKS, {"id": loaded.row.id}))
-    open_rows = {t.task_uuid: t for t in rows}
-    ready_by_id = {task.task_id: task for task in ready}
-    for uuid, row in open_rows.items():
-        # (a row this command already completed is still READY in the database until the flush)
-        if uuid not in ready_by_id and row.state is HumanTaskState.READY:
-            row.state, row.completed_at = HumanTaskState.CANCELLED, ctx.now
-    # A task of the role and organisation whose task the actor has just completed is their work
-    # going on (the next step of the same lane): nobody is told, or co-holders would hear of
-    # every step. A hand-over to another role, a new instance, a timer's task: they are told.
-    going_on = {
-        (row.candidate_role, row.org_unit_id)
-        for row in open_rows.values()
-        if row.state is HumanTaskState.COMPLETED and row.completed_by_user_id == ctx.actor.user_id
-    }
-    returned, notes = [], []
-    for uuid, task in ready_by_id.items():
-        if uuid in open_rows:
-            continue
-        placement = place_task(ctx.session, task, loaded.row.org_unit_id)
-        due, why = task_deadline(ctx.now, task)
-        if why:
-            notes.append(why)
-        _add(
-            ctx,
-            loaded.held,
-            new := HumanTask(
-                instance_id=loaded.row.id,
-                task_uuid=uuid,
-                element_id=task.element_id,
-                title=task.title[:200],
-                candidate_role=task.lane,
-                assignee_user_id=placement.assignee_user_id,
-                org_unit_id=placement.org_unit_id,
-                form_key=task.form_key,
-                priority=task.priority,
-                due_at=due,
-                state=HumanTaskState.READY,
-                created_at=ctx.now,
-            ),
-        )
-        if new.assignee_user_id is not None or (task.lane, new.org_unit_id) not in going_on:
-            loaded.arrived.append(new)
-        loaded.placement_notes += [(a, uuid, task.element_id, d) for a, d in placement.notes]
-        if task.correction_of:
-            returned.append(task)
-    if returned and not loaded.new:  # a new instance has completed nothing to send back
-        _notify_returned(ctx, loaded.row.id, returned)
-    return notes
-
-
-def task_deadline(ready_at: datetime, task: ReadyTask) -> tuple[datetime | None, str | None]:
-    """The task's deadline; when its ``dueFrom`` value is missing or unreadable the task is still
-    created — without a deadline, and with the reason, in both languages, for the step log."""
-    try:
-        due = due_at(
-            ready_at,
-            due_in=task.due_in,
-            due_from=task.due_from,
-            anchor=task.due_anchor,
-            due_calendar=task.due_calendar,
-            calendar=working_calendar(),
-            zone=local_zone(),
-        )
-    except DeadlineUnreadable as unreadable:
-        return None, (
-            f"{task.element_id}: no deadline / 未设期限 — "
-            f"{unreadable.message_en} / {unreadable.message_zh}"
-        )
-    return due, None
-
-
-def _notify_returned(ctx: CommandContext, instance_id: int, corrections: list[ReadyTask]) -> None:
-    """A correction step (``correctionOf``) sends a submission back: tell who submitted it."""
-    done = {
-        element: completer
-        for element, completer in ctx.session.execute(
-            select(HumanTask.element_id, HumanTask.completed_by_user_id).where(
-                HumanTask.instance_id == instance_id,
-                HumanTask.state == HumanTaskState.COMPLETED,
-                HumanTask.element_id.in_([t.correction_of for t in corrections]),
-            )
-        )
-        if completer is not None
-    }
-    for task in corrections:
-        if task.correction_of in done:
-            notify(
-                ctx,
-                [done[task.correction_of]],
-                kind="returned",
-                title=task.title,
-                instance_id=instance_id,
-            )
-
-
 def _data_change(
     before: dict[str, Any], after: dict[str, Any], submitted: dict[str, Any]
 ) -> dict[str, Any]:
@@ -529,7 +319,7 @@ def append_step(
         entry.state_hash = state_hash(snapshot)
     entry.hash = step_hash(entry)
     row.last_step_hash = entry.hash
-    _add(ctx, held, entry)
+    add_or_hold(ctx, held, entry)
 
 
 def record_incident(

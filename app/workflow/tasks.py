@@ -29,6 +29,7 @@ from app.identity.queries import get_user_by_login
 from app.notify.commands import notify
 from app.workflow import messages
 from app.workflow import steps
+from app.workflow import task_projection
 from app.workflow.engine_access import form_bytes_for
 from app.workflow.form_resolve import FormContext
 from app.workflow.form_resolve import resolve
@@ -62,17 +63,17 @@ def _open_task(ctx: CommandContext, task_id: int) -> tuple[HumanTask, ProcessIns
     candidate for it. Someone neither assignee, candidate nor manager is told it does not exist.
 
     The instance's open tasks are read in one statement under the lock and kept for the sync
-    after the step (``steps.OPEN_TASKS_READ``): the task is among them unless it is no longer
-    open."""
+    after the step (``task_projection.OPEN_TASKS_READ``): the task is among them unless it is no
+    longer open."""
     row = ctx.session.scalars(_INSTANCE_OF_TASK, {"task_id": task_id}).one_or_none()
     if row is None:
         raise NotFound()
     open_tasks = list(
         ctx.session.scalars(
-            steps.OPEN_TASKS.execution_options(populate_existing=True), {"id": row.id}
+            task_projection.OPEN_TASKS.execution_options(populate_existing=True), {"id": row.id}
         )
     )
-    ctx.session.info.setdefault(steps.OPEN_TASKS_READ, {})[row.id] = open_tasks
+    ctx.session.info.setdefault(task_projection.OPEN_TASKS_READ, {})[row.id] = open_tasks
     task = next((t for t in open_tasks if t.id == task_id), None) or ctx.session.get(
         HumanTask, task_id, populate_existing=True
     )

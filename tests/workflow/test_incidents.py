@@ -106,3 +106,12 @@ def test_cancel_ends_the_instance_and_its_tasks(failed):
     run(commands.cancel_instance, actor=actor("root"), instance_id=instance_id, reason="重复发起")
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.CANCELLED
     assert db.session.get(HumanTask, task_id).state is HumanTaskState.CANCELLED
+
+
+def test_cancel_closes_the_open_incident_so_no_list_shows_it_open(failed):
+    instance_id, _, incident, _ = failed
+    run(commands.cancel_instance, actor=actor("root"), instance_id=instance_id, reason="重复发起")
+    db.session.refresh(incident)
+    assert incident.resolved_at is not None
+    assert incident.resolved_by == "root"
+    assert db.session.get(ProcessInstance, instance_id).open_incidents == 0

@@ -39,6 +39,7 @@ from app.workflow.queries import open_instance
 HONOURS_LEVELS = (Level.MODEL, Level.RED_FLAG)
 #: Level names written into the start data: kept with the instance, in the records' language.
 LEVEL_ZH = {Level.MODEL: "示范", Level.RED_FLAG: "红旗"}
+LEVEL_EN = {Level.MODEL: "model", Level.RED_FLAG: "red-flag"}
 
 
 def business_key(cycle: GradingCycle) -> str:
@@ -64,9 +65,11 @@ def priority_branches(session: Session, publication: ResultsPublication) -> list
 def _honours_entry(stage: BranchStage) -> dict[str, Any]:
     level = Level(stage.level)
     score = f"，{stage.final_score}分" if stage.final_score is not None else ""
+    score_en = f", {stage.final_score} pts" if stage.final_score is not None else ""
     return {
         "value": stage.branch.id,
         "label": f"{stage.branch.code} {stage.branch.name}（{LEVEL_ZH[level]}{score}）",
+        "label_en": f"{stage.branch.code} {stage.branch.name} ({LEVEL_EN[level]}{score_en})",
     }
 
 

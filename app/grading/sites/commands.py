@@ -39,6 +39,7 @@ PROCESS_KEY = SELECTION_KEY
 CANDIDATE_LEVELS = (Level.STANDARDISED, Level.RED_FLAG, Level.MODEL)
 #: The level names written into the start data: kept with the instance, so in the records' language.
 LEVEL_ZH = {Level.STANDARDISED: "标准化", Level.RED_FLAG: "红旗", Level.MODEL: "示范"}
+LEVEL_EN = {Level.STANDARDISED: "standardised", Level.RED_FLAG: "red-flag", Level.MODEL: "model"}
 
 
 def business_key(cycle: GradingCycle) -> str:
@@ -71,6 +72,7 @@ def _candidate_entry(stage: BranchStage) -> dict[str, Any]:
     return {
         "value": stage.branch.id,
         "label": f"{stage.branch.code} {stage.branch.name}（{LEVEL_ZH[level]}）",
+        "label_en": f"{stage.branch.code} {stage.branch.name} ({LEVEL_EN[level]})",
         "level": level.value,
         "final_score": stage.final_score,
     }
