@@ -121,29 +121,32 @@ def notification_titles(items: Iterable[Any]) -> dict[int, str]:
         ).all()
     )
     instance_ids = {n.instance_id for n in items if n.instance_id is not None}
-    steps = {
-        (row.instance_id, row.title): (row.process_key, row.element_id)
-        for row in db.session.execute(
-            select(
-                HumanTask.instance_id,
-                HumanTask.title,
-                HumanTask.element_id,
-                ProcessInstance.process_key,
-            )
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(HumanTask.instance_id.in_(instance_ids | set(instance_of_task.values())))
+    steps: dict[int, list[tuple[str, str, str]]] = {}
+    for row in db.session.execute(
+        select(
+            HumanTask.instance_id,
+            HumanTask.title,
+            HumanTask.element_id,
+            ProcessInstance.process_key,
         )
-    }
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.instance_id.in_(instance_ids | set(instance_of_task.values())))
+    ):
+        steps.setdefault(row.instance_id, []).append((row.title, row.process_key, row.element_id))
     titles = {}
     for n in items:
-        step = steps.get((instance_of_task.get(n.task_id, n.instance_id), n.title))
-        if n.title_en:
-            titles[n.id] = n.title_en
-        elif step is not None:
-            titles[n.id] = step_title(step[0], step[1], n.title)
-        else:
-            titles[n.id] = n.title
+        instance_id = instance_of_task.get(n.task_id, n.instance_id)
+        titles[n.id] = n.title_en or _with_step_in_english(n.title, steps.get(instance_id, []))
     return titles
+
+
+def _with_step_in_english(title: str, steps: list[tuple[str, str, str]]) -> str:
+    """A task notification's title with its step in English: the step's title as drawn, alone or
+    followed by where the task is (" · " and an organisation's name)."""
+    for drawn, process_key, element_id in steps:
+        if title == drawn or title.startswith(f"{drawn} · "):
+            return step_title(process_key, element_id, drawn) + title[len(drawn) :]
+    return title
 
 
 def init_app(app: Flask) -> None:
