@@ -142,9 +142,15 @@ class Config:
         # Most instances one multi-instance activity may create: a larger collection or
         # loopCardinality is an incident before any task exists (a literal: refused at deploy).
         self.MODEL_MULTI_INSTANCE_BOUND = int(env.get("MODEL_MULTI_INSTANCE_BOUND", 300))
+        # A Chinese name or documentation without its English refuses a model (engine/english.py):
+        # the English pages would show Chinese. Tests turn it on where they test it or check the
+        # shipped models; the engine's own test models are written in one language.
+        default = "1" if self._english_required_default else "0"
+        self.MODEL_ENGLISH_REQUIRED = env.get("MODEL_ENGLISH_REQUIRED", default) == "1"
         self.WORKER_INTERVAL_SECONDS = float(env.get("WORKER_INTERVAL_SECONDS", 5.0))
 
     _secure_default = False
+    _english_required_default = True
 
 
 class DevelopmentConfig(Config):
@@ -162,6 +168,7 @@ class TestConfig(Config):
     #: One round: the suite creates thousands of accounts, and scrypt made a quarter of the time of
     #: a test that creates people; tests/identity/test_password_hashing.py keeps production honest.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 - a hashing method
+    _english_required_default = False
 
 
 CONFIGS: dict[str, type[Config]] = {

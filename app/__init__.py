@@ -58,11 +58,13 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.web.help_views import bp as help_bp
     from app.web.org_page import bp as orgs_bp
     from app.web.views import bp as web_bp
+    from app.workflow import english as workflow_english
     from app.workflow import labels as workflow_labels
 
     identity_session.init_app(app)
     labels.init_app(app)
     workflow_labels.init_app(app)
+    workflow_english.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     app.register_blueprint(web_bp)

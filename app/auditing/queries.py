@@ -24,6 +24,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import User
 from app.identity.policy import Scope
+from app.workflow import english
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
@@ -250,7 +251,7 @@ def search_instances(
         FoundInstance(
             id=i.id,
             process_key=i.process_key,
-            procedure=name,
+            procedure=english.process_name(i.process_key, name),
             version=version,
             business_key=i.business_key,
             org_name=org_name,
@@ -287,7 +288,8 @@ def counts_by_procedure(
         ).all()
     )
     return sorted(
-        ((key, latest.get(key, key), n) for key, n in counted), key=lambda row: (-row[2], row[1])
+        ((key, english.process_name(key, latest.get(key, key)), n) for key, n in counted),
+        key=lambda row: (-row[2], row[1]),
     )
 
 

@@ -51,6 +51,7 @@ from app.core.errors import NotFound
 from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.session import current_scope
+from app.workflow import english
 from app.workflow.lanes import with_role_lane_names
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
@@ -368,7 +369,7 @@ def _procedures() -> dict[str, str]:
             ProcessDefinition.process_key, ProcessDefinition.version
         )
     ).all()
-    return dict(rows)
+    return {key: english.process_name(key, name) for key, name in rows}
 
 
 def _locale() -> str:

@@ -21,6 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from app.engine.checks import check_documents
+from app.engine.english import check_english
 from app.engine.errors import XML
 from app.engine.errors import ModelError
 from app.engine.locate import TOO_LONG_EN
@@ -71,9 +72,11 @@ def check_models(
     max_bytes: int = DEFAULT_MAX_BYTES,
     multi_instance_bound: int = 300,
     actions: Mapping[str, ActionSignature] | None = None,
+    english_required: bool = False,
 ) -> ModelCheck:
     """Check ``sources`` (name → bytes) as one set; never raises. ``actions`` is the catalogue of
-    domain actions service tasks may call (none when not given)."""
+    domain actions service tasks may call (none when not given); ``english_required``: a Chinese
+    name without its English is a problem."""
     problems: list[ModelError] = []
     trees = _read_xml(sources, max_bytes, problems)
     parser = BranchFlowParser(validator=VALIDATOR)
@@ -81,6 +84,13 @@ def check_models(
     problems += _static_checks(
         trees, known_roles, known_forms, step_bound, multi_instance_bound, actions or {}
     )
+    if english_required:
+        problems += [
+            problem
+            for name, root in trees.items()
+            if not is_dmn(name)
+            for problem in check_english(name, root)
+        ]
     processes = _build_all(parser, trees, problems)
     problems += _nothing_executable(trees)
     return ModelCheck(tuple(sorted(sources)), tuple(problems), tuple(processes))

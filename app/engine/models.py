@@ -36,6 +36,7 @@ def parse_models(
     max_bytes: int = 5 * 1024 * 1024,
     multi_instance_bound: int = 300,
     actions: Mapping[str, ActionSignature] | None = None,
+    english_required: bool = False,
 ) -> list[ParsedProcess]:
     """Parse and check ``sources`` (name → bytes); raise DeploymentRefused with every problem."""
     result = check_models(
@@ -46,6 +47,7 @@ def parse_models(
         max_bytes=max_bytes,
         multi_instance_bound=multi_instance_bound,
         actions=actions,
+        english_required=english_required,
     )
     if not result.deployable:
         raise DeploymentRefused(list(result.problems))

@@ -11,6 +11,8 @@ from dataclasses import field
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from app.engine.english import english_documentation
+from app.engine.english import english_names
 from app.engine.serializer import dump_specs
 
 
@@ -36,6 +38,10 @@ class ParsedProcess:
     starter_roles: tuple[str, ...] = field(default=())
     #: The process's own ``bpmn:documentation``: what the start page says about it.
     description: str = ""
+    #: The English of the name, the documentation and every named element (``english.py``).
+    name_en: str = ""
+    description_en: str = ""
+    names_en: Mapping[str, str] = field(default_factory=dict)
 
     def content_hash(self, sources: Mapping[str, bytes], forms: Mapping[str, bytes]) -> str:
         digest = hashlib.sha256()
@@ -83,6 +89,13 @@ def build_process(
         for dmn in parser.dmn_parsers.values()
         if dmn.decision is not None and any(id(t) in decisions for t in dmn.decision.decisionTables)
     }
+    names_en = {
+        element: name
+        for file in sorted(files)
+        if file in trees
+        for element, name in english_names(trees[file]).items()
+    }
+    own_tree = trees.get(spec.file)
     return ParsedProcess(
         process_id=process_id,
         name=spec.description or process_id,
@@ -93,6 +106,9 @@ def build_process(
         message_start_names=tuple(message_starts),
         starter_roles=tuple(sorted(set(starters))),
         description=_documentation(parser, process_id),
+        name_en=names_en.get(process_id, "")[:200],
+        description_en=english_documentation(own_tree, process_id) if own_tree is not None else "",
+        names_en=names_en,
     )
 
 

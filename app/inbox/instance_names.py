@@ -13,22 +13,27 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.engine.english import english_names
 from app.identity.models import User
+from app.workflow.english import in_english
 from app.workflow.lanes import parsed_model as _model
 from app.workflow.models import HumanTask
 from app.workflow.models import StepLogEntry
 
 
 def element_titles(xml: str, tasks: Iterable[HumanTask]) -> dict[str, str]:
-    """Element id → the name a person reads: the task's title, else the model's name."""
+    """Element id → the name a person reads: the task's title, else the model's name; a reader of
+    English reads the model's English name first (task titles were stored as drawn)."""
     titles: dict[str, str] = {}
     root = _model(xml)
+    english = english_names(root) if root is not None and in_english() else {}
     if root is not None:
         for element in root.iter():
             ident, name = element.get("id"), element.get("name")
             if ident and name and isinstance(element.tag, str):
                 titles[ident] = " ".join(name.split())
     titles.update({t.element_id: t.title for t in tasks if t.title})
+    titles.update(english)
     return titles
 
 

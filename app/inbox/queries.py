@@ -39,6 +39,7 @@ from app.identity.queries import escape_like
 from app.identity.queries import list_holdings
 from app.inbox.models import SavedFilter
 from app.inbox.models import TaskDraft
+from app.workflow import english
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessDefinition
@@ -343,7 +344,7 @@ def _row(
 ) -> TaskRow:
     return TaskRow(
         id=task.id,
-        title=task.title,
+        title=english.step_title(process_key, task.element_id, task.title),
         element_id=task.element_id,
         state=task.state.value,
         candidate_role=task.candidate_role,
@@ -355,7 +356,7 @@ def _row(
         completed_at=task.completed_at,
         instance_id=task.instance_id,
         process_key=process_key,
-        process_name=process_name,
+        process_name=english.process_name(process_key, process_name),
         business_key=business_key,
         org_code=org_code,
         org_name=org_name,
@@ -396,10 +397,10 @@ def list_startable(session: Session, user_id: int, day: date) -> list[Startable]
             startable.append(
                 Startable(
                     definition.process_key,
-                    definition.name,
+                    english.process_name(definition.process_key, definition.name),
                     definition.version,
                     tuple(sorted(orgs.items())),
-                    definition.description,
+                    english.process_description(definition.process_key, definition.description),
                 )
             )
     return startable

@@ -19,6 +19,7 @@ from app.formdefs.model import FieldDef
 from app.formdefs.model import people_in
 from app.formdefs.registry import form_def
 from app.identity.models import Person
+from app.workflow import english
 from app.workflow.form_options import form_for_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
@@ -80,7 +81,11 @@ def instance_records(
         people |= people_in(form.fields, data)
         steps.append(
             StepRecord(
-                task.title, entry.actor_login, entry.actor_user_id, entry.occurred_at, entries
+                english.step_title(definition.process_key, task.element_id, task.title),
+                entry.actor_login,
+                entry.actor_user_id,
+                entry.occurred_at,
+                entries,
             )
         )
     names = {

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.identity import catalogue
 from app.identity.models import OrgUnit
 from app.identity.queries import Holding
+from app.workflow import english
 from app.workflow.lanes import parsed_model
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
@@ -104,11 +105,14 @@ def _for_holding(session: Session, holding: Holding) -> list[Upcoming]:
         found.append(
             Upcoming(
                 row.id,
-                process_name,
+                english.process_name(row.process_key, process_name),
                 row.business_key,
                 org_name,
                 row.started_at,
-                tuple(title for title, _due, _arrived in steps.get(row.id, ())),
+                tuple(
+                    english.step_title(row.process_key, element, title)
+                    for element, title, _due, _arrived in steps.get(row.id, ())
+                ),
                 due,
                 role,
                 current_arrived=arrived,
@@ -149,23 +153,29 @@ def _lanes_in(sources: dict[str, str]) -> frozenset[str]:
 
 def _open_steps(
     session: Session, instance_ids: list[int]
-) -> dict[int, list[tuple[str, datetime | None]]]:
-    """The titles and deadlines of each instance's ready tasks."""
-    steps: dict[int, list[tuple[str, datetime | None, datetime]]] = defaultdict(list)
+) -> dict[int, list[tuple[str, str, datetime | None, datetime]]]:
+    """The element ids, titles and deadlines of each instance's ready tasks."""
+    steps: dict[int, list[tuple[str, str, datetime | None, datetime]]] = defaultdict(list)
     if not instance_ids:
         return steps
-    for instance_id, title, due, arrived in session.execute(
-        select(HumanTask.instance_id, HumanTask.title, HumanTask.due_at, HumanTask.created_at)
+    for instance_id, element, title, due, arrived in session.execute(
+        select(
+            HumanTask.instance_id,
+            HumanTask.element_id,
+            HumanTask.title,
+            HumanTask.due_at,
+            HumanTask.created_at,
+        )
         .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == HumanTaskState.READY)
         .order_by(HumanTask.id)
     ):
-        steps[instance_id].append((title, due, arrived))
+        steps[instance_id].append((element, title, due, arrived))
     return steps
 
 
 def _earliest(
-    steps: list[tuple[str, datetime | None, datetime]],
+    steps: list[tuple[str, str, datetime | None, datetime]],
 ) -> tuple[datetime | None, datetime | None]:
     """The earliest deadline of the current steps, and when that step arrived."""
-    dated = [(due, arrived) for _title, due, arrived in steps if due]
+    dated = [(due, arrived) for _element, _title, due, arrived in steps if due]
     return min(dated, default=(None, None))

@@ -40,6 +40,7 @@ from app.inbox.upcoming import LIMIT
 from app.inbox.upcoming import list_upcoming
 from app.inbox.upcoming import reviewer_holdings
 from app.workflow import commands
+from app.workflow import english
 from app.workflow.queries import latest_definitions_query
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -83,7 +84,10 @@ def index() -> str:
         total=total,
         wanted=wanted,
         args=wanted.as_args(),
-        processes=[(d.process_key, d.name) for d in db.session.scalars(latest_definitions_query())],
+        processes=[
+            (d.process_key, english.definition_name(d))
+            for d in db.session.scalars(latest_definitions_query())
+        ],
         saved=list_saved_filters(db.session, user_id, today),
         my_roles=sorted({h.role_code for h in current_scope().holdings}),
         user_id=user_id,

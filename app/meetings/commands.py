@@ -24,6 +24,7 @@ from app.meetings.schedule import Requirement
 from app.meetings.schedule import period_of
 from app.meetings.schedule import schedule
 from app.notify.commands import notify
+from app.workflow.english import process_name_en
 from app.workflow.instances import start_instance
 
 MISSED_PROCESS = "missed_meeting"
@@ -97,6 +98,8 @@ def _issue(
             [u.id for u in secretaries],
             kind="reminder",
             title=f"{period.label}尚未召开{requirement.name}（{period.last_day} 截止）",
+            title_en=f"{process_name_en(ctx.session, requirement.process_key) or requirement.name}"
+            f" not yet held for {period.label_en} (due {period.last_day})",
         )
     ctx.session.add(
         MeetingNotice(

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 DEFAULT_FILE = Path(__file__).with_name("schedule.toml")
 PERIODS = ("month", "quarter")
@@ -44,6 +45,21 @@ class Period:
         if self.kind == "quarter":
             return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
         return f"{self.start.year}年{self.start.month}月"
+
+    @property
+    def label_en(self) -> str:
+        """``label`` in English, for texts written once for readers of either language."""
+        if self.kind == "quarter":
+            return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
+    def shown(self) -> str:
+        """The label in the reader's language (``label`` is what records and keys keep)."""
+        if self.kind == "quarter":
+            quarter = (self.start.month - 1) // 3 + 1
+            return _("%(year)d Q%(quarter)d", year=self.start.year, quarter=quarter)
+        return _("%(year)d/%(month)d", year=self.start.year, month=self.start.month)
 
     @property
     def short(self) -> str:

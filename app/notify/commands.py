@@ -34,8 +34,10 @@ def notify(
     title: str,
     task_id: int | None = None,
     instance_id: int | None = None,
+    title_en: str = "",
 ) -> None:
-    """Tell each user (once each) about a task; part of the caller's transaction."""
+    """Tell each user (once each) about a task; part of the caller's transaction. ``title_en``:
+    the title in English, for a title the caller wrote as a sentence."""
     if kind not in KINDS:
         raise ValueError(kind)
     for user_id in sorted(set(user_ids)):
@@ -44,6 +46,7 @@ def notify(
                 user_id=user_id,
                 kind=kind,
                 title=title[:200],
+                title_en=title_en[:200],
                 task_id=task_id,
                 instance_id=instance_id,
                 created_at=ctx.now,

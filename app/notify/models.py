@@ -23,6 +23,9 @@ class Notification(Base):
     #: assigned | overdue | returned | reminder | published
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
+    #: The English of a title written as a sentence; empty where the title is a step's title (its
+    #: English comes from the model) or where there is none.
+    title_en: Mapped[str] = mapped_column(String(200), server_default="")
     task_id: Mapped[int | None] = mapped_column(Integer)
     instance_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]

@@ -38,14 +38,14 @@ GUIDES: dict[str, Guide] = {
                 "task is handed to you, is overdue or comes back for correction."
             ),
             _l(
-                "The secretary is reminded in a period's last week when a 三会一课 meeting has not "
-                "been held."
+                "The secretary is reminded in a period's last week when a meeting of the "
+                '"three meetings and one lesson" has not been held.'
             ),
         ),
         (
             _l(
-                "Open Start, choose the procedure (for example 支部委员会会议) and confirm: the "
-                "first task comes to your inbox."
+                "Open Start, choose the procedure (for example the branch committee meeting) "
+                "and confirm: the first task comes to your inbox."
             ),
             _l(
                 "The grading cycle's self-assessment is started for every branch by the "
@@ -60,8 +60,8 @@ GUIDES: dict[str, Guide] = {
     "reviewer": Guide(
         _l("Reviewers"),
         _l(
-            "Unit (厂/处) and company party committees, organisation departments and the "
-            "acceptance panel."
+            "Units (plants and divisions) and company party committees, organisation "
+            "departments and the acceptance panel."
         ),
         (
             _l(

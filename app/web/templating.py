@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.core.clock import local_zone
@@ -56,12 +57,23 @@ def _date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
+def _bilingual(zh: str, en: str | None) -> str:
+    """A text the data gives in both languages (the rubric's): the English to a reader of English
+    where there is one, else the Chinese."""
+    locale = get_locale()
+    return en if en and locale is not None and locale.language == "en" else zh
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_date, "day")
     app.add_template_filter(_due, "due")
     app.add_template_filter(_first_sentence, "first_sentence")
     app.add_template_filter(json.loads, "fromjson")
+    # Between the items of a list in running text: 、 in Chinese, a comma in English.
+    app.add_template_global(_l(", "), "list_sep")
+    app.add_template_global(_l(": "), "colon")
+    app.add_template_global(_bilingual, "bilingual")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -87,6 +87,7 @@ def _check_settings(forms: dict[str, bytes]) -> dict[str, object]:
         "max_bytes": config["MODEL_MAX_BYTES"],
         "multi_instance_bound": config["MODEL_MULTI_INSTANCE_BOUND"],
         "actions": catalogue_of_actions().signatures(),
+        "english_required": config["MODEL_ENGLISH_REQUIRED"],
     }
 
 
@@ -189,6 +190,9 @@ def deploy_definitions(
             version=(latest.version + 1) if latest else 1,
             name=process.name[:200],
             description=process.description,
+            name_en=process.name_en,
+            description_en=process.description_en,
+            names_en_json=json.dumps(dict(process.names_en), ensure_ascii=False, sort_keys=True),
             content_hash=content_hash,
             spec_json=process.spec_json,
             sources_json=json.dumps(

@@ -38,6 +38,11 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     #: The process's documentation, shown on the start page.
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The English of the name, the documentation and each element's name (by element id), for
+    #: pages shown in English; empty where the model has none (the Chinese is shown).
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    names_en_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     content_hash: Mapped[str] = mapped_column(String(64))
     # The large columns load only when asked for: commands use cached specs and form validators.
     spec_json: Mapped[str] = mapped_column(Text, deferred=True)

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.core.i18n import LANGUAGE_COOKIE
 from app.extensions import db
 from app.grading.rubric.document import default_document
 from app.grading.rubric.form import form_values
@@ -179,3 +180,19 @@ def test_a_stale_form_is_a_conflict_and_keeps_the_input(client, login, tree):
     assert 'value="2"' in _field(page, "bonus.cap")
     assert 'name="base_version" value="1"' in page
     assert len(_versions()) == 1
+
+
+def test_a_reader_of_english_reads_the_rubric_in_english(client, login, tree):
+    login("secretary")
+    client.set_cookie(LANGUAGE_COOKIE, "en")
+    page = client.get("/grading/rubric").get_data(as_text=True)
+    for text in (
+        "Party branch grading rubric (100 points)",
+        "A good secretary",
+        "Vacancy over 3 months: minus 2",
+        "Model party branch",
+        "One plan per branch; a leader&#39;s contact point",
+    ):
+        assert text in page
+    for text in ("选配一个好书记", "出缺超过3个月扣2分", "示范党支部", "一支部一策"):
+        assert text not in page

@@ -214,3 +214,34 @@ def test_the_form_turns_typed_text_into_a_document_and_confirms_changed_groups()
     # levels were changed, bonus confirmed by hand: neither is a proposal any more
     assert set(edited["proposals"]) == set(rubric.GROUPS) - {"levels", "bonus", "aspects"}
     assert form.apply_form(document, {"classes[2].stars": "1，2"})["classes"][2]["stars"] == [1, 2]
+
+
+def test_the_english_of_every_text_is_read_and_checked():
+    document = default_document()
+    parsed = rubric.parse(document)
+    assert parsed.title_en == "Party branch grading rubric (100 points)"
+    assert parsed.bonus_en.startswith("Company or higher commendations")
+    assert all(c.scoring_en for c in parsed.criteria)
+    assert parsed.levels[0].en == "Model party branch"
+    assert all(level.condition_en for level in parsed.levels)
+    assert all(k.en and k.supervision_en and k.measures_en for k in parsed.classes)
+    document["aspects"][0]["criteria"][0]["scoring_en"] = 3
+    document["classes"][2]["measures_en"] = ["not", "text"]
+    paths = {p.path for p in validate(document)}
+    assert paths == {"aspects[0].criteria[0].scoring_en", "classes[2].measures_en"}
+
+
+def test_the_form_edits_the_english_and_leaves_a_version_without_it_unchanged():
+    document = default_document()
+    values = form.form_values(document)
+    assert values["aspects[0].criteria[0].scoring_en"].startswith("Vacancy over 3 months")
+    edited = form.apply_form(document, {**values, "bonus.en": "Commendations, recorded apart"})
+    assert edited["bonus"]["en"] == "Commendations, recorded apart"
+    assert "bonus" not in edited["proposals"]  # an edited group is no longer a proposal
+    del document["bonus"]["en"]
+    for aspect in document["aspects"]:
+        for criterion in aspect["criteria"]:
+            del criterion["scoring_en"]
+    values = form.form_values(document)  # an earlier version, without the English
+    assert values["bonus.en"] == ""
+    assert changed_paths(document, form.apply_form(document, values)) == {}

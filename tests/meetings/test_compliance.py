@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.core import clock as app_clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
+from app.core.i18n import LANGUAGE_COOKIE
 from app.extensions import db
 from app.identity.kinds import PartyStatus
 from app.identity.models import OrgUnit
@@ -169,6 +170,16 @@ def test_a_secretary_is_reminded_once_as_the_period_ends(deployed, clock):
     sec3, sec1 = actor("sec3").user_id, actor("sec1").user_id
     assert _reminders(sec3) == ["2026年12月尚未召开支部委员会会议（2026-12-31 截止）"]
     assert _reminders(sec1) == []  # branch 1 held its meeting
+
+
+def test_a_reader_of_english_reads_the_reminder_in_english(deployed, clock, client, login):
+    clock.set(datetime(2026, 12, 26, 2, 0, tzinfo=UTC))
+    run(check_meeting_schedule, actor=SYSTEM)
+    login("sec3")
+    client.set_cookie(LANGUAGE_COOKIE, "en")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "Branch committee meeting not yet held for 2026-12 (due 2026-12-31)" in page
+    assert "尚未召开" not in page
 
 
 def test_a_missed_meeting_gives_the_secretary_a_task_once(deployed, clock):

@@ -154,6 +154,8 @@ def write_rating(
                 f"{branch.name}（{branch.code}）由{previous.stars}星降至{stars}星，"
                 f"星级下降{times}级，建议提前复查"
             ),
+            title_en=f"{branch.name} ({branch.code}) fell from {previous.stars} to {stars} stars:"
+            " an early re-inspection is advised",
             instance_id=instance_id,
         )
     ctx.record(

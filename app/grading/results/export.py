@@ -349,7 +349,10 @@ def workbook_bytes(results: list[BranchResult]) -> bytes:
                 r.final_score,
                 _("Yes") if r.model_site else _("No"),
                 _priority_label(r.honours_priority),
-                _("Outstanding party organisation (两优一先) and collective honours"),
+                _(
+                    'Outstanding party organisation ("two excellences and one advanced")'
+                    " and collective honours"
+                ),
             ]
             for r in honours(results)
         ],

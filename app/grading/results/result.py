@@ -57,12 +57,16 @@ def publish_results(ctx: CommandContext, row: ProcessInstance, data: dict[str, A
         kind="published",
         title=f"{year}年度达标晋级结果已发布（{publication.notice_no}），"
         "请在达标晋级周期页面下载结果运用表，用于本单位党建考核和书记考核评价。",
+        title_en=f"The {year} grading results are published ({publication.notice_no}): download"
+        " the results table on the grading cycle page for the unit's assessments.",
     )
     notify(
         ctx,
         _secretaries(ctx, priority),
         kind="published",
         title=f"本支部列入{year}年度评先选优优先推荐名单（{publication.notice_no}）。",
+        title_en=f"This branch is on the {year} priority list for honours"
+        f" ({publication.notice_no}).",
     )
     ctx.record(
         "grading_results_published",

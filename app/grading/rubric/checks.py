@@ -36,7 +36,8 @@ GROUPS = (
     "classes",
 )
 TOP_KEYS = frozenset(
-    {"format", "title", "scoring_note", "bonus", "aspects", "vetoes", "levels"}
+    {"format", "title", "title_en", "scoring_note", "scoring_note_en", "bonus", "aspects"}
+    | {"vetoes", "levels"}
     | {"model_quota_percent", "acceptance_sample_percent", "stars", "classes", "proposals"}
 )
 
@@ -144,7 +145,9 @@ def validate(document: Any) -> list[Problem]:
     if document.get("format") != FORMAT:
         c.add("format", f"格式版本须为{FORMAT}。", f"The format must be {FORMAT}.")
     c.text(document.get("title"), "title")
+    c.text(document.get("title_en"), "title_en", required=False)
     c.text(document.get("scoring_note"), "scoring_note", required=False, limit=2000)
+    c.text(document.get("scoring_note_en"), "scoring_note_en", required=False, limit=2000)
     cap = _bonus(c, document.get("bonus"))
     _aspects(c, document.get("aspects"))
     _vetoes(c, document.get("vetoes"))
@@ -169,6 +172,7 @@ def _bonus(c: _Checker, value: Any) -> Decimal | None:
     if bonus is None:
         return None
     c.text(bonus.get("zh"), "bonus.zh", required=False)
+    c.text(bonus.get("en"), "bonus.en", required=False)
     return c.number(bonus.get("cap"), "bonus.cap", Decimal(0), MAX_BONUS)
 
 
@@ -227,6 +231,7 @@ def _criteria(c: _Checker, value: Any, path: str, seen: set[str]) -> Decimal | N
         c.text(criterion.get("zh"), f"{where}.zh")
         c.text(criterion.get("en"), f"{where}.en", required=False)
         c.text(criterion.get("scoring"), f"{where}.scoring")
+        c.text(criterion.get("scoring_en"), f"{where}.scoring_en", required=False)
         evidence = criterion.get("evidence", [])
         if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
             c.add(f"{where}.evidence", "须为流程编号列表。", "Must be a list of procedure ids.")
@@ -264,7 +269,9 @@ def _levels(c: _Checker, value: Any, ceiling: Decimal) -> None:
                 f"Level {i + 1} must be {expected}.",
             )
         c.text(level.get("zh"), f"{path}.zh")
+        c.text(level.get("en"), f"{path}.en", required=False)
         c.text(level.get("condition"), f"{path}.condition", required=False)
+        c.text(level.get("condition_en"), f"{path}.condition_en", required=False)
         score = c.number(level.get("min_score"), f"{path}.min_score", Decimal(0), ceiling)
         if score is not None and score <= 0:
             c.add(f"{path}.min_score", "分数线须大于0。", "The threshold must be more than 0.")
@@ -320,8 +327,11 @@ def _classes(c: _Checker, value: Any) -> None:
                 f"{path}.id", f"第{i + 1}类须为{expected}类。", f"Class {i + 1} must be {expected}."
             )
         c.text(entry.get("zh"), f"{path}.zh")
+        c.text(entry.get("en"), f"{path}.en", required=False)
         c.text(entry.get("supervision"), f"{path}.supervision", required=False)
+        c.text(entry.get("supervision_en"), f"{path}.supervision_en", required=False)
         c.text(entry.get("measures"), f"{path}.measures", required=False)
+        c.text(entry.get("measures_en"), f"{path}.measures_en", required=False)
         stars = entry.get("stars")
         if (
             not isinstance(stars, list)

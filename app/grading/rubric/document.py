@@ -81,6 +81,7 @@ class Criterion:
     points: Number
     scoring: str
     evidence: tuple[str, ...]
+    scoring_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class LevelThreshold:
     zh: str
     min_score: Number
     condition: str
+    en: str = ""
+    condition_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,9 @@ class ScoreClass:
     stars: tuple[int, ...]
     supervision: str
     measures: str
+    en: str = ""
+    supervision_en: str = ""
+    measures_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,10 @@ class Rubric:
     stars: tuple[StarBand, ...]
     classes: tuple[ScoreClass, ...]
     proposals: frozenset[str]
+    #: The English of the texts above, where the document gives it ("" where it does not).
+    title_en: str
+    scoring_note_en: str
+    bonus_en: str
     #: The document this rubric was read from, in canonical JSON (see ``to_document``).
     source: str
 
@@ -201,6 +211,7 @@ def parse(document: Any) -> Rubric:
                         c["points"],
                         c["scoring"],
                         tuple(c.get("evidence", ())),
+                        c.get("scoring_en") or "",
                     )
                     for c in a["criteria"]
                 ),
@@ -213,7 +224,14 @@ def parse(document: Any) -> Rubric:
             Veto(v["id"], v["zh"], v.get("en") or "", v.get("basis") or "") for v in doc["vetoes"]
         ),
         levels=tuple(
-            LevelThreshold(x["id"], x["zh"], x["min_score"], x.get("condition") or "")
+            LevelThreshold(
+                x["id"],
+                x["zh"],
+                x["min_score"],
+                x.get("condition") or "",
+                x.get("en") or "",
+                x.get("condition_en") or "",
+            )
             for x in doc["levels"]
         ),
         model_quota_percent=doc["model_quota_percent"],
@@ -228,10 +246,16 @@ def parse(document: Any) -> Rubric:
                 tuple(sorted(k["stars"], reverse=True)),
                 k.get("supervision") or "",
                 k.get("measures") or "",
+                k.get("en") or "",
+                k.get("supervision_en") or "",
+                k.get("measures_en") or "",
             )
             for k in doc["classes"]
         ),
         proposals=frozenset(doc["proposals"]),
+        title_en=doc.get("title_en") or "",
+        scoring_note_en=doc.get("scoring_note_en") or "",
+        bonus_en=doc["bonus"].get("en") or "",
         source=canonical_json(doc),
     )
 

@@ -42,6 +42,21 @@ def text_paths(document: dict[str, Any]) -> list[str]:
     return paths
 
 
+def english_paths(document: dict[str, Any]) -> list[str]:
+    """The English texts the page edits; a document may lack them (versions published before)."""
+    paths = ["bonus.en"]
+    for i, aspect in enumerate(document.get("aspects", [])):
+        paths += [f"aspects[{i}].criteria[{j}].scoring_en" for j in range(len(aspect["criteria"]))]
+    return paths
+
+
+def _get_optional(document: dict[str, Any], path: str) -> Any:
+    try:
+        return get_path(document, path)
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
 def star_list_paths(document: dict[str, Any]) -> list[str]:
     return [f"classes[{i}].stars" for i in range(len(document.get("classes", [])))]
 
@@ -65,7 +80,9 @@ def show(value: Any) -> str:
 def form_values(document: dict[str, Any]) -> dict[str, str]:
     """What each field of the page shows for ``document``."""
     paths = number_paths(document) + text_paths(document) + star_list_paths(document)
-    return {path: show(get_path(document, path)) for path in paths}
+    values = {path: show(get_path(document, path)) for path in paths}
+    values |= {path: show(_get_optional(document, path)) for path in english_paths(document)}
+    return values
 
 
 def _number(text: str) -> Any:
@@ -96,6 +113,10 @@ def apply_form(document: dict[str, Any], form: Mapping[str, str]) -> dict[str, A
             set_path(edited, path, _number(form[path]))
     for path in text_paths(document):
         if path in form:
+            set_path(edited, path, form[path].strip())
+    for path in english_paths(document):
+        # Left empty where the document has none: no change to record, no proposal confirmed.
+        if path in form and (form[path].strip() or _get_optional(document, path) is not None):
             set_path(edited, path, form[path].strip())
     for path in star_list_paths(document):
         if path in form:

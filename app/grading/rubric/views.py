@@ -47,13 +47,16 @@ def _labels() -> dict[str, str]:
         "model_quota": _("Quota of model branches"),
         "model_quota_percent": _("Quota of model branches (percent)"),
         "acceptance_sample": _("On-site acceptance sample"),
-        "acceptance_sample_percent": _("On-site acceptance sample of 标准化 candidates (percent)"),
+        "acceptance_sample_percent": _(
+            "On-site acceptance sample of standardised candidates (percent)"
+        ),
         "stars": _("Star bands"),
         "classes": _("A/B/C classes"),
         "points": _("points"),
         "zh": _("Chinese text"),
         "en": _("English text"),
         "scoring": _("scoring rule"),
+        "scoring_en": _("scoring rule in English"),
         "evidence": _("evidence"),
         "min_score": _("threshold"),
         "cap": _("cap"),
