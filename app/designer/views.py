@@ -248,8 +248,16 @@ def check_draft_json(draft_id: int) -> Response | tuple[Response, int]:
 
 @bp.get("/catalog.json")
 def catalog() -> Response:
+    """The panels' catalogue; with ``?draft=ID`` also the forms that draft carries."""
     _rights()
-    return jsonify(queries.modeler_catalogue(db.session, _locale()))
+    found = queries.modeler_catalogue(db.session, _locale())
+    draft_id = request.args.get("draft", type=int)
+    if draft_id is not None:
+        draft = _draft(draft_id, with_xml=True)
+        found["forms"] = queries.with_draft_forms(
+            found["forms"], draft.id, used_forms(db.session, draft)
+        )
+    return jsonify(found)
 
 
 @bp.get("/forms/<key>.json")
