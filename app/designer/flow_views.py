@@ -15,6 +15,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -37,6 +38,8 @@ from app.identity.models import OrgUnit
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.workflow.dry_run_report import report_data
+from app.workflow.migration import MigrationPlan
+from app.workflow.migration import MigrationReport
 from app.workflow.models import ProcessDefinition
 
 #: Organisations offered by the dry run's picker (any other code in scope may be typed).
@@ -59,7 +62,7 @@ def try_version(definition_id: int) -> str | tuple[str, int]:
     definition = _definition(definition_id)
     files = flow.version_files(definition) if request.method == "POST" else ({}, {})
     title = f"{definition.name} v{definition.version}"
-    return _try_page(title, [definition.process_key], files, None)
+    return _try_page(title, [definition.process_key], files, url_for(".index"))
 
 
 def _try_page(
@@ -78,8 +81,7 @@ def _try_page(
         values |= {k: request.form.get(k, values[k]) for k in values}
         try:
             on = _date(values["on"])
-            if values["key"] not in keys:
-                raise ValidationFailed("", field_errors={"key": "?"})
+            _known_key(values["key"], keys)
             found = flow.try_at(
                 db.session,
                 scope,
@@ -103,6 +105,12 @@ def _try_page(
         back=back,
     )
     return (page, 422) if errors else page
+
+
+def _known_key(key: str, keys: list[str]) -> None:
+    if key not in keys:
+        message = _("The model has no such process.")
+        raise ValidationFailed(message, field_errors={"key": message})
 
 
 def _date(text: str) -> date:
@@ -190,7 +198,7 @@ def migration_page(key: str) -> str:
     scope = current_scope()
     require_entry(scope)
     plan = flow.planned(db.session, scope, key)
-    return render_template("designer/migration.html", plan=plan, report=None, key=key)
+    return _migration_page(plan, None, key)
 
 
 @bp.post("/processes/<key>/migration")
@@ -209,4 +217,12 @@ def migrate(key: str) -> str | Response:
         ),
         "success",
     )
-    return render_template("designer/migration.html", plan=report.plan, report=report, key=key)
+    return _migration_page(report.plan, report, key)
+
+
+def _migration_page(plan: MigrationPlan, report: MigrationReport | None, key: str) -> str:
+    """The plan per older version, with each instance's reasons in the reader's language."""
+    english = str(get_locale() or "zh").startswith("en")
+    return render_template(
+        "designer/migration.html", plan=plan, report=report, key=key, english=english
+    )

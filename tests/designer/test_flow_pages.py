@@ -13,6 +13,8 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from app.core.audit import AuditEvent
+from app.core.commands import SYSTEM
+from app.core.commands import run
 from app.designer.models import DraftForm
 from app.designer.policy import tries_at
 from app.extensions import db
@@ -20,6 +22,7 @@ from app.identity.kinds import OrgKind
 from app.identity.models import User
 from app.identity.policy import Scope
 from app.identity.queries.roles import Holding
+from app.workflow.deploy import deploy_definitions
 from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
@@ -28,6 +31,8 @@ from tests.designer.helpers import COMMITTEE_FILE
 from tests.designer.helpers import company_holder
 from tests.designer.helpers import draft_id_of
 from tests.designer.helpers import post
+from tests.workflow.committee_versions import COMMITTEE
+from tests.workflow.committee_versions import second_version
 from tests.workflow.committee_versions import with_report_step
 from tests.workflow.test_migration import _meeting
 
@@ -206,3 +211,31 @@ def test_the_designer_migrates_the_meetings_that_can_move(demo, client, login, a
     login(demo.holder("branch_secretary").login, app.config["DEMO_PASSWORD"])
     assert client.get(path).status_code == 404
     assert post(client, path, {"confirm": "yes"}).status_code == 404
+
+
+def test_a_meeting_whose_step_was_dropped_stays_with_the_reason(demo, client, login, app):
+    at_archive = _meeting(demo, ("set_agenda", "hold_meeting", "decide"))
+    run(deploy_definitions, actor=SYSTEM, sources={COMMITTEE.name: second_version()})
+    login(company_holder("company_org_dept"), app.config["DEMO_PASSWORD"])
+    path = "/designer/processes/branch_committee_meeting/migration"
+    page = client.get(path).get_data(as_text=True)
+    row = page.split(f'data-instance="{at_archive}"')[1].split("</tr>")[0]
+    assert "保留" in row
+    assert "archive" in row
+    response = post(client, path, {"confirm": "yes"})
+    assert "已迁移 0 个实例，保留 1 个" in response.get_data(as_text=True)
+
+
+def test_a_published_version_dry_runs_at_a_branch(demo, client, login, app):
+    login(company_holder("process_designer"), app.config["DEMO_PASSWORD"])
+    definition_id = db.session.scalar(
+        select(ProcessDefinition.id).where(
+            ProcessDefinition.process_key == "branch_committee_meeting"
+        )
+    )
+    path = f"/designer/versions/{definition_id}/try"
+    assert client.get(path).status_code == 200
+    response = post(client, path, {"org": demo.branch.code, "on": "2026-11-25", "sample": ""})
+    page = response.get_data(as_text=True)
+    assert 'data-element="archive"' in page
+    assert "流程结束" in page
