@@ -173,6 +173,7 @@ def test_the_designer_adds_a_step_publishes_it_and_the_secretary_meets_it(
     expect(added.first).to_be_visible()  # the coloured diff, above the summary
     with approver.expect_navigation():
         approver.get_by_role("button", name="批准并发布").click()
+    expect(approver.locator("#request-status")).to_have_text("已发布")
     expect(approver.locator("#request-versions")).to_contain_text("branch_committee_meeting v")
 
     designer.goto(request_path)
