@@ -45,7 +45,7 @@ FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 class UsedForm:
     key: str
     title: str
-    #: "draft" (the draft's own copy), "published" (only in published versions), "shipped"
+    #: "draft" (the draft's own copy), "published" (as published, unlike forms/), "shipped"
     #: (forms/) or "missing".
     source: str
 
@@ -56,15 +56,18 @@ def draft_forms(session: Session, draft_id: int) -> dict[str, bytes]:
 
 
 def published_only_forms(session: Session, file_name: str) -> dict[str, bytes]:
-    """Forms the model's published versions hold that forms/ does not: made in the designer."""
-    shipped = set(_shipped())
+    """The forms the model's newest published versions hold where forms/ differs or has none
+    (made or changed in the designer): the next draft starts from them, so that a form changed
+    with one version is not silently changed back by the next."""
+    shipped = _shipped()
     found: dict[str, bytes] = {}
     model = model_file(session, file_name)
     for definition in model.definitions if model else []:
         session.refresh(definition, ["forms_json"])
         for key, text in json.loads(definition.forms_json).items():
-            if key not in shipped:
-                found[key] = text.encode("utf-8")
+            data = text.encode("utf-8")
+            if shipped.get(key) != data:
+                found[key] = data
     return found
 
 

@@ -99,6 +99,16 @@ def test_a_draft_with_its_new_form_checks_exports_and_publishes_with_it(demo, cl
     login(company_holder("process_designer"), app.config["DEMO_PASSWORD"])
     draft_id = _draft_with_new_form(client)
     _save_form(client, draft_id, REPORT_FORM)
+    post(client, f"/designer/drafts/{draft_id}/forms/bcm_archive/edit")
+    archive_form = json.loads((ROOT / "forms" / "bcm_archive.json").read_bytes())
+    archive_form["x-title-en"] = "Sign and file the minutes (changed)"
+    path = f"/designer/drafts/{draft_id}/forms/bcm_archive"
+    answer = client.post(
+        f"{path}/save.json",
+        json={"form": archive_form},
+        headers={"X-CSRFToken": _token(client, path)},
+    )
+    assert answer.get_json()["ok"] is True
     xml = with_report_step(NEW_FORM).decode()
     post(client, f"/designer/drafts/{draft_id}/save", {"xml": xml})
     assert "检查未发现问题" in client.get(f"/designer/drafts/{draft_id}").get_data(as_text=True)
@@ -131,7 +141,9 @@ def test_a_draft_with_its_new_form_checks_exports_and_publishes_with_it(demo, cl
     next_draft = draft_id_of(post(client, f"/designer/models/{COMMITTEE_FILE}/edit"))
     page = client.get(f"/designer/drafts/{next_draft}").get_data(as_text=True)
     assert "检查未发现问题" in page
-    assert "随流程发布" in page
+    assert page.count("随流程发布") == 2  # the new form and the changed one, as published
+    changed = client.get(f"/designer/drafts/{next_draft}/forms/bcm_archive.json").get_json()
+    assert changed["x-title-en"] == "Sign and file the minutes (changed)"
 
 
 def _row_counts() -> dict[str, int]:
