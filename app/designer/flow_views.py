@@ -17,6 +17,7 @@ from flask import request
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -44,6 +45,27 @@ from app.workflow.models import ProcessDefinition
 
 #: Organisations offered by the dry run's picker (any other code in scope may be typed).
 PICKER_LIMIT = 400
+
+#: The dry run's step kinds (the engine's class names) as a designer reads them.
+STEP_KINDS = {
+    "user_task": _l("User task"),
+    "time_passes": _l("Time passes"),
+    "StartEvent": _l("Start event"),
+    "EndEvent": _l("End event"),
+    "ServiceTask": _l("Service task"),
+    "ScriptTask": _l("Script task"),
+    "ManualTask": _l("Manual task"),
+    "BusinessRuleTask": _l("Decision table"),
+    "CallActivity": _l("Call activity"),
+    "SubWorkflowTask": _l("Sub-process"),
+    "ExclusiveGateway": _l("Exclusive gateway"),
+    "ParallelGateway": _l("Parallel gateway"),
+    "InclusiveGateway": _l("Inclusive gateway"),
+    "EventBasedGateway": _l("Event-based gateway"),
+    "IntermediateCatchEvent": _l("Intermediate event"),
+    "IntermediateThrowEvent": _l("Intermediate event"),
+    "BoundaryEvent": _l("Boundary event"),
+}
 
 
 @bp.route("/drafts/<int:draft_id>/try", methods=["GET", "POST"])
@@ -91,7 +113,7 @@ def _try_page(
                 on=on,
                 sample=flow.read_sample(values["sample"]),
             )
-            report = report_data(found, local_zone())
+            report = _readable(report_data(found, local_zone()))
         except ValidationFailed as refused:
             errors = {k: str(v) for k, v in refused.field_errors.items()}
     page = render_template(
@@ -103,8 +125,18 @@ def _try_page(
         report=report,
         orgs=_orgs_in_scope(scope),
         back=back,
+        kinds=STEP_KINDS,
     )
     return (page, 422) if errors else page
+
+
+def _readable(report: dict) -> dict:
+    """The answers and data of each step as short JSON text with its Chinese as written."""
+    for step in report["steps"]:
+        for name in ("data_in", "data_out"):
+            text = json.dumps(step[name], ensure_ascii=False) if step[name] else ""
+            step[f"{name}_text"] = text if len(text) <= 300 else text[:300] + "…"
+    return report
 
 
 def _known_key(key: str, keys: list[str]) -> None:

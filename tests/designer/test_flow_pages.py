@@ -165,6 +165,7 @@ def test_the_dry_run_page_walks_the_draft_at_a_branch_and_keeps_nothing(demo, cl
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert 'data-element="report_to_unit"' in page
+    assert "排他网关" in page  # the committee's decision, in Chinese
     secretary = db.session.get(User, demo.holder("branch_secretary").user_id)
     assert secretary.person.name in page  # who would get the report, by name
     assert "未保存任何数据" in page
