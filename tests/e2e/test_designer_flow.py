@@ -9,6 +9,7 @@ nothing (the meeting's earlier steps)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from lxml import etree
@@ -16,11 +17,15 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.core.commands import SYSTEM
+from app.core.commands import run
 from app.engine.xml import parse_model_xml
 from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.models import User
+from app.workflow.deploy import deploy_definitions
 from app.workflow.models import ProcessInstance
+from tests.conftest import ROOT
 from tests.e2e.designer_page import NS
 from tests.e2e.designer_page import panel_entry
 from tests.e2e.designer_page import select_element
@@ -36,6 +41,7 @@ DESIGNER = "lixiaoxin"  # 流程设计员, the company
 APPROVER = "zhaowenlei"  # 公司党委组织部
 SECRETARY = "chenjinpeng"  # 支部书记, HH01-01
 BRANCH = "HH01-01"
+COMMITTEE_FILE = "meetings/branch_committee_meeting.bpmn"
 FORM_KEY = "bcm_report_to_unit"
 REPORT_FORM = {
     "title": "向上级党组织报告",
@@ -66,6 +72,16 @@ ADD_STEP = """() => {
   modeling.connect(registry.get('archive'), task);
   modeling.connect(task, registry.get('follow_up'));
 }"""
+
+
+@pytest.fixture
+def shipped_meeting_afterwards(live_server) -> Iterator[None]:
+    """The live server is shared: once the test is done, the committee meeting is deployed again
+    as processes/ ships it, so that later tests start their meetings without the added step."""
+    yield
+    with live_server.app.app_context():
+        data = (ROOT / "processes" / COMMITTEE_FILE).read_bytes()
+        run(deploy_definitions, actor=SYSTEM, sources={COMMITTEE_FILE: data})
 
 
 def _meeting_at_archive(live_server) -> int:
@@ -125,13 +141,13 @@ def _secretary_lane_holds_the_step(page: Page, draft_path: str) -> None:
 
 
 def test_the_designer_adds_a_step_publishes_it_and_the_secretary_meets_it(
-    live_server, new_page, login
+    live_server, new_page, login, shipped_meeting_afterwards
 ):
     waiting = _meeting_at_archive(live_server)
     designer = login(new_page(), DESIGNER)
     designer.goto("/designer/")
     with designer.expect_navigation():
-        designer.get_by_role("link", name="meetings/branch_committee_meeting.bpmn").first.click()
+        designer.get_by_role("link", name=COMMITTEE_FILE).first.click()
     with designer.expect_navigation():
         designer.get_by_role("button", name="编辑").click()
     draft_path = designer.url.removeprefix(live_server.url)
