@@ -40,7 +40,9 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
 
     from app.api.views import bp as api_bp
     from app.auditing.views import bp as audit_bp
-    from app.designer import form_preview  # noqa: F401  (its routes join the designer blueprint)
+    from app.designer import flow_views  # noqa: F401 - its routes join the designer blueprint
+    from app.designer import form_preview  # noqa: F401 - its routes join the designer blueprint
+    from app.designer import form_views  # noqa: F401 - its routes join the designer blueprint
     from app.designer.views import bp as designer_bp
     from app.grading import registry as grading
     from app.grading.dashboard.views import bp as dashboard_bp

@@ -19,6 +19,8 @@ from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.designer import imports
 from app.designer.diff import diff_summary
+from app.designer.draft_forms import forms_for
+from app.designer.draft_forms import published_only_forms
 from app.designer.models import DraftRevision
 from app.designer.models import DraftStatus
 from app.designer.models import ModelDraft
@@ -109,7 +111,7 @@ def save_draft(ctx: CommandContext, *, draft_id: int, xml: str) -> list[dict[str
     limit = current_app.config["DESIGNER_UPLOAD_MAX_BYTES"]
     if len(data) > limit:
         raise ValidationFailed(_("The model is larger than %(kib)d KiB.", kib=limit // 1024))
-    problems = check_problems(ctx.session, draft.file_name, data)
+    problems = check_problems(ctx.session, draft.file_name, data, forms_for(ctx.session, draft))
     draft.xml, draft.content_hash = xml, file_hash(data)
     draft.problems_json = json.dumps(problems, ensure_ascii=False)
     draft.updated_by, draft.updated_at = ctx.actor.login, ctx.now
@@ -138,7 +140,7 @@ def request_publish(ctx: CommandContext, *, draft_id: int, change_note: str) -> 
     if draft.status != DraftStatus.OPEN:
         raise Conflict(_("This draft waits for approval or is published already."))
     data = draft.xml.encode("utf-8")
-    problems = check_problems(ctx.session, draft.file_name, data)
+    problems = check_problems(ctx.session, draft.file_name, data, forms_for(ctx.session, draft))
     if problems:
         draft.problems_json = json.dumps(problems, ensure_ascii=False)
         raise ValidationFailed(
@@ -207,7 +209,10 @@ def _publish(
     old = {d.process_key: d.content_hash for d in (model.definitions if model else [])}
     try:
         deployed = deploy_definitions(
-            ctx, sources=model_set(ctx.session, draft.file_name, data), authorised=True
+            ctx,
+            sources=model_set(ctx.session, draft.file_name, data),
+            authorised=True,
+            forms=forms_for(ctx.session, draft),
         )
     except DeploymentRefused as refused:
         raise ValidationFailed(
@@ -248,6 +253,7 @@ def _diff(ctx: CommandContext, draft: ModelDraft, old_text: str | None) -> dict[
     for definition in model.definitions if model else []:
         old_forms.update(json.loads(definition.forms_json))
     current = load_registry(current_app.config["FORMS_DIR"]).file_bytes()
+    current |= forms_for(ctx.session, draft)
     new_forms = {
         key: current[key].decode("utf-8")
         for key in imports.form_keys(draft.xml.encode("utf-8"))
@@ -264,7 +270,8 @@ def _create(
 ) -> int:
     if _open_draft_of(ctx, file_name) is not None:
         raise Conflict(_("This model has an open draft already; continue that one."))
-    problems = check_problems(ctx.session, file_name, data)
+    published = published_only_forms(ctx.session, file_name)
+    problems = check_problems(ctx.session, file_name, data, published)
     draft = ModelDraft(
         file_name=file_name,
         title=title[:200],

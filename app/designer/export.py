@@ -26,11 +26,12 @@ def version_zip(definition: ProcessDefinition) -> bytes:
     return _zip(models, forms)
 
 
-def draft_zip(draft: ModelDraft) -> bytes:
-    """The draft's file and the forms it names as they are in ``forms/`` now."""
+def draft_zip(draft: ModelDraft, own_forms: dict[str, bytes]) -> bytes:
+    """The draft's file and the forms it names: its own (``own_forms``: new or changed in the
+    draft), else as they are in ``forms/`` now."""
     data = draft.xml.encode("utf-8")
-    current = load_registry(current_app.config["FORMS_DIR"]).file_bytes()
-    forms = {k: current[k] for k in imports.form_keys(data) if k in current}
+    current = load_registry(current_app.config["FORMS_DIR"]).file_bytes() | own_forms
+    forms = {k: current[k] for k in imports.form_keys(data) | set(own_forms) if k in current}
     return _zip({draft.file_name: data}, forms)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
@@ -88,3 +89,20 @@ class PublishRequest(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     #: [{process_key, version}] the deployment created.
     deployed_json: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class DraftForm(Base):
+    """A form a draft adds or changes, kept with the draft until it is published with it: a form
+    used by a published process changes only as a new version of that process."""
+
+    __tablename__ = "designer_draft_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("designer_drafts.id"), index=True)
+    form_key: Mapped[str] = mapped_column(String(64))
+    json_text: Mapped[str] = mapped_column("json", Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("draft_id", "form_key", name="uq_draft_form_key"),)

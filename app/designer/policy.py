@@ -54,3 +54,18 @@ def require_approver(scope: Scope) -> None:
     rights = require_entry(scope)
     if not rights.approves:
         raise Forbidden()
+
+
+def tries_at(scope: Scope, org_path: str) -> bool:
+    """Whether a designer (or approver) may dry-run a model at this organisation: at or below
+    where they hold their designer role (an administrator anywhere)."""
+    if scope.is_system_admin:
+        return True
+    roles = (DESIGNER_ROLE, PUBLISHER_ROLE)
+    return any(h.role_code in roles and org_path.startswith(h.org_path) for h in scope.holdings)
+
+
+def require_migrator(scope: Scope) -> None:
+    """Moving running instances onto a published version: the designers who made it and the
+    department that approved it (each move is audited with both versions)."""
+    require_entry(scope)

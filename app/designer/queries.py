@@ -202,6 +202,16 @@ def modeler_catalogue(session: Session, locale: str) -> dict[str, object]:
     }
 
 
+def with_draft_forms(forms: list[dict], draft_id: int, used: list) -> list[dict]:
+    """The catalogue's forms with those a draft carries (new ones, or its changed copies)."""
+    by_key = {f["key"]: f for f in forms}
+    for form in used:
+        if form.source in ("draft", "published"):
+            url = url_for("designer.draft_form_page", draft_id=draft_id, key=form.key)
+            by_key[form.key] = {"key": form.key, "title": form.title, "url": url}
+    return sorted(by_key.values(), key=lambda f: f["key"])
+
+
 def _form_url(key: str) -> str:
     return url_for("designer.form_file", key=key)
 

@@ -107,9 +107,12 @@ def model_set(session: Session, file_name: str, data: bytes) -> dict[str, bytes]
     return sources
 
 
-def check_problems(session: Session, file_name: str, data: bytes) -> list[dict[str, object]]:
-    """Every deployment check of the draft in its set, as plain dicts (ModelError fields)."""
-    result = check_sources(model_set(session, file_name, data))
+def check_problems(
+    session: Session, file_name: str, data: bytes, forms: dict[str, bytes] | None = None
+) -> list[dict[str, object]]:
+    """Every deployment check of the draft in its set, as plain dicts (ModelError fields);
+    ``forms``: the forms the draft carries, beside those of forms/."""
+    result = check_sources(model_set(session, file_name, data), forms)
     return [problem.as_dict() for problem in result.problems]
 
 

@@ -29,8 +29,11 @@ from app.core.json_input import loads as safe_json
 from app.designer import commands
 from app.designer import queries
 from app.designer.diff import is_empty
+from app.designer.draft_forms import forms_for
+from app.designer.draft_forms import used_forms
 from app.designer.export import draft_zip
 from app.designer.export import version_zip
+from app.designer.flow import process_keys
 from app.designer.models import DraftStatus
 from app.designer.models import ModelDraft
 from app.designer.models import PublishRequest
@@ -163,6 +166,8 @@ def draft_page(draft_id: int) -> str:
         requests=queries.requests_of(db.session, draft.file_name),
         approval=current_app.config["DESIGNER_PUBLISH_APPROVAL"],
         has_modeler=_has_modeler(),
+        forms=used_forms(db.session, draft),
+        process_keys=process_keys(draft.xml),
     )
 
 
@@ -236,15 +241,23 @@ def check_draft_json(draft_id: int) -> Response | tuple[Response, int]:
         return jsonify({"problems": [], "message": str(refused.message)}), 422
     if len(data) > current_app.config["DESIGNER_UPLOAD_MAX_BYTES"]:
         return jsonify({"problems": [], "message": _("The model is too large.")}), 413
-    problems = check_problems(db.session, draft.file_name, data)
+    problems = check_problems(db.session, draft.file_name, data, forms_for(db.session, draft))
     db.session.rollback()  # a read: leave no transaction open
     return jsonify({"problems": queries.localised(problems, _locale())})
 
 
 @bp.get("/catalog.json")
 def catalog() -> Response:
+    """The panels' catalogue; with ``?draft=ID`` also the forms that draft carries."""
     _rights()
-    return jsonify(queries.modeler_catalogue(db.session, _locale()))
+    found = queries.modeler_catalogue(db.session, _locale())
+    draft_id = request.args.get("draft", type=int)
+    if draft_id is not None:
+        draft = _draft(draft_id, with_xml=True)
+        found["forms"] = queries.with_draft_forms(
+            found["forms"], draft.id, used_forms(db.session, draft)
+        )
+    return jsonify(found)
 
 
 @bp.get("/forms/<key>.json")
@@ -260,7 +273,8 @@ def form_file(key: str) -> Response:
 def export_draft(draft_id: int) -> Response:
     _rights()
     draft = _draft(draft_id, with_xml=True)
-    return _zip_response(draft_zip(draft), f"draft-{draft.id}.zip")
+    own = forms_for(db.session, draft)
+    return _zip_response(draft_zip(draft, own), f"draft-{draft.id}.zip")
 
 
 @bp.get("/versions/<int:definition_id>/export.zip")
@@ -320,6 +334,7 @@ def request_page(request_id: int) -> str:
         summary=summary,
         unchanged=is_empty(summary),
         deployed=json.loads(publish.deployed_json),
+        has_modeler=_has_modeler(),
     )
 
 

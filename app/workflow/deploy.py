@@ -65,11 +65,11 @@ def model_files_for_check(paths: list[Path]) -> dict[str, bytes]:
     return {(f.name if names[f.name] == 1 else str(f)): f.read_bytes() for f in files}
 
 
-def check_sources(sources: dict[str, bytes]) -> ModelCheck:
-    """Every deployment check of ``sources`` against the current roles and forms; deploys nothing
-    and raises nothing."""
+def check_sources(sources: dict[str, bytes], forms: dict[str, bytes] | None = None) -> ModelCheck:
+    """Every deployment check of ``sources`` against the current roles and forms (``forms``: draft
+    forms beside or instead of those of forms/); deploys nothing and raises nothing."""
     try:
-        forms = _form_files()
+        forms = _form_files(forms)
         form_problems = _untranslated(forms)  # the processes are still checked against them
     except DeploymentRefused as refused:
         forms, form_problems = {}, refused.errors
