@@ -1,7 +1,7 @@
 """The designer workspace: the forms a draft adds or changes, published with it.
 
 Revision ID: 0026_designer_flow_forms
-Revises: 0024_designer_server_drafts
+Revises: 0025_en_pages_english_names
 Create Date: 2026-12-05
 """
 
