@@ -39,6 +39,8 @@ from app.identity.models import OrgUnit
 from app.identity.session import current_actor
 from app.identity.session import current_scope
 from app.workflow.dry_run_report import report_data
+from app.workflow.english import definition_name
+from app.workflow.english import step_title
 from app.workflow.migration import MigrationPlan
 from app.workflow.migration import MigrationReport
 from app.workflow.models import ProcessDefinition
@@ -83,7 +85,7 @@ def try_version(definition_id: int) -> str | tuple[str, int]:
     require_entry(current_scope())
     definition = _definition(definition_id)
     files = flow.version_files(definition) if request.method == "POST" else ({}, {})
-    title = f"{definition.name} v{definition.version}"
+    title = f"{definition_name(definition)} v{definition.version}"
     return _try_page(title, [definition.process_key], files, url_for(".index"))
 
 
@@ -131,8 +133,10 @@ def _try_page(
 
 
 def _readable(report: dict) -> dict:
-    """The answers and data of each step as short JSON text with its Chinese as written."""
+    """The answers and data of each step as short JSON text with its Chinese as written; step
+    names in the reader's language where the deployed model has them."""
     for step in report["steps"]:
+        step["name"] = step_title(report.get("process_key"), step["element_id"], step["name"] or "")
         for name in ("data_in", "data_out"):
             text = json.dumps(step[name], ensure_ascii=False) if step[name] else ""
             step[f"{name}_text"] = text if len(text) <= 300 else text[:300] + "…"
