@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -21,10 +22,13 @@ from lxml import etree
 from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import undefer
 
 from app.auditing.queries import person_names
 from app.identity.labels import role_label
 from app.identity.models import OrgUnit
+from app.workflow.lanes import BPMN_NS
+from app.workflow.lanes import parsed_model
 from app.workflow.models import HumanTask
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
@@ -75,10 +79,16 @@ def events_of(session: Session, instances: Select[Any]) -> list[Event]:
         .order_by(StepLogEntry.instance_id, StepLogEntry.seq)
     ).all()
     names = person_names(session, sorted({s.actor_user_id for s in steps if s.actor_user_id}))
+    drawn = _drawn_names(session, instances)
+
+    def activity(task: HumanTask) -> str:
+        # The standard's activity is the element as drawn; a task's title may say more.
+        return drawn.get((task.instance_id, task.element_id), task.title)
+
     events = [
         Event(
             t.instance_id,
-            t.title,
+            activity(t),
             "schedule",
             _utc(t.created_at),
             "",
@@ -95,7 +105,7 @@ def events_of(session: Session, instances: Select[Any]) -> list[Event]:
         events.append(
             Event(
                 s.instance_id,
-                task.title,
+                activity(task),
                 TRANSITIONS[s.action],
                 _utc(s.occurred_at),
                 names.get(s.actor_user_id or 0, s.actor_login),
@@ -105,6 +115,39 @@ def events_of(session: Session, instances: Select[Any]) -> list[Event]:
             )
         )
     return sorted(events, key=lambda e: (e.case, e.at, _ORDER[e.transition]))
+
+
+def _drawn_names(session: Session, instances: Select[Any]) -> dict[tuple[int, str], str]:
+    """(instance id, element id) → the element's name as drawn in the instance's version."""
+    of_instance = dict(
+        session.execute(
+            select(ProcessInstance.id, ProcessInstance.definition_id).where(
+                ProcessInstance.id.in_(instances)
+            )
+        ).all()
+    )
+    by_definition: dict[int, dict[str, str]] = {}
+    for definition in session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.id.in_(set(of_instance.values())))
+        .options(undefer(ProcessDefinition.sources_json))
+    ):
+        by_definition[definition.id] = _element_names(definition.sources_json)
+    return {
+        (instance_id, element): name
+        for instance_id, definition_id in of_instance.items()
+        for element, name in by_definition.get(definition_id, {}).items()
+    }
+
+
+def _element_names(sources_json: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for file_name, xml in json.loads(sources_json or "{}").items():
+        root = parsed_model(xml) if file_name.endswith(".bpmn") else None
+        for node in root.iter(f"{{{BPMN_NS}}}*") if root is not None else ():
+            if node.get("id") and node.get("name"):
+                names[node.get("id")] = node.get("name")
+    return names
 
 
 #: At one instant a step completes before the next one it opens arrives.

@@ -98,3 +98,20 @@ def test_the_command_line_writes_the_same_log(demo, app, tmp_path):
     assert len(traces) == 12  # HH01-01's: the eleven months before, and this month's
     bad = runner.invoke(args=["audit", "export", "--from", "12/01/2026", "--out", str(out)])
     assert bad.exit_code != 0
+
+
+def test_an_event_is_named_as_the_step_is_drawn_not_by_its_task_title(demo, client, app):
+    """IEEE 1849's activity is the element as drawn in the model: the committee's confirmation
+    is drawn 支委会确认 though its task reads 确认支部创建目标 in the inbox."""
+    load_demo_history(DEMO_SEED)
+    db.session.rollback()
+    log_in(client, "chenziling", app.config["DEMO_PASSWORD"])  # the company's process auditor
+    response = client.get(
+        "/audit/events.xes", query_string={"process": "branch_target_declaration"}
+    )
+    assert response.status_code == 200
+    log = etree.fromstring(response.data)
+    events = log.findall("x:trace/x:event", NS)
+    confirmations = [e for e in events if _value(e, "bpmn:element") == "confirm"]
+    assert confirmations  # the demo's declared targets were confirmed by their committees
+    assert {_value(e, "concept:name") for e in confirmations} == {"支委会确认"}

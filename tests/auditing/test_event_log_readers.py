@@ -117,7 +117,7 @@ def test_every_procedure_of_the_demo_year_opens_including_the_stopped_ones(
     instances = db.session.scalar(select(func.count()).select_from(ProcessInstance))
     assert bindings.get_num_cases(projection) == instances
     steps = set(bindings.get_projection_activities(projection))
-    assert {"支部自评", "二级单位审核", "申报年度创建目标", "召开会议"} <= steps
+    assert {"支部自评", "二级单位审核", "支委会确认", "召开会议"} <= steps
     ours = json.loads(files["ocel"].read_text(encoding="utf-8"))
     ocel = r4pm.convert_item(r4pm.import_item("OCEL", str(files["ocel"])), "SlimLinkedOCEL")
     assert bindings.num_events(ocel) == len(ours["events"])
