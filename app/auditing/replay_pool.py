@@ -42,7 +42,10 @@ def default_jobs(session: Session) -> int:
     count = session.scalar(select(func.count()).select_from(ProcessInstance)) or 0
     if count < PARALLEL_FROM:
         return 1
-    return max(1, min(4, len(os.sched_getaffinity(0))))
+    usable = (
+        os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    )
+    return max(1, min(4, len(usable)))
 
 
 def replay_all_parallel(app: Flask, session: Session, jobs: int) -> Iterator[ReplayResult]:
@@ -56,7 +59,7 @@ def replay_all_parallel(app: Flask, session: Session, jobs: int) -> Iterator[Rep
     global _worker_app
     _worker_app = app
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_start_worker) as pool:
+    with context.Pool(min(jobs, len(ranges)) or 1, initializer=_start_worker) as pool:
         for results in pool.imap(_replay_range, ranges):
             yield from results
 
