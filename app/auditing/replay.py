@@ -38,8 +38,9 @@ from app.engine.runtime import Runtime
 from app.engine.services import ServiceCall
 from app.workflow.engine_access import runtime as app_runtime
 from app.workflow.engine_access import specs_for
+from app.workflow.history import snapshot_rows_of
 from app.workflow.history import state_hash
-from app.workflow.history import stored_states
+from app.workflow.history import states_of
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
@@ -104,45 +105,97 @@ class RecordedActions:
 
     def __init__(self) -> None:
         self.instance: Instance | None = None
-        self.stored_after: str | None = None
+        self.stored_after: dict[str, Any] | None = None
 
     def __call__(self, call: ServiceCall) -> Any:
         variable = _result_variable(self.instance, call.element_id)
         if variable is None or self.stored_after is None:
             return None
-        return _recorded_value(json.loads(self.stored_after), variable)
+        return _recorded_value(self.stored_after, variable)
 
 
 def replay_instance(session: Session, instance_id: int) -> ReplayResult:
     row = session.get(ProcessInstance, instance_id)
     if row is None:
         raise LookupError(f"no instance {instance_id}")
-    return _Replay(session, row).run()
+    return _Replay(session, row, _read_logs(session, [row.id])[row.id]).run()
 
 
-def replay_all(session: Session, batch: int = 200) -> Iterator[ReplayResult]:
-    """Every instance in id order (read in batches, the session cleared between them)."""
-    last, specs = 0, {}
+def replay_all(
+    session: Session, batch: int = 200, id_range: tuple[int, int] | None = None
+) -> Iterator[ReplayResult]:
+    """Every instance in id order (or those with ids in ``id_range``, both ends included), read
+    in batches — the rows, step logs and stored states of ``batch`` instances at a time, the
+    session cleared between them, so memory stays bounded however long the history."""
+    last, high = (0, None) if id_range is None else (id_range[0] - 1, id_range[1])
+    specs: dict[int, Any] = {}
     while True:
-        rows = session.scalars(
-            select(ProcessInstance)
-            .where(ProcessInstance.id > last)
-            .order_by(ProcessInstance.id)
-            .limit(batch)
-        ).all()
+        query = select(ProcessInstance).where(ProcessInstance.id > last)
+        if high is not None:
+            query = query.where(ProcessInstance.id <= high)
+        rows = session.scalars(query.order_by(ProcessInstance.id).limit(batch)).all()
         if not rows:
             return
+        logs = _read_logs(session, [row.id for row in rows])
         for row in rows:
-            yield _Replay(session, row, specs).run()
+            yield _Replay(session, row, logs[row.id], specs).run()
         last = rows[-1].id
         session.expunge_all()
 
 
+@dataclass
+class _Logged:
+    """What a replay reads of one instance besides its row: its step log and stored states."""
+
+    entries: list[StepLogEntry]
+    snapshots: list[tuple[int, int | None, bytes]]
+
+
+def _read_logs(session: Session, instance_ids: list[int]) -> dict[int, _Logged]:
+    """The logs of several instances in two queries (one per instance and table cost more than
+    the replay of a short instance)."""
+    snapshots = snapshot_rows_of(session, instance_ids)
+    logs = {i: _Logged([], snapshots[i]) for i in instance_ids}
+    for entry in session.scalars(
+        select(StepLogEntry)
+        .where(StepLogEntry.instance_id.in_(instance_ids))
+        .order_by(StepLogEntry.instance_id, StepLogEntry.seq)
+    ):
+        logs[entry.instance_id].entries.append(entry)
+    return logs
+
+
+class _StoredStates:
+    """The stored states of an instance, read forward in step order as the replay goes: each is
+    rebuilt once from the change before it, and only the current one is held."""
+
+    def __init__(self, snapshots: list[tuple[int, int | None, bytes]]) -> None:
+        # one state per row, in the rows' order: the rows tell each one's step without decoding
+        self._seqs = [seq for seq, _base, _payload in snapshots]
+        self._states = states_of(snapshots)
+        self._taken = 0
+        self._current: tuple[int, str, dict[str, Any] | None] | None = None
+
+    def at(self, seq: int) -> tuple[str, dict[str, Any] | None] | None:
+        """(text, state) stored at step ``seq``, None when it stored none; the state object is
+        read-only and valid until a later step is asked for (the next change is applied to it)."""
+        while self._taken < len(self._seqs) and self._seqs[self._taken] <= seq:
+            self._current = next(self._states)
+            self._taken += 1
+        if self._current is None or self._current[0] != seq:
+            return None
+        return self._current[1], self._current[2]
+
+
 class _Replay:
     def __init__(
-        self, session: Session, row: ProcessInstance, specs: dict[int, Any] | None = None
+        self,
+        session: Session,
+        row: ProcessInstance,
+        logged: _Logged,
+        specs: dict[int, Any] | None = None,
     ) -> None:
-        self.session, self.row = session, row
+        self.session, self.row, self.logged = session, row, logged
         #: Parsed specs by definition id, shared by the instances of one run (versions never
         #: change: reading the definition row again for each instance cost more than its replay).
         self.specs_by_definition = {} if specs is None else specs
@@ -153,18 +206,16 @@ class _Replay:
         self.instance: Instance | None = None
         self.fresh = False  # created by a message, not advanced yet
         self.inputs = Inputs(session, row.id)
+        self.stored = _StoredStates(logged.snapshots)
+        self.stored_now: tuple[str, dict[str, Any] | None] | None = None
+        self.last_stored_text: str | None = None
 
     def run(self) -> ReplayResult:
-        entries = self.session.scalars(
-            select(StepLogEntry)
-            .where(StepLogEntry.instance_id == self.row.id)
-            .order_by(StepLogEntry.seq)
-        ).all()
-        self.states = dict(stored_states(self.session, self.row.id))
         try:
+            entries = self.logged.entries
             self._start_engine(entries[0].definition_id if entries else self.row.definition_id)
             last_state = None
-            for entry in entries:
+            for entry in self.logged.entries:
                 self._step(entry)
                 if entry.state_hash is not None:
                     last_state = entry.seq
@@ -204,7 +255,8 @@ class _Replay:
 
     def _step(self, entry: StepLogEntry) -> None:
         self.clock.at = _aware(entry.occurred_at)
-        self.actions.stored_after = self.states.get(entry.seq)
+        self.stored_now = self.stored.at(entry.seq)
+        self.actions.stored_after = self.stored_now[1] if self.stored_now else None
         try:
             self._drive(entry)
         except EngineFailure as failure:
@@ -249,7 +301,7 @@ class _Replay:
         self.instance = self.runtime.create(self.specs, data)
         self.actions.instance = self.instance
         self.instance.attach_services(self.actions)
-        before = self.instance.dump()  # as steps.create stores it
+        before = self.instance.dump()  # as steps.create stores it (dumping prunes: not skipped)
         if entry.state_hash is None:  # started by a message: the delivery step advances it
             if not (entry.detail or "").startswith("message "):
                 raise NotReplayable(f"step {entry.seq} stored no state (logged before states were)")
@@ -301,12 +353,13 @@ class _Replay:
         self.instance.attach_services(self.actions)
 
     def _compare(self, entry: StepLogEntry) -> None:
-        stored = self.states.get(entry.seq)
-        if stored is None:
+        if self.stored_now is None:
             raise Diverged(entry.seq, "the state this step chained is not stored")
-        if state_hash(stored) != entry.state_hash:
+        stored_text, stored_state = self.stored_now
+        if state_hash(stored_text) != entry.state_hash:
             raise Diverged(entry.seq, "the stored state is not the one its step chained")
-        difference = first_difference(self.instance.dump(), stored, self.pairing)
+        self.last_stored_text = stored_text
+        difference = first_difference(self.instance.dump(), stored_text, self.pairing, stored_state)
         if difference is not None:
             if _unlogged_correction(entry):
                 raise NotReplayable(_UNLOGGED.format(seq=entry.seq, where=difference))
@@ -315,7 +368,7 @@ class _Replay:
 
     def _check_row(self, last_state: int | None) -> None:
         """The instance row holds the state of the last step that stored one."""
-        if last_state is not None and self.row.state_json != self.states.get(last_state):
+        if last_state is not None and self.row.state_json != self.last_stored_text:
             raise Diverged(last_state, "the instance row's state is not the state of this step")
 
 

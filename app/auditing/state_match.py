@@ -14,10 +14,7 @@ visited elements — must be equal.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class Pairing:
@@ -39,19 +36,56 @@ class Pairing:
         return self.to_replay.get(stored_id, stored_id)
 
 
-def first_difference(replayed_json: str, stored_json: str, pairing: Pairing) -> str | None:
-    """None when the states match; otherwise where they first differ (a dotted path)."""
-    replayed, stored = json.loads(replayed_json), json.loads(stored_json)
+def first_difference(
+    replayed_json: str, stored_json: str, pairing: Pairing, stored: dict | None = None
+) -> str | None:
+    """None when the states match; otherwise where they first differ (a dotted path).
+    ``stored`` is ``stored_json`` already parsed, if the caller has it (only read here)."""
+    replayed = json.loads(replayed_json)
+    if stored is None:
+        stored = json.loads(stored_json)
     problem = _pair_workflow(replayed, stored, pairing)
     if problem:
         return problem
-    renamed = json.loads(_renamed(replayed_json, pairing))
+    renamed_json = _renamed(replayed_json, pairing)
+    if _same_values(renamed_json, stored_json):
+        return None
+    renamed, stored = json.loads(renamed_json), json.loads(stored_json)
     _take_stamps(renamed, stored)
     _sort_deletions(renamed)
     _sort_deletions(stored)
     if _canonical(renamed) == _canonical(stored):
         return None
     return _difference(renamed, stored, "") or "(state)"
+
+
+def _same_values(renamed_json: str, stored_json: str) -> bool:
+    """The usual case, decided without writing both states out with sorted keys (which cost
+    more than the rest of the comparison): parsed with every number kept as its kind and its
+    text, ``==`` is equality of JSON values up to key order — a plain parse would let
+    ``true == 1 == 1.0`` pass. True only when the sorted texts would be equal too; False sends
+    the caller to that exact comparison (so a number spelt two ways is no divergence)."""
+    renamed, stored = _tagged(renamed_json), _tagged(stored_json)
+    _take_stamps(renamed, stored)
+    _sort_deletions(renamed)
+    _sort_deletions(stored)
+    return renamed == stored
+
+
+def _tagged(text: str) -> Any:
+    return json.loads(text, parse_int=_int_tag, parse_float=_float_tag, parse_constant=_other)
+
+
+def _int_tag(text: str) -> tuple[str, str]:
+    return ("int", text)
+
+
+def _float_tag(text: str) -> tuple[str, str]:
+    return ("float", text)
+
+
+def _other(text: str) -> tuple[str, str]:
+    return ("constant", text)
 
 
 def _canonical(state: dict) -> str:
@@ -102,7 +136,13 @@ def _pair_workflow(replayed: dict, stored: dict, pairing: Pairing, where: str = 
 
 def _renamed(state_json: str, pairing: Pairing) -> str:
     """The replayed state with every paired task id (as a key or inside a string) renamed."""
-    return _UUID.sub(lambda m: pairing.to_stored.get(m.group(0), m.group(0)), state_json)
+    # One plain replacement per paired id rather than a regular expression over the text for
+    # any UUID (which cost more than the rest of the comparison): the replay's ids are fresh
+    # random UUIDs, so they occur nowhere but where the replay wrote them.
+    for replay_id, stored_id in pairing.to_stored.items():
+        if replay_id != stored_id:
+            state_json = state_json.replace(replay_id, stored_id)
+    return state_json
 
 
 def _take_stamps(renamed: dict, stored: dict) -> None:

@@ -145,22 +145,51 @@ def state_at(session: Session, instance_id: int, seq: int) -> str | None:
 def stored_states(session: Session, instance_id: int) -> Iterator[tuple[int, str]]:
     """Every stored state of the instance in step order, as (step, state): one pass, each change
     applied once (for checking the whole history, where ``state_at`` per step would repeat work)."""
-    state: dict[str, Any] | None = None
-    for row in session.scalars(
-        select(InstanceSnapshot)
+    rows = session.execute(
+        select(InstanceSnapshot.seq, InstanceSnapshot.base_seq, InstanceSnapshot.state_zlib)
         .where(InstanceSnapshot.instance_id == instance_id)
         .order_by(InstanceSnapshot.seq)
+    )
+    for seq, text, _state in states_of(rows):
+        yield seq, text
+
+
+def snapshot_rows_of(
+    session: Session, instance_ids: list[int]
+) -> dict[int, list[tuple[int, int | None, bytes]]]:
+    """The snapshot rows (seq, base_seq, compressed payload) of several instances in one query,
+    by instance, each in step order: for ``states_of`` over a batch of instances."""
+    found: dict[int, list[tuple[int, int | None, bytes]]] = {i: [] for i in instance_ids}
+    for instance_id, seq, base_seq, payload in session.execute(
+        select(
+            InstanceSnapshot.instance_id,
+            InstanceSnapshot.seq,
+            InstanceSnapshot.base_seq,
+            InstanceSnapshot.state_zlib,
+        )
+        .where(InstanceSnapshot.instance_id.in_(instance_ids))
+        .order_by(InstanceSnapshot.instance_id, InstanceSnapshot.seq)
     ):
-        payload = decompress_state(row.state_zlib)
-        if row.base_seq is None:
+        found[instance_id].append((seq, base_seq, payload))
+    return found
+
+
+def states_of(rows: Any) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
+    """(step, state text, state) for snapshot rows (seq, base_seq, payload) in step order. The
+    state object is the one the next change is applied to: valid, and read-only, until the next
+    item is taken (None when the history is broken)."""
+    state: dict[str, Any] | None = None
+    for seq, base_seq, blob in rows:
+        payload = decompress_state(blob)
+        if base_seq is None:
             state = json.loads(payload)
-            yield row.seq, payload
+            yield seq, payload, state
             continue
         if state is None:  # a change with nothing to apply it to: the history is broken
-            yield row.seq, ""
+            yield seq, "", None
             continue
         state = apply_change(state, json.loads(payload))
-        yield row.seq, json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+        yield seq, json.dumps(state, ensure_ascii=False, separators=(",", ":")), state
 
 
 def _rows_back_to_full(session: Session, instance_id: int, seq: int) -> list[InstanceSnapshot]:
