@@ -24,6 +24,8 @@ from app.grading.cycle.measured import measured_criteria
 from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
 from app.identity.models import Person
+from app.meetings.commands import check_meeting_schedule
+from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
@@ -228,3 +230,16 @@ def test_the_day_page_reads_in_english_but_for_the_names(demo, client, login, ap
     for name in sorted(names, key=len, reverse=True):
         card = card.replace(name, "")
     assert not CJK.findall(card)
+
+
+def test_a_month_ending_without_one_reminds_the_secretary(demo, clock):
+    secretary = demo.holder("branch_secretary")
+    clock.set(datetime(2026, 12, 26, 2, 0, tzinfo=UTC))  # December's last week, none held
+    while run(check_meeting_schedule, actor=SYSTEM):  # as many worker rounds as it takes
+        pass
+    reminders = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == secretary.user_id, Notification.kind == "reminder"
+        )
+    ).all()
+    assert "2026年12月尚未召开主题党日（2026-12-31 截止）" in reminders
