@@ -233,6 +233,7 @@ def _demo_history(seed: int) -> None:
         "party_group_meeting",
         "branch_general_assembly",
         "party_lecture",
+        "themed_party_day",
         "grading_cycle",
         "level_decision",
         "annual_grading_target_setting",
@@ -247,7 +248,8 @@ def _demo_history(seed: int) -> None:
     click.echo(
         f"process history: {counts.committee_meetings} committee meetings,"
         f" {counts.group_meetings} party-group meetings, {counts.assemblies} general assemblies,"
-        f" {counts.lectures} party lectures, {counts.cancelled} cancelled;"
+        f" {counts.lectures} party lectures, {counts.themed_days} themed party days,"
+        f" {counts.cancelled} cancelled;"
         f" this year's grading cycle at HH01 for {counts.cycle.branches} branches,"
         f" {counts.cycle.advanced} of them past their self-assessment;"
         f" next year's targets under way at HH01 ({counts.targets.declared} declared,"

@@ -6,7 +6,8 @@ What it leaves, so that an auditor, a dashboard and a newcomer's inbox have some
 monthly committee meetings at three branches of HH01 (completed with decisions and follow-up),
 this month's meeting waiting for the committee's decision, one meeting overdue (the meeting was
 not recorded in time), one cancelled by the unit, and at the showcase branch monthly party-group
-meetings, quarterly general assemblies and party lectures (with their courseware and records).
+meetings, monthly themed party days, quarterly general assemblies and party lectures (with their
+courseware and records).
 Attendance and votes follow the rolls of each day.
 """
 
@@ -29,6 +30,7 @@ from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
+from app.demo.themed_days import themed_party_day
 from app.demo.timeline import at_time
 from app.demo.timeline import holder
 from app.demo.timeline import moment
@@ -62,6 +64,7 @@ class HistoryCounts:
     group_meetings: int = 0
     assemblies: int = 0
     lectures: int = 0
+    themed_days: int = 0
     cancelled: int = 0
     cycle: CycleCounts = field(default_factory=CycleCounts)
     targets: TargetCounts = field(default_factory=TargetCounts)
@@ -70,6 +73,8 @@ class HistoryCounts:
 def load_demo_history(seed: int) -> HistoryCounts:
     """Write the year of history; each step is its own command, as it was when clicked."""
     rng = random.Random(seed)
+    # A stream of its own, so the themed days leave the other meetings' draws as they were.
+    themed_rng = random.Random(f"{seed}-themed-party-day")
     zone = clock.local_zone()
     today = clock.local_today()
     counts = HistoryCounts()
@@ -77,8 +82,10 @@ def load_demo_history(seed: int) -> HistoryCounts:
     for index, month in enumerate(months):
         _committee_meeting(SHOWCASE_BRANCH, month, rng, zone)
         _group_meeting(SHOWCASE_BRANCH, month, rng, zone)
+        themed_party_day(SHOWCASE_BRANCH, month, themed_rng, zone)
         counts.committee_meetings += 1
         counts.group_meetings += 1
+        counts.themed_days += 1
         if index >= 5:
             for code in OTHER_BRANCHES:
                 _committee_meeting(code, month, rng, zone)

@@ -118,7 +118,14 @@ def step_claimed(actor: Actor, instance_id: int, when: datetime, data: dict[str,
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def upload(actor: Actor, instance_id: int, field: str, name: str, when: datetime) -> list:
+def upload(
+    actor: Actor,
+    instance_id: int,
+    field: str,
+    name: str,
+    when: datetime,
+    content: bytes = DEMO_PDF,
+) -> list:
     with at_time(when):
         db.end_read_transaction()
         task_id = db.session.scalar(
@@ -127,6 +134,6 @@ def upload(actor: Actor, instance_id: int, field: str, name: str, when: datetime
             )
         )
         refs = run(
-            store_uploads, actor=actor, task_id=task_id, uploads=[Upload(field, name, DEMO_PDF)]
+            store_uploads, actor=actor, task_id=task_id, uploads=[Upload(field, name, content)]
         )
     return refs[field]

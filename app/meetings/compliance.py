@@ -217,9 +217,37 @@ def c12_score(rows: list[Row]) -> tuple[float, float] | None:
     among those already judged (held or missed). None while no period has been judged."""
     score = possible = 0.0
     for row in rows:
+        if row.requirement.criterion != "C12":
+            continue
         judged = [c for c in row.cells if c.state in ("held", "missed")]
         if not judged:
             continue
         possible += row.requirement.points
         score += row.requirement.points * sum(c.state == "held" for c in judged) / len(judged)
     return (round(score, 2), possible) if possible else None
+
+
+#: What a month without the meeting costs in C05 (committee) and C13 (themed day) (domain.md §6).
+PER_MISSED_MONTH = 0.5
+
+
+def row_of(rows: list[Row], process_key: str) -> Row | None:
+    return next((r for r in rows if r.requirement.process_key == process_key), None)
+
+
+def per_missed_score(row: Row | None, points: float | None) -> float | None:
+    """``points`` less 0.5 per period judged missed (floor 0); None while none is judged."""
+    if row is None or points is None:
+        return None
+    judged = [c for c in row.cells if c.state in ("held", "missed")]
+    if not judged:
+        return None
+    missed = sum(c.state == "missed" for c in judged)
+    return round(max(0.0, points - PER_MISSED_MONTH * missed), 2)
+
+
+def c13_score(rows: list[Row]) -> tuple[float, float] | None:
+    """Criterion C13 (主题党日 monthly) from a year's calendar, out of the schedule's points."""
+    row = next((r for r in rows if r.requirement.criterion == "C13"), None)
+    score = per_missed_score(row, row.requirement.points if row else None)
+    return None if score is None else (score, row.requirement.points)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 DEFAULT_FILE = Path(__file__).with_name("schedule.toml")
 PERIODS = ("month", "quarter")
+CRITERIA = ("C12", "C13")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Requirement:
     basis: str  # "regulation" or "proposal"
     #: Owed only by branches with at least this many full members (0: by every branch).
     min_full_members: int = 0
+    #: The rubric criterion it counts toward: C12 (三会一课, a share of it) or C13 (主题党日).
+    criterion: str = "C12"
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ def load_schedule(path: Path) -> Schedule:
         requirement = Requirement(**entry)
         if requirement.period not in PERIODS or requirement.points < 0:
             raise ValueError(f"{path.name}: meeting {index + 1}: period must be month or quarter")
+        if requirement.criterion not in CRITERIA:
+            raise ValueError(f"{path.name}: meeting {index + 1}: criterion must be C12 or C13")
         meetings.append(requirement)
     return Schedule(tuple(meetings), int(document.get("remind_days_before_end", 7)))
 

@@ -27,6 +27,7 @@ from app.identity.session import current_scope
 from app.levels.queries import branch_history
 from app.meetings.compliance import branch_calendar
 from app.meetings.compliance import c12_score
+from app.meetings.compliance import c13_score
 from app.meetings.schedule import schedule
 
 bp = Blueprint("orgs", __name__)
@@ -99,7 +100,9 @@ def meetings_of(org: OrgUnit) -> SimpleNamespace:
     year = int(asked) if asked.isascii() and asked.isdigit() else today.year
     year = year if 2000 <= year <= today.year else today.year
     rows = branch_calendar(db.session, org, year, today, local_zone(), schedule().meetings)
-    return SimpleNamespace(year=year, this_year=today.year, rows=rows, c12=c12_score(rows))
+    return SimpleNamespace(
+        year=year, this_year=today.year, rows=rows, c12=c12_score(rows), c13=c13_score(rows)
+    )
 
 
 @bp.get("/orgs/<code>")

@@ -41,6 +41,7 @@ def test_the_demo_year_has_meetings_in_every_state_and_verifies(demo, client, lo
     assert states[("branch_general_assembly", "completed")] == 3
     assert states[("party_lecture", "completed")] == 3  # February, May, August
     assert counts.lectures == 3
+    assert states[("themed_party_day", "completed")] == counts.themed_days == 11  # monthly
     started = db.session.scalars(select(ProcessInstance.started_at)).all()
     assert min(started).date() < TEST_NOW.date().replace(month=1)  # a year back, not all today
     overdue = db.session.scalars(

@@ -28,7 +28,7 @@ from tests.processes.test_grading_cycle import _committee_votes
 from tests.processes.test_grading_cycle import _hold_committee_meeting
 
 APRIL_2027 = datetime(2027, 4, 2, 2, 0, tzinfo=UTC)  # January to March 2027 are over
-REASONS = {f"{c}_change_reason": "按台账核实" for c in ("C05", "C12", "C16", "C19")}
+REASONS = {f"{c}_change_reason": "按台账核实" for c in ("C05", "C12", "C13", "C16", "C19")}
 
 
 def _measured(demo) -> dict:

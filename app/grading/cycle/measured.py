@@ -5,6 +5,7 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
 * C05 支委会 monthly: the criterion's points less 0.5 per month judged missed (domain.md §6; a
   meeting without a quorum cannot be recorded, so its −1 never applies);
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
+* C13 主题党日 monthly: the points less 0.5 per month judged missed (domain.md §6);
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
   (half-year supervision or re-inspection) closed after its deadline or still open past it —
   measured only when the branch had findings to rectify;
@@ -29,13 +30,15 @@ from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
 from app.meetings.compliance import c12_score
 from app.meetings.compliance import calendars
+from app.meetings.compliance import per_missed_score
+from app.meetings.compliance import row_of
 from app.meetings.schedule import schedule
 
 COMMITTEE_MEETING = "branch_committee_meeting"
-C05_PER_MISSED_MONTH = 0.5
+THEMED_PARTY_DAY = "themed_party_day"
 C16_PER_OVERDUE_ITEM = 1
 BRAND_STAGES = 3
-MEASURED = ("C05", "C12", "C16", "C19")
+MEASURED = ("C05", "C12", "C13", "C16", "C19")
 
 
 def measured_criteria(
@@ -53,8 +56,9 @@ def measured_criteria(
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
         values = {
-            "C05": _c05(rows[branch.id], points.get("C05")),
+            "C05": per_missed_score(row_of(rows[branch.id], COMMITTEE_MEETING), points.get("C05")),
             "C12": _c12(rows[branch.id], points.get("C12")),
+            "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
             "C19": _scaled(brands[branch.id], points.get("C19")),
         }
@@ -65,17 +69,6 @@ def measured_criteria(
 def _c12(rows: list[Row], points: float | None) -> float | None:
     judged = c12_score(rows)
     return round(points * judged[0] / judged[1], 2) if judged and points else None
-
-
-def _c05(rows: list[Row], points: float | None) -> float | None:
-    committee = next((r for r in rows if r.requirement.process_key == COMMITTEE_MEETING), None)
-    if committee is None or points is None:
-        return None
-    judged = [c for c in committee.cells if c.state in ("held", "missed")]
-    if not judged:
-        return None
-    missed = sum(c.state == "missed" for c in judged)
-    return _floor(points, C05_PER_MISSED_MONTH * missed)
 
 
 def _floor(points: float | None, deducted: float) -> float | None:
