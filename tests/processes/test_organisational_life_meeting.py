@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 from datetime import date
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.core.audit import verify_chain
+from app.core.clock import local_zone
+from app.core.commands import SYSTEM
 from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import Conflict
@@ -22,6 +26,10 @@ from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.identity.models import Person
 from app.identity.models import User
+from app.meetings.commands import check_meeting_schedule
+from app.meetings.compliance import branch_calendar
+from app.meetings.schedule import schedule
+from app.notify.models import Notification
 from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
@@ -418,3 +426,31 @@ def test_the_task_page_reads_in_english_but_for_names(demo, client, login, app):
     for name in sorted(names, key=len, reverse=True):
         card = card.replace(name, "")
     assert not CJK.findall(card)
+
+
+def test_the_calendar_asks_for_it_yearly_and_gives_a_task_when_a_year_had_none(demo, clock):
+    secretary = demo.holder("branch_secretary")
+    clock.set(datetime(2027, 12, 26, 2, 0, tzinfo=UTC))  # the last week of 2027
+    while run(check_meeting_schedule, actor=SYSTEM):  # every branch's reminders, batch by batch
+        pass
+    reminders = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == secretary.user_id, Notification.kind == "reminder"
+        )
+    ).all()
+    assert "2027年尚未召开组织生活会（2027-12-31 截止）" in reminders
+    rows = branch_calendar(
+        db.session, demo.branch, 2027, date(2027, 12, 26), local_zone(), schedule().meetings
+    )
+    (yearly,) = [r for r in rows if r.requirement.process_key == "organisational_life_meeting"]
+    assert [c.state for c in yearly.cells] == ["open"]  # one cell for the year
+    clock.set(datetime(2028, 1, 2, 2, 0, tzinfo=UTC))
+    while run(check_meeting_schedule, actor=SYSTEM):
+        pass
+    missed = db.session.scalars(
+        select(ProcessInstance.business_key).where(
+            ProcessInstance.process_key == "missed_meeting",
+            ProcessInstance.org_unit_id == demo.branch.id,
+        )
+    ).all()
+    assert "组织生活会 2027年" in missed
