@@ -1,4 +1,5 @@
-"""The meeting schedule (schedule.toml) and calendar periods: months and quarters, in local time."""
+"""The meeting schedule (schedule.toml) and calendar periods: months, quarters and years, in local
+time."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 DEFAULT_FILE = Path(__file__).with_name("schedule.toml")
-PERIODS = ("month", "quarter")
+PERIODS = ("month", "quarter", "year")
 CRITERIA = ("C12", "C13")
 
 
@@ -21,7 +22,7 @@ CRITERIA = ("C12", "C13")
 class Requirement:
     process_key: str
     name: str
-    period: str  # "month" or "quarter"
+    period: str  # "month", "quarter" or "year"
     held_step: str
     points: float
     basis: str  # "regulation" or "proposal"
@@ -45,6 +46,8 @@ class Period:
 
     @property
     def label(self) -> str:
+        if self.kind == "year":
+            return f"{self.start.year}年"
         if self.kind == "quarter":
             return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
         return f"{self.start.year}年{self.start.month}月"
@@ -52,6 +55,8 @@ class Period:
     @property
     def label_en(self) -> str:
         """``label`` in English, for texts written once for readers of either language."""
+        if self.kind == "year":
+            return str(self.start.year)
         if self.kind == "quarter":
             return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
         return f"{self.start.year}-{self.start.month:02d}"
@@ -59,6 +64,8 @@ class Period:
     @property
     def shown(self) -> str:
         """The label in the reader's language (``label`` is what records and keys keep)."""
+        if self.kind == "year":
+            return str(self.start.year)  # a bare year reads the same in either language
         if self.kind == "quarter":
             quarter = (self.start.month - 1) // 3 + 1
             return _("%(year)d Q%(quarter)d", year=self.start.year, quarter=quarter)
@@ -66,6 +73,8 @@ class Period:
 
     @property
     def short(self) -> str:
+        if self.kind == "year":
+            return str(self.start.year)
         if self.kind == "quarter":
             return f"Q{(self.start.month - 1) // 3 + 1}"
         return str(self.start.month)
@@ -76,6 +85,8 @@ class Period:
 
 
 def period_of(day: date, kind: str) -> Period:
+    if kind == "year":
+        return Period(date(day.year, 1, 1), date(day.year + 1, 1, 1), kind)
     first_month = day.month if kind == "month" else (day.month - 1) // 3 * 3 + 1
     start = date(day.year, first_month, 1)
     step = 1 if kind == "month" else 3
@@ -85,6 +96,8 @@ def period_of(day: date, kind: str) -> Period:
 
 
 def periods_of_year(year: int, kind: str) -> list[Period]:
+    if kind == "year":
+        return [period_of(date(year, 1, 1), kind)]
     months = range(1, 13) if kind == "month" else (1, 4, 7, 10)
     return [period_of(date(year, m, 1), kind) for m in months]
 
@@ -96,7 +109,9 @@ def load_schedule(path: Path) -> Schedule:
     for index, entry in enumerate(document.get("meeting", [])):
         requirement = Requirement(**entry)
         if requirement.period not in PERIODS or requirement.points < 0:
-            raise ValueError(f"{path.name}: meeting {index + 1}: period must be month or quarter")
+            raise ValueError(
+                f"{path.name}: meeting {index + 1}: period must be month, quarter or year"
+            )
         if requirement.criterion not in CRITERIA:
             raise ValueError(f"{path.name}: meeting {index + 1}: criterion must be C12 or C13")
         meetings.append(requirement)
