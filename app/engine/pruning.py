@@ -12,7 +12,8 @@ grow with the number of rounds. Before each save two kinds of finished task are 
   is cut out, the child taking its place under the parent.
 
 What stays is the root, every task that is not finished, the completed task just above each of
-them (the parallel join reads the parent of each waiting join task), every task with more than
+them (the parallel join reads the parent of each waiting join task), the branches that reached a
+join that has not fired yet (it counts them), every task with more than
 one child left, the last task the engine ran, and end events (``Instance.finished`` looks for
 one). Ancestry among the tasks kept is unchanged, which is what joins and boundary events read.
 Every task keeps its own full copy of the data, so nothing of the variables is lost. Call
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow import TaskState
+from SpiffWorkflow.specs.Join import Join
 
 DEAD = TaskState.COMPLETED | TaskState.CANCELLED
 
@@ -72,15 +74,30 @@ def _dead_subtrees(tree: Any, order: list[Any]) -> set[Any]:
     """Ids of the tasks whose whole subtree is finished and may go (children before parents)."""
     dead: set[Any] = set()
     last = tree.last_task.id
+    counting = _joins_still_counting(order)
     for task in reversed(order):
         if (
             task.state & DEAD
             and task.id != last
             and not _is_end_event(task)
+            and task.task_spec not in counting
             and all(child in dead for child in task._children)
         ):
             dead.add(task.id)
     return dead
+
+
+def _joins_still_counting(order: list[Any]) -> set[Any]:
+    """The joins a branch waits at. The branches that reached one before are finished (the
+    library cancels the waiting join task of a branch when the next one arrives), yet the join
+    counts them by that task and its parent, and merges their data from there: dropped, a join
+    of three branches or more waited for ever for the first to arrive. Once the join has fired
+    no task of it waits, and the spent branches go (a loop's next round must not count them)."""
+    return {
+        task.task_spec
+        for task in order
+        if isinstance(task.task_spec, Join) and task.state == TaskState.WAITING
+    }
 
 
 def _dead_hangs_from_live(tree: Any, task: Any, dead: set[Any]) -> bool:
