@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.inbox.queries import SOON
-from app.inbox.queries import Startable
 from app.inbox.queries import View
-from app.inbox.queries import list_startable
 from app.inbox.queries import scoped
+from app.inbox.startable import Startable
+from app.inbox.startable import list_startable
 from app.workflow.models import HumanTask
 from app.workflow.models import ProcessInstance
 

@@ -44,7 +44,6 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
-from app.workflow.queries import latest_definitions_query
 
 
 class View(StrEnum):
@@ -366,44 +365,6 @@ def _row(
 def get_task_row(session: Session, task_id: int) -> TaskRow | None:
     row = session.execute(_base().where(HumanTask.id == task_id)).one_or_none()
     return _row(*row) if row else None
-
-
-@dataclass(frozen=True)
-class Startable:
-    process_key: str
-    name: str
-    version: int
-    orgs: tuple[tuple[str, str], ...]  # (code, name) where the user may start it
-    description: str = ""
-
-
-def list_startable(session: Session, user_id: int, day: date) -> list[Startable]:
-    """The processes the user may start by hand, each with the organisations to start it for."""
-    holdings = list_holdings(session, user_id, day)
-    startable = []
-    for definition in session.scalars(latest_definitions_query()):
-        starters = set(json.loads(definition.starter_roles_json))
-        orgs: dict[str, str] = {}
-        for holding in holdings:
-            if holding.role_code not in starters:
-                continue
-            role = catalogue.get_role(holding.role_code)
-            if role is not None and role.tier == "group":
-                parent = session.get(OrgUnit, session.get(OrgUnit, holding.org_id).parent_id)
-                orgs[parent.code] = parent.name
-            else:
-                orgs[holding.org_code] = holding.org_name
-        if orgs:
-            startable.append(
-                Startable(
-                    definition.process_key,
-                    english.process_name(definition.process_key, definition.name),
-                    definition.version,
-                    tuple(sorted(orgs.items())),
-                    english.process_description(definition.process_key, definition.description),
-                )
-            )
-    return startable
 
 
 def list_saved_filters(session: Session, user_id: int, day: date) -> list[SavedFilter]:

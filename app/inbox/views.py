@@ -29,9 +29,9 @@ from app.inbox.queries import View
 from app.inbox.queries import first_open_task
 from app.inbox.queries import get_draft
 from app.inbox.queries import list_saved_filters
-from app.inbox.queries import list_startable
 from app.inbox.queries import list_tasks
 from app.inbox.queries import view_counts
+from app.inbox.startable import list_startable
 from app.inbox.task_page import due_state
 from app.inbox.task_page import render_task
 from app.inbox.task_page import starting_values

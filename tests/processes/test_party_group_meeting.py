@@ -22,7 +22,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
-from app.inbox.queries import list_startable
+from app.inbox.startable import list_startable
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
