@@ -77,8 +77,9 @@ export async function mountBpmn(el, options, translate) {
       translateModule(options.locale)
     ]
   });
-  await modeler.importXML(options.xml);
-  modeler.get('canvas').zoom('fit-viewport');
+  const { warnings } = await modeler.importXML(options.xml);
+  keepNamedCollections(modeler.get('moddle'), warnings);
+  fitBesidePalette(modeler.get('canvas'), el);
   const list = new ProblemList(el, translate);
   list.render([], () => {});
   let marked = new Set();
@@ -134,4 +135,31 @@ export async function mountBpmn(el, options, translate) {
       modeler.destroy();
     }
   };
+}
+
+
+// Fit the diagram into what the palette leaves free: fitted to the whole canvas, its left edge
+// (the lanes' headers, the start events) lay under the palette.
+function fitBesidePalette(canvas, el) {
+  canvas.zoom('fit-viewport');
+  const palette = el.querySelector('.djs-palette');
+  const covered = palette ? palette.getBoundingClientRect().right - canvas._container.getBoundingClientRect().left + 12 : 0;
+  if (covered <= 0) return;
+  const box = canvas.viewbox();
+  const width = canvas._container.clientWidth;
+  if (width <= covered) return;
+  const scale = box.scale * (width - covered) / width;
+  canvas.viewbox({ x: box.x - covered / scale, y: box.y, width: width / scale, height: box.height * box.scale / scale });
+}
+
+// A multi-instance task names its collections by variable (loopDataInputRef 'participants'), as
+// the engine reads them; BPMN expects the id of a data element there, so the import drops the
+// reference as unresolved and the saved model lost its collection. A detached element with that
+// id restores it: it is written back as the same name and is itself never written.
+function keepNamedCollections(moddle, warnings) {
+  for (const warning of warnings || []) {
+    const property = String(warning.property || '');
+    if (!warning.element || !warning.value || !/loopData(Input|Output)Ref$/.test(property)) continue;
+    warning.element.set(property.replace(/^bpmn:/, ''), moddle.create('bpmn:DataInput', { id: warning.value }));
+  }
 }
