@@ -1,0 +1,191 @@
+"""The ledgers of the demo's year of meetings (issue 15 item 5): rows equal the records behind
+them; a branch's ledgers for its own committee and the reviewers above it; print and Excel."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.core.i18n import LANGUAGE_COOKIE
+from app.demo.history import load_demo_history
+from app.extensions import db
+from app.identity.models import OrgUnit
+from app.identity.models import Person
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessInstance
+from app.workflow.queries import answers_of
+from tests.conftest import log_in
+from tests.plugins.demo import DEMO_BRANCH
+from tests.plugins.demo import DEMO_SEED
+from tests.plugins.demo import holder_at
+
+DEMO_PASSWORD = "demo123456"
+YEAR = 2026
+BASE = f"/ledgers/{DEMO_BRANCH}/{YEAR}"
+ROW_LINK = re.compile(r'href="/instances/(\d+)"')
+
+
+@pytest.fixture
+def demo_year(demo):
+    load_demo_history(DEMO_SEED)
+    db.session.rollback()
+    return demo
+
+
+def _held(process_key: str, status=(InstanceStatus.COMPLETED,)) -> dict[int, dict]:
+    """The answers of the demo branch's instances of ``process_key`` held this year."""
+    branch = db.session.scalars(select(OrgUnit.id).where(OrgUnit.code == DEMO_BRANCH)).one()
+    ids = db.session.scalars(
+        select(ProcessInstance.id).where(
+            ProcessInstance.process_key == process_key,
+            ProcessInstance.org_unit_id == branch,
+            ProcessInstance.status.in_(status),
+        )
+    ).all()
+    answers = answers_of(db.session, list(ids))
+    return {
+        i: data
+        for i, data in answers.items()
+        if datetime.fromisoformat(data.get("meeting_at") or data["lecture_at"]).year == YEAR
+    }
+
+
+def _rows(page: str) -> list[int]:
+    body = page.split('id="ledger-rows"')[1].split("</table>")[0]
+    return [int(i) for i in ROW_LINK.findall(body)]
+
+
+def test_the_minutes_book_has_a_row_per_meeting_held_with_its_people(demo_year, client, login):
+    login(holder_at(DEMO_BRANCH, "branch_secretary").login, DEMO_PASSWORD)
+    held = _held("branch_committee_meeting")
+    assert len(held) >= 10
+
+    page = client.get(f"{BASE}/branch_committee_minutes").get_data(as_text=True)
+    assert sorted(_rows(page)) == sorted(held)  # every meeting, each row opening its record
+    first = min(held)
+    present = held[first]["attendance"]["present"]
+    names = db.session.scalars(select(Person.name).where(Person.id.in_(present))).all()
+    assert all(name in page for name in names)
+    assert held[first]["topics"] in page
+    assert "支部委员会会议记录" in page
+    assert "到会委员" in page
+
+    # Sorted by a column on request; the newest first when the date column is sorted down.
+    down = client.get(f"{BASE}/branch_committee_minutes?sort=0&dir=desc").get_data(as_text=True)
+    assert _rows(down) == sorted(held, key=lambda i: held[i]["meeting_at"], reverse=True)
+
+
+def test_decisions_are_rows_with_owner_due_date_and_follow_up(demo_year, client, login):
+    login(holder_at(DEMO_BRANCH, "branch_secretary").login, DEMO_PASSWORD)
+    held = _held(
+        "branch_committee_meeting", (InstanceStatus.COMPLETED, InstanceStatus.RUNNING)
+    ) | _held("branch_general_assembly")
+    decisions = [
+        (i, d)
+        for i, data in held.items()
+        for d in data.get("actions") or data.get("decisions") or data.get("resolutions") or []
+    ]
+    page = client.get(f"{BASE}/decisions_follow_up").get_data(as_text=True)
+    assert sorted(_rows(page)) == sorted(i for i, _d in decisions)
+    _instance_id, decision = next((i, d) for i, d in decisions if "owner" in d)
+    (owner,) = db.session.scalars(select(Person.name).where(Person.id == decision["owner"]))
+    assert decision["item"] in page
+    assert owner in page
+    assert decision["due"] in page
+    assert "已落实" in page  # the committee's follow-up step, matched to its decision
+
+
+def test_the_attendance_register_covers_all_four_kinds_of_meeting(demo_year, client, login):
+    login(holder_at(DEMO_BRANCH, "branch_secretary").login, DEMO_PASSWORD)
+    keys = (
+        "branch_committee_meeting",
+        "branch_general_assembly",
+        "party_group_meeting",
+        "party_lecture",
+    )
+    held = {i for key in keys for i in _held(key)}
+    page = client.get(f"{BASE}/attendance_register").get_data(as_text=True)
+    assert sorted(_rows(page)) == sorted(held)
+    for name in ("支部委员会会议", "党小组会", "党课"):
+        assert name in page
+    assert re.search(r"应到 \d+ 人，实到 \d+ 人", page)
+
+
+def test_the_print_view_is_a4_with_branch_year_and_page_numbers(demo_year, client, login):
+    login(holder_at(DEMO_BRANCH, "branch_secretary").login, DEMO_PASSWORD)
+    html = client.get(f"{BASE}/branch_committee_minutes/print").get_data(as_text=True)
+    assert "css/print.css" in html
+    assert 'class="nav"' not in html
+    assert "长流水采油站党支部" in html
+    assert f"{YEAR}年" in html
+    assert "counter(page)" in html
+    assert "A4" in html
+    body = html.split('id="ledger-rows"')[1].split("</table>")[0]
+    assert body.count("<tr>") == 1 + len(_held("branch_committee_meeting"))
+
+
+def test_the_excel_export_has_the_headings_and_a_row_per_record(demo_year, client, login):
+    login(holder_at(DEMO_BRANCH, "branch_secretary").login, DEMO_PASSWORD)
+    response = client.get(f"{BASE}/party_lecture_register.xlsx")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    sheet = load_workbook(BytesIO(response.data)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert "长流水采油站党支部" in values[0][0]
+    assert "党课记录" in values[0][0]
+    assert values[1][:3] == ["序号", "时间", "地点"]
+    assert sorted(r[0] for r in values[2:]) == sorted(_held("party_lecture"))
+
+
+def test_other_branches_and_plain_members_are_told_not_found(demo, app):
+    for outsider in (
+        holder_at("HH01-02", "branch_secretary"),
+        holder_at("HH02", "unit_org_reviewer"),
+        demo.holder("member"),
+    ):
+        client = app.test_client()
+        assert log_in(client, outsider.login, DEMO_PASSWORD).status_code == 302
+        for path in ("", "/print", ".xlsx"):
+            response = client.get(f"{BASE}/branch_committee_minutes{path}")
+            assert response.status_code == 404, (outsider.login, path)
+
+
+def test_a_unit_reviewer_reads_the_ledgers_of_the_unit_s_branches_only(demo, client, login):
+    login(holder_at("HH01", "unit_org_reviewer").login, DEMO_PASSWORD)
+    assert client.get(f"{BASE}/branch_committee_minutes").status_code == 200
+    index = client.get("/ledgers/").get_data(as_text=True)
+    codes = set(re.findall(r'<option value="(HH\d\d-\d\d)"', index))
+    assert DEMO_BRANCH in codes
+    assert all(code.startswith("HH01-") for code in codes)
+    other = db.session.scalars(
+        select(OrgUnit.code).where(OrgUnit.code.startswith("HH02-"), OrgUnit.kind == "branch")
+    ).first()
+    assert client.get(f"/ledgers/{other}/{YEAR}/branch_committee_minutes").status_code == 404
+
+
+def test_in_english_the_ledgers_show_no_chinese_but_names_and_what_people_typed(
+    demo_year, client, login
+):
+    from tests.web.test_english_pages import _allowed_chinese  # noqa: PLC0415 - shared check
+    from tests.web.test_english_pages import _offences  # noqa: PLC0415
+    from tests.web.test_english_pages import _visible_text  # noqa: PLC0415
+
+    login(holder_at("HH01", "unit_org_reviewer").login, DEMO_PASSWORD)
+    client.set_cookie(LANGUAGE_COOKIE, "en")
+    allowed = _allowed_chinese()
+    index = client.get(f"/ledgers/?org={DEMO_BRANCH}").get_data(as_text=True)
+    assert "Attendance register" in index
+    found = {"/ledgers/": _offences(_visible_text(index), allowed)}
+    for key in re.findall(rf'href="{BASE}/(\w+)"', index):
+        for path in (f"{BASE}/{key}", f"{BASE}/{key}/print"):
+            found[path] = _offences(_visible_text(client.get(path).get_data(as_text=True)), allowed)
+    assert len(found) == 1 + 2 * 6
+    assert not any(found.values()), {p: o[:3] for p, o in found.items() if o}
+    page = client.get(f"{BASE}/attendance_register").get_data(as_text=True)
+    assert "Branch committee meeting" in page
+    assert re.search(r"\d+ entitled, \d+ present", page)
