@@ -189,3 +189,19 @@ def test_in_english_the_ledgers_show_no_chinese_but_names_and_what_people_typed(
     page = client.get(f"{BASE}/attendance_register").get_data(as_text=True)
     assert "Branch committee meeting" in page
     assert re.search(r"\d+ entitled, \d+ present", page)
+
+
+def test_branch_staff_find_their_ledgers_on_the_home_page_and_members_do_not(demo, app):
+    secretary, member = app.test_client(), app.test_client()
+    assert (
+        log_in(secretary, demo.holder("branch_secretary").login, DEMO_PASSWORD).status_code == 302
+    )
+    assert log_in(member, demo.holder("member").login, DEMO_PASSWORD).status_code == 302
+    home = secretary.get("/").get_data(as_text=True)
+    assert 'id="ledger-shelf"' in home
+    assert f'href="{BASE}/attendance_register"' in home
+    assert 'href="/ledgers/"' in home  # the menu
+    plain = member.get("/").get_data(as_text=True)
+    assert 'id="ledger-shelf"' not in plain
+    assert 'href="/ledgers/"' not in plain
+    assert member.get("/ledgers/").status_code == 404
