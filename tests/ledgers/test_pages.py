@@ -16,6 +16,7 @@ from app.demo.history import load_demo_history
 from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.models import Person
+from app.ledgers.cli import ledgers_cli
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import answers_of
@@ -205,3 +206,15 @@ def test_branch_staff_find_their_ledgers_on_the_home_page_and_members_do_not(dem
     assert 'id="ledger-shelf"' not in plain
     assert 'href="/ledgers/"' not in plain
     assert member.get("/ledgers/").status_code == 404
+
+
+def test_the_export_command_writes_every_ledger_of_the_branch(demo_year, app, tmp_path):
+    result = app.test_cli_runner().invoke(
+        ledgers_cli, ["export", "--org", DEMO_BRANCH, "--year", str(YEAR), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in tmp_path.glob("*.xlsx"))
+    assert f"{DEMO_BRANCH}-{YEAR}-attendance_register.xlsx" in written
+    assert len(written) == 6
+    sheet = load_workbook(tmp_path / f"{DEMO_BRANCH}-{YEAR}-branch_committee_minutes.xlsx").active
+    assert sheet.max_row - 2 == len(_held("branch_committee_meeting"))
