@@ -28,6 +28,7 @@ SHOWS = frozenset(
         "attendance",
         "present",
         "absentees",
+        "absent",
         "signature",
         "tally",
         "items",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.formdefs.model import FieldDef
 from app.formdefs.model import is_english
 from app.identity.models import OrgUnit
@@ -25,6 +26,8 @@ from app.ledgers.sources import form_fields
 from app.ledgers.sources import org_names
 from app.ledgers.sources import person_names
 from app.ledgers.sources import records_of
+from app.workflow.roster import entitled_people
+from app.workflow.roster import question_for
 
 #: Form field kinds → how a column shows them, where the column does not say.
 SHOW_OF_KIND = {
@@ -38,7 +41,7 @@ SHOW_OF_KIND = {
     "datetime": "datetime",
     "bool": "bool",
 }
-PEOPLE_SHOWS = frozenset({"person", "persons", "present", "absentees"})
+PEOPLE_SHOWS = frozenset({"person", "persons", "present", "absentees", "absent"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def ledger_table(
             continue
         for item in _items(record.data, ledger):
             found.append((record, on, [_cell(c, record, item, fields) for c in ledger.columns]))
+    found = _with_absent(session, org, found)
     names = person_names(session, {i for _r, _o, cells in found for i in _people(cells)})
     orgs = org_names(session, {c.value for *_x, cells in found for c in cells if c.show == "org"})
     shown = _Shown(names, orgs, zone, locale)
@@ -90,6 +94,39 @@ def ledger_table(
     rows.sort(key=lambda r: (r.on, r.instance_id))
     headings = tuple(c.title_for(locale) or _form_label(c, fields, locale) for c in ledger.columns)
     return LedgerTable(ledger, org, year, headings, tuple(rows))
+
+
+def _with_absent(
+    session: Session, org: OrgUnit, found: list[tuple[Record, date, list[Cell]]]
+) -> list[tuple[Record, date, list[Cell]]]:
+    """Cells shown as ``absent`` get who was entitled to attend and was not there, by the form's
+    rule on the meeting's day (all meetings' rolls read at once), with the reason where the
+    meeting recorded one (``absentees``)."""
+    now = clock.now()
+    asked = {
+        (record.id, index): question_for(cell.field, org, record.data, now)
+        for record, _on, cells in found
+        for index, cell in enumerate(cells)
+        if cell.show == "absent" and cell.field is not None and cell.field.people
+    }
+    entitled = entitled_people(session, org, {q for q in asked.values() if q is not None})
+    result = []
+    for record, on, cells in found:
+        reasons = {
+            e.get("person"): e.get("reason", "")
+            for e in record.data.get("absentees") or ()
+            if isinstance(e, dict)
+        }
+        for index, cell in enumerate(cells):
+            if cell.show != "absent":
+                continue
+            question = asked.get((record.id, index))
+            present = set(cell.value.get("present", [])) if isinstance(cell.value, dict) else set()
+            away = [p for p in entitled.get(question, []) if p not in present] if question else []
+            away += [p for p in reasons if p not in away]
+            cells[index] = Cell("absent", [(p, reasons.get(p, "")) for p in away])
+        result.append((record, on, cells))
+    return result
 
 
 def _form_label(column: Column, fields: dict[str, FieldDef], locale: str) -> str:
@@ -193,6 +230,8 @@ def _people(cells: list[Cell]) -> set[int]:
             value = value.get("present", [])
         if cell.show == "absentees" and isinstance(value, list):
             value = [e.get("person") for e in value if isinstance(e, dict)]
+        if cell.show == "absent":
+            value = [person for person, _reason in value]
         values = value if isinstance(value, list) else [value]
         ids |= {v for v in values if isinstance(v, int)}
     return ids
@@ -274,6 +313,14 @@ class _Shown:
         return _(", ").join(
             _("%(name)s (%(reason)s)", name=self._name(e.get("person")), reason=e.get("reason", ""))
             for e in value
+        )
+
+    def _absent(self, value: Any, cell: Cell) -> str:
+        return _(", ").join(
+            _("%(name)s (%(reason)s)", name=self._name(p), reason=reason)
+            if reason
+            else self._name(p)
+            for p, reason in value
         )
 
     def _signature(self, value: Any, cell: Cell) -> str:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.ledgers.cli import ledgers_cli
+from app.workflow import roster
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import answers_of
@@ -218,3 +219,25 @@ def test_the_export_command_writes_every_ledger_of_the_branch(demo_year, app, tm
     assert len(written) == 6
     sheet = load_workbook(tmp_path / f"{DEMO_BRANCH}-{YEAR}-branch_committee_minutes.xlsx").active
     assert sheet.max_row - 2 == len(_held("branch_committee_meeting"))
+
+
+def test_the_attendance_register_names_who_was_absent_on_the_meeting_day(demo_year, client, login):
+    login(holder_at(DEMO_BRANCH, "branch_secretary").login, DEMO_PASSWORD)
+    page = client.get(f"{BASE}/attendance_register").get_data(as_text=True)
+    held = _held("branch_committee_meeting")
+    short = {
+        i: d
+        for i, d in held.items()
+        if d["attendance"]["entitled"] > len(d["attendance"]["present"])
+    }
+    assert short, "the demo year has committee meetings with someone away"
+    branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
+    for instance_id, data in short.items():
+        day = datetime.fromisoformat(data["meeting_at"]).date()
+        question = roster.RosterQuestion("committee", branch, day)
+        committee = [o.value for o in roster.roster_options(db.session, question)]
+        away = [p for p in committee if p not in data["attendance"]["present"]]
+        names = db.session.scalars(select(Person.name).where(Person.id.in_(away))).all()
+        row = page.split(f'href="/instances/{instance_id}"')[1].split("</tr>")[0]
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        assert sorted(cells[4].split("、")) == sorted(names)  # the column of those absent
