@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import Response
+from flask import redirect
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_babel import get_locale
 
 from app.core import clock
@@ -67,6 +69,13 @@ def show(code: str, year: int, key: str) -> str:
         locale=locale,
         years=range(clock.local_today().year, clock.local_today().year - 6, -1),
     )
+
+
+@bp.get("/<code>/year/<key>")
+def choose_year(code: str, key: str) -> Response:
+    """The year filter's form: to the ledger's page of the chosen year."""
+    year = request.args.get("year", type=int) or clock.local_today().year
+    return redirect(url_for("ledgers.show", code=code, year=year, key=key))
 
 
 @bp.get("/<code>/<int:year>/<key>/print")

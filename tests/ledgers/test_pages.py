@@ -25,6 +25,7 @@ from app.workflow import roster
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import answers_of
+from tests.conftest import ROOT
 from tests.conftest import log_in
 from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import DEMO_SEED
@@ -146,8 +147,10 @@ def test_the_print_view_is_a4_with_branch_year_and_page_numbers(demo_year, clien
     assert 'class="nav"' not in html
     assert "长流水采油站党支部" in html
     assert f"{YEAR}年" in html
-    assert "counter(page)" in html
-    assert "A4" in html
+    assert 'class="sheet ledger-sheet"' in html  # A4 landscape, pages numbered (print.css)
+    css = (ROOT / "app/static/css/print.css").read_text("utf-8")
+    assert "@page ledger { size: A4 landscape" in css
+    assert "counter(page)" in css
     body = html.split('id="ledger-rows"')[1].split("</table>")[0]
     assert body.count("<tr>") == 1 + len(_held("branch_committee_meeting"))
 
