@@ -26,6 +26,7 @@ from app.ledgers.sources import form_fields
 from app.ledgers.sources import org_names
 from app.ledgers.sources import person_names
 from app.ledgers.sources import records_of
+from app.workflow.labels import INSTANCE_STATUS
 from app.workflow.roster import entitled_people
 from app.workflow.roster import question_for
 
@@ -40,6 +41,14 @@ SHOW_OF_KIND = {
     "date": "date",
     "datetime": "datetime",
     "bool": "bool",
+}
+#: The instance's own fields (``$…``) and how they show.
+INSTANCE_SHOWS = {
+    "$procedure": "procedure",
+    "$status": "status",
+    "$id": "text",
+    "$started": "datetime",
+    "$ended": "datetime",
 }
 PEOPLE_SHOWS = frozenset({"person", "persons", "present", "absentees", "absent"})
 
@@ -167,6 +176,11 @@ def _cell(
     column: Column, record: Record, item: dict[str, Any] | None, fields: dict[str, FieldDef]
 ) -> Cell:
     for name in column.fields:
+        if name in INSTANCE_SHOWS:
+            value = _instance_value(name, record)
+            if value is not None:
+                return Cell(column.show or INSTANCE_SHOWS[name], value)
+            continue
         value, field = _read(name, column, record, item, fields)
         if value not in (None, "", [], {}):
             kind_show = SHOW_OF_KIND.get(field.kind) if field else None
@@ -181,8 +195,6 @@ def _read(
     item: dict[str, Any] | None,
     fields: dict[str, FieldDef],
 ) -> tuple[Any, FieldDef | None]:
-    if name.startswith("$"):
-        return _instance_value(name, record), None
     if name.startswith("item.") and item is not None:
         key = name.removeprefix("item.")
         return item.get(key), _column_of(fields, _item_list_names(record, item), key)
@@ -257,8 +269,6 @@ class _Shown:
 
     def __call__(self, cell: Cell) -> str:
         value = cell.value
-        if isinstance(value, Record):
-            return value.procedure_en if is_english(self.locale) else value.procedure
         if value in (None, "", [], {}):
             return ""
         show = getattr(self, f"_{cell.show}")
@@ -266,6 +276,12 @@ class _Shown:
             return show(value, cell)
         except (AttributeError, KeyError, TypeError, ValueError):  # data of an older form
             return str(value)
+
+    def _procedure(self, value: Record, cell: Cell) -> str:
+        return value.procedure_en if is_english(self.locale) else value.procedure
+
+    def _status(self, value: Any, cell: Cell) -> str:
+        return str(INSTANCE_STATUS.get(value, value))
 
     def _name(self, value: Any) -> str:
         return self.names.get(value, str(value)) if isinstance(value, int) else str(value)
