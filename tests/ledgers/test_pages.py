@@ -3,6 +3,7 @@ them; a branch's ledgers for its own committee and the reviewers above it; print
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +16,17 @@ from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from app.core import clock
+from app.core.commands import run
 from app.core.i18n import LANGUAGE_COOKIE
 from app.demo.history import load_demo_history
 from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.ledgers.cli import ledgers_cli
+from app.ledgers.definitions import parse_ledger
+from app.ledgers.table import ledger_table
+from app.workflow import commands
 from app.workflow import roster
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
@@ -29,6 +35,7 @@ from tests.conftest import ROOT
 from tests.conftest import log_in
 from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import DEMO_SEED
+from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 
 DEMO_PASSWORD = "demo123456"
@@ -265,3 +272,42 @@ def test_the_attendance_register_names_who_was_absent_on_the_meeting_day(demo_ye
         row = page.split(f'href="/instances/{instance_id}"')[1].split("</tr>")[0]
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         assert sorted(cells[4].split("、")) == sorted(names)  # the column of those absent
+
+
+def test_a_ledger_of_any_status_marks_running_records_and_shows_instance_fields(demo):
+    secretary = demo.holder("branch_secretary")
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="branch_committee_meeting",
+        org_code=demo.branch.code,
+    )
+    agenda = {
+        "month": "2026-11",
+        "topics": "研究发展党员计划",
+        "meeting_at": "2026-11-25T09:00:00+08:00",
+        "place": "站党员活动室",
+    }
+    complete_step(secretary, instance_id, "set_agenda", agenda)
+    document = {
+        "title": "会议进度",
+        "x-title-en": "Meetings under way",
+        "process_keys": ["branch_committee_meeting"],
+        "date_field": "meeting_at",
+        "status": "any",
+        "columns": [
+            {"field": "$procedure", "title": "会议", "x-title-en": "Meeting"},
+            {"field": "$status", "title": "状态", "x-title-en": "Status"},
+            {"field": "$started", "title": "发起", "x-title-en": "Started"},
+            {"field": "place"},  # no title: the form's own label
+        ],
+    }
+    ledger = parse_ledger("under_way", json.dumps(document).encode())
+    zone = clock.local_zone()
+    table = ledger_table(db.session, ledger, demo.branch, YEAR, zone, "zh")
+    assert table.headings == ("会议", "状态", "发起", "会议地点")
+    (row,) = [r for r in table.rows if r.instance_id == instance_id]
+    assert row.running
+    assert row.cells == ("支部委员会会议", "进行中", "2026-11-23 10:00", "站党员活动室")
+    english = ledger_table(db.session, ledger, demo.branch, YEAR, zone, "en")
+    assert english.headings[-1] == "Place"
