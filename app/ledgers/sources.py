@@ -92,27 +92,29 @@ def records_of(
     ]
 
 
-def form_fields(session: Session, process_keys: tuple[str, ...]) -> dict[str, FieldDef]:
-    """The fields of the newest deployed forms of the procedures, by name: how a column without
-    ``show`` shows its value (a person's id as a name, an option as its label)."""
+def form_fields(session: Session, process_keys: tuple[str, ...]) -> dict[str, dict[str, FieldDef]]:
+    """The fields of the newest deployed forms of each procedure, by name: how a column without
+    ``show`` shows its value (a person's id as a name, an option as its label). Per procedure,
+    since procedures name different things alike (``attendees``: a group's roll at a party group
+    meeting, the listeners of a lecture, the members without a vote at a general assembly)."""
     newest = (
         select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("v"))
         .where(ProcessDefinition.process_key.in_(process_keys))
         .group_by(ProcessDefinition.process_key)
         .subquery()
     )
-    texts = session.scalars(
-        select(ProcessDefinition.forms_json).join(
+    texts = session.execute(
+        select(ProcessDefinition.process_key, ProcessDefinition.forms_json).join(
             newest,
             (newest.c.process_key == ProcessDefinition.process_key)
             & (newest.c.v == ProcessDefinition.version),
         )
     )
-    fields: dict[str, FieldDef] = {}
-    for forms_json in texts:
+    fields: dict[str, dict[str, FieldDef]] = {key: {} for key in process_keys}
+    for process_key, forms_json in texts:
         for key, text in json.loads(forms_json).items():
             for found in _fields(key, text):
-                fields.setdefault(found.name, found)
+                fields[process_key].setdefault(found.name, found)
     return fields
 
 

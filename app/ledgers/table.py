@@ -84,12 +84,13 @@ def ledger_table(
 ) -> LedgerTable:
     between = (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
     records = records_of(session, org.id, ledger.process_keys, between, ledger.include_running)
-    fields = form_fields(session, ledger.process_keys)
+    by_process = form_fields(session, ledger.process_keys)
     found: list[tuple[Record, date, list[Cell]]] = []
     for record in records:
         on = _row_date(record, ledger, zone)
         if on.year != year:
             continue
+        fields = by_process[record.process_key]
         for item in _items(record.data, ledger):
             found.append((record, on, [_cell(c, record, item, fields) for c in ledger.columns]))
     found = _with_absent(session, org, found)
@@ -101,7 +102,9 @@ def ledger_table(
         for record, on, cells in found
     ]
     rows.sort(key=lambda r: (r.on, r.instance_id))
-    headings = tuple(c.title_for(locale) or _form_label(c, fields, locale) for c in ledger.columns)
+    headings = tuple(
+        c.title_for(locale) or _form_label(c, by_process, locale) for c in ledger.columns
+    )
     return LedgerTable(ledger, org, year, headings, tuple(rows))
 
 
@@ -138,12 +141,13 @@ def _with_absent(
     return result
 
 
-def _form_label(column: Column, fields: dict[str, FieldDef], locale: str) -> str:
+def _form_label(column: Column, by_process: dict[str, dict[str, FieldDef]], locale: str) -> str:
     """A column without a title is headed with the procedure's own form label."""
     for name in column.fields:
-        field = fields.get(name.removeprefix("item."))
-        if field is not None:
-            return field.label_for(locale)
+        for fields in by_process.values():
+            field = fields.get(name.removeprefix("item."))
+            if field is not None:
+                return field.label_for(locale)
     return column.fields[0]
 
 

@@ -272,6 +272,13 @@ def test_the_attendance_register_names_who_was_absent_on_the_meeting_day(demo_ye
         row = page.split(f'href="/instances/{instance_id}"')[1].split("</tr>")[0]
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         assert sorted(cells[4].split("、")) == sorted(names)  # the column of those absent
+    # Every kind of meeting, by its own form's rule (a party group's roll, not the branch's):
+    # as many named absent as the counts say.
+    body = page.split('id="ledger-rows"')[1].split("</tbody>")[0]
+    for row in body.split("<tr>")[2:]:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        entitled, present = map(int, re.findall(r"\d+", cells[3]))
+        assert len([n for n in cells[5].split("、") if n]) == entitled - present, cells
 
 
 def test_a_ledger_of_any_status_marks_running_records_and_shows_instance_fields(demo):
