@@ -14,6 +14,7 @@ from typing import Any
 
 from app.formdefs.english import untranslated
 from app.formdefs.model import is_english
+from app.identity.kinds import OrgKind
 
 #: How a column shows its value; a column without ``show`` takes its kind from the procedure's
 #: form (a person's id becomes a name, an option its label), else shows the text.
@@ -39,7 +40,7 @@ SHOWS = frozenset(
 #: Fields every row has besides the instance's data.
 INSTANCE_FIELDS = frozenset({"$procedure", "$status", "$id", "$started", "$ended"})
 STATUSES = ("completed", "any")
-ORG_KINDS = frozenset({"branch", "unit", "company"})
+ORG_KINDS = frozenset(kind.value for kind in OrgKind)
 TOP_KEYS = frozenset(
     {
         "title",

@@ -43,15 +43,16 @@ def reads_ledgers_of(scope: Scope, path: str) -> bool:
     return any(path.startswith(root) for root in ledger_roots(scope))
 
 
-def readable_branches(session: Session, scope: Scope) -> list[OrgUnit]:
+def readable_orgs(session: Session, scope: Scope, kinds: set[str]) -> list[OrgUnit]:
+    """The organisations of ``kinds`` (where ledgers are kept) whose ledgers the user reads."""
     roots = ledger_roots(scope)
-    if not roots:
+    if not roots or not kinds:
         return []
     return list(
         session.scalars(
             select(OrgUnit)
             .where(
-                OrgUnit.kind == OrgKind.BRANCH,
+                OrgUnit.kind.in_([OrgKind(kind) for kind in kinds]),
                 or_(*(OrgUnit.path.startswith(root) for root in roots)),
             )
             .order_by(OrgUnit.path)

@@ -19,8 +19,8 @@ from app.identity.models import OrgUnit
 from app.identity.session import current_scope
 from app.ledgers import export
 from app.ledgers.definitions import LedgerDef
-from app.ledgers.policy import readable_branches
 from app.ledgers.policy import readable_org
+from app.ledgers.policy import readable_orgs
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import LedgerTable
 from app.ledgers.table import ledger_table
@@ -35,14 +35,15 @@ def kept_at(org: OrgUnit) -> list[LedgerDef]:
 
 @bp.get("/")
 def index() -> str:
-    branches = readable_branches(db.session, current_scope())
-    if not branches:
+    kinds = {kind for ledger in all_ledgers().values() for kind in ledger.org_kinds}
+    orgs = readable_orgs(db.session, current_scope(), kinds)
+    if not orgs:
         raise NotFound()
     year = clock.local_today().year
-    chosen = request.args.get("org") or branches[0].code
-    org = next((b for b in branches if b.code == chosen), branches[0])
+    chosen = request.args.get("org") or orgs[0].code
+    org = next((o for o in orgs if o.code == chosen), orgs[0])
     return render_template(
-        "ledgers/index.html", branches=branches, org=org, ledgers=kept_at(org), year=year
+        "ledgers/index.html", orgs=orgs, org=org, ledgers=kept_at(org), year=year
     )
 
 
