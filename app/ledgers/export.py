@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from app.ledgers.table import LedgerTable
 
@@ -35,7 +36,7 @@ def workbook_bytes(table: LedgerTable, locale: str) -> bytes:
                 cell.data_type = "s"
     sheet.column_dimensions["A"].width = 8
     for index in range(len(table.headings)):
-        sheet.column_dimensions[chr(ord("B") + index)].width = 24
+        sheet.column_dimensions[get_column_letter(index + 2)].width = 24
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
