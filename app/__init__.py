@@ -53,6 +53,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.inbox.instance_views import bp as instances_bp
     from app.inbox.print_views import bp as print_bp
     from app.inbox.views import bp as inbox_bp
+    from app.ledgers.registry import init_app as ledgers_init
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
@@ -84,6 +85,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(help_bp)
     grading.register(app)
     app.register_blueprint(dashboard_bp)
+    ledgers_init(app)
 
     _load_forms(app)
     _register_actions(app)

@@ -411,11 +411,21 @@ def workflow_worker(once: bool, interval: float | None) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.core.migrate import db_cli
+    from app.ledgers.cli import ledgers_cli
     from app.workflow.cli import processes_cli
     from app.workflow.cli import workflow_cli
 
     # The worker runs every domain's periodic work, so it lives here, above the domains; its
     # command stays where operators know it, `flask workflow worker`.
     workflow_cli.add_command(workflow_worker)
-    for group in (db_cli, audit_cli, demo_cli, users_cli, orgs_cli, processes_cli, workflow_cli):
+    for group in (
+        db_cli,
+        audit_cli,
+        demo_cli,
+        users_cli,
+        orgs_cli,
+        processes_cli,
+        workflow_cli,
+        ledgers_cli,
+    ):
         app.cli.add_command(group)

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from app.core import clock
 from app.extensions import db
 from app.grading.cycle.commands import STAGES
 from app.grading.cycle.commands import cycle_progress
@@ -20,6 +21,9 @@ from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.policy import Scope
 from app.identity.queries import Holding
+from app.ledgers.definitions import LedgerDef
+from app.ledgers.policy import reads_ledgers_of
+from app.ledgers.views import kept_at
 from app.web.org_page import meetings_of
 
 
@@ -33,6 +37,20 @@ def my_branch(scope: Scope, person: Person | None) -> OrgUnit | None:
 
 def branch_meetings(branch: OrgUnit | None) -> SimpleNamespace | None:
     return meetings_of(branch) if branch is not None and branch.kind is OrgKind.BRANCH else None
+
+
+@dataclass(frozen=True)
+class LedgerShelf:
+    branch: OrgUnit
+    year: int
+    ledgers: list[LedgerDef]
+
+
+def branch_ledgers(scope: Scope, branch: OrgUnit | None) -> LedgerShelf | None:
+    """This year's ledgers of one's branch, for those who keep or read them (not every member)."""
+    if branch is None or not reads_ledgers_of(scope, branch.path):
+        return None
+    return LedgerShelf(branch, clock.local_today().year, kept_at(branch))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ def home() -> str:
         shortcuts=frequent_starts(db.session, user_id, today),
         reviewer=bool(reviewing),
         meetings=home_panels.branch_meetings(home_panels.my_branch(scope, person)),
+        ledger_shelf=home_panels.branch_ledgers(scope, home_panels.my_branch(scope, person)),
         glance=home_panels.cycle_glance(reviewing),
         stage_labels=stage_labels(),
     )

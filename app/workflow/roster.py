@@ -9,6 +9,7 @@ picker and the server's check both ask ``roster_options``, so what is offered is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -28,6 +29,7 @@ from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.identity.queries.members import roster_on
+from app.identity.queries.members import rosters_on
 from app.identity.queries.roles import active_on
 from app.workflow.form_options import Option
 from app.workflow.form_options import members_org
@@ -86,11 +88,28 @@ def roster_options(session: Session, question: RosterQuestion) -> list[Option]:
     return [Option(p.id, p.name, str(PARTY_STATUS.get(status, ""))) for p, status in chosen]
 
 
+def entitled_people(
+    session: Session, branch: OrgUnit, questions: Iterable[RosterQuestion]
+) -> dict[RosterQuestion, list[int]]:
+    """Whom each question's rule named at ``branch`` on its day: those entitled to attend each
+    meeting of a year, in four queries however many meetings (the ledgers' attendance)."""
+    questions = list(questions)
+    if branch.kind is not OrgKind.BRANCH or not questions:
+        return {}
+    rosters = rosters_on(session, branch.id, {q.day for q in questions})
+    terms = _committee_terms(session, branch.id)
+    return {
+        q: [p.id for p, _s in _filter(session, q, branch, rosters[q.day], _seated(terms, q.day))]
+        for q in questions
+    }
+
+
 def _filter(
     session: Session,
     question: RosterQuestion,
     branch: OrgUnit,
     roster: list[tuple[Person, PartyStatus | None]],
+    committee: set[int] | None = None,
 ) -> list[tuple[Person, PartyStatus | None]]:
     rule = question.rule
     if rule == "members":
@@ -102,7 +121,8 @@ def _filter(
     if rule == "non_voting":
         return [(p, s) for p, s in roster if s is not PartyStatus.FULL]
     if rule == "committee":
-        committee = _committee(session, branch.id, question.day)
+        if committee is None:
+            committee = _committee(session, branch.id, question.day)
         return [(p, s) for p, s in roster if p.id in committee and s in PARTY_MEMBERS]
     if rule == "group":
         return [
@@ -127,6 +147,26 @@ def _committee(session: Session, branch_id: int, day: date) -> set[int]:
             )
         )
     )
+
+
+def _committee_terms(session: Session, branch_id: int) -> list[tuple[int, date, date | None]]:
+    """Every seat ever held on the branch committee: (person, from, to), revoked ones left out."""
+    rows = session.execute(
+        select(User.person_id, RoleAssignment.valid_from, RoleAssignment.valid_to)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.role_code == COMMITTEE_ROLE,
+            RoleAssignment.org_unit_id == branch_id,
+            RoleAssignment.revoked_at.is_(None),
+            User.person_id.is_not(None),
+        )
+    )
+    return [(r.person_id, r.valid_from, r.valid_to) for r in rows]
+
+
+def _seated(terms: list[tuple[int, date, date | None]], day: date) -> set[int]:
+    """The committee on ``day``, as ``_committee`` reads it (``active_on``), from the terms."""
+    return {p for p, start, end in terms if start <= day and (end is None or end >= day)}
 
 
 def refusal(rule: str) -> str:

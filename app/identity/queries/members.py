@@ -4,6 +4,7 @@ and present branch (rules come from records: attendance, votes and assignments o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import or_
@@ -79,6 +80,13 @@ def roster_on(
     The same answers as ``members_of`` and ``party_status_on``, read in three queries whatever
     the branch's size: a meeting form asks this on every page and every submission.
     """
+    return rosters_on(session, branch_id, [day])[day]
+
+
+def rosters_on(
+    session: Session, branch_id: int, days: Iterable[date]
+) -> dict[date, list[tuple[Person, PartyStatus | None]]]:
+    """``roster_on`` for several days, still in three queries (a year's attendance register)."""
     moved = select(BranchTransfer.person_id).where(
         or_(BranchTransfer.from_branch_id == branch_id, BranchTransfer.to_branch_id == branch_id)
     )
@@ -104,11 +112,14 @@ def roster_on(
         .order_by(PartyStatusChange.effective_on, PartyStatusChange.id)
     ):
         changes.setdefault(c.person_id, []).append(c)
-    return [
-        (p, _status_from(p, changes.get(p.id, []), day))
-        for p in candidates
-        if _branch_from(p, transfers.get(p.id, []), day) == branch_id
-    ]
+    return {
+        day: [
+            (p, _status_from(p, changes.get(p.id, []), day))
+            for p in candidates
+            if _branch_from(p, transfers.get(p.id, []), day) == branch_id
+        ]
+        for day in set(days)
+    }
 
 
 def _branch_from(person: Person, transfers: list[BranchTransfer], day: date) -> int:
