@@ -41,6 +41,7 @@ SHOW_OF_KIND = {
     "date": "date",
     "datetime": "datetime",
     "bool": "bool",
+    "items": "items",
 }
 #: The instance's own fields (``$…``) and how they show.
 INSTANCE_SHOWS = {
@@ -50,7 +51,7 @@ INSTANCE_SHOWS = {
     "$started": "datetime",
     "$ended": "datetime",
 }
-PEOPLE_SHOWS = frozenset({"person", "persons", "present", "absentees", "absent"})
+PEOPLE_SHOWS = frozenset({"person", "persons", "present", "absentees", "absent", "items"})
 
 
 @dataclass(frozen=True)
@@ -248,9 +249,24 @@ def _people(cells: list[Cell]) -> set[int]:
             value = [e.get("person") for e in value if isinstance(e, dict)]
         if cell.show == "absent":
             value = [person for person, _reason in value]
+        if cell.show == "items" and isinstance(value, list):
+            items = [item for item in value if isinstance(item, dict)]
+            value = [person for item in items for person in _item_people(item, cell)]
         values = value if isinstance(value, list) else [value]
         ids |= {v for v in values if isinstance(v, int)}
     return ids
+
+
+def _item_people(item: dict[str, Any], cell: Cell) -> list[Any]:
+    """The people an item names in its person columns (an owner, a talk's partner)."""
+    kinds = {c.name: c.kind for c in cell.field.columns} if cell.field else {}
+    found: list[Any] = []
+    for key, value in item.items():
+        if kinds.get(key) == "person":
+            found.append(value)
+        elif kinds.get(key) == "persons" and isinstance(value, list):
+            found += value
+    return found
 
 
 def _parse(value: Any, zone: ZoneInfo) -> datetime | None:
@@ -299,6 +315,24 @@ class _Shown:
         if isinstance(value, dict):
             return "; ".join(f"{k}: {v}" for k, v in value.items())
         return str(options.get(value, value))
+
+    def _items(self, value: Any, cell: Cell) -> str:
+        """An item list, one line per item: its answers in the form's column order, each shown
+        as its column's kind shows it (people by name, options by label, dates as dates)."""
+        columns = cell.field.columns if cell.field else ()
+        lines = []
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, dict):
+                lines.append(str(item))
+                continue
+            parts = [
+                self(Cell(SHOW_OF_KIND.get(column.kind, "text"), item.get(column.name), column))
+                for column in columns
+            ] or [str(item.get("item", ""))]  # a column that says "items" without a form's
+            lines.append(_("; ").join(part for part in parts if part))
+        if len(lines) == 1:
+            return lines[0]
+        return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
 
     def _date(self, value: Any, cell: Cell) -> str:
         moment = _parse(value, self.zone)
@@ -353,11 +387,6 @@ class _Shown:
             "%(for)s for, %(against)s against, %(abstain)s abstaining",
             **{k: value.get(k, 0) for k in ("for", "against", "abstain")},
         )
-
-    def _items(self, value: Any, cell: Cell) -> str:
-        key = "item"
-        texts = [str(e.get(key, "")) if isinstance(e, dict) else str(e) for e in value]
-        return "; ".join(f"{n}. {t}" for n, t in enumerate(texts, start=1))
 
     def _bool(self, value: Any, cell: Cell) -> str:
         return _("Yes") if value else _("No")

@@ -25,6 +25,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.ledgers.cli import ledgers_cli
 from app.ledgers.definitions import parse_ledger
+from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
 from app.workflow import commands
 from app.workflow import roster
@@ -65,7 +66,10 @@ def _held(process_key: str, status=(InstanceStatus.COMPLETED,)) -> dict[int, dic
     return {
         i: data
         for i, data in answers.items()
-        if datetime.fromisoformat(data.get("meeting_at") or data["lecture_at"]).year == YEAR
+        if datetime.fromisoformat(
+            data.get("meeting_at") or data.get("day_at") or data["lecture_at"]
+        ).year
+        == YEAR
     }
 
 
@@ -217,7 +221,7 @@ def test_in_english_the_ledgers_show_no_chinese_but_names_and_what_people_typed(
     for key in re.findall(rf'href="{BASE}/(\w+)"', index):
         for path in (f"{BASE}/{key}", f"{BASE}/{key}/print"):
             found[path] = _offences(_visible_text(client.get(path).get_data(as_text=True)), allowed)
-    assert len(found) == 1 + 2 * 6
+    assert len(found) == 1 + 2 * len(all_ledgers())  # every ledger a branch keeps, and its print
     assert not any(found.values()), {p: o[:3] for p, o in found.items() if o}
     page = client.get(f"{BASE}/attendance_register").get_data(as_text=True)
     assert "Branch committee meeting" in page
@@ -247,7 +251,7 @@ def test_the_export_command_writes_every_ledger_of_the_branch(demo_year, app, tm
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in tmp_path.glob("*.xlsx"))
     assert f"{DEMO_BRANCH}-{YEAR}-attendance_register.xlsx" in written
-    assert len(written) == 6
+    assert len(written) == len(all_ledgers())
     sheet = load_workbook(tmp_path / f"{DEMO_BRANCH}-{YEAR}-branch_committee_minutes.xlsx").active
     assert sheet.max_row - 2 == len(_held("branch_committee_meeting"))
 
@@ -318,3 +322,17 @@ def test_a_ledger_of_any_status_marks_running_records_and_shows_instance_fields(
     assert row.cells == ("支部委员会会议", "进行中", "2026-11-23 10:00", "站党员活动室")
     english = ledger_table(db.session, ledger, demo.branch, YEAR, zone, "en")
     assert english.headings[-1] == "Place"
+
+
+def test_an_item_list_reads_as_lines_with_names_not_as_data(demo_year, client, login):
+    """The themed-day register's decisions: matter, owner by name and due date per line, as the
+    form's columns give them — not the stored list of dicts and person ids."""
+    login(holder_at(DEMO_BRANCH, "branch_secretary").login, DEMO_PASSWORD)
+    held = _held("themed_party_day")
+    assert held  # the demo holds a themed party day every month
+    page = client.get(f"{BASE}/themed_party_day").get_data(as_text=True)
+    assert "{&#39;" not in page
+    assert "{'" not in page
+    first = held[min(held)]["decisions"][0]
+    owner = db.session.get(Person, first["owner"]).name
+    assert f"{first['matter']}；{owner}；{first['due']}" in page
