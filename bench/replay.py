@@ -6,12 +6,12 @@
 Two databases, each fresh (a SQLite file in a temporary directory, or a new database on the
 PostgreSQL server of ``--database``, dropped afterwards):
 
-(a) the demo year: ``flask db upgrade``, ``flask processes sync``, ``flask demo load`` — 44 real
-    instances of the shipped 三会一课 procedures (committee meetings, group meetings, assemblies,
-    lectures; completed, running, overdue, cancelled), written through the real commands.
+(a) the demo year: ``flask db upgrade``, ``flask processes sync``, ``flask demo load`` — the real
+    instances of the shipped procedures (三会一课 and themed party days: completed, running,
+    overdue, cancelled; a grading cycle at its stages; incidents), written through the real commands.
 (b) a generated history of ``--instances`` instances (the issue asks for 100,000). What is real:
     the demo year plus ``--seed-years - 1`` further years written by the same generator with other
-    seeds (``app.demo.history``: the real commands, each step at its own time), 44 instances a
+    seeds (``app.demo.history``: the real commands, each step at its own time), 55 instances a
     year. What is copied: those seed instances are then copied, row by row, until there are
     ``--instances`` of them — the instance row, every step-log entry and every stored state
     (snapshot) get new ids and point at the copy, so each copy replays from its own rows, with
@@ -137,7 +137,7 @@ def grow_history(env: dict[str, str], instances: int, seed_years: int) -> tuple[
     app = make_app(env)
     with app.app_context():
         for year in range(1, seed_years):
-            load_demo_history(DEMO_SEED + year)
+            load_demo_history(DEMO_SEED + year, grading=False)  # one cycle a year, the demo's
         db.session.commit()
         seeds = db.session.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)).all()
         copies, rest = divmod(max(instances, len(seeds)) - len(seeds), len(seeds))

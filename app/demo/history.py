@@ -70,8 +70,10 @@ class HistoryCounts:
     targets: TargetCounts = field(default_factory=TargetCounts)
 
 
-def load_demo_history(seed: int) -> HistoryCounts:
-    """Write the year of history; each step is its own command, as it was when clicked."""
+def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
+    """Write the year of history; each step is its own command, as it was when clicked.
+    ``grading=False`` leaves out this year's grading cycle and next year's targets (a cycle
+    starts once a year: a benchmark writing several years of meetings asks for them once)."""
     rng = random.Random(seed)
     # A stream of its own, so the themed days leave the other meetings' draws as they were.
     themed_rng = random.Random(f"{seed}-themed-party-day")
@@ -106,9 +108,9 @@ def load_demo_history(seed: int) -> HistoryCounts:
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
-    # The cycle comes last: it measures C05 and C12 from the meetings above.
-    counts.cycle = load_grading_cycle(rng, zone, today)
-    counts.targets = load_next_year_targets(zone, today)
+    if grading:  # last: the cycle measures C05 and C12 from the meetings above
+        counts.cycle = load_grading_cycle(rng, zone, today)
+        counts.targets = load_next_year_targets(zone, today)
     return counts
 
 
