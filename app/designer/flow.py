@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from app.core.commands import Actor
 from app.core.commands import CommandContext
-from app.core.commands import run
-from app.core.errors import DomainError
 from app.core.errors import ValidationFailed
 from app.core.json_input import loads as safe_json
 from app.designer.draft_forms import forms_for
@@ -37,6 +35,7 @@ from app.workflow.dry_run_report import DryRunReport
 from app.workflow.migration import MigrationPlan
 from app.workflow.migration import MigrationReport
 from app.workflow.migration import migrate_instance
+from app.workflow.migration import migrate_movable
 from app.workflow.migration import plan_migration
 from app.workflow.models import ProcessDefinition
 
@@ -109,24 +108,7 @@ def migrate_movable_as(
     """Move every movable instance to the newest version, each in its own command; the report
     says what moved and what stayed, and why."""
     require_migrator(scope)
-    plan = plan_migration(session, process_key)
-    session.rollback()  # the plan only read: each move is its own transaction
-    report = MigrationReport(plan)
-    for check in plan.checks:
-        if not check.movable:
-            continue
-        try:
-            run(
-                migrate_one,
-                actor=actor,
-                instance_id=check.instance_id,
-                to_definition_id=plan.to_definition_id,
-            )
-        except DomainError as refused:
-            report.failed[check.instance_id] = str(refused.message or refused.code)
-            continue
-        report.moved.append(check.instance_id)
-    return report
+    return migrate_movable(session, process_key, None, actor=actor, move=migrate_one)
 
 
 def planned(session: Session, scope: Scope, process_key: str) -> MigrationPlan:

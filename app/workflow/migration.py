@@ -16,6 +16,7 @@ and reports what moved and what stayed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -132,17 +133,25 @@ def plan_migration(
 
 
 def migrate_movable(
-    session: Session, process_key: str, to_version: int | None, *, actor: Actor
+    session: Session,
+    process_key: str,
+    to_version: int | None,
+    *,
+    actor: Actor,
+    move: Callable[..., None] | None = None,
 ) -> MigrationReport:
-    """Move every movable instance, each in its own command (one failing leaves the others)."""
+    """Move every movable instance, each in its own command (one failing leaves the others).
+    ``move``: the command that moves one (``migrate_instance`` unless a caller authorises its
+    own way, as the designer workspace does)."""
     plan = plan_migration(session, process_key, to_version)
+    session.rollback()  # the plan only read: each move is its own transaction
     report = MigrationReport(plan)
     for check in plan.checks:
         if not check.movable:
             continue
         try:
             run(
-                migrate_instance,
+                move or migrate_instance,
                 actor=actor,
                 instance_id=check.instance_id,
                 to_definition_id=plan.to_definition_id,
