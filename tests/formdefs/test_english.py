@@ -102,8 +102,8 @@ def test_every_form_shows_no_chinese_to_an_english_reader(app, path):
     assert f"<h2>{escape(json.loads(path.read_text())['x-title-en'])}</h2>" in html
 
 
-def test_there_are_seventy_shipped_forms_and_none_lacks_english():
-    assert len(SHIPPED) == 70
+def test_no_shipped_form_lacks_english():
+    assert len(SHIPPED) >= 70  # the forms of 三会一课, the grading cycle and what came after
     assert {p.name: untranslated(json.loads(p.read_text())) for p in SHIPPED} == {
         p.name: [] for p in SHIPPED
     }
