@@ -340,33 +340,28 @@ def request_page(request_id: int) -> str:
 
 @bp.post("/requests/<int:request_id>/approve")
 def approve(request_id: int) -> Response:
-    _rights()
-    try:
-        run(
-            commands.approve_publish,
-            actor=current_actor(),
-            request_id=request_id,
-            note=request.form.get("note", ""),
-        )
-    except (ValidationFailed, Conflict) as refused:
-        flash(str(refused.message), "error")
-    else:
-        flash(_("Approved: the model was published as a new version."), "success")
-    return redirect(url_for(".request_page", request_id=request_id))
+    return _decide(
+        commands.approve_publish,
+        request_id,
+        _("Approved: the model was published as a new version."),
+    )
 
 
 @bp.post("/requests/<int:request_id>/reject")
 def reject(request_id: int) -> Response:
+    return _decide(
+        commands.reject_publish, request_id, _("Rejected: the draft went back to the designers.")
+    )
+
+
+def _decide(command, request_id: int, done: str) -> Response:
+    """The department's decision on a publish request, with its note; back to the request."""
     _rights()
     try:
-        run(
-            commands.reject_publish,
-            actor=current_actor(),
-            request_id=request_id,
-            note=request.form.get("note", ""),
-        )
+        note = request.form.get("note", "")
+        run(command, actor=current_actor(), request_id=request_id, note=note)
     except (ValidationFailed, Conflict) as refused:
         flash(str(refused.message), "error")
     else:
-        flash(_("Rejected: the draft went back to the designers."), "success")
+        flash(done, "success")
     return redirect(url_for(".request_page", request_id=request_id))
