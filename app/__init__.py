@@ -86,6 +86,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     grading.register(app)
     app.register_blueprint(dashboard_bp)
     ledgers_init(app)
+    _register_ledger_rows(app)
 
     _load_forms(app)
     _register_actions(app)
@@ -103,6 +104,14 @@ def _register_actions(app: Flask) -> None:
     from app.workflow import actions
 
     actions.init_app(app, grading_actions, members_actions)
+
+
+def _register_ledger_rows(app: Flask) -> None:
+    """Ledgers whose rows a domain computes (``rows: {"computed": name}``): each domain its own."""
+    from app.ledgers.computed import init_app
+    from app.members.study_hours import ledger_rows as study_hours_rows
+
+    init_app(app, {"study_hours": study_hours_rows})
 
 
 def _load_forms(app: Flask) -> None:

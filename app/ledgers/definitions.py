@@ -94,6 +94,8 @@ class LedgerDef:
     item_fields: tuple[str, ...]
     include_running: bool
     columns: tuple[Column, ...]
+    #: Rows a domain computes (``rows: {"computed": name}``, ``app/ledgers/computed.py``).
+    computed: str | None = None
 
     def title_for(self, locale: str) -> str:
         return self.title_en if is_english(locale) else self.title
@@ -142,10 +144,11 @@ def parse_ledger(key: str, data: bytes) -> LedgerDef:
         description_en=document.get("x-description-en", document.get("description", "")),
         process_keys=tuple(document["process_keys"]),
         org_kinds=tuple(document.get("org_kinds", ["branch"])),
-        date_fields=_names(document["date_field"]),
-        item_fields=() if rows == "instance" else _names(rows["items"]),
+        date_fields=_names(document.get("date_field") or []),
+        item_fields=_names(rows["items"]) if isinstance(rows, dict) and "items" in rows else (),
         include_running=document.get("status", "completed") == "any",
         columns=tuple(_column(c) for c in document["columns"]),
+        computed=rows.get("computed") if isinstance(rows, dict) else None,
     )
 
 
@@ -165,26 +168,31 @@ def _column(spec: dict[str, Any]) -> Column:
 
 
 def _problems(doc: dict[str, Any]) -> list[str]:
+    rows = doc.get("rows", "instance")
+    computed = (
+        isinstance(rows, dict) and set(rows) == {"computed"} and _is_names(rows["computed"], True)
+    )
     problems = [f"{k}: unknown key" for k in doc if k not in TOP_KEYS]
     problems += [
         f"{k}: required"
         for k in ("title", "x-title-en", "process_keys", "date_field")
-        if not doc.get(k)
+        if not doc.get(k) and not (k == "date_field" and computed)
     ]
     problems += _text_problems(doc, "")
     if not _is_names(doc.get("process_keys")):
         problems.append("process_keys: a list of process keys")
-    if not _is_names(doc.get("date_field"), single=True):
+    if not computed and not _is_names(doc.get("date_field"), single=True):
         problems.append("date_field: a field name or a list of them")
     kinds = doc.get("org_kinds", ["branch"])
     if not _is_names(kinds) or not set(kinds) <= ORG_KINDS:
         problems.append(f"org_kinds: a list of {', '.join(sorted(ORG_KINDS))}")
     if doc.get("status", "completed") not in STATUSES:
         problems.append(f"status: one of {', '.join(STATUSES)}")
-    rows = doc.get("rows", "instance")
     items_ok = isinstance(rows, dict) and set(rows) == {"items"} and _is_names(rows["items"], True)
-    if rows != "instance" and not items_ok:
-        problems.append('rows: "instance" or {"items": <list field or list of them>}')
+    if rows != "instance" and not items_ok and not computed:
+        problems.append(
+            'rows: "instance", {"items": <list field or list of them>} or {"computed": <name>}'
+        )
     columns = doc.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns: a non-empty list"]

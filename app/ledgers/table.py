@@ -83,10 +83,14 @@ class LedgerTable:
 def ledger_table(
     session: Session, ledger: LedgerDef, org: OrgUnit, year: int, zone: ZoneInfo, locale: str
 ) -> LedgerTable:
+    from app.ledgers.computed import computed_rows  # noqa: PLC0415 - it builds this module's cells
+
     between = (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
-    records = records_of(session, org.id, ledger.process_keys, between, ledger.include_running)
+    keys, running = ledger.process_keys, ledger.include_running
+    # A computed ledger's rows come from its domain (app/ledgers/computed.py), not from instances.
+    records = [] if ledger.computed else records_of(session, org.id, keys, between, running)
     by_process = form_fields(session, ledger.process_keys)
-    found: list[tuple[Record, date, list[Cell]]] = []
+    found = computed_rows(session, ledger, org, year) if ledger.computed else []
     for record in records:
         on = _row_date(record, ledger, zone)
         if on.year != year:

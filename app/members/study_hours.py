@@ -124,3 +124,14 @@ def share_reaching(hours: dict[int, float], members: list[int]) -> float | None:
     if not members:
         return None
     return sum(1 for p in members if hours.get(p, 0.0) >= REQUIRED_HOURS) / len(members)
+
+
+def ledger_rows(session: Session, branch_id: int, year: int) -> list[dict[str, Any]]:
+    """The study-hours ledger (ledgers/study_hours_ledger.json): a row per member, the hours by
+    source, the total and whether it reaches 32 — the year's members first, by name."""
+    rows = []
+    for person, by_source in study_hours_by_source(session, branch_id, year).items():
+        total = round(sum(by_source.values()), 2)
+        rows.append({"person": person, **by_source, "total": total})
+        rows[-1]["reached"] = total >= REQUIRED_HOURS
+    return rows

@@ -77,3 +77,14 @@ def test_the_check_command_passes_on_the_shipped_files(app):
     result = app.test_cli_runner().invoke(ledgers_cli, ["check"])
     assert result.exit_code == 0, result.output
     assert "0 problems" in result.output
+
+
+def test_computed_rows_need_no_date_field_but_a_name(tmp_path):
+    folder = tmp_path / "ledgers"
+    computed = {k: v for k, v in GOOD.items() if k != "date_field"}
+    _write(folder, "per_member", computed | {"rows": {"computed": "study_hours"}})
+    _write(folder, "nameless", computed | {"rows": {"computed": ""}})
+    ledgers, problems = check_directory(folder)
+    assert set(ledgers) == {"per_member"}
+    assert ledgers["per_member"].computed == "study_hours"
+    assert "ledgers/nameless.json: date_field: required" in problems

@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.core import clock as clock_module
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import ValidationFailed
@@ -19,10 +20,14 @@ from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.start import start_cycle
 from app.grading.rubric.queries import current_rubric
+from app.identity.models import Person
+from app.ledgers.definitions import parse_ledger
+from app.ledgers.table import ledger_table
 from app.members.study_hours import study_hours_by_person
 from app.members.study_hours import study_hours_by_source
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
+from tests.conftest import ROOT
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_task
@@ -37,6 +42,7 @@ from tests.processes.test_themed_party_day import PLAN as THEMED_PLAN
 from tests.processes.test_themed_party_day import PNG
 from tests.processes.test_themed_party_day import _start as start_themed_day
 
+DEMO_PASSWORD = "demo123456"  # the demo accounts' password
 LECTURE_AT = "2026-12-10T15:00:00+08:00"
 
 
@@ -97,7 +103,7 @@ def measured_c08(demo) -> float | None:
     return found[demo.branch.id]["measured_C08"]
 
 
-def test_hours_add_up_from_every_procedure_that_records_them(demo, clock):
+def test_hours_add_up_from_every_procedure_that_records_them(demo, clock, client, login):
     members = demo.people("members", date(2026, 12, 10))
     claimant = demo.holder("member")
     a = person_of(claimant)
@@ -126,6 +132,25 @@ def test_hours_add_up_from_every_procedure_that_records_them(demo, clock):
         "member_training_session": 28.0,
         "study_hours_claim": 2.0,
     }
+    # The study-hours ledger: a row per member, the hours by source equal to the records.
+    ledger = parse_ledger(
+        "study_hours_ledger", (ROOT / "ledgers" / "study_hours_ledger.json").read_bytes()
+    )
+    table = ledger_table(db.session, ledger, demo.branch, 2026, clock_module.local_zone(), "zh")
+    assert len(table.rows) == len(hours)
+    by_name = {row.cells[0]: row.cells[1:] for row in table.rows}
+    name_of = {p: db.session.get(Person, p).name for p in (a, b, d)}
+    assert by_name[name_of[a]] == ("1.5", "3.0", "28.0", "2.0", "34.5", "是")
+    assert by_name[name_of[b]] == ("0.0", "3.0", "28.0", "0.0", "31.0", "否")
+    assert by_name[name_of[d]] == ("0.0", "3.0", "0.0", "0.0", "3.0", "否")
+    login(demo.holder("branch_secretary").login, DEMO_PASSWORD)
+    page = client.get(f"/ledgers/{demo.branch.code}/2026/study_hours_ledger")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert name_of[a] in text
+    assert "34.5" in text
+    assert "/instances/0" not in text  # a member's row opens no record: it is numbered
+
     # C08 = 5 × the share with at least 32 hours: a alone.
     assert measured_c08(demo) == round(5 * 1 / len(members), 2)
     record_session(demo, [b], 1, held_on=date(2026, 12, 10))  # b reaches exactly 32
