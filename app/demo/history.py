@@ -26,6 +26,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
+from app.demo.education import load_education_demo
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
 from app.demo.targets import TargetCounts
@@ -108,6 +109,8 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
+    # Training, a claim and a commendation: the hours join the lectures' and themed days' (C08).
+    load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.auditing.replay import replay_instance
 from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
@@ -212,6 +213,8 @@ def test_the_year_plan_reminders_and_annual_check(demo, clock):
         complete_step(propaganda, instance_id, "annual_check", {"verified": True})
     complete_step(org_member, instance_id, "annual_check", {"verified": True})
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    # The auditor's replay gives the service tasks the counts they recorded: the same year.
+    assert replay_instance(db.session, instance_id).identical
 
 
 def _find(node, key: str):
