@@ -16,11 +16,12 @@ during the year keeps the hours of each branch there; the year's members are tho
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -69,17 +70,41 @@ def study_hours_by_source(
     session: Session, branch_id: int, year: int
 ) -> dict[int, dict[str, float]]:
     """Person id → {process key → hours of ``year``} (every source present, 0.0 if none)."""
-    found: dict[int, dict[str, float]] = defaultdict(lambda: dict.fromkeys(SOURCE_KEYS, 0.0))
-    for person in year_members(session, branch_id, year):  # a member without hours has a row
-        found[person] = dict.fromkeys(SOURCE_KEYS, 0.0)
-    for source, answers, initiator in _records(session, branch_id):
+    found = {p: dict.fromkeys(SOURCE_KEYS, 0.0) for p in year_members(session, branch_id, year)}
+    for person, by_source in _hours_by_branch(session, [branch_id], year)[branch_id].items():
+        found[person] = by_source  # a member without hours keeps a row of zeros
+    return found
+
+
+def shares_reaching(session: Session, branch_ids: list[int], year: int) -> dict[int, float | None]:
+    """Branch id → the share of the year's members with 32 hours; None where the branch has no
+    hours recorded in the system (criterion C08: the branch then scores itself). The hours of
+    all branches in two queries; the rolls read only for branches with hours."""
+    hours = _hours_by_branch(session, branch_ids, year)
+    shares: dict[int, float | None] = {}
+    for branch_id in branch_ids:
+        if not hours[branch_id]:
+            shares[branch_id] = None
+            continue
+        totals = {p: sum(by_source.values()) for p, by_source in hours[branch_id].items()}
+        shares[branch_id] = share_reaching(totals, year_members(session, branch_id, year))
+    return shares
+
+
+def _hours_by_branch(
+    session: Session, branch_ids: list[int], year: int
+) -> dict[int, dict[int, dict[str, float]]]:
+    """Branch id → person id → {process key → hours of ``year``}, for those with any."""
+    found: dict[int, dict[int, dict[str, float]]] = {b: {} for b in branch_ids}
+    for branch_id, source, answers, initiator in _records(session, branch_ids, year):
         hours = _number(answers.get("hours"))
         on = meeting_day(answers.get(source.date_field), clock.now())
         if hours is None or on.year != year or source.date_field not in answers:
             continue
         for person in _who(source, answers, initiator):
-            found[person][source.process_key] += hours
-    return {p: {k: round(v, 2) for k, v in hours.items()} for p, hours in found.items()}
+            by_source = found[branch_id].setdefault(person, dict.fromkeys(SOURCE_KEYS, 0.0))
+            by_source[source.process_key] = round(by_source[source.process_key] + hours, 2)
+    return found
 
 
 def year_members(session: Session, branch_id: int, year: int) -> list[int]:
@@ -89,20 +114,33 @@ def year_members(session: Session, branch_id: int, year: int) -> list[int]:
     return [p.id for p, status in roster_on(session, branch_id, day) if status in PARTY_MEMBERS]
 
 
-def _records(session: Session, branch_id: int) -> list[tuple[Source, dict[str, Any], int | None]]:
+def _records(
+    session: Session, branch_ids: list[int], year: int
+) -> list[tuple[int, Source, dict[str, Any], int | None]]:
+    """The instances that may hold hours of ``year``: alive during it, or started in the next
+    (a claim handed in after the year ended)."""
     by_key = {s.process_key: s for s in SOURCES}
+    zone = clock.local_zone()
+    begins, after_next = datetime(year, 1, 1, tzinfo=zone), datetime(year + 2, 1, 1, tzinfo=zone)
     rows = session.execute(
-        select(ProcessInstance.id, ProcessInstance.process_key, User.person_id)
+        select(
+            ProcessInstance.id,
+            ProcessInstance.org_unit_id,
+            ProcessInstance.process_key,
+            User.person_id,
+        )
         .outerjoin(User, User.id == ProcessInstance.initiator_user_id)
         .where(
-            ProcessInstance.org_unit_id == branch_id,
+            ProcessInstance.org_unit_id.in_(branch_ids),
             ProcessInstance.process_key.in_(SOURCE_KEYS),
             ProcessInstance.status != InstanceStatus.CANCELLED,
+            ProcessInstance.started_at < after_next,
+            or_(ProcessInstance.ended_at.is_(None), ProcessInstance.ended_at >= begins),
         )
         .order_by(ProcessInstance.id)
     ).all()
     answers = answers_of(session, [r.id for r in rows])
-    return [(by_key[r.process_key], answers[r.id], r.person_id) for r in rows]
+    return [(r.org_unit_id, by_key[r.process_key], answers[r.id], r.person_id) for r in rows]
 
 
 def _who(source: Source, answers: dict[str, Any], initiator: int | None) -> list[int]:

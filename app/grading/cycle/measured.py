@@ -6,7 +6,7 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
   meeting without a quorum cannot be recorded, so its −1 never applies);
 * C08 学时: 5 × the share of the year's members with at least 32 study hours
   (``members.study_hours``: lectures, themed party days, training sessions, approved claims) —
-  measured only once the branch has hours recorded in the system (one query set per branch);
+  measured only once the branch has hours recorded in the system;
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
 * C13 主题党日 monthly: the points less 0.5 per month judged missed (domain.md §6);
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
@@ -36,9 +36,7 @@ from app.meetings.compliance import calendars
 from app.meetings.compliance import per_missed_score
 from app.meetings.compliance import row_of
 from app.meetings.schedule import schedule
-from app.members.study_hours import share_reaching
-from app.members.study_hours import study_hours_by_person
-from app.members.study_hours import year_members
+from app.members.study_hours import shares_reaching
 
 COMMITTEE_MEETING = "branch_committee_meeting"
 THEMED_PARTY_DAY = "themed_party_day"
@@ -58,12 +56,13 @@ def measured_criteria(
     ids = [b.id for b in branches]
     findings = rectifications.late_in_year(ctx.session, ids, year, ctx.now)
     brands = brand_stages(ctx.session, ids, ctx.today)
+    study = shares_reaching(ctx.session, ids, year)
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
         values = {
             "C05": per_missed_score(row_of(rows[branch.id], COMMITTEE_MEETING), points.get("C05")),
-            "C08": _c08(ctx, branch.id, year, points.get("C08")),
+            "C08": _scaled_share(study[branch.id], points.get("C08")),
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
@@ -73,12 +72,8 @@ def measured_criteria(
     return measured
 
 
-def _c08(ctx: CommandContext, branch_id: int, year: int, points: float | None) -> float | None:
-    hours = study_hours_by_person(ctx.session, branch_id, year)
-    share = share_reaching(hours, year_members(ctx.session, branch_id, year))
-    if points is None or share is None or not any(hours.values()):
-        return None  # no hours recorded yet: the branch scores the criterion itself
-    return round(points * share, 2)
+def _scaled_share(share: float | None, points: float | None) -> float | None:
+    return None if share is None or points is None else round(points * share, 2)
 
 
 def _c12(rows: list[Row], points: float | None) -> float | None:
