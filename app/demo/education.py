@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from app.core.commands import Actor
@@ -77,13 +78,17 @@ def _session(
     zone: Any,
 ) -> None:
     propaganda = holder("propaganda_member", code, held_on)
-    instance_id = start(propaganda, "member_training_session", code, moment(held_on, 18, zone))
-    members = people("members", code, held_on)
-    recorded = {
+    planned_on = held_on - timedelta(days=7)
+    instance_id = start(propaganda, "member_training_session", code, moment(planned_on, 9, zone))
+    planned = {
         "course": course,
         "mode": mode,
         "organiser": organiser,
         "held_on": held_on.isoformat(),
+    }
+    step(propaganda, instance_id, moment(planned_on, 10, zone), planned)
+    members = people("members", code, held_on)
+    recorded = {
         "hours": hours,
         "attendees": {"present": members[: len(members) - rng.randint(1, 3)]},
     }

@@ -25,6 +25,7 @@ from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.queries import earlier_answers
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.plugins.demo import complete_step
@@ -50,22 +51,23 @@ def upload(actor, instance_id: int, field: str, name: str, data: bytes = PDF):
     return refs[field]
 
 
-def record_session(demo, present: list[int], hours: float, held_on: date = SESSION_DAY) -> int:
+def plan_session(demo, held_on: date = SESSION_DAY, mode: str = "rotation") -> int:
     propaganda = demo.holder("propaganda_member")
     instance_id = start(propaganda, demo, "member_training_session")
-    complete_step(
-        propaganda,
-        instance_id,
-        "record_session",
-        {
-            "course": "学习贯彻党的二十届四中全会精神专题培训",
-            "mode": "rotation",
-            "organiser": "采油一厂党委",
-            "held_on": held_on.isoformat(),
-            "hours": hours,
-            "attendees": {"present": present},
-        },
-    )
+    planned = {
+        "course": "学习贯彻党的二十届四中全会精神专题培训",
+        "mode": mode,
+        "organiser": "采油一厂党委",
+        "held_on": held_on.isoformat(),
+    }
+    complete_step(propaganda, instance_id, "plan_session", planned)
+    return instance_id
+
+
+def record_session(demo, present: list[int], hours: float, held_on: date = SESSION_DAY) -> int:
+    instance_id = plan_session(demo, held_on)
+    recorded = {"hours": hours, "attendees": {"present": present}}
+    complete_step(demo.holder("propaganda_member"), instance_id, "record_session", recorded)
     return instance_id
 
 
@@ -100,35 +102,33 @@ def test_a_session_counts_its_hours_for_the_members_present(demo):
     propaganda = demo.holder("propaganda_member")
     instance_id = start(propaganda, demo, "member_training_session")
     task = open_task(instance_id)
+    assert (task.element_id, task.candidate_role) == ("plan_session", "propaganda_member")
+    instance_id = plan_session(demo, mode="party_school")
+    task = open_task(instance_id)
     assert (task.element_id, task.candidate_role) == ("record_session", "propaganda_member")
     not_a_member = next(p for p in demo.members if p not in members)
-    session = {
-        "course": "党章党规专题培训",
-        "mode": "party_school",
-        "organiser": "采油一厂党校",
-        "held_on": SESSION_DAY.isoformat(),
-        "hours": 8,
-    }
-    with pytest.raises(ValidationFailed) as refused:  # only party members on the rolls
+    with pytest.raises(ValidationFailed) as refused:  # only party members on the day's rolls
         complete_step(
             propaganda,
             instance_id,
             "record_session",
-            session | {"attendees": {"present": [not_a_member]}},
+            {"hours": 8, "attendees": {"present": [not_a_member]}},
         )
     assert "attendees.present" in refused.value.field_errors
+    recorded = {"hours": 8, "attendees": {"present": members[:2]}}
     with pytest.raises(Forbidden):  # the propaganda member's step
-        complete_step(
-            demo.holder("dues_clerk"),
-            instance_id,
-            "record_session",
-            session | {"attendees": {"present": members[:2]}},
-        )
+        complete_step(demo.holder("dues_clerk"), instance_id, "record_session", recorded)
     assert open_task(instance_id).id == task.id  # nothing changed
-    complete_step(
-        propaganda, instance_id, "record_session", session | {"attendees": {"present": members[:2]}}
-    )
+    complete_step(propaganda, instance_id, "record_session", recorded)
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    assert (
+        earlier_answers(db.session, instance_id)["attendees"]
+        == {
+            "entitled": len(members),  # counted from the rolls on the session's day
+            "present": members[:2],
+            "quorum_met": False,  # shown for meetings; a training needs no quorum
+        }
+    )
     hours = study_hours_by_person(db.session, demo.branch.id, 2026)
     assert [hours[p] for p in members[:3]] == [8.0, 8.0, 0.0]
     assert study_hours_by_person(db.session, demo.branch.id, 2027) == dict.fromkeys(members, 0.0)
