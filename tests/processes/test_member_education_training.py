@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auditing.replay import replay_instance
+from app.core.clock import local_zone as clock_zone
 from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
@@ -106,6 +107,8 @@ def test_a_session_counts_its_hours_for_the_members_present(demo):
     instance_id = plan_session(demo, mode="party_school")
     task = open_task(instance_id)
     assert (task.element_id, task.candidate_role) == ("record_session", "propaganda_member")
+    due = task.due_at.replace(tzinfo=task.due_at.tzinfo or UTC).astimezone(clock_zone())
+    assert due.date() == date(2026, 11, 23)  # 3 days after the session of 20 November
     not_a_member = next(p for p in demo.members if p not in members)
     with pytest.raises(ValidationFailed) as refused:  # only party members on the day's rolls
         complete_step(

@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.core import clock as clock_module
@@ -150,6 +152,12 @@ def test_hours_add_up_from_every_procedure_that_records_them(demo, clock, client
     assert name_of[a] in text
     assert "34.5" in text
     assert "/instances/0" not in text  # a member's row opens no record: it is numbered
+    book = load_workbook(
+        BytesIO(client.get(f"/ledgers/{demo.branch.code}/2026/study_hours_ledger.xlsx").data)
+    )
+    sheet = book.active
+    assert sheet["A3"].value == 1  # numbered rows, no instance number
+    assert sheet.max_row == 2 + len(hours)
 
     # C08 = 5 × the share with at least 32 hours: a alone.
     assert measured_c08(demo) == round(5 * 1 / len(members), 2)
