@@ -82,8 +82,21 @@ def test_nominations_run_from_the_call_to_the_honours_recorded(demo):
         complete_step(
             holder_at(outsider_branch.code, "branch_committee"), instance_id, "nominate", {}
         )
+    # Three outstanding members for a quota of two: back to the committee before any vote.
+    third = demo.people("members", ASSEMBLY_DAY)[2]
+    extra = {"person": third, "honour": "outstanding_member", "deeds": "义务维修抽油机二十余台次"}
+    over = {
+        "nominees": [*nominees(demo), extra, {**extra, "person": nominees(demo)[1]["person"]}],
+        "nominate_branch": False,
+        "assembly_at": ASSEMBLY_AT,
+    }
+    complete_step(committee, instance_id, "nominate", over)
+    revise = open_task(instance_id)
+    assert (revise.element_id, revise.candidate_role) == ("revise_nomination", "branch_committee")
     proposed = {"nominees": nominees(demo), "nominate_branch": False, "assembly_at": ASSEMBLY_AT}
-    complete_step(committee, instance_id, "nominate", proposed)
+    complete_step(
+        committee, instance_id, "revise_nomination", proposed | {"revision_note": "按名额调整"}
+    )
 
     vote = open_task(instance_id)
     assert (vote.element_id, vote.candidate_role) == ("assembly_vote", "branch_assembly")
