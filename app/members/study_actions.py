@@ -1,5 +1,5 @@
 """The study-hours check a service task of ``member_education_training`` calls: each member's
-hours so far (``study_hours``), the members behind reminded in-app, the year's compliance rate."""
+hours so far (``study_hours``), the members behind reminded in-app and listed for the next step."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.identity.models import Person
 from app.identity.models import User
-from app.members.study_hours import REQUIRED_HOURS
-from app.members.study_hours import share_reaching
 from app.members.study_hours import study_hours_by_person
 from app.members.study_hours import year_members
 from app.notify.commands import notify
@@ -18,24 +17,31 @@ from app.workflow.actions import ActionCall
 from app.workflow.actions import Parameter
 
 
-def _check(call: ActionCall) -> dict[str, Any]:
+def _check(call: ActionCall) -> list[dict[str, Any]]:
     """Count the branch's hours of the year; remind those below ``target_hours`` (when asked).
-    Returns what the step log keeps: the members, those behind with their hours, the share of
-    members with the 32 required hours (the yaml's compliance_rate)."""
+    Returns those behind as the next step's options (``x-optionsFrom``): the person's id, their
+    name with the hours so far as the label, and the hours."""
     session, year = call.ctx.session, call.params["year"]
     hours = study_hours_by_person(session, call.org.id, year)
-    members = year_members(session, call.org.id, year)
     target = float(call.params["target_hours"])
-    behind = [{"person": p, "hours": hours.get(p, 0.0)} for p in members if hours[p] < target]
+    members = year_members(session, call.org.id, year)
+    behind = [{"person": p, "hours": hours[p]} for p in members if hours[p] < target]
     if call.params["remind"] and behind:
         _remind(call, behind, target)
-    share = share_reaching(hours, members)
-    return {
-        "members": len(members),
-        "reached_required": sum(1 for p in members if hours[p] >= REQUIRED_HOURS),
-        "compliance_rate": None if share is None else round(share, 4),
-        "behind": behind,
-    }
+    names = dict(
+        session.execute(
+            select(Person.id, Person.name).where(Person.id.in_([b["person"] for b in behind]))
+        ).all()
+    )
+    return [
+        {
+            "value": b["person"],
+            "label": f"{names[b['person']]}（{b['hours']:g}学时）",
+            "label_en": f"{names[b['person']]} ({b['hours']:g} h)",
+            "hours": b["hours"],
+        }
+        for b in behind
+    ]
 
 
 def _remind(call: ActionCall, behind: list[dict[str, Any]], target: float) -> None:
@@ -70,7 +76,7 @@ STUDY_ACTIONS = (
         "Count study hours and remind the members behind",
         "Counts each member's study hours of the year from party lectures, themed party days, "
         "training sessions and approved claims; reminds in-app, when asked, the members below the "
-        "target; returns the members, those behind and the share with 32 hours.",
+        "target; returns those behind, with their hours, as the next step's options.",
         ("站内提醒 in-app reminders",),
         (
             Parameter("year", "integer", "年度", "year"),

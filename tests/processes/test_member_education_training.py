@@ -19,6 +19,7 @@ from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.identity.models import Person
 from app.identity.models import User
 from app.members.study_hours import study_hours_by_person
 from app.notify.models import Notification
@@ -29,6 +30,7 @@ from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
+from tests.conftest import log_in
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import open_task
 
@@ -157,7 +159,7 @@ def reminders(instance_id: int) -> set[int]:
     )
 
 
-def test_the_year_plan_reminders_and_annual_check(demo, clock):
+def test_the_year_plan_reminders_and_annual_check(demo, clock, app):
     propaganda = demo.holder("propaganda_member")
     org_member = demo.holder("org_member")
     members = demo.people("members", SESSION_DAY)
@@ -184,7 +186,20 @@ def test_the_year_plan_reminders_and_annual_check(demo, clock):
     assert open_task(instance_id).element_id == "midyear_make_up"
     behind = {accounts[p] for p in members if p in accounts} - {accounts[first], accounts[second]}
     assert reminders(instance_id) == behind
-    complete_step(propaganda, instance_id, "midyear_make_up", {"arrangements": "12月集中补学"})
+    with pytest.raises(ValidationFailed) as refused:  # the first has 16 hours: not behind
+        complete_step(
+            propaganda,
+            instance_id,
+            "midyear_make_up",
+            {"make_up_for": [first], "arrangements": "12月集中补学"},
+        )
+    assert "make_up_for" in refused.value.field_errors
+    complete_step(
+        propaganda,
+        instance_id,
+        "midyear_make_up",
+        {"make_up_for": [third], "arrangements": "12月集中补学"},
+    )
 
     record_session(demo, [first, second, third], 16, held_on=date(2026, 11, 28))
     clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # 10:00 in Beijing on 1 December
@@ -208,13 +223,19 @@ def test_the_year_plan_reminders_and_annual_check(demo, clock):
     check = open_task(instance_id)
     assert (check.element_id, check.candidate_role) == ("annual_check", "org_member")
     state = json.loads(db.session.get(ProcessInstance, instance_id).state_json)
-    result = _find(state, "annual_result")
-    assert result["members"] == len(members)
-    assert result["reached_required"] == 2
-    assert result["compliance_rate"] == round(2 / len(members), 4)
+    # Listed for the check: every member below 32 hours, the third with their 16 hours.
+    listed = _find(state, "below_required")
+    assert [entry["value"] for entry in listed] == [p for p in members if p not in (first, second)]
+    name = db.session.get(Person, third).name
+    assert next(e for e in listed if e["value"] == third)["label"] == f"{name}（16学时）"
+    browser = app.test_client()  # the organisation member sees them listed on the task
+    assert log_in(browser, org_member.login, app.config["DEMO_PASSWORD"]).status_code == 302
+    assert f"{name}（16学时）" in browser.get(f"/inbox/tasks/{check.id}").get_data(as_text=True)
     with pytest.raises(Forbidden):
         complete_step(propaganda, instance_id, "annual_check", {"verified": True})
-    complete_step(org_member, instance_id, "annual_check", {"verified": True})
+    complete_step(
+        org_member, instance_id, "annual_check", {"verified": True, "below_confirmed": [third]}
+    )
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
     # The auditor's replay gives the service tasks the counts they recorded: the same year.
     assert replay_instance(db.session, instance_id).identical
