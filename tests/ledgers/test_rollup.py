@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.core.i18n import LANGUAGE_COOKIE
 from app.demo.history import OTHER_BRANCHES
 from app.demo.history import load_demo_history
 from app.extensions import db
@@ -110,3 +111,25 @@ def test_the_roll_up_of_the_attendance_register_reads_all_rolls_at_once(demo_yea
     assert sorted(mine) == sorted(c[1:] for c in _cells(branch_page))
     assert len(_cells(page)) > len(mine)
     assert rolled[0] <= single[0] + 2
+
+
+def test_in_english_the_roll_up_shows_no_chinese_but_names_and_what_people_typed(
+    demo_year, client, login
+):
+    from tests.web.test_english_pages import _allowed_chinese  # noqa: PLC0415 - shared check
+    from tests.web.test_english_pages import _offences  # noqa: PLC0415
+    from tests.web.test_english_pages import _visible_text  # noqa: PLC0415
+
+    login(holder_at(UNIT, "unit_org_reviewer").login, DEMO_PASSWORD)
+    client.set_cookie(LANGUAGE_COOKIE, "en")
+    allowed = _allowed_chinese()
+    index = client.get(f"/ledgers/?org={UNIT}").get_data(as_text=True)
+    found = {"/ledgers/": _offences(_visible_text(index), allowed)}
+    for key in re.findall(rf'href="/ledgers/{UNIT}/{YEAR}/(\w+)"', index):
+        path = f"/ledgers/{UNIT}/{YEAR}/{key}"
+        found[path] = _offences(_visible_text(client.get(path).get_data(as_text=True)), allowed)
+    assert len(found) > 1
+    assert not any(found.values()), {p: o[:3] for p, o in found.items() if o}
+    page = client.get(f"/ledgers/{UNIT}/{YEAR}/{MINUTES}").get_data(as_text=True)
+    assert "The rows of every organisation below that keeps this ledger." in page
+    assert ">Branch<" in page
