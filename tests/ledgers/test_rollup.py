@@ -133,3 +133,22 @@ def test_in_english_the_roll_up_shows_no_chinese_but_names_and_what_people_typed
     page = client.get(f"/ledgers/{UNIT}/{YEAR}/{MINUTES}").get_data(as_text=True)
     assert "The rows of every organisation below that keeps this ledger." in page
     assert ">Branch<" in page
+
+
+def test_a_general_branch_secretary_reads_the_roll_up_of_its_branches_only(
+    demo_year, client, login
+):
+    demo_branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
+    general = db.session.get(OrgUnit, demo_branch.parent_id)
+    assert general.kind.value == "general_branch"
+    login(holder_at(general.code, "branch_secretary").login, DEMO_PASSWORD)
+    page = client.get(f"/ledgers/{general.code}/{YEAR}/{MINUTES}").get_data(as_text=True)
+    below = set(
+        db.session.scalars(
+            select(OrgUnit.name).where(OrgUnit.parent_id == general.id, OrgUnit.kind == "branch")
+        )
+    )
+    shown = {cells[1] for cells in _cells(page)}
+    assert _name(DEMO_BRANCH) in shown
+    assert shown <= below  # the unit's other branches are not this general branch's
+    assert client.get(f"/ledgers/{UNIT}/{YEAR}/{MINUTES}").status_code == 404
