@@ -39,6 +39,26 @@ SHOWS = frozenset(
 )
 #: Fields every row has besides the instance's data.
 INSTANCE_FIELDS = frozenset({"$procedure", "$status", "$id", "$started", "$ended"})
+#: What a row of a ``"rows": "people"`` ledger (the member roster) can show: the identity
+#: records of each person on the rolls, not a procedure's answers.
+PERSON_FIELDS = frozenset(
+    {
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "employee_no",
+        "job_title",
+        "party_status",
+        "application_date",
+        "activist_date",
+        "development_target_date",
+        "admission_date",
+        "full_membership_date",
+        "party_group",
+        "roles",
+    }
+)
 STATUSES = ("completed", "any")
 ORG_KINDS = frozenset(kind.value for kind in OrgKind)
 TOP_KEYS = frozenset(
@@ -94,6 +114,9 @@ class LedgerDef:
     item_fields: tuple[str, ...]
     include_running: bool
     columns: tuple[Column, ...]
+    #: A row per person on the rolls in the year (``"rows": "people"``), read from the
+    #: identity records rather than from procedures' answers.
+    people_rows: bool = False
 
     def title_for(self, locale: str) -> str:
         return self.title_en if is_english(locale) else self.title
@@ -140,12 +163,13 @@ def parse_ledger(key: str, data: bytes) -> LedgerDef:
         title_en=document["x-title-en"],
         description=document.get("description", ""),
         description_en=document.get("x-description-en", document.get("description", "")),
-        process_keys=tuple(document["process_keys"]),
+        process_keys=tuple(document.get("process_keys", ())),
         org_kinds=tuple(document.get("org_kinds", ["branch"])),
-        date_fields=_names(document["date_field"]),
-        item_fields=() if rows == "instance" else _names(rows["items"]),
+        date_fields=_names(document.get("date_field", ())),
+        item_fields=() if rows in ("instance", "people") else _names(rows["items"]),
         include_running=document.get("status", "completed") == "any",
         columns=tuple(_column(c) for c in document["columns"]),
+        people_rows=rows == "people",
     )
 
 
@@ -165,6 +189,8 @@ def _column(spec: dict[str, Any]) -> Column:
 
 
 def _problems(doc: dict[str, Any]) -> list[str]:
+    if doc.get("rows") == "people":
+        return _people_problems(doc)
     problems = [f"{k}: unknown key" for k in doc if k not in TOP_KEYS]
     problems += [
         f"{k}: required"
@@ -184,12 +210,33 @@ def _problems(doc: dict[str, Any]) -> list[str]:
     rows = doc.get("rows", "instance")
     items_ok = isinstance(rows, dict) and set(rows) == {"items"} and _is_names(rows["items"], True)
     if rows != "instance" and not items_ok:
-        problems.append('rows: "instance" or {"items": <list field or list of them>}')
+        problems.append('rows: "instance", "people" or {"items": <list field or list of them>}')
     columns = doc.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns: a non-empty list"]
     for index, column in enumerate(columns):
         problems += [f"columns[{index}].{p}" for p in _column_problems(column, items_ok)]
+    return problems
+
+
+def _people_problems(doc: dict[str, Any]) -> list[str]:
+    """A roster of people: no procedure, no date field; columns name the person's records."""
+    problems = [f"{k}: unknown key" for k in doc if k not in TOP_KEYS]
+    problems += [
+        f"{k}: not for rows of people" for k in ("process_keys", "date_field", "status") if k in doc
+    ]
+    problems += [f"{k}: required" for k in ("title", "x-title-en") if not doc.get(k)]
+    problems += _text_problems(doc, "")
+    if doc.get("org_kinds", ["branch"]) != ["branch"]:
+        problems.append("org_kinds: rolls are kept by branches only")
+    columns = doc.get("columns")
+    if not isinstance(columns, list) or not columns:
+        return [*problems, "columns: a non-empty list"]
+    for index, column in enumerate(columns):
+        found = _column_problems(column, by_items=False)
+        if not found and column["field"] not in PERSON_FIELDS:
+            found = [f"field: one of {', '.join(sorted(PERSON_FIELDS))}"]
+        problems += [f"columns[{index}].{p}" for p in found]
     return problems
 
 
