@@ -107,11 +107,13 @@ def _register_actions(app: Flask) -> None:
 
 
 def _register_ledger_rows(app: Flask) -> None:
-    """Ledgers whose rows a domain computes (``rows: {"computed": name}``): each domain its own."""
-    from app.ledgers.computed import init_app
-    from app.members.study_hours import ledger_rows as study_hours_rows
+    """Values a domain computes per person for ledgers of people (``study_hours.total``)."""
+    from app.ledgers.person_values import PersonValues
+    from app.ledgers.person_values import init_app
+    from app.members.study_hours import LEDGER_DEFAULTS
+    from app.members.study_hours import ledger_values
 
-    init_app(app, {"study_hours": study_hours_rows})
+    init_app(app, {"study_hours": PersonValues(ledger_values, LEDGER_DEFAULTS)})
 
 
 def _load_forms(app: Flask) -> None:

@@ -23,7 +23,7 @@ from app.demo.timeline import start
 from app.demo.timeline import step
 from app.demo.timeline import upload
 from app.extensions import db
-from app.workflow.instances import fire_due_timers
+from app.workflow.background import fire_due_timers
 
 WORKER = Actor(user_id=None, login="worker", source="worker")  # as the worker fires timers
 UNIT_CODE = "HH01"

@@ -39,6 +39,26 @@ SHOWS = frozenset(
 )
 #: Fields every row has besides the instance's data.
 INSTANCE_FIELDS = frozenset({"$procedure", "$status", "$id", "$started", "$ended"})
+#: What a row of a ``"rows": "people"`` ledger (the member roster) can show: the identity
+#: records of each person on the rolls, not a procedure's answers.
+PERSON_FIELDS = frozenset(
+    {
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "employee_no",
+        "job_title",
+        "party_status",
+        "application_date",
+        "activist_date",
+        "development_target_date",
+        "admission_date",
+        "full_membership_date",
+        "party_group",
+        "roles",
+    }
+)
 STATUSES = ("completed", "any")
 ORG_KINDS = frozenset(kind.value for kind in OrgKind)
 TOP_KEYS = frozenset(
@@ -94,8 +114,9 @@ class LedgerDef:
     item_fields: tuple[str, ...]
     include_running: bool
     columns: tuple[Column, ...]
-    #: Rows a domain computes (``rows: {"computed": name}``, ``app/ledgers/computed.py``).
-    computed: str | None = None
+    #: A row per person on the rolls in the year (``"rows": "people"``), read from the
+    #: identity records rather than from procedures' answers.
+    people_rows: bool = False
 
     def title_for(self, locale: str) -> str:
         return self.title_en if is_english(locale) else self.title
@@ -142,13 +163,13 @@ def parse_ledger(key: str, data: bytes) -> LedgerDef:
         title_en=document["x-title-en"],
         description=document.get("description", ""),
         description_en=document.get("x-description-en", document.get("description", "")),
-        process_keys=tuple(document["process_keys"]),
+        process_keys=tuple(document.get("process_keys", ())),
         org_kinds=tuple(document.get("org_kinds", ["branch"])),
-        date_fields=_names(document.get("date_field") or []),
-        item_fields=_names(rows["items"]) if isinstance(rows, dict) and "items" in rows else (),
+        date_fields=_names(document.get("date_field", ())),
+        item_fields=() if rows in ("instance", "people") else _names(rows["items"]),
         include_running=document.get("status", "completed") == "any",
         columns=tuple(_column(c) for c in document["columns"]),
-        computed=rows.get("computed") if isinstance(rows, dict) else None,
+        people_rows=rows == "people",
     )
 
 
@@ -168,37 +189,68 @@ def _column(spec: dict[str, Any]) -> Column:
 
 
 def _problems(doc: dict[str, Any]) -> list[str]:
-    rows = doc.get("rows", "instance")
-    computed = (
-        isinstance(rows, dict) and set(rows) == {"computed"} and _is_names(rows["computed"], True)
-    )
+    if doc.get("rows") == "people":
+        return _people_problems(doc)
     problems = [f"{k}: unknown key" for k in doc if k not in TOP_KEYS]
     problems += [
         f"{k}: required"
         for k in ("title", "x-title-en", "process_keys", "date_field")
-        if not doc.get(k) and not (k == "date_field" and computed)
+        if not doc.get(k)
     ]
     problems += _text_problems(doc, "")
     if not _is_names(doc.get("process_keys")):
         problems.append("process_keys: a list of process keys")
-    if not computed and not _is_names(doc.get("date_field"), single=True):
+    if not _is_names(doc.get("date_field"), single=True):
         problems.append("date_field: a field name or a list of them")
     kinds = doc.get("org_kinds", ["branch"])
     if not _is_names(kinds) or not set(kinds) <= ORG_KINDS:
         problems.append(f"org_kinds: a list of {', '.join(sorted(ORG_KINDS))}")
     if doc.get("status", "completed") not in STATUSES:
         problems.append(f"status: one of {', '.join(STATUSES)}")
+    rows = doc.get("rows", "instance")
     items_ok = isinstance(rows, dict) and set(rows) == {"items"} and _is_names(rows["items"], True)
-    if rows != "instance" and not items_ok and not computed:
-        problems.append(
-            'rows: "instance", {"items": <list field or list of them>} or {"computed": <name>}'
-        )
+    if rows != "instance" and not items_ok:
+        problems.append('rows: "instance", "people" or {"items": <list field or list of them>}')
     columns = doc.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns: a non-empty list"]
     for index, column in enumerate(columns):
         problems += [f"columns[{index}].{p}" for p in _column_problems(column, items_ok)]
     return problems
+
+
+def _people_problems(doc: dict[str, Any]) -> list[str]:
+    """A roster of people: no procedure, no date field; columns name the person's records."""
+    problems = [f"{k}: unknown key" for k in doc if k not in TOP_KEYS]
+    problems += [
+        f"{k}: not for rows of people" for k in ("process_keys", "date_field", "status") if k in doc
+    ]
+    problems += [f"{k}: required" for k in ("title", "x-title-en") if not doc.get(k)]
+    problems += _text_problems(doc, "")
+    if doc.get("org_kinds", ["branch"]) != ["branch"]:
+        problems.append("org_kinds: rolls are kept by branches only")
+    columns = doc.get("columns")
+    if not isinstance(columns, list) or not columns:
+        return [*problems, "columns: a non-empty list"]
+    for index, column in enumerate(columns):
+        found = _column_problems(column, by_items=False)
+        if (
+            not found
+            and column["field"] not in PERSON_FIELDS
+            and not is_domain_field(column["field"])
+        ):
+            found = [
+                f"field: one of {', '.join(sorted(PERSON_FIELDS))},"
+                " or <source>.<key> (a value a domain computes per person)"
+            ]
+        problems += [f"columns[{index}].{p}" for p in found]
+    return problems
+
+
+def is_domain_field(name: Any) -> bool:
+    """``study_hours.total``: a value a domain computes per person (``person_values.py``)."""
+    source, _dot, key = name.partition(".") if isinstance(name, str) else ("", "", "")
+    return bool(source) and bool(key)
 
 
 def _column_problems(column: Any, by_items: bool) -> list[str]:

@@ -27,7 +27,7 @@ def workbook_bytes(table: LedgerTable, locale: str) -> bytes:
     sheet.append([_("No."), *table.headings])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for number, row in enumerate(table.rows, start=1):  # a computed row has no instance: numbered
+    for number, row in enumerate(table.rows, start=1):
         sheet.append([row.instance_id or number, *row.cells])
     for row in sheet.iter_rows(min_row=3):
         for cell in row:

@@ -164,12 +164,20 @@ def share_reaching(hours: dict[int, float], members: list[int]) -> float | None:
     return sum(1 for p in members if hours.get(p, 0.0) >= REQUIRED_HOURS) / len(members)
 
 
-def ledger_rows(session: Session, branch_id: int, year: int) -> list[dict[str, Any]]:
-    """The study-hours ledger (ledgers/study_hours_ledger.json): a row per member, the hours by
-    source, the total and whether it reaches 32 — the year's members first, by name."""
-    rows = []
-    for person, by_source in study_hours_by_source(session, branch_id, year).items():
-        total = round(sum(by_source.values()), 2)
-        rows.append({"person": person, **by_source, "total": total})
-        rows[-1]["reached"] = total >= REQUIRED_HOURS
-    return rows
+def ledger_values(
+    session: Session, branch_ids: list[int], year: int
+) -> dict[int, dict[int, dict[str, Any]]]:
+    """The study-hours ledger's values (ledgers/study_hours_ledger.json, a row per member):
+    branch id → person id → the hours by source, the total and whether it reaches 32."""
+    found: dict[int, dict[int, dict[str, Any]]] = {}
+    for branch_id, people in _hours_by_branch(session, branch_ids, year).items():
+        found[branch_id] = {}
+        for person, by_source in people.items():
+            total = round(sum(by_source.values()), 2)
+            found[branch_id][person] = {**by_source, "total": total}
+            found[branch_id][person]["reached"] = total >= REQUIRED_HOURS
+    return found
+
+
+#: A member without hours in the ledger (``ledger_values`` lists only those with some).
+LEDGER_DEFAULTS = {**dict.fromkeys(SOURCE_KEYS, 0.0), "total": 0.0, "reached": False}

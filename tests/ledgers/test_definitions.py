@@ -42,7 +42,7 @@ def test_every_shipped_ledger_loads_with_its_english():
 def test_a_broken_ledger_is_refused_naming_the_file_and_the_place(tmp_path):
     folder = tmp_path / "ledgers"
     _write(folder, "good", GOOD)
-    broken = {**GOOD, "rows": "people"}
+    broken = {**GOOD, "rows": "everyone"}
     broken["columns"] = [
         {"field": "title", "title": "题目"},
         {"field": "item.owner", "title": "责任人", "x-title-en": "Owner", "show": "colour"},
@@ -79,12 +79,12 @@ def test_the_check_command_passes_on_the_shipped_files(app):
     assert "0 problems" in result.output
 
 
-def test_computed_rows_need_no_date_field_but_a_name(tmp_path):
+def test_a_roster_column_may_name_a_value_a_domain_computes(tmp_path):
     folder = tmp_path / "ledgers"
-    computed = {k: v for k, v in GOOD.items() if k != "date_field"}
-    _write(folder, "per_member", computed | {"rows": {"computed": "study_hours"}})
-    _write(folder, "nameless", computed | {"rows": {"computed": ""}})
+    roster = {"title": "学时", "x-title-en": "Hours", "rows": "people"}
+    column = {"title": "合计", "x-title-en": "Total"}
+    _write(folder, "hours", roster | {"columns": [column | {"field": "study_hours.total"}]})
+    _write(folder, "typo", roster | {"columns": [column | {"field": "study_hours"}]})
     ledgers, problems = check_directory(folder)
-    assert set(ledgers) == {"per_member"}
-    assert ledgers["per_member"].computed == "study_hours"
-    assert "ledgers/nameless.json: date_field: required" in problems
+    assert set(ledgers) == {"hours"}
+    assert any(p.startswith("ledgers/typo.json: columns[0].field: one of") for p in problems)

@@ -140,7 +140,7 @@ def test_hours_add_up_from_every_procedure_that_records_them(demo, clock, client
     )
     table = ledger_table(db.session, ledger, demo.branch, 2026, clock_module.local_zone(), "zh")
     assert len(table.rows) == len(hours)
-    by_name = {row.cells[0]: row.cells[1:] for row in table.rows}
+    by_name = {row.cells[0]: row.cells[2:] for row in table.rows}
     name_of = {p: db.session.get(Person, p).name for p in (a, b, d)}
     assert by_name[name_of[a]] == ("1.5", "3.0", "28.0", "2.0", "34.5", "是")
     assert by_name[name_of[b]] == ("0.0", "3.0", "28.0", "0.0", "31.0", "否")
