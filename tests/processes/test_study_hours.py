@@ -22,6 +22,7 @@ from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.start import start_cycle
 from app.grading.rubric.queries import current_rubric
+from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.ledgers.definitions import parse_ledger
 from app.ledgers.table import ledger_table
@@ -145,6 +146,13 @@ def test_hours_add_up_from_every_procedure_that_records_them(demo, clock, client
     assert by_name[name_of[a]] == ("1.5", "3.0", "28.0", "2.0", "34.5", "是")
     assert by_name[name_of[b]] == ("0.0", "3.0", "28.0", "0.0", "31.0", "否")
     assert by_name[name_of[d]] == ("0.0", "3.0", "0.0", "0.0", "3.0", "否")
+    # The unit's roll-up reads every branch's hours at once, each row naming its branch.
+    unit = db.session.get(OrgUnit, demo.branch.parent_id)
+    rollup = ledger_table(db.session, ledger, unit, 2026, clock_module.local_zone(), "zh")
+    ours = [r.cells for r in rollup.rows if r.cells[1] == name_of[a]]
+    assert ours == [
+        (demo.branch.name, name_of[a], "正式党员", "1.5", "3.0", "28.0", "2.0", "34.5", "是")
+    ]
     login(demo.holder("branch_secretary").login, DEMO_PASSWORD)
     page = client.get(f"/ledgers/{demo.branch.code}/2026/study_hours_ledger")
     assert page.status_code == 200
