@@ -20,6 +20,7 @@ from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
@@ -30,6 +31,7 @@ from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
+from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import open_task
 
@@ -160,5 +162,6 @@ def test_talks_recorded_are_the_register_and_the_uncovered_are_listed(demo, cloc
 
     with app.test_request_context():
         ledger = all_ledgers()["talk_register"]
-        table = ledger_table(db.session, ledger, demo.branch, 2026, local_zone(), "zh")
+        branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
+        table = ledger_table(db.session, ledger, branch, 2026, local_zone(), "zh")
     assert len(table.rows) == 3  # a row per talk held
