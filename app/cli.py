@@ -69,6 +69,8 @@ def _demo_history(seed: int) -> None:
         "annual_grading_target_setting",
         "unit_target_breakdown",
         "branch_target_declaration",
+        "democratic_appraisal_of_members",
+        "heart_to_heart_talks",
     }
     deployed = set(db.session.scalars(select(ProcessDefinition.process_key)))
     if not needed <= deployed:
