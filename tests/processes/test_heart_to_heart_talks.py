@@ -5,6 +5,7 @@ committee, each talk goes to its talker, the talks recorded are the register's r
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -21,6 +22,7 @@ from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.identity.models import OrgUnit
+from app.identity.models import Person
 from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
@@ -36,6 +38,7 @@ from tests.plugins.demo import complete_step
 from tests.plugins.demo import open_task
 
 TODAY = date(2026, 11, 23)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _talks(instance_id: int) -> list[HumanTask]:
@@ -165,3 +168,20 @@ def test_talks_recorded_are_the_register_and_the_uncovered_are_listed(demo, cloc
         branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
         table = ledger_table(db.session, ledger, branch, 2026, local_zone(), "zh")
     assert len(table.rows) == 3  # a row per talk held
+
+
+def test_the_talk_page_reads_in_english_but_for_names(demo, client, login, app):
+    instance_id = _opened(demo)
+    task = _talks(instance_id)[0]
+    talker = db.session.get(User, task.assignee_user_id)
+    login(talker.login, app.config["DEMO_PASSWORD"])
+    client.set_cookie("branchflow_lang", "en")
+    page = client.get(f"/inbox/tasks/{task.id}").get_data(as_text=True)
+    start = page.index('<section class="card">\n    <h2>')
+    card = page[start : page.index("</form>", start)]
+    assert "Hold and record the talk" in card
+    assert "Talked with" in card
+    names = db.session.scalars(select(Person.name).where(Person.branch_id == demo.branch.id))
+    for name in sorted(names, key=len, reverse=True):
+        card = card.replace(name, "")
+    assert not CJK.findall(card)
