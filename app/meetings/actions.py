@@ -10,9 +10,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.identity.models import Person
+from app.identity.models import User
 from app.meetings import appraisal
 from app.meetings.talk_plan import not_covered
 from app.meetings.talk_plan import talk_plan
+from app.notify.commands import notify
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
@@ -63,6 +66,31 @@ def _coverage(call: ActionCall) -> dict[str, object]:
     }
 
 
+def _tell_partners(call: ActionCall) -> None:
+    """Each planned partner with an account is told who will talk with them: the task is the
+    talker's, the talk is both people's."""
+    pairs = list(call.data.get("pairs") or [])
+    ids = {p.get("talker") for p in pairs} | {p.get("talk_partner") for p in pairs}
+    rows = call.ctx.session.execute(
+        select(Person.id, Person.name, User.id)
+        .join(User, User.person_id == Person.id)
+        .where(Person.id.in_([i for i in ids if isinstance(i, int)]), User.active.is_(True))
+    ).all()
+    names = {person: name for person, name, _user in rows}
+    users = {person: user for person, _name, user in rows}
+    for pair in pairs:
+        partner, talker = pair.get("talk_partner"), pair.get("talker")
+        if partner in users and talker in names:
+            notify(
+                call.ctx,
+                [users[partner]],
+                kind="assigned",
+                title=f"谈心谈话：{names[talker]} 将与您谈话",
+                title_en=f"Heart-to-heart talk: {names[talker]} will talk with you",
+                instance_id=call.row.id,
+            )
+
+
 def _members_on(call: ActionCall) -> list:
     day = date.fromisoformat(str(call.data.get("planned_on") or call.ctx.today.isoformat()))
     return roster_options(call.ctx.session, RosterQuestion("members", call.org, day))
@@ -94,6 +122,16 @@ ACTIONS = (
         ("谈话计划（实例数据） talk plan (the instance's data)",),
         (Parameter("year", "integer", "年度", "year"),),
         _plan_talks,
+    ),
+    Action(
+        "tell_talk_partners",
+        "通知谈话对象",
+        "Tell the talk partners",
+        "Tells each planned partner with an account who will talk with them (a notification); "
+        "the talk's task itself goes to the talker.",
+        ("通知 notifications",),
+        (),
+        _tell_partners,
     ),
     Action(
         "check_talk_coverage",

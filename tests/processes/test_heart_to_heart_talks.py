@@ -26,6 +26,7 @@ from app.identity.models import Person
 from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
+from app.notify.models import Notification
 from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
@@ -123,6 +124,14 @@ def test_the_plan_comes_from_the_rolls_and_each_talk_goes_to_its_talker(demo):
     assert len(tasks) == len(pairs)
     people_of = dict(db.session.execute(select(User.id, User.person_id)).all())
     assert [people_of[t.assignee_user_id] for t in tasks] == [p["talker"] for p in pairs]
+    partner_user = next(u for u, p in people_of.items() if p == pairs[0]["talk_partner"])
+    talker_name = db.session.get(Person, pairs[0]["talker"]).name
+    told = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == partner_user, Notification.instance_id == instance_id
+        )
+    ).all()
+    assert f"谈心谈话：{talker_name} 将与您谈话" in told  # the partner is told who will talk
     other = next(t for t in tasks if t.assignee_user_id != tasks[0].assignee_user_id)
     with pytest.raises((NotFound, Forbidden, Conflict)):  # nobody records another's talk
         run(
