@@ -11,7 +11,8 @@ Who talks with whom, on the plan's day:
 
 Talking with every member pair would be n(n-1)/2 talks (435 in a branch of 30): the regulation
 asks for talks between these groups, and this covers every person in each of them at least once.
-The talker of a pair is the one who holds it: the secretary, then the committee member.
+The talker of a pair is the one who holds it: the secretary, then the committee member. A branch
+too small for a committee (fewer than 7 full members) has its secretary in the committee's place.
 """
 
 from __future__ import annotations
@@ -33,24 +34,28 @@ def talk_plan(session: Session, branch: OrgUnit, day: date) -> list[dict[str, ob
     secretaries = [
         u.person_id
         for u in list_role_holders(session, "branch_secretary", branch, day)
-        if u.person_id in committee
+        if u.person_id in members  # a branch without a committee has its secretary alone
     ]
-    secretary = secretaries[0] if secretaries else None
+    return plan_pairs(secretaries[0] if secretaries else None, committee, members)
+
+
+def plan_pairs(
+    secretary: int | None, committee: list[int], members: list[int]
+) -> list[dict[str, object]]:
+    """The pairs for a secretary, the committee and the party members (committee included)."""
     ordered = ([secretary] if secretary else []) + [p for p in committee if p != secretary]
     pairs: list[dict[str, object]] = []
     for i, talker in enumerate(ordered):
         for partner in ordered[i + 1 :]:
             pairs.append(_pair(talker, partner, "committee"))
-    others = [p for p in members if p not in committee]
+    others = [p for p in members if p not in ordered]
     for i, member in enumerate(others):
         if ordered:
             pairs.append(_pair(ordered[i % len(ordered)], member, "committee_member"))
     if len(others) > 1:
-        for i, member in enumerate(others):
-            partner = others[(i + 1) % len(others)]
-            if len(others) == 2 and i == 1:
-                break  # two members: one talk, not the same pair twice
-            pairs.append(_pair(member, partner, "members"))
+        ring = others if len(others) > 2 else others[:1]  # two members: one talk, not two
+        for i, member in enumerate(ring):
+            pairs.append(_pair(member, others[(i + 1) % len(others)], "members"))
     return pairs
 
 
