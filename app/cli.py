@@ -87,6 +87,11 @@ def _demo_history(seed: int) -> None:
         f" next year's targets under way at HH01 ({counts.targets.declared} declared,"
         f" {counts.targets.incidents} revisions stopped by an incident)"
     )
+    life = counts.org_life
+    click.echo(
+        f"organisational life: {life.appraisals} democratic appraisal completed last year;"
+        f" this year's heart-to-heart talks {life.talks_held} held, {life.talks_open} still open"
+    )
 
 
 @users_cli.command("create")
