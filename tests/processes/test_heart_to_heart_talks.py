@@ -177,6 +177,9 @@ def test_talks_recorded_are_the_register_and_the_uncovered_are_listed(demo, cloc
         branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
         table = ledger_table(db.session, ledger, branch, 2026, local_zone(), "zh")
     assert len(table.rows) == 3  # a row per talk held
+    names = dict(db.session.execute(select(Person.id, Person.name)).all())
+    recorded = sorted((names[p["talker"]], names[p["talk_partner"]]) for _t, p in held)
+    assert sorted((r.cells[1], r.cells[2]) for r in table.rows) == recorded
 
 
 def test_the_talk_page_reads_in_english_but_for_names(demo, client, login, app):
