@@ -41,8 +41,29 @@ def _plan_talks(call: ActionCall) -> dict[str, object]:
 
 
 def _coverage(call: ActionCall) -> dict[str, object]:
-    """The talks the instance's talk steps recorded (each completion), and who had none."""
-    talks = [
+    """The talks held and the members on the plan with none. The talks are the talk steps'
+    completions in the step log, and the records the multi-instance collected in the data: the
+    log lacks the talk completed in this very command, the data lacks the talks of a
+    multi-instance the 1 December timer closed."""
+    talks = [t for t in _talks_logged(call) if isinstance(t, dict)]
+    seen = {_talk_key(t) for t in talks}
+    for talk in (call.data.get("talks") or {}).values():
+        if isinstance(talk, dict) and _talk_key(talk) not in seen:
+            talks.append(talk)
+            seen.add(_talk_key(talk))
+    members = list(call.data.get("members") or [])
+    names = {o.value: o.label for o in _members_on(call)}
+    missing = not_covered(members, talks)
+    return {
+        "talks_held": len(talks),
+        "uncovered": missing,
+        "uncovered_options": [{"value": p, "label": names.get(p, str(p))} for p in missing],
+        "coverage": round((len(members) - len(missing)) / len(members), 4) if members else 1.0,
+    }
+
+
+def _talks_logged(call: ActionCall) -> list:
+    return [
         json.loads(text)
         for text in call.ctx.session.scalars(
             select(StepLogEntry.submitted_json)
@@ -55,15 +76,10 @@ def _coverage(call: ActionCall) -> dict[str, object]:
             .order_by(StepLogEntry.seq)
         )
     ]
-    members = list(call.data.get("members") or [])
-    names = {o.value: o.label for o in _members_on(call)}
-    missing = not_covered(members, talks)
-    return {
-        "talks_held": len(talks),
-        "uncovered": missing,
-        "uncovered_options": [{"value": p, "label": names.get(p, str(p))} for p in missing],
-        "coverage": round((len(members) - len(missing)) / len(members), 4) if members else 1.0,
-    }
+
+
+def _talk_key(talk: dict) -> tuple:
+    return (talk.get("talker"), talk.get("talk_partner"), talk.get("held_on"))
 
 
 def _tell_partners(call: ActionCall) -> None:

@@ -197,3 +197,14 @@ def test_the_talk_page_reads_in_english_but_for_names(demo, client, login, app):
     for name in sorted(names, key=len, reverse=True):
         card = card.replace(name, "")
     assert not CJK.findall(card)
+
+
+def test_when_every_talk_is_held_the_coverage_is_checked_at_once(demo):
+    instance_id = _opened(demo)
+    pairs = _data(instance_id)["pairs"]
+    for task, pair in zip(_talks(instance_id), pairs, strict=True):
+        _record(task, pair)
+    review = open_task(instance_id)  # before 1 December
+    assert (review.element_id, review.candidate_role) == ("coverage_review", "branch_secretary")
+    data = _data(instance_id)
+    assert (data["uncovered"], data["coverage"], data["talks_held"]) == ([], 1.0, len(pairs))
