@@ -45,4 +45,9 @@ def _recorded_value(state: dict[str, Any], variable: str) -> Any:
     for task in tasks:
         if variable in task.get("data", {}):
             return task["data"][variable]
+        # A task kept for its place in the tree may hold its data only as the change it made
+        # (a boundary event's split task after a service task put a result there).
+        updates = (task.get("delta") or {}).get("updates") or {}
+        if variable in updates:
+            return updates[variable]
     return state.get("data", {}).get(variable)
