@@ -45,7 +45,9 @@ ACTIONS = (
         "变更党籍状态",
         "Change a person's party status",
         "Moves the person one step along applicant → activist → development target → probationary "
-        "→ full member (or records an extended probation), from the effective date; refused when "
+        "→ full member (or records an extended probation), suspends a full member lost for six "
+        "months, restores a suspended one, or removes a member (劝退, 除名, 自行脱党), from the "
+        "effective date; refused when "
         "the status does not follow the present one or the date is in the future or before the "
         "last change.",
         ("党籍状态记录 party status change", "人员状态及关键日期 person's status and key date"),

@@ -29,13 +29,17 @@ from app.identity.policy import require_administers
 
 #: The one step forward each status allows (《发展党员工作细则》: applicant → activist →
 #: development target → probationary member → full member); a probationary member's status may
-#: also be recorded again (probation extended, 延长预备期).
+#: also be recorded again (probation extended, 延长预备期). A full member lost for six months is
+#: suspended (停止党籍) and restored when found or removed after two years (《党员教育管理工作条例》
+#: 第二十四条); a member who is persuaded to leave or struck off (劝退, 除名, 第三十一条) is removed.
 NEXT = {
     PartyStatus.APPLICANT: {PartyStatus.ACTIVIST},
     PartyStatus.ACTIVIST: {PartyStatus.DEVELOPMENT_TARGET},
     PartyStatus.DEVELOPMENT_TARGET: {PartyStatus.PROBATIONARY},
     PartyStatus.PROBATIONARY: {PartyStatus.FULL, PartyStatus.PROBATIONARY},
-    PartyStatus.FULL: set(),
+    PartyStatus.FULL: {PartyStatus.SUSPENDED, PartyStatus.REMOVED},
+    PartyStatus.SUSPENDED: {PartyStatus.FULL, PartyStatus.REMOVED},
+    PartyStatus.REMOVED: set(),
 }
 #: The person's key date each new status sets.
 KEY_DATE = {
@@ -84,8 +88,10 @@ def change_party_status(
         recorded_at=ctx.now,
     )
     ctx.session.add(change)
-    if target is not person.party_status:
-        setattr(person, KEY_DATE[target], effective_on)
+    if target is not person.party_status and person.party_status is not PartyStatus.SUSPENDED:
+        # a restored member keeps the day they became full; suspension and removal have no key date
+        if target in KEY_DATE:
+            setattr(person, KEY_DATE[target], effective_on)
     person.party_status = target
     ctx.session.flush()
     ctx.record(
