@@ -30,8 +30,8 @@ from app.identity.policy import require_administers
 #: The one step forward each status allows (《发展党员工作细则》: applicant → activist →
 #: development target → probationary member → full member); a probationary member's status may
 #: also be recorded again (probation extended, 延长预备期). A full member lost for six months is
-#: suspended (停止党籍) and restored when found or removed after two years (《党员教育管理工作条例》
-#: 第二十四条); a member who is persuaded to leave or struck off (劝退, 除名, 第三十一条) is removed.
+#: suspended (停止党籍) and restored when found or removed after two years (《党员教育管理工作
+#: 条例》第二十四条); a member persuaded to leave or struck off (劝退, 除名, 第三十一条) is removed.
 NEXT = {
     PartyStatus.APPLICANT: {PartyStatus.ACTIVIST},
     PartyStatus.ACTIVIST: {PartyStatus.DEVELOPMENT_TARGET},
@@ -88,10 +88,10 @@ def change_party_status(
         recorded_at=ctx.now,
     )
     ctx.session.add(change)
-    if target is not person.party_status and person.party_status is not PartyStatus.SUSPENDED:
-        # a restored member keeps the day they became full; suspension and removal have no key date
-        if target in KEY_DATE:
-            setattr(person, KEY_DATE[target], effective_on)
+    # a restored member keeps the day they became full; suspension and removal have no key date
+    restored = person.party_status is PartyStatus.SUSPENDED
+    if target is not person.party_status and not restored and target in KEY_DATE:
+        setattr(person, KEY_DATE[target], effective_on)
     person.party_status = target
     ctx.session.flush()
     ctx.record(
