@@ -17,9 +17,12 @@ from app.identity.commands.members import change_party_status
 from app.identity.kinds import PartyStatus
 from app.identity.models import PartyStatusChange
 from app.identity.models import Person
+from app.identity.models import RoleAssignment
 from app.identity.queries.members import party_status_on
+from tests.factories import grant
 from tests.factories import make_person
 from tests.factories import make_tree
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -61,6 +64,24 @@ def test_a_suspended_member_may_be_removed_and_a_removed_one_changes_no_more(tre
         _change(person_id, "full", date(2026, 4, 1))
     assert "to_status" in refused.value.field_errors
     assert db.session.scalars(select(PartyStatusChange)).all() == before
+
+
+def test_a_removed_member_s_roles_at_the_branch_end_the_day_before(tree):
+    person_id = make_person("郑除名", tree.branch1, PartyStatus.FULL)
+    make_user("zheng", person_id=person_id)
+    grant("zheng", "member", tree.branch1, valid_from=date(2025, 1, 1))
+    _change(person_id, "removed", date(2026, 11, 1))
+    (held,) = db.session.scalars(select(RoleAssignment)).all()
+    assert held.valid_to == date(2026, 10, 31)
+
+
+def test_a_suspended_member_keeps_their_roles_for_a_restoration(tree):
+    person_id = make_person("冯停止", tree.branch1, PartyStatus.FULL)
+    make_user("feng", person_id=person_id)
+    grant("feng", "member", tree.branch1, valid_from=date(2025, 1, 1))
+    _change(person_id, "suspended", date(2026, 11, 1))
+    (held,) = db.session.scalars(select(RoleAssignment)).all()
+    assert held.valid_to is None
 
 
 @pytest.mark.parametrize("status", [PartyStatus.ACTIVIST, PartyStatus.PROBATIONARY])

@@ -92,6 +92,10 @@ def change_party_status(
     restored = person.party_status is PartyStatus.SUSPENDED
     if target is not person.party_status and not restored and target in KEY_DATE:
         setattr(person, KEY_DATE[target], effective_on)
+    ended = []
+    if target is PartyStatus.REMOVED:  # out of the party: no post or member's role from that day
+        last_day = effective_on - timedelta(days=1)
+        ended = _end_roles_at(ctx, person, person.branch, last_day, "出党 / left the party")
     person.party_status = target
     ctx.session.flush()
     ctx.record(
@@ -103,6 +107,7 @@ def change_party_status(
         effective_on=effective_on.isoformat(),
         reason=reason,
         instance_id=instance_id,
+        **({"roles_ended": ended} if ended else {}),
     )
     return change.id
 
@@ -208,7 +213,11 @@ def _last_transfer_day(ctx: CommandContext, person: Person) -> date | None:
 
 
 def _end_roles_at(
-    ctx: CommandContext, person: Person, branch: OrgUnit, last_day: date
+    ctx: CommandContext,
+    person: Person,
+    branch: OrgUnit,
+    last_day: date,
+    why: str = "组织关系转出 / transferred to another branch",
 ) -> list[str]:
     """End the roles the person's account holds at ``branch`` or below on ``last_day``."""
     user = ctx.session.scalars(select(User).where(User.person_id == person.id)).first()
@@ -228,7 +237,7 @@ def _end_roles_at(
             continue
         if held.valid_from > last_day:  # granted after the transfer took effect: it never held
             held.revoked_at, held.revoked_by_user_id = ctx.now, ctx.actor.user_id
-            held.revoke_reason = "组织关系转出 / transferred to another branch"
+            held.revoke_reason = why
         else:
             held.valid_to = last_day
         ended.append(held.role_code)
