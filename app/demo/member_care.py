@@ -56,6 +56,7 @@ def _hardship_care(code: str, member: int, zone: Any, day: date) -> None:
     report = {
         "beneficiary": member,
         "hardship_type": "illness",
+        "reported_on": str(day),
         "reported_by": "screening",
         "description": "配偶重病住院，家庭收入减少，子女上学负担重",
     }
@@ -87,10 +88,10 @@ def _hardship_care(code: str, member: int, zone: Any, day: date) -> None:
     step(unit, instance_id, moment(day + timedelta(days=8), 11, zone), grant)
     visited = day + timedelta(days=12)
     visit = {
-        "visited_at": str(visited),
-        "visitors": [owner],
+        "visited_on": str(visited),
         "visit_kind": "hospital",
+        "led_by": owner,
         "aid_given": 2000,
         "visit_record": "到医院看望，送去慰问金2000元，了解治疗和家庭情况",
     }
-    step(secretary, instance_id, moment(visited, 15, zone), visit)
+    step(secretary, instance_id, moment(visited, 15, zone), {"visits": [visit]})

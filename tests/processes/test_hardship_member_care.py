@@ -39,6 +39,7 @@ def _report(demo, beneficiary: int) -> int:
     report = {
         "beneficiary": beneficiary,
         "hardship_type": "illness",
+        "reported_on": "2026-11-20",
         "reported_by": "screening",
         "description": "本人患重病住院，家庭收入减少",
     }
@@ -93,14 +94,14 @@ def test_a_member_in_hardship_gets_a_plan_a_subsidy_visits_and_a_yearly_review(d
     }
     complete_step(holder_at("HH01", "unit_party_committee"), instance_id, "fund_request", grant)
 
-    visit = {
-        "visited_at": "2026-11-23",
-        "visitors": demo.people("committee")[:2],
+    first = {
+        "visited_on": "2026-11-23",
         "visit_kind": "hospital",
+        "led_by": _person_of(secretary),
         "aid_given": 2000,
         "visit_record": "到医院看望，送去慰问金2000元",
     }
-    complete_step(secretary, instance_id, "visit", visit)
+    complete_step(secretary, instance_id, "visit", {"visits": [first]})
     review = open_task(instance_id)
     assert (review.element_id, review.candidate_role) == ("review", "branch_committee")
     assert review.due_at.astimezone(app_clock.local_zone()).date() == date(2027, 11, 23)
@@ -110,27 +111,30 @@ def test_a_member_in_hardship_gets_a_plan_a_subsidy_visits_and_a_yearly_review(d
         committee, instance_id, "review", {"outcome": "continue", "review_note": "仍在治疗"}
     )
     assert open_task(instance_id).element_id == "visit"  # another round of support
-    complete_step(
-        secretary, instance_id, "visit", visit | {"visited_at": "2027-11-20", "aid_given": 0}
-    )
+    second = first | {"visited_on": "2027-11-20", "visit_kind": "home_visit", "aid_given": 0}
+    complete_step(secretary, instance_id, "visit", {"visits": [first, second]})
+    review = open_task(instance_id)
+    assert review.due_at.astimezone(app_clock.local_zone()).date() == date(2028, 11, 20)
     complete_step(
         committee, instance_id, "review", {"outcome": "resolved", "review_note": "已康复返岗"}
     )
     assert _status(instance_id) is InstanceStatus.COMPLETED
 
     ledger = all_ledgers()["hardship_register"]
-    table = ledger_table(db.session, ledger, demo.branch, 2027, app_clock.local_zone(), "zh")
+    table = ledger_table(db.session, ledger, demo.branch, 2026, app_clock.local_zone(), "zh")
     (row,) = [r for r in table.rows if r.instance_id == instance_id]
     cells = dict(zip(table.headings, row.cells, strict=True))
     assert cells["帮扶对象"] == db.session.get(Person, beneficiary).name
     assert cells["困难类型"] == "重病"
     assert "书记每月看望一次" in cells["帮扶措施"]
     assert cells["经费来源"] == "党费"
-    assert cells["走访时间"] == "2027-11-20"
+    assert "2026-11-23" in cells["走访慰问记录"]  # every visit, not only the latest
+    assert "2027-11-20" in cells["走访慰问记录"]
 
 
 def test_hardship_the_committee_does_not_verify_closes_the_case(demo):
     instance_id = _report(demo, demo.people("members")[-1])
+    assert open_task(instance_id).element_id == "verify"
     complete_step(
         demo.holder("org_member"),
         instance_id,
