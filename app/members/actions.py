@@ -85,7 +85,7 @@ ACTIONS = (
         "党籍) or `suspension_two_years` (停止党籍满2年方可按自行脱党除名), "
         "《党员教育管理工作条例》第二十四条. "
         "The message names the rule and the first day allowed; nothing is recorded.",
-        (),
+        ("不写入记录，只核对期限 nothing: it only checks the period",),
         (
             Parameter("rule", "string", "规定", "rule"),
             Parameter("since", "date", "起算日期", "counted from"),
