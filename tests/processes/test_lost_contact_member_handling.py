@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.core import clock as app_clock
+from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
@@ -221,9 +222,13 @@ def test_c09_counts_the_cases_whose_search_was_not_done_in_time(demo, clock):
     branch = demo.branch.id
     late = _report(demo, _lost_member(demo), "2026-08-01")
     in_time = _report(demo, demo.people("full_members")[0], "2026-08-01")
+    withdrawn = _report(demo, demo.people("full_members")[1], "2026-08-01")
     _not_found(demo, in_time)
     assert unsought_lost_contacts(db.session, [branch], 2026) == {branch: 0}  # not yet due
     clock.set(datetime(2026, 12, 28, 2, 0, tzinfo=UTC))  # the search was due on 23 December
+    assert unsought_lost_contacts(db.session, [branch], 2026) == {branch: 2}
+    # A case reported by mistake and cancelled by a manager is no case.
+    run(commands.cancel_instance, actor=SYSTEM, instance_id=withdrawn, reason="误报，本人已联系")
     assert unsought_lost_contacts(db.session, [branch], 2026) == {branch: 1}
     _not_found(demo, late)  # searched at last, too late: it still counts for 2026
     assert unsought_lost_contacts(db.session, [branch, branch + 1], 2026) == {
