@@ -236,3 +236,24 @@ def test_c09_counts_the_cases_whose_search_was_not_done_in_time(demo, clock):
         branch + 1: 0,
     }
     assert unsought_lost_contacts(db.session, [branch], 2027) == {branch: 0}
+
+
+def test_only_a_full_member_is_reported_lost_and_the_refused_report_changes_nothing(demo):
+    org_member = demo.holder("org_member")
+    instance_id = run(
+        commands.start_instance,
+        actor=org_member,
+        process_key="lost_contact_member_handling",
+        org_code=demo.branch.code,
+    )
+    probationary = demo.people("probationary")[0]
+    report = {
+        "member": probationary,
+        "last_contact_at": "2026-05-01",
+        "signs": ["no_contact"],
+        "circumstances": "长期无法联系",
+    }
+    with pytest.raises(ValidationFailed) as refused:  # probation is cancelled, not suspended
+        complete_step(org_member, instance_id, "report", report)
+    assert "member" in refused.value.field_errors
+    assert open_task(instance_id).element_id == "report"
