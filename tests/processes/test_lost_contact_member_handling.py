@@ -257,3 +257,15 @@ def test_only_a_full_member_is_reported_lost_and_the_refused_report_changes_noth
         complete_step(org_member, instance_id, "report", report)
     assert "member" in refused.value.field_errors
     assert open_task(instance_id).element_id == "report"
+
+
+def test_the_search_goes_on_from_the_attempts_already_recorded(demo, client, login, app):
+    org_member = demo.holder("org_member")
+    instance_id = _report(demo, _lost_member(demo), "2026-10-01")
+    _not_found(demo, instance_id)
+    proposal = {"lost_since": "2026-10-01", "proposal": "continue_search", "opinion": "继续查找"}
+    complete_step(org_member, instance_id, "decide_suspension", proposal)
+    login(org_member.login, app.config["DEMO_PASSWORD"])
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    assert 'value="停机"' in page  # the first round's attempts, to add the new ones below
+    assert 'value="不知去向"' in page
