@@ -4,6 +4,8 @@ late, so C09 counts nothing against the branch."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.core import clock as app_clock
@@ -18,6 +20,8 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.conftest import TEST_NOW
 from tests.plugins.demo import DEMO_SEED
+
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _open_steps(process_key: str) -> list[str]:
@@ -48,6 +52,10 @@ def test_the_demo_has_a_search_under_way_and_a_member_in_hardship_cared_for(demo
         (row,) = table.rows
         assert row.running
         assert dict(zip(table.headings, row.cells, strict=True))[filled]
+        english = ledger_table(
+            db.session, all_ledgers()[key], demo.branch, TEST_NOW.year, zone, "en"
+        )
+        assert not any(CJK.search(heading) for heading in english.headings)
     assert unsought_lost_contacts(db.session, [demo.branch.id], TEST_NOW.year) == {
         demo.branch.id: 0
     }
