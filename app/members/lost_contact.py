@@ -21,13 +21,14 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from app.workflow.queries import answers_of
 
 PROCESS_KEY = "lost_contact_member_handling"
 SEARCH_STEP = "search"
 
 
 def unsought_lost_contacts(session: Session, branch_ids: list[int], year: int) -> dict[int, int]:
-    """Branch id → number of lost-contact cases whose search was not done by its deadline in
+    """Branch id → number of members reported lost whose search was not done by its deadline in
     ``year`` (every branch asked for is in the answer, 0 when none)."""
     counts = dict.fromkeys(branch_ids, 0)
     if not branch_ids:
@@ -56,6 +57,9 @@ def unsought_lost_contacts(session: Session, branch_ids: list[int], year: int) -
         )
         .distinct()
     )
-    for branch_id, _instance_id in session.execute(late):
-        counts[branch_id] += 1
-    return counts
+    cases = session.execute(late).all()
+    answers = answers_of(session, [instance_id for _branch, instance_id in cases])
+    members: dict[int, set[object]] = {}
+    for branch_id, instance_id in cases:  # a member reported twice is one member
+        members.setdefault(branch_id, set()).add(answers[instance_id].get("member", instance_id))
+    return counts | {branch_id: len(found) for branch_id, found in members.items()}

@@ -236,6 +236,11 @@ def test_c09_counts_the_cases_whose_search_was_not_done_in_time(demo, clock):
         branch + 1: 0,
     }
     assert unsought_lost_contacts(db.session, [branch], 2027) == {branch: 0}
+    # The same member reported twice by mistake, neither searched for: one member.
+    _report(demo, demo.people("full_members")[2], "2026-08-01")
+    _report(demo, demo.people("full_members")[2], "2026-08-01")
+    clock.set(datetime(2027, 1, 30, 2, 0, tzinfo=UTC))
+    assert unsought_lost_contacts(db.session, [branch], 2027) == {branch: 1}
 
 
 def test_only_a_full_member_is_reported_lost_and_the_refused_report_changes_nothing(demo):
