@@ -1,6 +1,6 @@
-"""Two more party statuses: 停止党籍 (``suspended``, a member lost for six months and not found,
-《中国共产党党员教育管理工作条例》第二十四条) and 出党 (``removed``: 除名, 劝退, 自行脱党除名, 第三十、
-三十一条). The CHECK constraints that list the statuses are rebuilt to admit them.
+"""Two more party statuses: 停止党籍 (``suspended``, a member lost for six months and not
+found, 《中国共产党党员教育管理工作条例》第二十四条) and 出党 (``removed``: 除名, 劝退, 自行脱党
+除名, 第三十、三十一条). The CHECK constraints that list the statuses are rebuilt to admit them.
 
 Revision ID: 0027_lostcontact_party_statuses
 Revises: 0026_designer_flow_forms
