@@ -28,6 +28,7 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
+from app.demo.member_care import member_care
 from app.demo.org_life import OrgLifeCounts
 from app.demo.org_life import load_org_life
 from app.demo.targets import TargetCounts
@@ -112,6 +113,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
     counts.org_life = load_org_life(SHOWCASE_BRANCH, today, zone)
+    member_care(SHOWCASE_BRANCH, zone, today)  # a lost-contact search, a member in hardship
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
