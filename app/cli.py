@@ -69,6 +69,8 @@ def _demo_history(seed: int) -> None:
         "annual_grading_target_setting",
         "unit_target_breakdown",
         "branch_target_declaration",
+        "democratic_appraisal_of_members",
+        "heart_to_heart_talks",
     }
     deployed = set(db.session.scalars(select(ProcessDefinition.process_key)))
     if not needed <= deployed:
@@ -84,6 +86,11 @@ def _demo_history(seed: int) -> None:
         f" {counts.cycle.advanced} of them past their self-assessment;"
         f" next year's targets under way at HH01 ({counts.targets.declared} declared,"
         f" {counts.targets.incidents} revisions stopped by an incident)"
+    )
+    life = counts.org_life
+    click.echo(
+        f"organisational life: {life.appraisals} democratic appraisal completed last year;"
+        f" this year's heart-to-heart talks {life.talks_held} held, {life.talks_open} still open"
     )
 
 

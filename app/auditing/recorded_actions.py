@@ -36,9 +36,8 @@ def _result_variable(instance: Instance | None, element_id: str | None) -> str |
 
 
 def _recorded_value(state: dict[str, Any], variable: str) -> Any:
-    """The latest value of ``variable`` in a stored state: the tasks' data (or, where the state
-    keeps only a task's changes, its delta's updates), newest first, then the process's own data
-    (a finished process keeps its variables there)."""
+    """The latest value of ``variable`` in a stored state: the tasks' data, newest first, then
+    the process's own data (a finished process keeps its variables there)."""
     tasks = [*state.get("tasks", {}).values()]
     for sub in state.get("subprocesses", {}).values():
         tasks += sub.get("tasks", {}).values()
@@ -46,6 +45,8 @@ def _recorded_value(state: dict[str, Any], variable: str) -> Any:
     for task in tasks:
         if variable in task.get("data", {}):
             return task["data"][variable]
+        # A task kept for its place in the tree may hold its data only as the change it made
+        # (a boundary event's split task after a service task put a result there).
         updates = (task.get("delta") or {}).get("updates") or {}
         if variable in updates:
             return updates[variable]

@@ -29,6 +29,9 @@ from app.core.commands import run
 from app.demo.education import load_education_demo
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
+from app.demo.member_care import member_care
+from app.demo.org_life import OrgLifeCounts
+from app.demo.org_life import load_org_life
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
@@ -67,6 +70,7 @@ class HistoryCounts:
     lectures: int = 0
     themed_days: int = 0
     cancelled: int = 0
+    org_life: OrgLifeCounts = field(default_factory=OrgLifeCounts)
     cycle: CycleCounts = field(default_factory=CycleCounts)
     targets: TargetCounts = field(default_factory=TargetCounts)
 
@@ -109,6 +113,8 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
+    counts.org_life = load_org_life(SHOWCASE_BRANCH, today, zone)
+    member_care(SHOWCASE_BRANCH, zone, today)  # a lost-contact search, a member in hardship
     # Training, a claim and a commendation: the hours join the lectures' and themed days' (C08).
     load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
     if grading:  # last: the cycle measures C05 and C12 from the meetings above

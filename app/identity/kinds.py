@@ -51,3 +51,5 @@ class PartyStatus(StrEnum):
     DEVELOPMENT_TARGET = "development_target"  # 发展对象
     PROBATIONARY = "probationary"  # 预备党员
     FULL = "full"  # 正式党员
+    SUSPENDED = "suspended"  # 停止党籍（失联满6个月查找无果，《党员教育管理工作条例》第二十四条）
+    REMOVED = "removed"  # 出党（除名、劝退、自行脱党除名，第二十四、三十、三十一条）

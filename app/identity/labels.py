@@ -42,6 +42,8 @@ PARTY_STATUS = {
     PartyStatus.DEVELOPMENT_TARGET: _l("Development target"),
     PartyStatus.PROBATIONARY: _l("Probationary member"),
     PartyStatus.FULL: _l("Full member"),
+    PartyStatus.SUSPENDED: _l("Party membership suspended"),
+    PartyStatus.REMOVED: _l("No longer a party member"),
 }
 
 GENDER = {Gender.MALE: _l("Male"), Gender.FEMALE: _l("Female")}

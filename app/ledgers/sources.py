@@ -26,7 +26,7 @@ from app.identity.models import Person
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
-from app.workflow.queries import answers_of
+from app.workflow.models import StepLogEntry
 
 RUNNING = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
 
@@ -80,7 +80,7 @@ def records_of(
         )
         .order_by(ProcessInstance.id)
     ).all()
-    answers = answers_of(session, [r.id for r in rows])
+    answers = _answers(session, [r.id for r in rows])
     return [
         Record(
             r.id,
@@ -95,6 +95,30 @@ def records_of(
         )
         for r in rows
     ]
+
+
+def _answers(session: Session, instance_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each instance's answers, later over earlier (``queries.answers_of``), and under
+    ``@<step id>`` the list of every completion of that step: a step done once per item (a
+    multi-instance: a talk each) keeps each record, where the merged answers keep the last."""
+    merged: dict[int, dict[str, Any]] = {i: {} for i in instance_ids}
+    if not instance_ids:
+        return merged
+    rows = session.execute(
+        select(StepLogEntry.instance_id, StepLogEntry.element_id, StepLogEntry.submitted_json)
+        .where(
+            StepLogEntry.instance_id.in_(instance_ids),
+            StepLogEntry.action.in_(("started", "task_completed")),
+            StepLogEntry.submitted_json.is_not(None),
+        )
+        .order_by(StepLogEntry.instance_id, StepLogEntry.seq)
+    )
+    for instance_id, element_id, submitted in rows:
+        answer = json.loads(submitted)
+        merged[instance_id].update(answer)
+        if element_id:
+            merged[instance_id].setdefault(f"@{element_id}", []).append(answer)
+    return merged
 
 
 def form_fields(session: Session, process_keys: tuple[str, ...]) -> dict[str, dict[str, FieldDef]]:

@@ -34,6 +34,9 @@ class Requirement:
     #: How the reminder and the missed-procedure task say it was not done: a meeting is
     #: convened (召开, "held"), an activity such as the themed party day is carried out (开展).
     held_as: str = "meeting"
+    #: Whether holding it keeps a month from counting toward veto V4 ("no 三会一课/主题党日 for 3
+    #: months"): organisational life does; a yearly appraisal, the talks or a dues round do not.
+    counts_for_v4: bool = False
 
     @property
     def not_held_zh(self) -> str:

@@ -8,6 +8,7 @@ from datetime import date
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
 from app.members.study_actions import STUDY_ACTIONS
+from app.members.waiting_periods import check_waiting_period
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
@@ -46,7 +47,9 @@ ACTIONS = (
         "变更党籍状态",
         "Change a person's party status",
         "Moves the person one step along applicant → activist → development target → probationary "
-        "→ full member (or records an extended probation), from the effective date; refused when "
+        "→ full member (or records an extended probation), suspends a full member lost for six "
+        "months, restores a suspended one, or removes a member (劝退, 除名, 自行脱党), from the "
+        "effective date; refused when "
         "the status does not follow the present one or the date is in the future or before the "
         "last change.",
         ("党籍状态记录 party status change", "人员状态及关键日期 person's status and key date"),
@@ -73,6 +76,24 @@ ACTIONS = (
             REASON,
         ),
         _transfer,
+    ),
+    Action(
+        "check_waiting_period",
+        "核对规定期限",
+        "Check the period the rules require",
+        "Refuses the answer just given (named by `field`) when `applies` and the rule's period "
+        "counted from `since` has not passed: `lost_contact_six_months` (失联满6个月方可停止"
+        "党籍) or `suspension_two_years` (停止党籍满2年方可按自行脱党除名), "
+        "《党员教育管理工作条例》第二十四条. "
+        "The message names the rule and the first day allowed; nothing is recorded.",
+        ("不写入记录，只核对期限 nothing: it only checks the period",),
+        (
+            Parameter("rule", "string", "规定", "rule"),
+            Parameter("since", "date", "起算日期", "counted from"),
+            Parameter("field", "string", "被拒绝的答案", "answer refused"),
+            Parameter("applies", "boolean", "是否适用", "applies"),
+        ),
+        check_waiting_period,
     ),
 )
 

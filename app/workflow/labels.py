@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.formdefs.model import is_english
 from app.workflow.models import InstanceStatus
 
 INSTANCE_STATUS = {
@@ -34,7 +38,21 @@ STEP_ACTIONS = {
 }
 
 
+#: Step-log details written in both languages as "中文 / English" (``assignment.place_task``).
+BILINGUAL_DETAILS = frozenset({"assigned", "assigned_to_role"})
+
+
+def step_detail(step: Any) -> str:
+    """A step's detail in the reader's language where the log keeps both."""
+    detail = step.detail or ""
+    if step.action not in BILINGUAL_DETAILS or " / " not in detail:
+        return detail
+    zh, en = detail.split(" / ", 1)
+    return en if is_english(str(get_locale() or "")) else zh
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(step_detail, "step_detail")
     app.add_template_filter(lambda action: str(STEP_ACTIONS.get(action, action)), "step_action")
     app.add_template_filter(
         lambda status: str(INSTANCE_STATUS.get(status, status)), "instance_status"

@@ -18,6 +18,7 @@ from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.organisational_life import measured_v4
 from app.grading.cycle.start import start_cycle
 from app.grading.cycle.veto_checks import record_veto_checks
+from app.workflow import commands
 from app.workflow.queries import earlier_answers
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
@@ -26,6 +27,9 @@ from tests.processes.test_grading_cycle import VETOES
 from tests.processes.test_grading_cycle import _assessment
 from tests.processes.test_grading_cycle import _committee_votes
 from tests.processes.test_grading_cycle import _hold_committee_meeting
+from tests.processes.test_heart_to_heart_talks import _data
+from tests.processes.test_heart_to_heart_talks import _record
+from tests.processes.test_heart_to_heart_talks import _talks
 
 APRIL_2027 = datetime(2027, 4, 2, 2, 0, tzinfo=UTC)  # January to March 2027 are over
 REASONS = {f"{c}_change_reason": "按台账核实" for c in ("C05", "C12", "C13", "C16", "C19")}
@@ -45,6 +49,25 @@ def test_a_meeting_in_february_breaks_the_run(demo, clock):
     _hold_committee_meeting(demo)
     clock.set(APRIL_2027)
     assert _measured(demo) == {"measured_V4": "no", "measured_V4_months": 1}
+
+
+def test_the_yearly_talks_done_in_february_are_not_organisational_life(demo, clock):
+    """V4 is about 三会一课 and the themed party day: the year's talks reviewed in February keep
+    no month from counting, whatever the compliance calendar owes them."""
+    clock.set(datetime(2027, 2, 10, 2, 0, tzinfo=UTC))
+    secretary = demo.holder("branch_secretary")
+    instance_id = run(
+        commands.start_instance,
+        actor=secretary,
+        process_key="heart_to_heart_talks",
+        org_code=demo.branch.code,
+    )
+    complete_step(secretary, instance_id, "open_year", {"year": 2027})
+    for task, pair in zip(_talks(instance_id), _data(instance_id)["pairs"], strict=True):
+        _record(task, pair, held_on="2027-02-09")
+    complete_step(secretary, instance_id, "coverage_review", {"route": "none"})
+    clock.set(APRIL_2027)
+    assert _measured(demo) == {"measured_V4": "yes", "measured_V4_months": 3}
 
 
 def test_nothing_is_measured_before_a_month_is_over(demo, clock):

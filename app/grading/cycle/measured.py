@@ -9,6 +9,9 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
   measured only once the branch has hours recorded in the system;
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
 * C13 主题党日 monthly: the points less 0.5 per month judged missed (domain.md §6);
+* C14 组织生活会 (3) + 民主评议党员 (3): each item's half of the points when held in the year, 0
+  when the year passed without it (domain.md §6); a held record has every stage (the procedures
+  require them), so the −1 per missing stage never applies. None while an item's year is open;
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
   (half-year supervision or re-inspection) closed after its deadline or still open past it —
   measured only when the branch had findings to rectify;
@@ -42,7 +45,8 @@ COMMITTEE_MEETING = "branch_committee_meeting"
 THEMED_PARTY_DAY = "themed_party_day"
 C16_PER_OVERDUE_ITEM = 1
 BRAND_STAGES = 3
-MEASURED = ("C05", "C08", "C12", "C13", "C16", "C19")
+ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
+MEASURED = ("C05", "C08", "C12", "C13", "C14", "C16", "C19")
 
 
 def measured_criteria(
@@ -65,6 +69,7 @@ def measured_criteria(
             "C08": _scaled_share(study[branch.id], points.get("C08")),
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
+            "C14": _c14(rows[branch.id], points.get("C14")),
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
             "C19": _scaled(brands[branch.id], points.get("C19")),
         }
@@ -79,6 +84,17 @@ def _scaled_share(share: float | None, points: float | None) -> float | None:
 def _c12(rows: list[Row], points: float | None) -> float | None:
     judged = c12_score(rows)
     return round(points * judged[0] / judged[1], 2) if judged and points else None
+
+
+def _c14(rows: list[Row], points: float | None) -> float | None:
+    """Half the points per yearly item held; None unless each is held or its year is missed."""
+    states = [[c.state for c in row.cells] for k in ORGANISATIONAL_LIFE if (row := row_of(rows, k))]
+    if points is None or len(states) != len(ORGANISATIONAL_LIFE):
+        return None
+    if any(not ({"held", "missed"} & set(cells)) for cells in states):
+        return None
+    held = sum("held" in cells for cells in states)
+    return round(points * held / len(ORGANISATIONAL_LIFE), 2)
 
 
 def _floor(points: float | None, deducted: float) -> float | None:

@@ -28,7 +28,11 @@ V4_MONTHS = 3
 
 def judged_months(session: Session, year: int, today: date) -> list[int]:
     """The months of ``year`` that are over and began once meetings could be recorded here."""
-    since = [d for r in schedule().meetings if (d := tracked_from(session, r.process_key))]
+    since = [
+        d
+        for r in schedule().meetings
+        if r.counts_for_v4 and (d := tracked_from(session, r.process_key))
+    ]
     if not since:
         return []
     first = min(since)
@@ -48,7 +52,7 @@ def months_without_life(
     if not months:
         return dict.fromkeys(branch_ids)
     held: dict[int, set[int]] = defaultdict(set)
-    for requirement in schedule().meetings:
+    for requirement in (r for r in schedule().meetings if r.counts_for_v4):
         days = held_days(session, requirement, year, clock.local_zone(), branch_ids)
         for branch_id, dates in days.items():
             held[branch_id].update(d.month for d in dates)

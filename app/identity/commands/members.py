@@ -29,13 +29,17 @@ from app.identity.policy import require_administers
 
 #: The one step forward each status allows (《发展党员工作细则》: applicant → activist →
 #: development target → probationary member → full member); a probationary member's status may
-#: also be recorded again (probation extended, 延长预备期).
+#: also be recorded again (probation extended, 延长预备期). A full member lost for six months is
+#: suspended (停止党籍) and restored when found or removed after two years (《党员教育管理工作
+#: 条例》第二十四条); a member persuaded to leave or struck off (劝退, 除名, 第三十一条) is removed.
 NEXT = {
     PartyStatus.APPLICANT: {PartyStatus.ACTIVIST},
     PartyStatus.ACTIVIST: {PartyStatus.DEVELOPMENT_TARGET},
     PartyStatus.DEVELOPMENT_TARGET: {PartyStatus.PROBATIONARY},
     PartyStatus.PROBATIONARY: {PartyStatus.FULL, PartyStatus.PROBATIONARY},
-    PartyStatus.FULL: set(),
+    PartyStatus.FULL: {PartyStatus.SUSPENDED, PartyStatus.REMOVED},
+    PartyStatus.SUSPENDED: {PartyStatus.FULL, PartyStatus.REMOVED},
+    PartyStatus.REMOVED: set(),
 }
 #: The person's key date each new status sets.
 KEY_DATE = {
@@ -84,8 +88,14 @@ def change_party_status(
         recorded_at=ctx.now,
     )
     ctx.session.add(change)
-    if target is not person.party_status:
+    # a restored member keeps the day they became full; suspension and removal have no key date
+    restored = person.party_status is PartyStatus.SUSPENDED
+    if target is not person.party_status and not restored and target in KEY_DATE:
         setattr(person, KEY_DATE[target], effective_on)
+    ended = []
+    if target is PartyStatus.REMOVED:  # out of the party: no post or member's role from that day
+        last_day = effective_on - timedelta(days=1)
+        ended = _end_roles_at(ctx, person, person.branch, last_day, "出党 / left the party")
     person.party_status = target
     ctx.session.flush()
     ctx.record(
@@ -97,6 +107,7 @@ def change_party_status(
         effective_on=effective_on.isoformat(),
         reason=reason,
         instance_id=instance_id,
+        **({"roles_ended": ended} if ended else {}),
     )
     return change.id
 
@@ -202,7 +213,11 @@ def _last_transfer_day(ctx: CommandContext, person: Person) -> date | None:
 
 
 def _end_roles_at(
-    ctx: CommandContext, person: Person, branch: OrgUnit, last_day: date
+    ctx: CommandContext,
+    person: Person,
+    branch: OrgUnit,
+    last_day: date,
+    why: str = "组织关系转出 / transferred to another branch",
 ) -> list[str]:
     """End the roles the person's account holds at ``branch`` or below on ``last_day``."""
     user = ctx.session.scalars(select(User).where(User.person_id == person.id)).first()
@@ -222,7 +237,7 @@ def _end_roles_at(
             continue
         if held.valid_from > last_day:  # granted after the transfer took effect: it never held
             held.revoked_at, held.revoked_by_user_id = ctx.now, ctx.actor.user_id
-            held.revoke_reason = "组织关系转出 / transferred to another branch"
+            held.revoke_reason = why
         else:
             held.valid_to = last_day
         ended.append(held.role_code)
