@@ -42,6 +42,7 @@ SHOW_OF_KIND = {
     "datetime": "datetime",
     "bool": "bool",
     "items": "items",
+    "money": "money",
 }
 #: The instance's own fields (``$…``) and how they show.
 INSTANCE_SHOWS = {
@@ -272,6 +273,8 @@ def _item_people(item: dict[str, Any], cell: Cell) -> list[Any]:
 def _parse(value: Any, zone: ZoneInfo) -> datetime | None:
     if isinstance(value, datetime):
         return value.astimezone(zone)
+    if isinstance(value, str) and len(value) == 7 and value[4] == "-":  # a month, "2026-11"
+        value = f"{value}-01"  # is read as its first day: the round of a month is of its year
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
@@ -337,6 +340,9 @@ class _Shown:
     def _date(self, value: Any, cell: Cell) -> str:
         moment = _parse(value, self.zone)
         return moment.strftime("%Y-%m-%d") if moment else str(value)[:10]
+
+    def _money(self, value: Any, cell: Cell) -> str:
+        return f"{value:.2f}"
 
     def _datetime(self, value: Any, cell: Cell) -> str:
         moment = _parse(value, self.zone)
