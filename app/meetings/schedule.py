@@ -30,6 +30,8 @@ class Requirement:
     min_full_members: int = 0
     #: The rubric criterion it counts toward: C12 (三会一课, a share of it) or C13 (主题党日).
     criterion: str = "C12"
+    #: Whether holding it counts as organisational life for veto V4 (the dues round does not).
+    organisational_life: bool = True
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
+from app.meetings.commands import check_meeting_schedule
+from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow.form_options import instance_data
 from app.workflow.models import InstanceStatus
@@ -248,3 +250,43 @@ def test_c09_is_not_measured_without_a_round(demo):
         rubric=current_rubric(db.session).rubric,
     )
     assert found[other.id]["measured_C09"] is None
+
+
+def test_a_month_without_a_round_reminds_the_secretary_then_leaves_a_task(demo, clock):
+    secretary = demo.holder("branch_secretary")
+    clock.set(datetime(2026, 12, 26, 2, 0, tzinfo=UTC))  # December's last week, no round
+    while run(check_meeting_schedule, actor=SYSTEM):
+        pass
+    reminders = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == secretary.user_id, Notification.kind == "reminder"
+        )
+    ).all()
+    assert "2026年12月尚未召开党费收缴（2026-12-31 截止）" in reminders
+    clock.set(datetime(2027, 1, 4, 2, 0, tzinfo=UTC))
+    while run(check_meeting_schedule, actor=SYSTEM):
+        pass
+    missed = db.session.scalars(
+        select(ProcessInstance.business_key).where(
+            ProcessInstance.process_key == "missed_meeting",
+            ProcessInstance.org_unit_id == demo.branch.id,
+        )
+    ).all()
+    assert "党费收缴 2026年12月" in missed
+
+
+def test_a_round_recorded_in_a_month_keeps_it_off_the_missed_list(demo, clock):
+    members = demo.people("members", TODAY)
+    _disclose(demo, members)
+    clock.set(datetime(2026, 12, 20, 2, 0, tzinfo=UTC))  # recorded in December: held then
+    _remit(demo, _round(demo, "2026-12", unpaid=set()))
+    clock.set(datetime(2027, 1, 4, 2, 0, tzinfo=UTC))
+    while run(check_meeting_schedule, actor=SYSTEM):
+        pass
+    missed = db.session.scalars(
+        select(ProcessInstance.business_key).where(
+            ProcessInstance.process_key == "missed_meeting",
+            ProcessInstance.org_unit_id == demo.branch.id,
+        )
+    ).all()
+    assert "党费收缴 2026年12月" not in missed

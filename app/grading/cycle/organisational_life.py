@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.core import clock
 from app.meetings.compliance import held_days
 from app.meetings.compliance import tracked_from
+from app.meetings.schedule import Requirement
 from app.meetings.schedule import schedule
 
 #: Consecutive months without organisational life that make veto V4.
@@ -28,7 +29,7 @@ V4_MONTHS = 3
 
 def judged_months(session: Session, year: int, today: date) -> list[int]:
     """The months of ``year`` that are over and began once meetings could be recorded here."""
-    since = [d for r in schedule().meetings if (d := tracked_from(session, r.process_key))]
+    since = [d for r in _life() if (d := tracked_from(session, r.process_key))]
     if not since:
         return []
     first = min(since)
@@ -48,11 +49,16 @@ def months_without_life(
     if not months:
         return dict.fromkeys(branch_ids)
     held: dict[int, set[int]] = defaultdict(set)
-    for requirement in schedule().meetings:
+    for requirement in _life():
         days = held_days(session, requirement, year, clock.local_zone(), branch_ids)
         for branch_id, dates in days.items():
             held[branch_id].update(d.month for d in dates)
     return {branch_id: _longest_gap(months, held[branch_id]) for branch_id in branch_ids}
+
+
+def _life() -> list[Requirement]:
+    """The calendar's procedures that are organisational life (not the monthly dues round)."""
+    return [r for r in schedule().meetings if r.organisational_life]
 
 
 def _longest_gap(months: list[int], held: set[int]) -> int:
