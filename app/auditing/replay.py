@@ -406,6 +406,8 @@ def _recorded_value(state: dict[str, Any], variable: str) -> Any:
         tasks += sub.get("tasks", {}).values()
     tasks.sort(key=lambda task: task.get("last_state_change") or 0, reverse=True)
     for task in tasks:
-        if variable in task.get("data", {}):
-            return task["data"][variable]
+        # a task's data may be stored as the changes it made (``delta.updates``)
+        for values in (task.get("data") or {}, (task.get("delta") or {}).get("updates") or {}):
+            if variable in values:
+                return values[variable]
     return state.get("data", {}).get(variable)

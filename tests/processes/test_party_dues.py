@@ -14,6 +14,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.auditing.replay import replay_instance
 from app.core import clock as app_clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
@@ -226,6 +227,8 @@ def test_six_months_unpaid_go_to_the_committee_and_cost_c09(demo, clock):
     )
     _remit(demo, instance_id)
     assert _status(instance_id) == InstanceStatus.COMPLETED
+    replayed = replay_instance(db.session, instance_id)  # the lines computed are the recorded ones
+    assert (replayed.diverged_at, replayed.not_replayable) == (None, None)
     assert _c09(demo) == 4.5  # the late member paid in November: only one behind now
 
 
