@@ -35,7 +35,12 @@ def publish_base_sheet(code: str, month: date, rng: random.Random, zone: Any) ->
     instance_id = start(clerk, "party_dues_base_and_disclosure", code, moment(collected, 9, zone))
     members = dues_records.paying_members(db.session, _branch_id(code), collected)
     bases = [_declared(person, index, rng) for index, person in enumerate(members)]
-    step(clerk, instance_id, moment(collected, 10, zone), {"year": month.year, "bases": bases})
+    step(
+        clerk,
+        instance_id,
+        moment(collected, 10, zone),
+        {"year": month.year, "bases": bases, "has_reductions": False},
+    )
     sheet = instance_data(db.session, instance_id)["computed_sheet"]
     confirmed = {"sheet": sheet, "sheet_confirmed": True, "changes_required": "无"}
     committee = holder("org_member", code, month)

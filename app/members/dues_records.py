@@ -54,7 +54,14 @@ def newest_sheet(session: Session, branch_id: int, day: date) -> dict[int, dict[
     if not disclosed:
         return {}
     newest = max(disclosed, key=lambda d: d["disclosed_on"])
-    return {line["person"]: line for line in newest.get("sheet") or [] if isinstance(line, dict)}
+    sheet = {line["person"]: line for line in newest.get("sheet") or [] if isinstance(line, dict)}
+    for reduced in newest.get("reductions_approved") or []:  # 少交免交 the upper level approved
+        if not isinstance(reduced, dict) or reduced.get("person") not in sheet:
+            continue
+        if reduced.get("decision") == "approved":
+            line = sheet[reduced["person"]]
+            sheet[reduced["person"]] = line | {"amount_due": reduced["approved_amount"]}
+    return sheet
 
 
 def paying_members(session: Session, branch_id: int, day: date) -> list[int]:

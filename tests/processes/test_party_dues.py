@@ -28,6 +28,7 @@ from app.identity.models import OrgUnit
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
 from app.meetings.commands import check_meeting_schedule
+from app.members import dues_records
 from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow.form_options import instance_data
@@ -36,6 +37,7 @@ from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from tests.plugins.demo import DEMO_SEED
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_task
 from tests.plugins.demo import told_of_return
 
@@ -67,7 +69,8 @@ def _status(instance_id: int) -> InstanceStatus:
 def _disclose(demo, members: list[int]) -> int:
     clerk, committee = demo.holder("dues_clerk"), demo.holder("org_member")
     instance_id = _start(clerk, "party_dues_base_and_disclosure", demo)
-    complete_step(clerk, instance_id, "declare_bases", {"year": 2026, "bases": _bases(members)})
+    declared = {"year": 2026, "bases": _bases(members), "has_reductions": False}
+    complete_step(clerk, instance_id, "declare_bases", declared)
     sheet = instance_data(db.session, instance_id)["computed_sheet"]
     complete_step(committee, instance_id, "committee_confirm", _confirmed(sheet))
     published = {"disclosed_on": "2026-11-23", "channel": "board", "last_year_summary": "应交全额"}
@@ -91,7 +94,14 @@ def test_the_base_sheet_follows_the_ratios_and_is_published(demo):
     with pytest.raises(Forbidden):
         complete_step(member, instance_id, "declare_bases", {"year": 2026, "bases": []})
     assert open_task(instance_id).id == declare.id
-    complete_step(clerk, instance_id, "declare_bases", {"year": 2026, "bases": _bases(members)})
+    hardship = {"person": members[4], "reason": "家庭困难，申请少交", "requested_amount": 10.0}
+    declared = {
+        "year": 2026,
+        "bases": _bases(members),
+        "has_reductions": True,
+        "reductions": [hardship],
+    }
+    complete_step(clerk, instance_id, "declare_bases", declared)
 
     confirm = open_task(instance_id)
     assert (confirm.element_id, confirm.candidate_role) == ("committee_confirm", "branch_committee")
@@ -115,11 +125,23 @@ def test_the_base_sheet_follows_the_ratios_and_is_published(demo):
         clerk,
         instance_id,
         "revise_bases",
-        {"year": 2026, "bases": revised, "revision_note": "按养老金发放单核实"},
+        declared | {"bases": revised, "revision_note": "按养老金发放单核实"},
     )
     sheet = instance_data(db.session, instance_id)["computed_sheet"]
     assert sheet[2]["amount_due"] == 24.0
     complete_step(committee, instance_id, "committee_confirm", _confirmed(sheet))
+
+    # The member's request, agreed by the committee, goes to the unit's party committee.
+    approve = open_task(instance_id)
+    assert (approve.element_id, approve.candidate_role) == (
+        "approve_reductions",
+        "unit_party_committee",
+    )
+    decided = [hardship | {"decision": "approved", "approved_amount": 20.0}]
+    with pytest.raises(Forbidden):  # not the branch's to approve
+        complete_step(committee, instance_id, "approve_reductions", {})
+    unit = holder_at("HH01", "unit_party_committee")
+    complete_step(unit, instance_id, "approve_reductions", {"reductions_approved": decided})
     disclose = open_task(instance_id)
     assert (disclose.element_id, disclose.candidate_role) == ("disclose", "branch_secretary")
     with pytest.raises(Forbidden):  # the secretary publishes, not another committee member
@@ -132,7 +154,10 @@ def test_the_base_sheet_follows_the_ratios_and_is_published(demo):
         db.session, all_ledgers()["party_dues_base_sheet"], demo.branch, 2026, _zone(), "zh"
     )
     assert len(table.rows) == len(members)
-    assert table.rows[2].cells[2:] == ("离退休", "4800.00", "0.005", "24.00")
+    assert table.rows[2].cells[2:6] == ("离退休", "4800.00", "0.005", "24.00")
+    assert table.rows[4].cells[5:] == ("120.00", "批准", "20.00")
+    bills = dues_records.bills_for(db.session, demo.branch.id, "2026-11", TODAY)
+    assert next(b for b in bills if b["person"] == members[4])["amount_due"] == 20.0
 
 
 def _zone():
