@@ -23,6 +23,7 @@ from app.core.errors import ValidationFailed
 from app.demo.history import load_demo_history
 from app.extensions import db
 from app.grading.cycle.measured import measured_criteria
+from app.grading.cycle.organisational_life import months_without_life
 from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
 from app.ledgers.registry import all_ledgers
@@ -305,7 +306,7 @@ def test_a_month_without_a_round_reminds_the_secretary_then_leaves_a_task(demo, 
     assert "党费收缴 2026年12月" in missed
 
 
-def test_a_round_recorded_in_a_month_keeps_it_off_the_missed_list(demo, clock):
+def test_a_round_recorded_in_a_month_keeps_it_off_the_missed_list_but_not_v4(demo, clock):
     members = demo.people("members", TODAY)
     _disclose(demo, members)
     clock.set(datetime(2026, 12, 20, 2, 0, tzinfo=UTC))  # recorded in December: held then
@@ -320,6 +321,9 @@ def test_a_round_recorded_in_a_month_keeps_it_off_the_missed_list(demo, clock):
         )
     ).all()
     assert "党费收缴 2026年12月" not in missed
+    # A dues round is not organisational life: December still counts as a month without any.
+    gaps = months_without_life(db.session, [demo.branch.id], 2026, date(2027, 1, 4))
+    assert gaps[demo.branch.id] == 1
 
 
 def test_the_demo_year_has_its_dues_and_two_members_behind(demo):
