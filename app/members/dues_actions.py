@@ -11,10 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.core.errors import ValidationFailed
+from app.identity.models import User
 from app.members import dues
 from app.members import dues_records
+from app.notify.commands import notify
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Parameter
@@ -74,6 +77,36 @@ def _check_lines(call: ActionCall) -> list[dict[str, Any]]:
     )
 
 
+def _remind(call: ActionCall) -> None:
+    """Each member recorded unpaid is told, with how many months in a row (the yaml's
+    arrears_reminder); members without an account are told by the clerk in person."""
+    month = call.params["month"]
+    unpaid = [line for line in _lines(call, "lines") if line.get("status") != "paid"]
+    if not unpaid:
+        return
+    earlier = dues_records.month_statuses(
+        call.ctx.session, [call.row.org_unit_id], month, exclude=call.row.id
+    ).get(call.row.org_unit_id, {})
+    users = dict(
+        call.ctx.session.execute(
+            select(User.person_id, User.id).where(
+                User.person_id.in_([line["person"] for line in unpaid])
+            )
+        ).all()
+    )
+    for line in unpaid:
+        months = dues.months_unpaid_in_a_row([*earlier.get(line["person"], []), "unpaid"])
+        if line["person"] in users:
+            notify(
+                call.ctx,
+                [users[line["person"]]],
+                kind="reminder",
+                title=f"{month} 党费尚未交纳（已连续 {months} 个月）",
+                title_en=f"Party dues for {month} not yet paid ({months} months in a row)",
+                instance_id=call.row.id,
+            )
+
+
 def _check_line(line: dict[str, Any], bill: dict[str, Any], today: date) -> None:
     paid_on = line.get("paid_on")
     paid = Decimal(str(line.get("paid_amount") or 0))
@@ -90,6 +123,16 @@ def _check_line(line: dict[str, Any], bill: dict[str, Any], today: date) -> None
         return
     raise ValidationFailed(problem, {"lines": problem})
 
+
+REMIND = Action(
+    "remind_dues_arrears",
+    "欠交提醒",
+    "Remind members in arrears",
+    "Notifies each member recorded unpaid in the round, with the months unpaid in a row.",
+    ("通知 notifications",),
+    (MONTH,),
+    _remind,
+)
 
 ACTIONS = (
     Action(
@@ -133,4 +176,5 @@ ACTIONS = (
         (MONTH,),
         _check_lines,
     ),
+    REMIND,
 )

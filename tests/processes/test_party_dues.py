@@ -26,6 +26,7 @@ from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.organisational_life import months_without_life
 from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
+from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
 from app.meetings.commands import check_meeting_schedule
@@ -204,7 +205,9 @@ def test_a_round_starts_from_the_sheet_and_refuses_what_changes_it(demo):
     assert {b["person"] for b in bills} == set(members)
     assert bills[0]["amount_due"] in {line for line, _rate in EXPECTED} | {120.0}
 
-    lines = _paid(bills, unpaid={members[0]})
+    probationer = demo.holder("probationary_member")
+    owes = db.session.get(User, probationer.user_id).person_id
+    lines = _paid(bills, unpaid={owes})
     cheaper = [dict(lines[1], amount_due=1.0, paid_amount=1.0), *lines[2:], lines[0]]
     for wrong in (lines[1:], cheaper):  # a member left out; an amount off the published sheet
         with pytest.raises(ValidationFailed) as refused:
@@ -213,6 +216,12 @@ def test_a_round_starts_from_the_sheet_and_refuses_what_changes_it(demo):
         assert open_task(instance_id).id == record.id
     complete_step(clerk, instance_id, "record_payments", {"lines": lines})
     assert open_task(instance_id).element_id == "remit"  # nobody 6 months behind
+    reminded = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == probationer.user_id, Notification.kind == "reminder"
+        )
+    ).all()
+    assert reminded == ["2026-11 党费尚未交纳（已连续 1 个月）"]
     _remit(demo, instance_id)
     assert _status(instance_id) == InstanceStatus.COMPLETED
     answers = earlier_answers(db.session, instance_id)
