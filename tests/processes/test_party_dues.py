@@ -353,3 +353,16 @@ def test_the_demo_year_has_its_dues_and_two_members_behind(demo):
         )
     ).first()
     assert earlier_answers(db.session, cycle)["measured_C09"] == 4.0  # the self-assessment's
+
+
+def test_the_clerk_finds_the_lines_filled_in_on_the_task_page(demo, client, login, app):
+    members = demo.people("members", TODAY)
+    _disclose(demo, members)
+    clerk = demo.holder("dues_clerk")
+    instance_id = _start(clerk, "party_dues_collection", demo)
+    complete_step(clerk, instance_id, "open_round", {"month": "2026-11"})
+    login(clerk.login, app.config["DEMO_PASSWORD"])
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    assert "登记交纳情况" in page
+    assert 'value="15.0"' in page  # the first member's amount due, from the published sheet
+    assert f'name="lines.{len(members) - 1}.amount_due"' in page  # a line per member
