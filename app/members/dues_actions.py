@@ -151,7 +151,7 @@ ACTIONS = (
         "Check the dues base sheet",
         "Refuses the committee's confirmation when a line's amount does not follow the ratios or "
         "a member appears twice; writes nothing.",
-        (),
+        ("无（只核对） nothing: it checks the confirmed sheet",),
         (YEAR,),
         _check_sheet,
     ),
