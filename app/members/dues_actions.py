@@ -42,9 +42,10 @@ def _check_sheet(call: ActionCall) -> None:
     people = set()
     for line in _lines(call, "sheet"):
         expected = dues.sheet_line(line["person"], line["category"], line["base"])
-        if line["person"] in people or Decimal(str(line.get("amount_due"))) != Decimal(
-            str(expected["amount_due"])
-        ):
+        amount = Decimal(str(line.get("amount_due")))
+        wrong = amount != Decimal(str(expected["amount_due"]))
+        wrong = wrong or line.get("rate") != expected["rate"]
+        if line["person"] in people or wrong:
             raise ValidationFailed(
                 _("The sheet does not follow the dues ratios."),
                 {"sheet": _("Each member once, with the rate and amount the ratios give.")},
@@ -57,7 +58,11 @@ def _bills(call: ActionCall, month: str) -> list[dict[str, Any]]:
 
 
 def _prepare_lines(call: ActionCall) -> list[dict[str, Any]]:
-    return _bills(call, call.params["month"])
+    month = call.params["month"]
+    if dues_records.round_of_month(call.ctx.session, call.row.org_unit_id, month, call.row.id):
+        problem = _("This month already has its dues round.")
+        raise ValidationFailed(problem, {"month": problem})
+    return _bills(call, month)
 
 
 def _check_lines(call: ActionCall) -> list[dict[str, Any]]:
@@ -160,7 +165,8 @@ ACTIONS = (
         "生成月度应交额",
         "Prepare the month's dues lines",
         "A line per full or probationary member on the branch's rolls in the month, with the "
-        "base, rate and amount of the newest disclosed base sheet; writes nothing.",
+        "base, rate and amount of the newest disclosed base sheet; refuses a month that already "
+        "has its round; writes nothing.",
         ("月度党费收缴明细（预填） monthly dues lines, prefilled",),
         (MONTH,),
         _prepare_lines,

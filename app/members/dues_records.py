@@ -29,6 +29,22 @@ C09_ARREARS_MONTHS = 3
 PAYING_STATUSES = (PartyStatus.FULL, PartyStatus.PROBATIONARY)
 
 
+def round_of_month(session: Session, branch_id: int, month: str, exclude: int) -> int | None:
+    """Another round of the branch for ``month``, completed or under way (its id), if any."""
+    rows = session.scalars(
+        select(ProcessInstance.id).where(
+            ProcessInstance.process_key == COLLECTION_PROCESS,
+            ProcessInstance.org_unit_id == branch_id,
+            ProcessInstance.id != exclude,
+            ProcessInstance.status.in_(
+                (InstanceStatus.COMPLETED, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
+            ),
+        )
+    ).all()
+    answers = answers_of(session, list(rows))
+    return next((i for i in rows if answers[i].get("month") == month), None)
+
+
 def _completed_answers(
     session: Session, process_key: str, branch_ids: list[int], exclude: int | None = None
 ) -> list[tuple[int, dict[str, Any]]]:

@@ -226,6 +226,11 @@ def test_a_round_starts_from_the_sheet_and_refuses_what_changes_it(demo):
     assert _status(instance_id) == InstanceStatus.COMPLETED
     answers = earlier_answers(db.session, instance_id)
     assert answers["month"] == "2026-11"
+    again = _start(clerk, "party_dues_collection", demo)
+    with pytest.raises(ValidationFailed) as refused:  # one round a month
+        complete_step(clerk, again, "open_round", {"month": "2026-11"})
+    assert "month" in refused.value.field_errors
+    assert open_task(again).element_id == "open_round"
 
     table = ledger_table(
         db.session, all_ledgers()["party_dues_ledger"], demo.branch, 2026, _zone(), "zh"
