@@ -2,7 +2,7 @@
 first month of the demo year, then a round every month, through the same commands as the rest of
 the demo history (``app.demo.timeline``). Two members fall behind: one stops paying five months
 before now (the next round names them to the committee: six months), one three months before now
-(criterion C09 counts both)."""
+(criterion C09 counts both). This month's round is open, waiting for the clerk."""
 
 from __future__ import annotations
 
@@ -81,6 +81,14 @@ def dues_round(code: str, month: date, months_left: int, zone: Any) -> None:
     remitted = round(sum(line.get("paid_amount", 0.0) for line in lines), 2)
     remit = {"remitted": remitted, "remitted_on": month.replace(day=28).isoformat()}
     step(clerk, instance_id, moment(month.replace(day=28), 10, zone), remit)
+
+
+def open_this_months_round(code: str, today: date, zone: Any) -> None:
+    """This month's round opened this morning: the clerk's page waits with a line per member,
+    the member five months behind among them (recorded unpaid, the committee is asked)."""
+    clerk = holder("dues_clerk", code, today)
+    instance_id = start(clerk, "party_dues_collection", code, moment(today, 8, zone))
+    step(clerk, instance_id, moment(today, 8, zone), {"month": today.strftime("%Y-%m")})
 
 
 def _behind(code: str, months_left: int, day: date) -> set[int]:

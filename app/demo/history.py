@@ -28,6 +28,7 @@ from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
 from app.demo.dues import dues_round
+from app.demo.dues import open_this_months_round
 from app.demo.dues import publish_base_sheet
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
@@ -116,6 +117,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     _committee_meeting(OTHER_BRANCHES[0], began, rng, zone, stop_after="set_agenda", day=began)
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
+    open_this_months_round(SHOWCASE_BRANCH, today, zone)
     counts.cancelled += 1
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)

@@ -7,6 +7,7 @@ the ledger rows are the recorded lines."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -26,6 +27,7 @@ from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.organisational_life import months_without_life
 from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
+from app.identity.models import Person
 from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
@@ -358,6 +360,15 @@ def test_the_demo_year_has_its_dues_and_two_members_behind(demo):
         )
     ).first()
     assert earlier_answers(db.session, cycle)["measured_C09"] == 4.0  # the self-assessment's
+    waiting = open_task(
+        db.session.scalars(
+            select(ProcessInstance.id).where(
+                ProcessInstance.process_key == "party_dues_collection",
+                ProcessInstance.status == InstanceStatus.RUNNING,
+            )
+        ).one()
+    )
+    assert (waiting.element_id, waiting.candidate_role) == ("record_payments", "dues_clerk")
 
 
 def test_the_clerk_finds_the_lines_filled_in_on_the_task_page(demo, client, login, app):
@@ -371,3 +382,12 @@ def test_the_clerk_finds_the_lines_filled_in_on_the_task_page(demo, client, logi
     assert "登记交纳情况" in page
     assert 'value="15.0"' in page  # the first member's amount due, from the published sheet
     assert f'name="lines.{len(members) - 1}.amount_due"' in page  # a line per member
+    client.set_cookie("branchflow_lang", "en")
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    start = page.index('<section class="card">\n    <h2>')
+    card = page[start : page.index("</form>", start)]
+    assert "<h2>Record the payments</h2>" in card
+    names = db.session.scalars(select(Person.name).where(Person.branch_id == demo.branch.id))
+    for name in sorted(names, key=len, reverse=True):
+        card = card.replace(name, "")
+    assert not re.findall(r"[\u3400-\u9fff]", card)
