@@ -7,6 +7,7 @@ from datetime import date
 
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
+from app.members.dues_actions import ACTIONS as DUES_ACTIONS
 from app.members.waiting_periods import check_waiting_period
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
@@ -98,5 +99,5 @@ ACTIONS = (
 
 
 def register_actions(catalogue: Catalogue) -> None:
-    for action in ACTIONS:
+    for action in (*ACTIONS, *DUES_ACTIONS):
         catalogue.register(action)
