@@ -81,6 +81,7 @@ def _demo_history(seed: int) -> None:
         f"process history: {counts.committee_meetings} committee meetings,"
         f" {counts.group_meetings} party-group meetings, {counts.assemblies} general assemblies,"
         f" {counts.lectures} party lectures, {counts.themed_days} themed party days,"
+        f" {counts.dues_rounds} party dues rounds,"
         f" {counts.cancelled} cancelled;"
         f" this year's grading cycle at HH01 for {counts.cycle.branches} branches,"
         f" {counts.cycle.advanced} of them past their self-assessment;"

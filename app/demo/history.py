@@ -7,7 +7,8 @@ monthly committee meetings at three branches of HH01 (completed with decisions a
 this month's meeting waiting for the committee's decision, one meeting overdue (the meeting was
 not recorded in time), one cancelled by the unit, and at the showcase branch monthly party-group
 meetings, monthly themed party days, quarterly general assemblies and party lectures (with their
-courseware and records).
+courseware and records), and the party dues: the year's base sheet and a round every month, two
+members behind (``app.demo.dues``).
 Attendance and votes follow the rolls of each day.
 """
 
@@ -26,6 +27,9 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
+from app.demo.dues import dues_round
+from app.demo.dues import open_this_months_round
+from app.demo.dues import publish_base_sheet
 from app.demo.education import load_education_demo
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
@@ -69,6 +73,7 @@ class HistoryCounts:
     assemblies: int = 0
     lectures: int = 0
     themed_days: int = 0
+    dues_rounds: int = 0
     cancelled: int = 0
     org_life: OrgLifeCounts = field(default_factory=OrgLifeCounts)
     cycle: CycleCounts = field(default_factory=CycleCounts)
@@ -82,6 +87,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     rng = random.Random(seed)
     # A stream of its own, so the themed days leave the other meetings' draws as they were.
     themed_rng = random.Random(f"{seed}-themed-party-day")
+    dues_rng = random.Random(f"{seed}-party-dues")
     zone = clock.local_zone()
     today = clock.local_today()
     counts = HistoryCounts()
@@ -93,6 +99,10 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
         counts.committee_meetings += 1
         counts.group_meetings += 1
         counts.themed_days += 1
+        if index == 0:  # the dues base sheet of the year, then a dues round every month
+            publish_base_sheet(SHOWCASE_BRANCH, month, dues_rng, zone)
+        dues_round(SHOWCASE_BRANCH, month, len(months) - 1 - index, zone)
+        counts.dues_rounds += 1
         if index >= 5:
             for code in OTHER_BRANCHES:
                 _committee_meeting(code, month, rng, zone)
@@ -112,6 +122,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     _committee_meeting(OTHER_BRANCHES[0], began, rng, zone, stop_after="set_agenda", day=began)
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
+    open_this_months_round(SHOWCASE_BRANCH, today, zone)
     counts.cancelled += 1
     counts.org_life = load_org_life(SHOWCASE_BRANCH, today, zone)
     member_care(SHOWCASE_BRANCH, zone, today)  # a lost-contact search, a member in hardship

@@ -127,6 +127,16 @@ def _earlier(row: TaskRow) -> dict[str, Any]:
     return memo[row.instance_id]
 
 
+def _with_computed(form: FormDef, row: TaskRow, earlier: dict[str, Any]) -> dict[str, Any]:
+    """The answers, with what a service task or script computed before this task for a prefill
+    no step answered (a dues round's lines, from the disclosed base sheet)."""
+    missing = {f.prefill for f in form.fields if f.prefill and f.prefill not in earlier}
+    if not missing:
+        return earlier
+    data = form_options.instance_data(db.session, row.instance_id)
+    return {**{k: data[k] for k in missing if k in data}, **earlier}
+
+
 def _pickers(form: FormDef, row: TaskRow) -> dict[str, list[form_options.Option]]:
     org = _instance_org(row)
     found: dict[str, list[form_options.Option]] = {}
@@ -198,7 +208,7 @@ def starting_values(row: TaskRow, draft: dict[str, Any] | None) -> FormInput:
     values = FormInput()
     months = [f for f in form.fields if f.widget == "month"]
     if months or any(f.prefill or f.attendance_from for f in form.fields):
-        earlier = _earlier(row)
+        earlier = _with_computed(form, row, _earlier(row))
         values = prefilled(form, earlier)
         for f in months:  # the meeting's month (this month until the meeting date is typed)
             if not values.one(f.name):

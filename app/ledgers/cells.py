@@ -22,6 +22,7 @@ SHOW_OF_KIND = {
     "datetime": "datetime",
     "bool": "bool",
     "items": "items",
+    "money": "money",
 }
 #: The instance's own fields (``$…``) and how they show.
 INSTANCE_SHOWS = {
@@ -47,6 +48,8 @@ def parse_moment(value: Any, zone: ZoneInfo) -> datetime | None:
     """A date or date-time answer as a moment (in ``zone`` where it names its offset)."""
     if isinstance(value, datetime):
         return value.astimezone(zone)
+    if isinstance(value, str) and len(value) == 7 and value[4] == "-":  # a month, "2026-11"
+        value = f"{value}-01"  # is read as its first day: the round of a month is of its year
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:

@@ -34,6 +34,7 @@ SHOWS = frozenset(
         "tally",
         "items",
         "bool",
+        "money",
         "attendance_summary",  # the draft's name for "attendance"
     }
 )

@@ -73,6 +73,9 @@ class Shown:
         moment = parse_moment(value, self.zone)
         return moment.strftime("%Y-%m-%d") if moment else str(value)[:10]
 
+    def _money(self, value: Any, cell: Cell) -> str:
+        return f"{value:.2f}"
+
     def _datetime(self, value: Any, cell: Cell) -> str:
         moment = parse_moment(value, self.zone)
         return moment.strftime("%Y-%m-%d %H:%M") if moment else str(value)

@@ -7,6 +7,9 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
 * C08 学时: 5 × the share of the year's members with at least 32 study hours
   (``members.study_hours``: lectures, themed party days, training sessions, approved claims) —
   measured only once the branch has hours recorded in the system;
+* C09 member management: the points less 0.5 per member 3 months or more behind with dues at the
+  branch's last dues round of the year (``members.dues_records``), measured once a round is
+  recorded; less 1 per lost-contact member whose search was late (``C09_DEDUCTIONS``);
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
 * C13 主题党日 monthly: the points less 0.5 per month judged missed (domain.md §6);
 * C14 组织生活会 (3) + 民主评议党员 (3): each item's half of the points when held in the year, 0
@@ -26,7 +29,10 @@ empty and the branch scores the criterion itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.core.commands import CommandContext
@@ -39,14 +45,22 @@ from app.meetings.compliance import calendars
 from app.meetings.compliance import per_missed_score
 from app.meetings.compliance import row_of
 from app.meetings.schedule import schedule
+from app.members.dues_records import members_in_arrears
+from app.members.lost_contact import unsought_lost_contacts
 from app.members.study_hours import shares_reaching
 
 COMMITTEE_MEETING = "branch_committee_meeting"
 THEMED_PARTY_DAY = "themed_party_day"
 C16_PER_OVERDUE_ITEM = 1
 BRAND_STAGES = 3
+C09_PER_MEMBER_IN_ARREARS = 0.5
+#: C09's other deductions (domain.md §6): (counter, points per case); a counter is
+#: ``f(session, branch_ids, year) -> {branch id: cases}``: −1 per lost-contact member not sought.
+C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]], float], ...] = (
+    (unsought_lost_contacts, 1.0),
+)
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
-MEASURED = ("C05", "C08", "C12", "C13", "C14", "C16", "C19")
+MEASURED = ("C05", "C08", "C09", "C12", "C13", "C14", "C16", "C19")
 
 
 def measured_criteria(
@@ -61,12 +75,14 @@ def measured_criteria(
     findings = rectifications.late_in_year(ctx.session, ids, year, ctx.now)
     brands = brand_stages(ctx.session, ids, ctx.today)
     study = shares_reaching(ctx.session, ids, year)
+    c09 = _c09_deducted(ctx, ids, year)
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
         values = {
             "C05": per_missed_score(row_of(rows[branch.id], COMMITTEE_MEETING), points.get("C05")),
             "C08": _scaled_share(study[branch.id], points.get("C08")),
+            "C09": None if c09[branch.id] is None else _floor(points.get("C09"), c09[branch.id]),
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C14": _c14(rows[branch.id], points.get("C14")),
@@ -79,6 +95,20 @@ def measured_criteria(
 
 def _scaled_share(share: float | None, points: float | None) -> float | None:
     return None if share is None or points is None else round(points * share, 2)
+
+
+def _c09_deducted(ctx: CommandContext, ids: list[int], year: int) -> dict[int, float | None]:
+    """Branch id → points C09 loses (None: no dues round recorded in the year, nothing measured)."""
+    arrears = members_in_arrears(ctx.session, ids, year)
+    deducted = {
+        b: None if behind is None else C09_PER_MEMBER_IN_ARREARS * len(behind)
+        for b, behind in arrears.items()
+    }
+    for count, per_case in C09_DEDUCTIONS:
+        for branch_id, cases in count(ctx.session, ids, year).items():
+            if cases:  # a case measures C09 even in a year without a dues round
+                deducted[branch_id] = (deducted.get(branch_id) or 0.0) + per_case * cases
+    return deducted
 
 
 def _c12(rows: list[Row], points: float | None) -> float | None:
