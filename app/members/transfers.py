@@ -1,0 +1,239 @@
+"""组织关系转接 between two branches, possibly of different units: the sending branch's
+``membership_transfer_out`` and the receiving branch's ``membership_transfer_in``.
+
+The two instances live at different organisations. The engine's messages start a receiving process
+in the *sender's* organisation and deliver a reply only to an instance that already holds the
+reply's correlation values, so neither fits a hand-over to another unit's branch. Instead the out
+process's action ``open_transfer_in`` starts the in process at the receiving branch (business key
+``transfer-<out instance id>``), and the out process, when the letter's validity ends, asks
+``read_transfer_receipt`` whether the receiving branch confirmed the member's 报到. The person
+moves branch only at that confirmation, through ``transfer_member`` in the in process.
+
+``overdue_transfers`` is C09's deduction (−1 per transfer overdue): the member did not report
+within the validity of the first letter issued (by the day they reported, or by today).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.clock import local_today
+from app.core.commands import SYSTEM
+from app.core.commands import CommandContext
+from app.core.errors import ValidationFailed
+from app.identity.kinds import OrgKind
+from app.identity.models import OrgUnit
+from app.identity.models import Person
+from app.identity.queries.members import branch_on
+from app.workflow.actions import Action
+from app.workflow.actions import ActionCall
+from app.workflow.instances import start_instance
+from app.workflow.models import InstanceStatus
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
+from app.workflow.queries import earlier_answers
+
+OUT_PROCESS = "membership_transfer_out"
+IN_PROCESS = "membership_transfer_in"
+#: 介绍信有效期一般不超过3个月 (TRANSFER-PRACTICE).
+LONGEST_VALIDITY_MONTHS = 3
+
+
+def transfer_key(out_instance_id: int) -> str:
+    """The business key of the in process an out process opened."""
+    return f"transfer-{out_instance_id}"
+
+
+def check_request(ctx: CommandContext, branch: OrgUnit, data: dict[str, Any]) -> OrgUnit:
+    """The receiving branch of a request, refused (nothing written) for a person not on the
+    sending branch's rolls that day, a code that names no branch, or the sending branch itself."""
+    refused = _("The transfer was not requested.")
+    person = ctx.session.get(Person, data.get("person"))
+    day = _day(data.get("requested_on")) or ctx.today
+    if person is None or branch_on(ctx.session, person, day) != branch.id:
+        raise ValidationFailed(refused, {"person": _("Choose a member on this branch's rolls.")})
+    code = str(data.get("to_branch") or "").strip()
+    target = ctx.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).first()
+    if target is None or target.kind is not OrgKind.BRANCH:
+        raise ValidationFailed(refused, {"to_branch": _("Choose a party branch.")})
+    if target.id == branch.id:
+        raise ValidationFailed(
+            refused, {"to_branch": _("The member is already on this branch's rolls.")}
+        )
+    return target
+
+
+def check_letter(data: dict[str, Any]) -> None:
+    """A letter valid from its issue for at most three months."""
+    refused = _("The letter was not issued.")
+    issued, valid = _day(data.get("issued_on")), _day(data.get("valid_until"))
+    if issued is None or valid is None or valid < issued:
+        raise ValidationFailed(refused, {"valid_until": _("The letter must be valid after issue.")})
+    if valid > _months_after(issued, LONGEST_VALIDITY_MONTHS):
+        raise ValidationFailed(
+            refused, {"valid_until": _("A letter is valid for three months at most.")}
+        )
+
+
+def open_transfer_in(call: ActionCall) -> None:
+    """Start the receiving branch's ``membership_transfer_in`` with the letter, as the system: the
+    sending unit's reviewer holds no role at another unit's branch."""
+    data = dict(call.data)
+    check_letter(data)
+    target = check_request(call.ctx, call.org, data)
+    person = call.ctx.session.get(Person, data["person"])
+    system = CommandContext(call.ctx.session, SYSTEM, call.ctx.now, call.ctx.command)
+    system.events, system.effects = call.ctx.events, call.ctx.effects
+    start_instance(
+        system,
+        process_key=IN_PROCESS,
+        org_code=target.code,
+        business_key=transfer_key(call.row.id),
+        data={
+            "transfer_case": call.row.id,
+            "person": person.id,
+            "person_name": person.name,
+            "from_branch": call.org.code,
+            "from_branch_name": call.org.name,
+            "to_branch": target.code,
+            "to_branch_name": target.name,
+            "letter_no": data.get("letter_no"),
+            "issued_on": data.get("issued_on"),
+            "valid_until": data.get("valid_until"),
+            "dues_paid_until": data.get("dues_paid_until"),
+            "reason": data.get("reason"),
+        },
+    )
+
+
+def read_receipt(call: ActionCall) -> dict[str, Any]:
+    """Whether the receiving branch confirmed the member's 报到 (and on which day)."""
+    reported = _reported_on(call.ctx.session, call.row.id)
+    return {"received": reported is not None, "reported_at": reported}
+
+
+def _reported_on(session: Session, out_instance_id: int) -> str | None:
+    row = session.scalars(
+        select(ProcessInstance).where(
+            ProcessInstance.process_key == IN_PROCESS,
+            ProcessInstance.business_key == transfer_key(out_instance_id),
+            ProcessInstance.status != InstanceStatus.CANCELLED,
+        )
+    ).first()
+    if row is None:
+        return None
+    return earlier_answers(session, row.id).get("reported_at")
+
+
+def overdue_transfers(session: Session, branch_ids: list[int], year: int) -> dict[int, int]:
+    """Branch id → transfers out of it in ``year`` (by the first letter's validity) where the member
+    did not report within that validity: reported later, or not yet and the validity has ended."""
+    counts = dict.fromkeys(branch_ids, 0)
+    if not branch_ids:
+        return counts
+    today = local_today()
+    rows = session.execute(
+        select(ProcessInstance.id, ProcessInstance.org_unit_id).where(
+            ProcessInstance.process_key == OUT_PROCESS,
+            ProcessInstance.org_unit_id.in_(branch_ids),
+            ProcessInstance.status != InstanceStatus.CANCELLED,
+        )
+    ).all()
+    for instance_id, branch_id in rows:
+        valid = _first_validity(session, instance_id)
+        if valid is None or valid.year != year:
+            continue
+        reported = _day(_reported_on(session, instance_id))
+        if (reported or today) > valid:
+            counts[branch_id] += 1
+    return counts
+
+
+def _first_validity(session: Session, instance_id: int) -> date | None:
+    submitted = session.scalars(
+        select(StepLogEntry.submitted_json)
+        .where(
+            StepLogEntry.instance_id == instance_id,
+            StepLogEntry.action == "task_completed",
+            StepLogEntry.element_id == "issue_letter",
+        )
+        .order_by(StepLogEntry.seq)
+        .limit(1)
+    ).first()
+    return _day(json.loads(submitted).get("valid_until")) if submitted else None
+
+
+def _months_after(day: date, months: int) -> date:
+    """The same day ``months`` later, the month's last day where it has fewer days."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    return date(year, month, 28)
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _check_request_action(call: ActionCall) -> None:
+    check_request(call.ctx, call.org, dict(call.data))
+
+
+def _check_letter_action(call: ActionCall) -> None:
+    check_letter(dict(call.data))
+
+
+TRANSFER_ACTIONS = (
+    Action(
+        "check_transfer_request",
+        "核对转出申请",
+        "Check a transfer request",
+        "Refuses the request (nothing is written) for a person not on the sending branch's rolls "
+        "that day, a receiving code that names no party branch, or the sending branch itself.",
+        ("无（只核对） nothing (a check)",),
+        (),
+        _check_request_action,
+    ),
+    Action(
+        "open_transfer_in",
+        "向接收支部转出",
+        "Open the transfer at the receiving branch",
+        "Checks the letter (valid after issue, for three months at most) and starts "
+        "membership_transfer_in at the receiving branch with the letter's number and validity.",
+        ("启动 membership_transfer_in", "介绍信 transfer letter"),
+        (),
+        open_transfer_in,
+    ),
+    Action(
+        "check_transfer_letter",
+        "核对介绍信有效期",
+        "Check a reissued letter",
+        "Refuses a letter valid before its issue or for more than three months.",
+        ("无（只核对） nothing (a check)",),
+        (),
+        _check_letter_action,
+    ),
+    Action(
+        "read_transfer_receipt",
+        "查询接收回执",
+        "Read the receiving branch's receipt",
+        "Whether the receiving branch confirmed the member's 报到, and the day: "
+        "{received, reported_at}.",
+        ("无（只读取） nothing (a reading)",),
+        (),
+        read_receipt,
+    ),
+)
