@@ -28,6 +28,8 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
+from app.demo.member_moves import MoveCounts
+from app.demo.member_moves import load_member_moves
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
@@ -68,6 +70,7 @@ class HistoryCounts:
     cancelled: int = 0
     cycle: CycleCounts = field(default_factory=CycleCounts)
     targets: TargetCounts = field(default_factory=TargetCounts)
+    moves: MoveCounts = field(default_factory=MoveCounts)
 
 
 def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
@@ -111,6 +114,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
+    counts.moves = load_member_moves(zone, today)  # transfers and a mobile member, at the end
     return counts
 
 
