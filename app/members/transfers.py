@@ -50,14 +50,21 @@ def transfer_key(out_instance_id: int) -> str:
     return f"transfer-{out_instance_id}"
 
 
-def check_request(ctx: CommandContext, branch: OrgUnit, data: dict[str, Any]) -> OrgUnit:
+def check_request(
+    ctx: CommandContext, branch: OrgUnit, data: dict[str, Any], instance_id: int
+) -> OrgUnit:
     """The receiving branch of a request, refused (nothing written) for a person not on the
-    sending branch's rolls that day, a code that names no branch, or the sending branch itself."""
+    sending branch's rolls that day or whose transfer is already under way, a code that names no
+    branch, or the sending branch itself."""
     refused = _("The transfer was not requested.")
     person = ctx.session.get(Person, data.get("person"))
     day = _day(data.get("requested_on")) or ctx.today
     if person is None or branch_on(ctx.session, person, day) != branch.id:
         raise ValidationFailed(refused, {"person": _("Choose a member on this branch's rolls.")})
+    if _transfer_under_way(ctx.session, branch.id, person.id, instance_id):
+        raise ValidationFailed(
+            refused, {"person": _("A transfer of this member is already under way.")}
+        )
     code = str(data.get("to_branch") or "").strip()
     target = ctx.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).first()
     if target is None or target.kind is not OrgKind.BRANCH:
@@ -67,6 +74,29 @@ def check_request(ctx: CommandContext, branch: OrgUnit, data: dict[str, Any]) ->
             refused, {"to_branch": _("The member is already on this branch's rolls.")}
         )
     return target
+
+
+def _transfer_under_way(session: Session, branch_id: int, person_id: int, instance_id: int) -> bool:
+    running = session.scalars(
+        select(ProcessInstance.id).where(
+            ProcessInstance.process_key == OUT_PROCESS,
+            ProcessInstance.org_unit_id == branch_id,
+            ProcessInstance.status == InstanceStatus.RUNNING,
+            ProcessInstance.id != instance_id,
+        )
+    ).all()
+    return any(earlier_answers(session, i).get("person") == person_id for i in running)
+
+
+def check_report(data: dict[str, Any]) -> None:
+    """A 报到 on or after the day the letter was issued (a later day than today is refused by
+    ``transfer_member`` itself)."""
+    reported, issued = _day(data.get("reported_at")), _day(data.get("issued_on"))
+    if reported is None or (issued is not None and reported < issued):
+        raise ValidationFailed(
+            _("The registration was not confirmed."),
+            {"reported_at": _("The member cannot register before the letter was issued.")},
+        )
 
 
 def check_letter(data: dict[str, Any]) -> None:
@@ -86,7 +116,7 @@ def open_transfer_in(call: ActionCall) -> None:
     sending unit's reviewer holds no role at another unit's branch."""
     data = dict(call.data)
     check_letter(data)
-    target = check_request(call.ctx, call.org, data)
+    target = check_request(call.ctx, call.org, data, call.row.id)
     person = call.ctx.session.get(Person, data["person"])
     system = CommandContext(call.ctx.session, SYSTEM, call.ctx.now, call.ctx.command)
     system.events, system.effects = call.ctx.events, call.ctx.effects
@@ -189,7 +219,11 @@ def _day(value: Any) -> date | None:
 
 
 def _check_request_action(call: ActionCall) -> None:
-    check_request(call.ctx, call.org, dict(call.data))
+    check_request(call.ctx, call.org, dict(call.data), call.row.id)
+
+
+def _check_report_action(call: ActionCall) -> None:
+    check_report(dict(call.data))
 
 
 def _check_letter_action(call: ActionCall) -> None:
@@ -225,6 +259,15 @@ TRANSFER_ACTIONS = (
         ("无（只核对） nothing (a check)",),
         (),
         _check_letter_action,
+    ),
+    Action(
+        "check_transfer_report",
+        "核对报到日期",
+        "Check the registration day",
+        "Refuses a 报到 dated before the letter was issued.",
+        ("无（只核对） nothing (a check)",),
+        (),
+        _check_report_action,
     ),
     Action(
         "read_transfer_receipt",

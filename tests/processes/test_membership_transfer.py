@@ -141,6 +141,16 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     assert "valid_until" in refused.value.field_errors
     assert open_task(out_id).id == letter_task.id
     complete_step(reviewer, out_id, "issue_letter", LETTER)
+    second = run(
+        commands.start_instance,
+        actor=org_member,
+        process_key="membership_transfer_out",
+        org_code=old.code,
+    )
+    with pytest.raises(ValidationFailed) as refused:  # one transfer of a person at a time
+        complete_step(org_member, second, "request", REQUEST | {"person": person.id})
+    assert "person" in refused.value.field_errors
+    assert open_task(second).element_id == "request"
 
     # The letter reaches the receiving branch: the member is still on the old rolls.
     incoming = _in_instance(out_id)
@@ -172,6 +182,11 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
 
     # The receiving branch confirms the 报到: now, and only now, the person moves.
     secretary = holder_at(RECEIVING, "branch_secretary")
+    with pytest.raises(ValidationFailed) as refused:  # not before the letter was issued
+        complete_step(secretary, incoming.id, "report_in", {"reported_at": "2026-11-20"})
+    assert "reported_at" in refused.value.field_errors
+    assert open_task(incoming.id).element_id == "report_in"
+    assert db.session.get(Person, person_id).branch_id == old.id  # nothing changed
     complete_step(secretary, incoming.id, "report_in", {"reported_at": "2026-11-23"})
     db.session.rollback()
     person = db.session.get(Person, person.id)
