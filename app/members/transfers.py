@@ -234,6 +234,29 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def place_in_party_group(call: ActionCall) -> None:
+    """The transferred member joins the party group the secretary chose, one of this branch's
+    (``transfer_member`` left them without one): the group's meetings count them from now."""
+    refused = _("The member was not placed in the party group.")
+    person = call.ctx.session.get(Person, call.data.get("person"), with_for_update=True)
+    group = call.ctx.session.get(OrgUnit, call.data.get("party_group"))
+    if group is None or group.kind is not OrgKind.PARTY_GROUP or group.parent_id != call.org.id:
+        raise ValidationFailed(refused, {"party_group": _("Choose a party group of this branch.")})
+    if person is None or person.branch_id != call.org.id:
+        raise ValidationFailed(
+            refused, {"party_group": _("The member is not on this branch's rolls.")}
+        )
+    person.party_group_id = group.id
+    call.ctx.session.flush()
+    call.ctx.record(
+        "member_party_group_set",
+        ("person", person.id),
+        org_unit_id=call.org.id,
+        party_group=group.code,
+        instance_id=call.row.id,
+    )
+
+
 def _check_request_action(call: ActionCall) -> None:
     check_request(call.ctx, call.org, dict(call.data), call.row.id)
 
@@ -287,6 +310,16 @@ TRANSFER_ACTIONS = (
         ("无（只核对） nothing (a check)",),
         (),
         _check_report_action,
+    ),
+    Action(
+        "place_in_party_group",
+        "编入党小组",
+        "Place the member in a party group",
+        "The transferred member joins the chosen party group of the instance's branch; refused "
+        "for a group of another branch or a person not on the branch's rolls.",
+        ("人员所在党小组 person's party group",),
+        (),
+        place_in_party_group,
     ),
     Action(
         "read_transfer_receipt",

@@ -205,7 +205,15 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
         {"talk_on": "2026-11-23", "talk_summary": "了解工作调动后的思想和工作情况，提出要求"},
     )
     group = db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == new.id)).first()
+    other_group = db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == old.id)).first()
+    with pytest.raises(ValidationFailed) as refused:  # a group of this branch only
+        complete_step(
+            secretary, incoming.id, "assign_group", {"party_group": other_group, "dues_base": 6200}
+        )
+    assert "party_group" in refused.value.field_errors
+    assert db.session.get(Person, person_id).party_group_id is None
     complete_step(secretary, incoming.id, "assign_group", {"party_group": group, "dues_base": 6200})
+    assert db.session.get(Person, person_id).party_group_id == group
     complete_step(
         receiving_reviewer, incoming.id, "return_receipt", {"receipt_sent_at": "2026-11-24"}
     )
