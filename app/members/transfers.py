@@ -11,13 +11,12 @@ the letter's last day whether the receiving branch confirmed the member's
 {received, reported_at, expired, next_check_at}, the timer waiting for ``next_check_at``. The person
 moves branch only at that confirmation, through ``transfer_member`` in the in process.
 
-``overdue_transfers`` is C09's deduction (−1 per transfer overdue): the member did not report
-within the validity of the first letter issued (by the day they reported, or by today).
+``overdue_transfers`` (C09's deduction) and the readings of the records are in
+``transfer_records``, re-exported here.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -27,7 +26,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.clock import local_today
 from app.core.clock import local_zone
 from app.core.commands import SYSTEM
 from app.core.commands import CommandContext
@@ -36,23 +34,21 @@ from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.queries.members import branch_on
+from app.members.transfer_records import IN_PROCESS
+from app.members.transfer_records import OUT_PROCESS
+from app.members.transfer_records import as_day
+from app.members.transfer_records import overdue_transfers
+from app.members.transfer_records import reported_on
+from app.members.transfer_records import transfer_key
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.instances import start_instance
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.models import StepLogEntry
 from app.workflow.queries import earlier_answers
 
-OUT_PROCESS = "membership_transfer_out"
-IN_PROCESS = "membership_transfer_in"
 #: 介绍信有效期一般不超过3个月 (TRANSFER-PRACTICE).
 LONGEST_VALIDITY_MONTHS = 3
-
-
-def transfer_key(out_instance_id: int) -> str:
-    """The business key of the in process an out process opened."""
-    return f"transfer-{out_instance_id}"
 
 
 def check_request(
@@ -63,7 +59,7 @@ def check_request(
     branch, or the sending branch itself."""
     refused = _("The transfer was not requested.")
     person = ctx.session.get(Person, data.get("person"))
-    day = _day(data.get("requested_on")) or ctx.today
+    day = as_day(data.get("requested_on")) or ctx.today
     if person is None or branch_on(ctx.session, person, day) != branch.id:
         raise ValidationFailed(refused, {"person": _("Choose a member on this branch's rolls.")})
     if _transfer_under_way(ctx.session, branch.id, person.id, instance_id):
@@ -96,7 +92,7 @@ def _transfer_under_way(session: Session, branch_id: int, person_id: int, instan
 def check_report(data: dict[str, Any]) -> None:
     """A 报到 on or after the day the letter was issued (a later day than today is refused by
     ``transfer_member`` itself)."""
-    reported, issued = _day(data.get("reported_at")), _day(data.get("issued_on"))
+    reported, issued = as_day(data.get("reported_at")), as_day(data.get("issued_on"))
     if reported is None or (issued is not None and reported < issued):
         raise ValidationFailed(
             _("The registration was not confirmed."),
@@ -107,7 +103,7 @@ def check_report(data: dict[str, Any]) -> None:
 def check_letter(data: dict[str, Any]) -> None:
     """A letter valid from its issue for at most three months."""
     refused = _("The letter was not issued.")
-    issued, valid = _day(data.get("issued_on")), _day(data.get("valid_until"))
+    issued, valid = as_day(data.get("issued_on")), as_day(data.get("valid_until"))
     if issued is None or valid is None or valid < issued:
         raise ValidationFailed(refused, {"valid_until": _("The letter must be valid after issue.")})
     if valid > _months_after(issued, LONGEST_VALIDITY_MONTHS):
@@ -152,9 +148,9 @@ def read_receipt(call: ActionCall) -> dict[str, Any]:
     """Whether the receiving branch confirmed the member's 报到 (and on which day); if not, whether
     the letter has expired; and when the out process looks (again): the end of the letter's last
     day, Beijing time."""
-    reported = _reported_on(call.ctx.session, call.row.id)
+    reported = reported_on(call.ctx.session, call.row.id)
     ends = datetime.combine(
-        _day(call.data.get("valid_until")) or call.ctx.today, time(23, 59, 59), local_zone()
+        as_day(call.data.get("valid_until")) or call.ctx.today, time(23, 59, 59), local_zone()
     )
     return {
         "received": reported is not None,
@@ -162,57 +158,6 @@ def read_receipt(call: ActionCall) -> dict[str, Any]:
         "expired": reported is None and call.ctx.now >= ends,
         "next_check_at": ends.isoformat(),
     }
-
-
-def _reported_on(session: Session, out_instance_id: int) -> str | None:
-    row = session.scalars(
-        select(ProcessInstance).where(
-            ProcessInstance.process_key == IN_PROCESS,
-            ProcessInstance.business_key == transfer_key(out_instance_id),
-            ProcessInstance.status != InstanceStatus.CANCELLED,
-        )
-    ).first()
-    if row is None:
-        return None
-    return earlier_answers(session, row.id).get("reported_at")
-
-
-def overdue_transfers(session: Session, branch_ids: list[int], year: int) -> dict[int, int]:
-    """Branch id → transfers out of it in ``year`` (by the first letter's validity) where the member
-    did not report within that validity: reported later, or not yet and the validity has ended."""
-    counts = dict.fromkeys(branch_ids, 0)
-    if not branch_ids:
-        return counts
-    today = local_today()
-    rows = session.execute(
-        select(ProcessInstance.id, ProcessInstance.org_unit_id).where(
-            ProcessInstance.process_key == OUT_PROCESS,
-            ProcessInstance.org_unit_id.in_(branch_ids),
-            ProcessInstance.status != InstanceStatus.CANCELLED,
-        )
-    ).all()
-    for instance_id, branch_id in rows:
-        valid = _first_validity(session, instance_id)
-        if valid is None or valid.year != year:
-            continue
-        reported = _day(_reported_on(session, instance_id))
-        if (reported or today) > valid:
-            counts[branch_id] += 1
-    return counts
-
-
-def _first_validity(session: Session, instance_id: int) -> date | None:
-    submitted = session.scalars(
-        select(StepLogEntry.submitted_json)
-        .where(
-            StepLogEntry.instance_id == instance_id,
-            StepLogEntry.action == "task_completed",
-            StepLogEntry.element_id == "issue_letter",
-        )
-        .order_by(StepLogEntry.seq)
-        .limit(1)
-    ).first()
-    return _day(json.loads(submitted).get("valid_until")) if submitted else None
 
 
 def _months_after(day: date, months: int) -> date:
@@ -225,13 +170,6 @@ def _months_after(day: date, months: int) -> date:
         except ValueError:
             continue
     return date(year, month, 28)
-
-
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def place_in_party_group(call: ActionCall) -> None:
@@ -269,6 +207,8 @@ def _check_letter_action(call: ActionCall) -> dict[str, Any]:
     check_letter(dict(call.data))
     return read_receipt(call)
 
+
+__all__ = ["TRANSFER_ACTIONS", "overdue_transfers", "transfer_key"]
 
 TRANSFER_ACTIONS = (
     Action(

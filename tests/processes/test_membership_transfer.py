@@ -154,20 +154,21 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
 
     # The letter reaches the receiving branch: the member is still on the old rolls.
     incoming = _in_instance(out_id)
+    incoming_id = incoming.id
     assert incoming.org_unit_id == new.id
     assert incoming.status is InstanceStatus.RUNNING
-    receive = open_task(incoming.id)
+    receive = open_task(incoming_id)
     assert (receive.element_id, receive.candidate_role) == ("receive", "unit_org_reviewer")
     with pytest.raises((Forbidden, NotFound)):  # the sending unit's reviewer has no say here
-        complete_step(reviewer, incoming.id, "receive", {"letter_no": LETTER["letter_no"]})
+        complete_step(reviewer, incoming_id, "receive", {"letter_no": LETTER["letter_no"]})
     receiving_reviewer = holder_at("HH02", "unit_org_reviewer")
     complete_step(
         receiving_reviewer,
-        incoming.id,
+        incoming_id,
         "receive",
         {"letter_no": LETTER["letter_no"], "letter_checked": True, "dossier_checked": True},
     )
-    report = open_task(incoming.id)
+    report = open_task(incoming_id)
     assert (report.element_id, report.candidate_role) == ("report_in", "branch_secretary")
     db.session.refresh(person)
     assert person.branch_id == old.id
@@ -175,7 +176,7 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     assert _active_roles(leaving.user_id, old.id, today) == roles_before
     with pytest.raises((Forbidden, NotFound)):  # the old branch cannot confirm it
         complete_step(
-            demo.holder("branch_secretary"), incoming.id, "report_in", {"reported_at": "2026-11-23"}
+            demo.holder("branch_secretary"), incoming_id, "report_in", {"reported_at": "2026-11-23"}
         )
     db.session.refresh(person)
     assert person.branch_id == old.id  # nothing changed
@@ -183,11 +184,11 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     # The receiving branch confirms the 报到: now, and only now, the person moves.
     secretary = holder_at(RECEIVING, "branch_secretary")
     with pytest.raises(ValidationFailed) as refused:  # not before the letter was issued
-        complete_step(secretary, incoming.id, "report_in", {"reported_at": "2026-11-20"})
+        complete_step(secretary, incoming_id, "report_in", {"reported_at": "2026-11-20"})
     assert "reported_at" in refused.value.field_errors
-    assert open_task(incoming.id).element_id == "report_in"
+    assert open_task(incoming_id).element_id == "report_in"
     assert db.session.get(Person, person_id).branch_id == old.id  # nothing changed
-    complete_step(secretary, incoming.id, "report_in", {"reported_at": "2026-11-23"})
+    complete_step(secretary, incoming_id, "report_in", {"reported_at": "2026-11-23"})
     db.session.rollback()
     person = db.session.get(Person, person.id)
     assert person.branch_id == new.id
@@ -196,11 +197,11 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     assert _active_roles(leaving.user_id, old.id, today) == []  # the old role ended
     assert _active_roles(leaving.user_id, old.id, date(2026, 11, 22)) == roles_before
 
-    talk = open_task(incoming.id)
+    talk = open_task(incoming_id)
     assert (talk.element_id, talk.candidate_role) == ("welcome_talk", "branch_secretary")
     complete_step(
         secretary,
-        incoming.id,
+        incoming_id,
         "welcome_talk",
         {"talk_on": "2026-11-23", "talk_summary": "了解工作调动后的思想和工作情况，提出要求"},
     )
@@ -208,16 +209,16 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     other_group = db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == old.id)).first()
     with pytest.raises(ValidationFailed) as refused:  # a group of this branch only
         complete_step(
-            secretary, incoming.id, "assign_group", {"party_group": other_group, "dues_base": 6200}
+            secretary, incoming_id, "assign_group", {"party_group": other_group, "dues_base": 6200}
         )
     assert "party_group" in refused.value.field_errors
     assert db.session.get(Person, person_id).party_group_id is None
-    complete_step(secretary, incoming.id, "assign_group", {"party_group": group, "dues_base": 6200})
+    complete_step(secretary, incoming_id, "assign_group", {"party_group": group, "dues_base": 6200})
     assert db.session.get(Person, person_id).party_group_id == group
     complete_step(
-        receiving_reviewer, incoming.id, "return_receipt", {"receipt_sent_at": "2026-11-24"}
+        receiving_reviewer, incoming_id, "return_receipt", {"receipt_sent_at": "2026-11-24"}
     )
-    assert db.session.get(ProcessInstance, incoming.id).status is InstanceStatus.COMPLETED
+    assert db.session.get(ProcessInstance, incoming_id).status is InstanceStatus.COMPLETED
 
     # The out process waits for the letter's validity, then reads the receipt and closes.
     out = db.session.get(ProcessInstance, out_id)
@@ -248,7 +249,7 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
         "",
     )
     received = ledger_table(db.session, ledger, new, 2026, zone, "zh")
-    (row,) = [r for r in received.rows if r.instance_id == incoming.id]
+    (row,) = [r for r in received.rows if r.instance_id == incoming_id]
     assert row.cells[1:9] == (
         person_name,
         old.name,
@@ -285,7 +286,9 @@ def test_an_expired_letter_is_followed_up_reissued_and_counted_overdue(demo, clo
         "overdue_follow_up",
         "branch_secretary",
     )
-    assert overdue_transfers(db.session, [branch_id], 2026) == {branch_id: 1}
+    other = _org("HH01-02").id  # every branch asked for is answered, with 0 where none
+    assert overdue_transfers(db.session, [branch_id, other], 2026) == {branch_id: 1, other: 0}
+    assert overdue_transfers(db.session, [], 2026) == {}
     db.session.rollback()
     assert db.session.get(Person, person_id).branch_id == branch_id  # still ours
 
