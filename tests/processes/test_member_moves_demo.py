@@ -20,7 +20,11 @@ from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
+from tests.conftest import log_in
 from tests.plugins.demo import DEMO_SEED
+from tests.plugins.demo import holder_at
+
+DEMO_PASSWORD = "demo123456"
 
 
 def _org(code: str) -> OrgUnit:
@@ -47,7 +51,9 @@ def _open_steps(instance_id: int) -> list[str]:
     )
 
 
-def test_the_demo_has_a_completed_and_an_open_transfer_and_a_mobile_member(demo):
+def test_the_demo_has_a_completed_and_an_open_transfer_and_a_mobile_member(
+    demo, app, client, login
+):
     counts = load_demo_history(DEMO_SEED)
     assert counts.moves.transfers_completed == 1
     assert counts.moves.transfers_open == 1
@@ -60,6 +66,7 @@ def test_the_demo_has_a_completed_and_an_open_transfer_and_a_mobile_member(demo)
     assert incoming.status is InstanceStatus.COMPLETED
     moved = db.session.get(Person, earlier_answers(db.session, out.id)["person"])
     assert moved.branch_id == _org(receiving).id
+    moved_name = moved.name
     year = clock.local_today().year
     assert overdue_transfers(db.session, [_org(sending).id], year)[_org(sending).id] == 0
 
@@ -73,3 +80,23 @@ def test_the_demo_has_a_completed_and_an_open_transfer_and_a_mobile_member(demo)
 
     (mobile,) = _instances("mobile_member_management", MOBILE_BRANCH)
     assert _open_steps(mobile.id) == ["periodic_contact"]
+
+    # The receiving secretary finds the 报到 to confirm, with the letter, on the task page; the
+    # unit's reviewer reads the completed transfer in the sending branch's register.
+    task = db.session.scalars(
+        select(HumanTask).where(
+            HumanTask.instance_id == incoming.id, HumanTask.state == HumanTaskState.READY
+        )
+    ).one()
+    login(holder_at(receiving, "branch_secretary").login, DEMO_PASSWORD)
+    page = client.get(f"/inbox/tasks/{task.id}")
+    assert page.status_code == 200
+    assert "确认党员报到" in page.get_data(as_text=True)
+    reviewer = app.test_client()
+    assert (
+        log_in(reviewer, holder_at("HH01", "unit_org_reviewer").login, DEMO_PASSWORD).status_code
+        == 302
+    )
+    page = reviewer.get(f"/ledgers/{COMPLETED_TRANSFER[0]}/{year}/transfer_register")
+    assert page.status_code == 200
+    assert moved_name in page.get_data(as_text=True)
