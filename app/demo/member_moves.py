@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.core.commands import SYSTEM
+from app.core.commands import Actor
 from app.core.commands import run
 from app.demo.timeline import at_time
 from app.demo.timeline import holder
@@ -24,6 +25,7 @@ from app.demo.timeline import start
 from app.demo.timeline import step
 from app.extensions import db
 from app.identity.models import OrgUnit
+from app.identity.models import User
 from app.members.transfers import transfer_key
 from app.workflow import commands
 from app.workflow.models import ProcessInstance
@@ -94,7 +96,9 @@ def _transfer(sending: str, receiving: str, day: date, zone: Any, *, complete: b
     secretary = holder("branch_secretary", receiving, reported)
     step(secretary, in_id, moment(reported, 9, zone), {"reported_at": reported.isoformat()})
     talk = {
-        "talk_on": (reported + timedelta(days=5)).isoformat(),
+        "held_on": (reported + timedelta(days=5)).isoformat(),
+        "talker": _person_of(secretary),
+        "talk_partner": person,
         "talk_summary": "了解调动后的工作生活情况，介绍支部情况，提出参加组织生活要求",
     }
     step(secretary, in_id, moment(reported + timedelta(days=5), 15, zone), talk)
@@ -149,6 +153,10 @@ def _incoming(out_id: int) -> int:
     return db.session.scalars(
         select(ProcessInstance.id).where(ProcessInstance.business_key == transfer_key(out_id))
     ).one()
+
+
+def _person_of(actor: Actor) -> int:
+    return db.session.get(User, actor.user_id).person_id
 
 
 def _name(code: str) -> str:

@@ -203,7 +203,12 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
         secretary,
         incoming_id,
         "welcome_talk",
-        {"talk_on": "2026-11-23", "talk_summary": "了解工作调动后的思想和工作情况，提出要求"},
+        {
+            "held_on": "2026-11-23",
+            "talker": _person_of(secretary).id,
+            "talk_partner": person_id,
+            "talk_summary": "了解工作调动后的思想和工作情况，提出要求",
+        },
     )
     group = db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == new.id)).first()
     other_group = db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == old.id)).first()
