@@ -34,6 +34,7 @@ from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from tests.conftest import log_in
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_task
@@ -95,7 +96,18 @@ def _start_and_issue(demo, person_id: int, letter: dict) -> int:
     return out_id
 
 
-def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_registration(demo, clock):
+def _task_page(app, actor, task_id: int) -> str:
+    """The task page as ``actor`` sees it (each actor in a client of their own)."""
+    client = app.test_client()
+    assert log_in(client, actor.login, "demo123456").status_code == 302
+    page = client.get(f"/inbox/tasks/{task_id}")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_registration(
+    demo, clock, app
+):
     org_member = demo.holder("org_member")
     leaving = demo.holder("propaganda_member")  # a committee member: their role must end
     person = _person_of(leaving)
@@ -115,6 +127,7 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     )
     request = open_task(out_id)
     assert (request.element_id, request.candidate_role) == ("request", "org_member")
+    assert "接收党支部代码" in _task_page(app, org_member, request.id)
     outsider = db.session.scalars(select(Person.id).where(Person.branch_id == new.id)).first()
     refusals = [
         (REQUEST | {"person": person.id, "to_branch": old.code}, "to_branch"),  # same branch
@@ -162,6 +175,7 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     with pytest.raises((Forbidden, NotFound)):  # the sending unit's reviewer has no say here
         complete_step(reviewer, incoming_id, "receive", {"letter_no": LETTER["letter_no"]})
     receiving_reviewer = holder_at("HH02", "unit_org_reviewer")
+    assert LETTER["letter_no"] in _task_page(app, receiving_reviewer, receive.id)  # prefilled
     complete_step(
         receiving_reviewer,
         incoming_id,
@@ -211,6 +225,7 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
         },
     )
     group = db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == new.id)).first()
+    assert "党小组" in _task_page(app, secretary, open_task(incoming_id).id)
     other_group = db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == old.id)).first()
     with pytest.raises(ValidationFailed) as refused:  # a group of this branch only
         complete_step(
