@@ -75,7 +75,8 @@ class HistoryCounts:
 
 def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     """Write the year of history; each step is its own command, as it was when clicked.
-    ``grading=False`` leaves out this year's grading cycle and next year's targets (a cycle
+    ``grading=False`` leaves out this year's grading cycle, next year's targets and the member
+    moves (a cycle
     starts once a year: a benchmark writing several years of meetings asks for them once)."""
     rng = random.Random(seed)
     # A stream of its own, so the themed days leave the other meetings' draws as they were.
@@ -114,7 +115,9 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
-    counts.moves = load_member_moves(zone, today)  # transfers and a mobile member, at the end
+        # Transfers and a mobile member, at the end: once, like the cycle (the same people would
+        # be moved again in a benchmark's further years).
+        counts.moves = load_member_moves(zone, today)
     return counts
 
 
