@@ -76,8 +76,8 @@ class HistoryCounts:
 def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     """Write the year of history; each step is its own command, as it was when clicked.
     ``grading=False`` leaves out this year's grading cycle, next year's targets and the member
-    moves (a cycle
-    starts once a year: a benchmark writing several years of meetings asks for them once)."""
+    moves (a cycle starts once a year: a benchmark writing several years of meetings asks for
+    them once)."""
     rng = random.Random(seed)
     # A stream of its own, so the themed days leave the other meetings' draws as they were.
     themed_rng = random.Random(f"{seed}-themed-party-day")
