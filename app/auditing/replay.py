@@ -400,12 +400,15 @@ def _result_variable(instance: Instance | None, element_id: str | None) -> str |
 
 def _recorded_value(state: dict[str, Any], variable: str) -> Any:
     """The latest value of ``variable`` in a stored state: the tasks' data, newest first, then
-    the process's own data (a finished process keeps its variables there)."""
+    the process's own data (a finished process keeps its variables there). A task stored as a
+    change of its parent's data keeps what it set under ``delta.updates`` (an action's result
+    read by the gateway after it, the next task still waiting)."""
     tasks = [*state.get("tasks", {}).values()]
     for sub in state.get("subprocesses", {}).values():
         tasks += sub.get("tasks", {}).values()
     tasks.sort(key=lambda task: task.get("last_state_change") or 0, reverse=True)
     for task in tasks:
-        if variable in task.get("data", {}):
-            return task["data"][variable]
+        for values in (task.get("data") or {}, (task.get("delta") or {}).get("updates") or {}):
+            if variable in values:
+                return values[variable]
     return state.get("data", {}).get(variable)

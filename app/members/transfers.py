@@ -6,9 +6,9 @@ in the *sender's* organisation and deliver a reply only to an instance that alre
 reply's correlation values, so neither fits a hand-over to another unit's branch. Instead the out
 process's action ``open_transfer_in`` starts the in process at the receiving branch (business key
 ``transfer-<out instance id>``), and the out process asks ``read_transfer_receipt`` at the end of
-the letter's last day whether the receiving branch confirmed the member's
-报到: ``open_transfer_in``, ``check_transfer_letter`` and it all answer the same ``receipt``
-{received, reported_at, expired, next_check_at}, the timer waiting for ``next_check_at``. The person
+the letter's last day whether the receiving branch confirmed the member's 报到 (its answer,
+``receipt``, decides the gateway after the timer: a value an action hands to a task that is
+already waiting is not in the stored state the audit replay reads it from). The person
 moves branch only at that confirmation, through ``transfer_member`` in the in process.
 
 ``overdue_transfers`` (C09's deduction) and the readings of the records are in
@@ -18,15 +18,12 @@ moves branch only at that confirmation, through ``transfer_member`` in the in pr
 from __future__ import annotations
 
 from datetime import date
-from datetime import datetime
-from datetime import time
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.clock import local_zone
 from app.core.commands import SYSTEM
 from app.core.commands import CommandContext
 from app.core.errors import ValidationFailed
@@ -112,7 +109,7 @@ def check_letter(data: dict[str, Any]) -> None:
         )
 
 
-def open_transfer_in(call: ActionCall) -> dict[str, Any]:
+def open_transfer_in(call: ActionCall) -> None:
     """Start the receiving branch's ``membership_transfer_in`` with the letter, as the system: the
     sending unit's reviewer holds no role at another unit's branch."""
     data = dict(call.data)
@@ -141,23 +138,12 @@ def open_transfer_in(call: ActionCall) -> dict[str, Any]:
             "reason": data.get("reason"),
         },
     )
-    return read_receipt(call)
 
 
 def read_receipt(call: ActionCall) -> dict[str, Any]:
-    """Whether the receiving branch confirmed the member's 报到 (and on which day); if not, whether
-    the letter has expired; and when the out process looks (again): the end of the letter's last
-    day, Beijing time."""
+    """Whether the receiving branch confirmed the member's 报到, and on which day."""
     reported = reported_on(call.ctx.session, call.row.id)
-    ends = datetime.combine(
-        as_day(call.data.get("valid_until")) or call.ctx.today, time(23, 59, 59), local_zone()
-    )
-    return {
-        "received": reported is not None,
-        "reported_at": reported,
-        "expired": reported is None and call.ctx.now >= ends,
-        "next_check_at": ends.isoformat(),
-    }
+    return {"received": reported is not None, "reported_at": reported}
 
 
 def _months_after(day: date, months: int) -> date:
@@ -203,9 +189,8 @@ def _check_report_action(call: ActionCall) -> None:
     check_report(dict(call.data))
 
 
-def _check_letter_action(call: ActionCall) -> dict[str, Any]:
+def _check_letter_action(call: ActionCall) -> None:
     check_letter(dict(call.data))
-    return read_receipt(call)
 
 
 __all__ = ["TRANSFER_ACTIONS", "overdue_transfers", "transfer_key"]
@@ -226,8 +211,7 @@ TRANSFER_ACTIONS = (
         "向接收支部转出",
         "Open the transfer at the receiving branch",
         "Checks the letter (valid after issue, for three months at most) and starts "
-        "membership_transfer_in at the receiving branch with the letter's number and validity; "
-        "answers the receipt as read_transfer_receipt does.",
+        "membership_transfer_in at the receiving branch with the letter's number and validity.",
         ("启动 membership_transfer_in", "介绍信 transfer letter"),
         (),
         open_transfer_in,
@@ -236,8 +220,7 @@ TRANSFER_ACTIONS = (
         "check_transfer_letter",
         "核对介绍信有效期",
         "Check a reissued letter",
-        "Refuses a letter valid before its issue or for more than three months; answers the "
-        "receipt as read_transfer_receipt does.",
+        "Refuses a letter valid before its issue or for more than three months.",
         ("无（只核对） nothing (a check)",),
         (),
         _check_letter_action,
@@ -265,9 +248,8 @@ TRANSFER_ACTIONS = (
         "read_transfer_receipt",
         "查询接收回执",
         "Read the receiving branch's receipt",
-        "Whether the receiving branch confirmed the member's 报到 (and the day), whether the "
-        "letter has expired, and when to look again: {received, reported_at, expired, "
-        "next_check_at}.",
+        "Whether the receiving branch confirmed the member's 报到, and the day: "
+        "{received, reported_at}.",
         ("无（只读取） nothing (a reading)",),
         (),
         read_receipt,

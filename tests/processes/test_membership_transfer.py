@@ -14,6 +14,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.auditing.replay import replay_instance
 from app.core import clock as core_clock
 from app.core.audit import verify_chain
 from app.core.commands import run
@@ -251,6 +252,7 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     assert db.session.get(ProcessInstance, out_id).status is InstanceStatus.COMPLETED
     assert overdue_transfers(db.session, [old.id, new.id], 2027) == {old.id: 0, new.id: 0}
     assert verify_chain_ok()
+    _assert_replays(out_id, incoming_id)  # the auditor's replay re-derives every stored state
 
     # The register of each branch shows the transfer as its steps recorded it.
     person_name, old, new = person_name_of(person_id), _org(old_code), _org(RECEIVING)
@@ -284,6 +286,13 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
 
 def person_name_of(person_id: int) -> str:
     return db.session.get(Person, person_id).name
+
+
+def _assert_replays(*instance_ids: int) -> None:
+    db.session.commit()
+    for instance_id in instance_ids:
+        result = replay_instance(db.session, instance_id)
+        assert (result.diverged_at, result.not_replayable) == (None, None), result
 
 
 def verify_chain_ok() -> bool:
@@ -341,3 +350,4 @@ def test_an_expired_letter_is_followed_up_reissued_and_counted_overdue(demo, clo
     # Still counted once, in the year of the first letter.
     assert overdue_transfers(db.session, [branch_id], 2026) == {branch_id: 1}
     assert overdue_transfers(db.session, [branch_id], 2027) == {branch_id: 0}
+    _assert_replays(out_id)
