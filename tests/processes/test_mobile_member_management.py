@@ -21,6 +21,7 @@ from app.identity.models import Person
 from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
+from app.members.mobile_records import lapsed_mobile_contacts
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
@@ -81,6 +82,10 @@ def test_a_mobile_member_is_registered_contacted_monthly_and_reports_back(demo, 
     contact = open_task(instance_id)
     assert (contact.element_id, contact.candidate_role) == ("periodic_contact", "org_member")
     complete_step(org_member, instance_id, "periodic_contact", CONTACT)
+    branch_id = demo.branch.id
+    assert lapsed_mobile_contacts(db.session, [branch_id], core_clock.now()) == {branch_id: 0}
+    clock.set(datetime(2027, 1, 25, 2, 0, tzinfo=UTC))  # a month on, no contact made: lapsed
+    assert lapsed_mobile_contacts(db.session, [branch_id], core_clock.now()) == {branch_id: 1}
     clock.set(datetime(2027, 1, 20, 2, 0, tzinfo=UTC))
     again = open_task(instance_id)  # still away: the next month's contact
     assert again.element_id == "periodic_contact"
