@@ -7,9 +7,8 @@ reply's correlation values, so neither fits a hand-over to another unit's branch
 process's action ``open_transfer_in`` starts the in process at the receiving branch (business key
 ``transfer-<out instance id>``), and the out process asks ``read_transfer_receipt`` at the end of
 the letter's last day whether the receiving branch confirmed the member's 报到 (its answer,
-``receipt``, decides the gateway after the timer: a value an action hands to a task that is
-already waiting is not in the stored state the audit replay reads it from). The person
-moves branch only at that confirmation, through ``transfer_member`` in the in process.
+``receipt``, decides the gateway after the timer). The person moves branch only at that
+confirmation, through ``transfer_member`` in the in process.
 
 ``overdue_transfers`` (C09's deduction) and the readings of the records are in
 ``transfer_records``, re-exported here.
