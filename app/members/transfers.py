@@ -16,6 +16,7 @@ confirmation, through ``transfer_member`` in the in process.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date
 from typing import Any
 
@@ -149,12 +150,7 @@ def _months_after(day: date, months: int) -> date:
     """The same day ``months`` later, the month's last day where it has fewer days."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    for last in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    return date(year, month, 28)
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def place_in_party_group(call: ActionCall) -> None:
@@ -200,7 +196,8 @@ TRANSFER_ACTIONS = (
         "核对转出申请",
         "Check a transfer request",
         "Refuses the request (nothing is written) for a person not on the sending branch's rolls "
-        "that day, a receiving code that names no party branch, or the sending branch itself.",
+        "that day or already being transferred, a receiving code that names no party branch, or "
+        "the sending branch itself.",
         ("无（只核对） nothing (a check)",),
         (),
         _check_request_action,
