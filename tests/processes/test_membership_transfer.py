@@ -29,6 +29,7 @@ from app.identity.models import User
 from app.identity.queries.members import branch_on
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
+from app.members.transfers import check_letter
 from app.members.transfers import overdue_transfers
 from app.members.transfers import transfer_key
 from app.worker import run_once
@@ -351,3 +352,11 @@ def test_an_expired_letter_is_followed_up_reissued_and_counted_overdue(demo, clo
     assert overdue_transfers(db.session, [branch_id], 2026) == {branch_id: 1}
     assert overdue_transfers(db.session, [branch_id], 2027) == {branch_id: 0}
     _assert_replays(out_id)
+
+
+def test_a_letter_is_valid_for_three_calendar_months_at_most(app):
+    check_letter({"issued_on": "2026-11-30", "valid_until": "2027-02-28"})  # February is short
+    with pytest.raises(ValidationFailed):
+        check_letter({"issued_on": "2026-11-30", "valid_until": "2027-03-01"})
+    with pytest.raises(ValidationFailed):
+        check_letter({"issued_on": "2026-11-30", "valid_until": "2026-11-29"})
