@@ -97,6 +97,16 @@ def check_report(data: dict[str, Any]) -> None:
         )
 
 
+def check_dues(data: dict[str, Any]) -> None:
+    """Dues paid up to the month of the request at least (党费交至转出当月)."""
+    paid, requested = str(data.get("dues_paid_until") or ""), str(data.get("requested_on") or "")
+    if paid[:7] < requested[:7]:
+        raise ValidationFailed(
+            _("The branch check was not recorded."),
+            {"dues_paid_until": _("The dues must be paid up to the month of the transfer.")},
+        )
+
+
 def check_letter(data: dict[str, Any]) -> None:
     """A letter valid from its issue for at most three months."""
     refused = _("The letter was not issued.")
@@ -184,6 +194,10 @@ def _check_report_action(call: ActionCall) -> None:
     check_report(dict(call.data))
 
 
+def _check_dues_action(call: ActionCall) -> None:
+    check_dues(dict(call.data))
+
+
 def _check_letter_action(call: ActionCall) -> None:
     check_letter(dict(call.data))
 
@@ -201,6 +215,15 @@ TRANSFER_ACTIONS = (
         ("无（只核对） nothing (a check)",),
         (),
         _check_request_action,
+    ),
+    Action(
+        "check_transfer_dues",
+        "核对党费交至月份",
+        "Check the dues paid up to",
+        "Refuses a branch check whose dues are paid up to a month before the request's.",
+        ("无（只核对） nothing (a check)",),
+        (),
+        _check_dues_action,
     ),
     Action(
         "open_transfer_in",

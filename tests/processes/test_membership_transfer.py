@@ -143,6 +143,10 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
         assert field in refused.value.field_errors
         assert open_task(out_id).id == request.id  # nothing changed
     complete_step(org_member, out_id, "request", REQUEST | {"person": person.id})
+    with pytest.raises(ValidationFailed) as refused:  # dues paid up to the month of the transfer
+        complete_step(org_member, out_id, "branch_check", {"dues_paid_until": "2026-10"})
+    assert "dues_paid_until" in refused.value.field_errors
+    assert open_task(out_id).element_id == "branch_check"
     complete_step(org_member, out_id, "branch_check", {"dues_paid_until": "2026-11"})
 
     letter_task = open_task(out_id)
