@@ -190,6 +190,8 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
     )
     report = open_task(incoming_id)
     assert (report.element_id, report.candidate_role) == ("report_in", "branch_secretary")
+    # due within the letter's validity: by the end of its last day, Beijing time
+    assert report.due_at.replace(tzinfo=UTC) == datetime(2027, 1, 20, 15, 59, 59, tzinfo=UTC)
     db.session.refresh(person)
     assert person.branch_id == old.id
     assert branch_on(db.session, person, today) == old.id
