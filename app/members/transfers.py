@@ -57,6 +57,8 @@ def check_request(
     refused = _("The transfer was not requested.")
     person = ctx.session.get(Person, data.get("person"))
     day = as_day(data.get("requested_on")) or ctx.today
+    if day > ctx.today:
+        raise ValidationFailed(refused, {"requested_on": _("The date is in the future.")})
     if person is None or branch_on(ctx.session, person, day) != branch.id:
         raise ValidationFailed(refused, {"person": _("Choose a member on this branch's rolls.")})
     if _transfer_under_way(ctx.session, branch.id, person.id, instance_id):

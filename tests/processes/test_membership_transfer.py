@@ -136,6 +136,7 @@ def test_a_member_moves_to_another_units_branch_only_when_it_confirms_the_regist
         (REQUEST | {"person": person.id, "to_branch": "HH02"}, "to_branch"),  # a unit
         (REQUEST | {"person": person.id, "to_branch": "XX99-99"}, "to_branch"),  # nothing
         (REQUEST | {"person": outsider}, "person"),  # not on this branch's rolls
+        (REQUEST | {"person": person.id, "requested_on": "2026-12-01"}, "requested_on"),
     ]
     for answers, field in refusals:
         with pytest.raises(ValidationFailed) as refused:
