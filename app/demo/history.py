@@ -34,6 +34,8 @@ from app.demo.education import load_education_demo
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
 from app.demo.member_care import member_care
+from app.demo.member_moves import MoveCounts
+from app.demo.member_moves import load_member_moves
 from app.demo.org_life import OrgLifeCounts
 from app.demo.org_life import load_org_life
 from app.demo.targets import TargetCounts
@@ -78,12 +80,14 @@ class HistoryCounts:
     org_life: OrgLifeCounts = field(default_factory=OrgLifeCounts)
     cycle: CycleCounts = field(default_factory=CycleCounts)
     targets: TargetCounts = field(default_factory=TargetCounts)
+    moves: MoveCounts = field(default_factory=MoveCounts)
 
 
 def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     """Write the year of history; each step is its own command, as it was when clicked.
-    ``grading=False`` leaves out this year's grading cycle and next year's targets (a cycle
-    starts once a year: a benchmark writing several years of meetings asks for them once)."""
+    ``grading=False`` leaves out this year's grading cycle, next year's targets and the member
+    moves (a cycle starts once a year: a benchmark writing several years of meetings asks for
+    them once)."""
     rng = random.Random(seed)
     # A stream of its own, so the themed days leave the other meetings' draws as they were.
     themed_rng = random.Random(f"{seed}-themed-party-day")
@@ -131,6 +135,9 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
+        # Transfers and a mobile member, at the end: once, like the cycle (the same people would
+        # be moved again in a benchmark's further years).
+        counts.moves = load_member_moves(zone, today)
     return counts
 
 

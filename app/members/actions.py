@@ -9,6 +9,7 @@ from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
 from app.members.dues_actions import ACTIONS as DUES_ACTIONS
 from app.members.study_actions import STUDY_ACTIONS
+from app.members.transfers import TRANSFER_ACTIONS
 from app.members.waiting_periods import check_waiting_period
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
@@ -100,5 +101,5 @@ ACTIONS = (
 
 
 def register_actions(catalogue: Catalogue) -> None:
-    for action in (*ACTIONS, *DUES_ACTIONS, *STUDY_ACTIONS):
+    for action in (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS, *STUDY_ACTIONS):
         catalogue.register(action)

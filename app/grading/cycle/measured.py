@@ -9,7 +9,8 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
   measured only once the branch has hours recorded in the system;
 * C09 member management: the points less 0.5 per member 3 months or more behind with dues at the
   branch's last dues round of the year (``members.dues_records``), measured once a round is
-  recorded; less 1 per lost-contact member whose search was late (``C09_DEDUCTIONS``);
+  recorded; less 1 per transfer overdue and per lost-contact member whose search was late
+  (``C09_DEDUCTIONS``);
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
 * C13 主题党日 monthly: the points less 0.5 per month judged missed (domain.md §6);
 * C14 组织生活会 (3) + 民主评议党员 (3): each item's half of the points when held in the year, 0
@@ -48,6 +49,7 @@ from app.meetings.schedule import schedule
 from app.members.dues_records import members_in_arrears
 from app.members.lost_contact import unsought_lost_contacts
 from app.members.study_hours import shares_reaching
+from app.members.transfer_records import overdue_transfers
 
 COMMITTEE_MEETING = "branch_committee_meeting"
 THEMED_PARTY_DAY = "themed_party_day"
@@ -55,8 +57,10 @@ C16_PER_OVERDUE_ITEM = 1
 BRAND_STAGES = 3
 C09_PER_MEMBER_IN_ARREARS = 0.5
 #: C09's other deductions (domain.md §6): (counter, points per case); a counter is
-#: ``f(session, branch_ids, year) -> {branch id: cases}``: −1 per lost-contact member not sought.
+#: ``f(session, branch_ids, year) -> {branch id: cases}``: −1 per transfer whose member did not
+#: report within the letter's validity, −1 per lost-contact member not sought.
 C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]], float], ...] = (
+    (overdue_transfers, 1.0),
     (unsought_lost_contacts, 1.0),
 )
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
