@@ -7,6 +7,7 @@ from datetime import date
 
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
+from app.members.pairing import ACTIONS as PAIRING_ACTIONS
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
@@ -77,5 +78,5 @@ ACTIONS = (
 
 
 def register_actions(catalogue: Catalogue) -> None:
-    for action in ACTIONS:
+    for action in (*ACTIONS, *PAIRING_ACTIONS):
         catalogue.register(action)
