@@ -28,8 +28,12 @@ from app.workflow.actions import ActionCall
 from app.workflow.actions import Parameter
 
 PAIRING = "member_mentoring_pairing"
+CLAIMS = "member_points_management"
+MODEL_POST = "model_post"
 #: domain.md §12 [P]: "each full member pairs with two people" (configurable here).
 MAX_MENTEES = 2
+#: domain.md §6 C11 [P]: "−1 if no 示范岗".
+C11_NO_MODEL_POST = 1
 
 
 def mentees_of_year(
@@ -87,6 +91,33 @@ def pairing_coverage(
         mentoring = mentees_of_year(session, records.branch_and_groups(session, branch_id), year)
         coverage[branch_id] = len(full & {m for m, ms in mentoring.items() if ms}) / len(full)
     return coverage
+
+
+def measured_c11(
+    session: Session, branch_ids: list[int], year: int, day: date, points: float | None
+) -> dict[int, float | None]:
+    """Criterion C11 (domain.md §6 [P]): ``points`` × pairing coverage (at most full marks), less
+    1 when no member's model post or area of responsibility was confirmed in the year (a claim of
+    ``member_points_management``). None for a branch without any pairing in the year: nothing
+    measured yet, the branch scores the criterion itself."""
+    measured: dict[int, float | None] = dict.fromkeys(branch_ids)
+    if points is None:
+        return measured
+    coverage = pairing_coverage(session, branch_ids, year, day)
+    for branch_id, share in coverage.items():
+        orgs = records.branch_and_groups(session, branch_id)
+        if not mentees_of_year(session, orgs, year):
+            continue
+        posts = [
+            c
+            for c in records.instances(session, orgs, [CLAIMS])
+            if c.data.get("item") == MODEL_POST
+            and c.data.get("confirmed") is True
+            and str(c.data.get("happened_on", "")).startswith(str(year))
+        ]
+        score = points * min(1.0, share) - (0 if posts else C11_NO_MODEL_POST)
+        measured[branch_id] = round(max(0.0, score), 2)
+    return measured
 
 
 ACTIONS = (

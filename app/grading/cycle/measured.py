@@ -4,6 +4,8 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
 
 * C05 支委会 monthly: the criterion's points less 0.5 per month judged missed (domain.md §6; a
   meeting without a quorum cannot be recorded, so its −1 never applies);
+* C11 一带二: the points × the share of full members mentoring someone in the year, less 1 without
+  a confirmed model post (``members.pairing``; None while the branch has no pairing that year);
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
 * C13 主题党日 monthly: the points less 0.5 per month judged missed (domain.md §6);
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
@@ -20,6 +22,7 @@ empty and the branch scores the criterion itself.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from app.core import clock
@@ -33,12 +36,13 @@ from app.meetings.compliance import calendars
 from app.meetings.compliance import per_missed_score
 from app.meetings.compliance import row_of
 from app.meetings.schedule import schedule
+from app.members.pairing import measured_c11
 
 COMMITTEE_MEETING = "branch_committee_meeting"
 THEMED_PARTY_DAY = "themed_party_day"
 C16_PER_OVERDUE_ITEM = 1
 BRAND_STAGES = 3
-MEASURED = ("C05", "C12", "C13", "C16", "C19")
+MEASURED = ("C05", "C11", "C12", "C13", "C16", "C19")
 
 
 def measured_criteria(
@@ -52,11 +56,15 @@ def measured_criteria(
     ids = [b.id for b in branches]
     findings = rectifications.late_in_year(ctx.session, ids, year, ctx.now)
     brands = brand_stages(ctx.session, ids, ctx.today)
+    c11 = measured_c11(
+        ctx.session, ids, year, min(ctx.today, date(year, 12, 31)), points.get("C11")
+    )
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
         values = {
             "C05": per_missed_score(row_of(rows[branch.id], COMMITTEE_MEETING), points.get("C05")),
+            "C11": c11[branch.id],
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
