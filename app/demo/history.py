@@ -28,6 +28,7 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
+from app.demo.member_points import load_member_points
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
@@ -108,6 +109,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
+    load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

@@ -56,6 +56,7 @@ def test_records_give_c05_c12_c16_and_c19(demo, clock):
     ours = measured[demo.branch.code]
     assert ours == {
         "measured_C05": 4.0,  # November held; December still running
+        "measured_C11": None,  # no 一带二 pairing this year
         "measured_C12": 7.0,
         "measured_C13": None,  # no themed party day month judged yet (in use since November)
         "measured_C16": 3.0,  # 4 less 1 for the finding closed late
