@@ -3,8 +3,9 @@ the ledgers and criterion C11 have real content — through the same commands as
 demo history (``app.demo.timeline``).
 
 * In January the committee pairs every full member with one or two people on the rolls (every
-  third with one, so a mentor can still take a second); each mentor records progress at the end of
-  March, June and September; the fourth quarter's record is still to come.
+  third with one, so a mentor can still take a second), and those who became full members since
+  ten days ago; each mentor records progress at the end of March, June and September; the fourth
+  quarter's record is still to come.
 * Four claims: volunteering in March and a model post in April (confirmed), an urgent task in July
   (returned by the group leader, corrected, confirmed), an honour this month (waiting for the
   group leader's check).
@@ -54,14 +55,18 @@ def load_member_points(code: str, today: date, zone: Any) -> int:
     """Write the year's pairings, claims and publications; the number of instances started."""
     january = date(today.year, 1, 8)
     started = _pairings(code, january, today, zone)
+    # Members who became full members during the year are paired when they do (here: lately).
+    started += _pairings(code, today - timedelta(days=10), today, zone, skip=january)
     started += _claims(code, today, zone)
     started += _publication(code, date(today.year, 1, 4), today, zone)
     return started
 
 
-def _pairings(code: str, day: date, today: date, zone: Any) -> int:
+def _pairings(code: str, day: date, today: date, zone: Any, skip: date | None = None) -> int:
+    """Pair the full members of ``day`` (but those already paired on ``skip``)."""
     committee = holder("org_member", code, day)
-    mentors = people("full_members", code, day)
+    paired = set(people("full_members", code, skip)) if skip else set()
+    mentors = [p for p in people("full_members", code, day) if p not in paired]
     pool = people("non_voting", code, day) + mentors
     for index, mentor in enumerate(mentors):
         others = [p for p in pool if p != mentor]

@@ -94,6 +94,8 @@ class LedgerDef:
     item_fields: tuple[str, ...]
     include_running: bool
     columns: tuple[Column, ...]
+    #: Rows computed by a registered source (``rows: {"computed": name}``, ``computed.py``).
+    computed: str | None = None
 
     def title_for(self, locale: str) -> str:
         return self.title_en if is_english(locale) else self.title
@@ -143,9 +145,10 @@ def parse_ledger(key: str, data: bytes) -> LedgerDef:
         process_keys=tuple(document["process_keys"]),
         org_kinds=tuple(document.get("org_kinds", ["branch"])),
         date_fields=_names(document["date_field"]),
-        item_fields=() if rows == "instance" else _names(rows["items"]),
+        item_fields=_names(rows["items"]) if isinstance(rows, dict) and "items" in rows else (),
         include_running=document.get("status", "completed") == "any",
         columns=tuple(_column(c) for c in document["columns"]),
+        computed=rows.get("computed") if isinstance(rows, dict) else None,
     )
 
 
@@ -183,8 +186,11 @@ def _problems(doc: dict[str, Any]) -> list[str]:
         problems.append(f"status: one of {', '.join(STATUSES)}")
     rows = doc.get("rows", "instance")
     items_ok = isinstance(rows, dict) and set(rows) == {"items"} and _is_names(rows["items"], True)
-    if rows != "instance" and not items_ok:
-        problems.append('rows: "instance" or {"items": <list field or list of them>}')
+    computed_ok = (
+        isinstance(rows, dict) and set(rows) == {"computed"} and _is_names(rows["computed"], True)
+    )
+    if rows != "instance" and not items_ok and not computed_ok:
+        problems.append('rows: "instance", {"items": <list field(s)>} or {"computed": <source>}')
     columns = doc.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns: a non-empty list"]

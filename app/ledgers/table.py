@@ -69,6 +69,7 @@ class LedgerRow:
     on: date
     running: bool
     cells: tuple[str, ...]
+    link: str | None = None  # a computed row's page (else the row opens its instance)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ class LedgerTable:
 def ledger_table(
     session: Session, ledger: LedgerDef, org: OrgUnit, year: int, zone: ZoneInfo, locale: str
 ) -> LedgerTable:
+    if ledger.computed:  # rows a domain computes (the member points): app/ledgers/computed.py
+        from app.ledgers.computed import computed_table  # noqa: PLC0415 - it builds on this one
+
+        return computed_table(session, ledger, org, year, locale)
     between = (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
     records = records_of(session, org.id, ledger.process_keys, between, ledger.include_running)
     by_process = form_fields(session, ledger.process_keys)

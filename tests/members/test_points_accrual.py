@@ -32,7 +32,8 @@ def test_the_shipped_scheme_is_a_proposal_with_every_item_sourced_as_data():
     assert [b.id for b in scheme.blocks] == ["basic", "performance", "incentive"]
     assert [(b.start, b.max) for b in scheme.blocks] == [(60, 60), (0, 30), (0, 10)]
     assert {i.kind for i in scheme.items} >= {"attendance", "lecture", "claim", "pairing_progress"}
-    assert scheme.item("attendance").cap == 12 and scheme.item("pairing_progress").cap == 4
+    assert scheme.item("attendance").cap == 12
+    assert scheme.item("pairing_progress").cap == 4
 
 
 def test_the_claim_form_offers_exactly_the_schemes_claimable_items():
@@ -111,9 +112,12 @@ def test_a_members_year_worked_by_hand_equals_the_accrual():
     assert mine.blocks == {"basic": 49.5, "performance": 30, "incentive": 10}
     assert mine.total == 89.5
     assert [mine.months[m] for m in range(1, 13)] == [1, 1, 4, 3, -1, 2, 5, 4, 3, 2, 5, 0.5]
-    assert mine.items["attendance"] == 12 and mine.items["volunteering"] == 6
-    assert mine.items["pairing_progress"] == 4 and mine.items["hard_task"] == 4
-    assert mine.quarter(1) == 6 and mine.after_month(3) == 66
+    assert mine.items["attendance"] == 12
+    assert mine.items["volunteering"] == 6
+    assert mine.items["pairing_progress"] == 4
+    assert mine.items["hard_task"] == 4
+    assert mine.quarter(1) == 6
+    assert mine.after_month(3) == 66
     assert points[8].total == 60  # a member with nothing recorded keeps the basic 60
 
 

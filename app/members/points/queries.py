@@ -51,9 +51,7 @@ def ranking(
     return ranked
 
 
-def person_points(
-    session: Session, person: Person, year: int, today: date
-) -> MemberPoints | None:
+def person_points(session: Session, person: Person, year: int, today: date) -> MemberPoints | None:
     """One member's points of the year at their branch (None: not a party member there)."""
     if person.branch_id is None:
         return None
