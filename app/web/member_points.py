@@ -20,7 +20,7 @@ from app.identity.models import OrgUnit
 from app.identity.session import current_scope
 from app.members.points.queries import person_points
 from app.members.points.queries import ranking
-from app.members.points.scheme import default_scheme
+from app.members.points.versions import current_scheme
 
 bp = Blueprint("member_points", __name__)
 
@@ -39,7 +39,7 @@ def branch_points_of(org: OrgUnit) -> SimpleNamespace:
         year=year,
         this_year=local_today().year,
         ranking=ranking(db.session, org, year, local_today()),
-        scheme=default_scheme(),
+        scheme=current_scheme(db.session),
     )
 
 
@@ -60,5 +60,5 @@ def show_person_points(person_id: int):
         year=year,
         this_year=local_today().year,
         points=points,
-        scheme=default_scheme(),
+        scheme=current_scheme(db.session),
     )

@@ -16,7 +16,7 @@ from app.members.points.accrual import accrue
 from app.members.points.facts import gather
 from app.members.points.facts import members_of_year
 from app.members.points.scheme import Scheme
-from app.members.points.scheme import default_scheme
+from app.members.points.versions import current_scheme
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def branch_points(
     session: Session, branch: OrgUnit, year: int, today: date, scheme: Scheme | None = None
 ) -> dict[int, MemberPoints]:
     """Person id → points, for the party members on the branch's rolls at the year's end."""
-    scheme = scheme or default_scheme()
+    scheme = scheme or current_scheme(session)
     people = members_of_year(session, branch, year, today)
     return accrue(scheme, people, gather(session, scheme, branch, year, today), year)
 
