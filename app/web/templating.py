@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from datetime import datetime
 
@@ -64,12 +65,27 @@ def _bilingual(zh: str, en: str | None) -> str:
     return en if en and locale is not None and locale.language == "en" else zh
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _language_part(text: str) -> str:
+    """A note the system writes in both languages, "中文 / English" (a task's placement in the
+    step log): the English part to a reader of English; any other text as it is."""
+    zh, sep, en = text.partition(" / ")
+    locale = get_locale()
+    english = locale is not None and locale.language == "en"
+    if sep and english and _CJK.search(zh) and not _CJK.search(en):
+        return en
+    return text
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_date, "day")
     app.add_template_filter(_due, "due")
     app.add_template_filter(_first_sentence, "first_sentence")
     app.add_template_filter(json.loads, "fromjson")
+    app.add_template_filter(_language_part, "language_part")
     # Between the items of a list in running text: 、 in Chinese, a comma in English.
     app.add_template_global(_l(", "), "list_sep")
     app.add_template_global(_l(": "), "colon")

@@ -80,7 +80,7 @@ def test_the_page_shows_sections_a_running_total_and_measured_criteria(client, t
         ("标准化党支部", 80),
         ("基本达标党支部", 70),
     ]
-    assert page.count("按记录测算") == 6  # C05, C12, C13, C16, C19 and the veto V4
+    assert page.count("按记录测算") == 7  # C05, C11, C12, C13, C16, C19 and the veto V4
     bonus = re.search(r'<input id="f-self_bonus"[^>]*>', page, re.S).group(0)
     assert 'value="0"' in bonus
     assert "required" not in bonus
