@@ -8,6 +8,7 @@ from datetime import date
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
 from app.members.pairing import ACTIONS as PAIRING_ACTIONS
+from app.members.points.claim_check import ACTIONS as CLAIM_ACTIONS
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
@@ -78,5 +79,5 @@ ACTIONS = (
 
 
 def register_actions(catalogue: Catalogue) -> None:
-    for action in (*ACTIONS, *PAIRING_ACTIONS):
+    for action in (*ACTIONS, *PAIRING_ACTIONS, *CLAIM_ACTIONS):
         catalogue.register(action)

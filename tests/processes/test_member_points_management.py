@@ -100,9 +100,18 @@ def test_a_claim_is_checked_returned_corrected_and_confirmed_and_counts(demo, cl
     with pytest.raises(ValidationFailed) as refused:  # only the scheme's claimable items
         complete_step(member, instance_id, "member_claim", claimed | {"item": "attendance"})
     assert "item" in refused.value.field_errors
-    complete_step(
-        member, instance_id, "member_claim", claimed | {"evidence": _evidence(member, instance_id)}
-    )
+    evidence = _evidence(member, instance_id)
+    colleague = next(p for p in demo.people("members", day=TODAY) if p != person_id)
+    with pytest.raises(ValidationFailed) as refused:  # a member claims for themselves only
+        complete_step(
+            member,
+            instance_id,
+            "member_claim",
+            claimed | {"claimant": colleague, "evidence": evidence},
+        )
+    assert "claimant" in refused.value.field_errors
+    assert open_task(instance_id).id == claim.id  # nothing changed
+    complete_step(member, instance_id, "member_claim", claimed | {"evidence": evidence})
 
     check = open_task(instance_id)
     assert (check.element_id, check.candidate_role) == ("group_check", "group_leader")
