@@ -74,7 +74,7 @@ def _language_part(text: str) -> str:
     zh, sep, en = text.partition(" / ")
     locale = get_locale()
     english = locale is not None and locale.language == "en"
-    if sep and english and _CJK.search(zh) and not _CJK.search(en):
+    if sep and english and _CJK.search(zh):  # the English half may hold a person's name
         return en
     return text
 
