@@ -130,3 +130,21 @@ def test_the_study_hours_source_is_pluggable():
     assert study_hours_provider("app.members.no_such_module:study_hours_by_person") is None
     assert study_hours_provider("app.members.points.scheme:no_such_function") is None
     assert study_hours_provider("app.members.points.scheme:default_scheme") is default_scheme
+
+
+def test_a_zeroing_condition_voids_the_year_but_keeps_the_blocks_readable():
+    events = [Event(ME, "attendance", _on(m)) for m in range(1, 6)]
+    events.append(Event(ME, "no_org_life", date(2026, 11, 30)))
+    mine = accrue(default_scheme(), [ME], events, 2026)[ME]
+    assert mine.zeroed == "no_org_life"
+    assert mine.total == 0
+    assert mine.earned == 65
+    assert [z.id for z in default_scheme().zeroing] == ["discipline", "criminal", "no_org_life"]
+
+
+def test_a_zeroing_gap_must_be_whole_months_of_a_year():
+    document = copy.deepcopy(_document())
+    document["zeroing"][2]["source"]["months"] = 13
+    with pytest.raises(SchemeInvalid) as refused:
+        parse(document)
+    assert refused.value.problems == ["zeroing[2].source.months: 1 to 12"]

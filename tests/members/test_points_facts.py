@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.identity.models import OrgUnit
+from app.members.points import facts
 from app.members.points.facts import gather
 from app.members.points.facts import members_of_year
 from app.members.points.queries import branch_points
@@ -53,3 +54,26 @@ def test_without_the_provider_the_study_item_counts_nothing(demo):
     scheme = _scheme_with_provider("app.members.not_there_yet:study_hours_by_person")
     events = gather(db.session, scheme, branch, 2025, TODAY)
     assert not [e for e in events if e.item == "study_shortfall"]
+
+
+def test_six_months_in_a_row_without_organisational_life_zero_the_year():
+    """Member 1 misses every monthly meeting from March to August (six in a row); member 2 misses
+    the same months but sent a reason in May (excused: not a gap of six); member 3 attends."""
+    scheme = parse(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
+    context = facts._Context(None, scheme, None, [], 2026, TODAY)
+    meetings = []
+    for month in range(1, 12):
+        away = {1, 2} if 3 <= month <= 8 else set()
+        meetings.append(
+            facts._Meeting(
+                month,
+                date(2026, month, 10),
+                frozenset({1, 2, 3}),
+                frozenset({1, 2, 3} - away),
+                frozenset({2} if month == 5 else set()),
+            )
+        )
+    context.meetings = meetings
+    gap = next(z for z in scheme.zeroing if z.source["kind"] == "attendance_gap")
+    events = facts._attendance_gaps(context, gap)
+    assert [(e.person, e.item, e.on) for e in events] == [(1, "no_org_life", date(2026, 8, 31))]

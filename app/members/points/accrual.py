@@ -9,7 +9,9 @@ attendance at nothing, and each month shows what it added.
 
 * basic starts at its ``start`` (60); its deductions take it down to 0 at the lowest;
 * every other block adds up to its ``max``; an item adds up to its ``cap`` (a ``year_max``
-  deduction at most its points).
+  deduction at most its points);
+* an event naming one of the scheme's ``zeroing`` conditions voids the year: the total is 0 (the
+  blocks stay visible, the points page says why).
 """
 
 from __future__ import annotations
@@ -44,17 +46,24 @@ class MemberPoints:
     months: dict[int, float] = field(default_factory=lambda: dict.fromkeys(MONTHS, 0.0))
     blocks: dict[str, float] = field(default_factory=dict)
     items: dict[str, float] = field(default_factory=dict)
+    #: The zeroing condition that voided the year (the scheme's ``zeroing`` id), if any.
+    zeroed: str | None = None
+
+    @property
+    def earned(self) -> float:
+        """The blocks' sum, before any zeroing."""
+        return round(sum(self.blocks.values()), 2)
 
     @property
     def total(self) -> float:
-        return round(sum(self.blocks.values()), 2)
+        return 0.0 if self.zeroed else self.earned
 
     def quarter(self, q: int) -> float:
         return round(sum(self.months[m] for m in range(3 * q - 2, 3 * q + 1)), 2)
 
     def after_month(self, month: int) -> float:
         """The points standing at the end of ``month`` (basic's start counted from January)."""
-        start = self.total - sum(self.months.values())
+        start = self.earned - sum(self.months.values())
         return round(start + sum(self.months[m] for m in range(1, month + 1)), 2)
 
 
@@ -75,7 +84,11 @@ def _accrue_one(scheme: Scheme, person: int, events: list[Event]) -> MemberPoint
     blocks = {b.id: b for b in scheme.blocks}
     block_sum = {b.id: 0.0 for b in scheme.blocks}
     item_sum: dict[str, float] = defaultdict(float)
+    zeroings = {z.id for z in scheme.zeroing}
     for event in sorted(events, key=lambda e: (e.on, e.item)):
+        if event.item in zeroings:
+            result.zeroed = result.zeroed or event.item
+            continue
         item = items.get(event.item)
         if item is None:
             continue

@@ -10,7 +10,9 @@ once the year is over.
 from __future__ import annotations
 
 import importlib
+from calendar import monthrange
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,6 +25,7 @@ from app.members.points import records
 from app.members.points.accrual import Event
 from app.members.points.scheme import Item
 from app.members.points.scheme import Scheme
+from app.members.points.scheme import Zeroing
 from app.workflow.roster import RosterQuestion
 from app.workflow.roster import entitled_people
 
@@ -47,6 +50,9 @@ def gather(
     for kind, read in READERS.items():
         for item in scheme.items_of(kind):
             events += [e for e in read(context, item) if e.on.year == year]
+    for zeroing in scheme.zeroing:
+        if zeroing.source.get("kind") == "attendance_gap":
+            events += _attendance_gaps(context, zeroing)
     return events
 
 
@@ -54,6 +60,7 @@ class _Context:
     def __init__(self, session, scheme, branch, orgs, year, today) -> None:
         self.session, self.scheme, self.branch = session, scheme, branch
         self.orgs, self.year, self.today = orgs, year, today
+        self.meetings: list[_Meeting] | None = None
 
     @property
     def year_over(self) -> bool:
@@ -63,31 +70,82 @@ class _Context:
         return records.instances(self.session, self.orgs, keys, completed_only)
 
 
-def _attendance(ctx: _Context, item: Item) -> list[Event]:
-    """Present: one event per meeting attended; unexcused_absence: one per meeting an entitled
-    member missed without a reason recorded in the meeting's ``absentees``."""
+@dataclass(frozen=True)
+class _Meeting:
+    id: int
+    day: date
+    entitled: frozenset[int]
+    present: frozenset[int]
+    excused: frozenset[int]
+
+
+def _meetings(ctx: _Context) -> list[_Meeting]:
+    """The year's meetings whose attendance counts (the scheme's ``attendance``), each with who
+    was entitled (the form's people rule on its day), present and excused (a reason recorded)."""
+    if ctx.meetings is not None:
+        return ctx.meetings
     counted = ctx.scheme.attendance
-    meetings = [
+    found = [
         (m, counted[k], records.local_day(m.data.get(counted[k]["date"]), m.started_at))
         for k in counted
         for m in ctx.found([k])
         if m.org_unit_id == ctx.branch.id
     ]
-    meetings = [(m, rule, day) for m, rule, day in meetings if day and day.year == ctx.year]
-    questions = {m.id: RosterQuestion(rule["people"], ctx.branch, day) for m, rule, day in meetings}
+    found = [(m, rule, day) for m, rule, day in found if day and day.year == ctx.year]
+    questions = {m.id: RosterQuestion(rule["people"], ctx.branch, day) for m, rule, day in found}
     entitled = entitled_people(ctx.session, ctx.branch, set(questions.values()))
-    events = []
-    for meeting, rule, day in meetings:
+    ctx.meetings = []
+    for meeting, rule, day in found:
         answer = meeting.data.get(rule["field"])
-        present = set(answer.get("present", [])) if isinstance(answer, dict) else set()
-        excused = {
-            a.get("person") for a in meeting.data.get("absentees") or () if isinstance(a, dict)
-        }
+        present = answer.get("present", []) if isinstance(answer, dict) else []
+        absentees = meeting.data.get("absentees") or ()
+        excused = [a.get("person") for a in absentees if isinstance(a, dict) and a.get("reason")]
+        ctx.meetings.append(
+            _Meeting(
+                meeting.id,
+                day,
+                frozenset(entitled.get(questions[meeting.id], [])),
+                frozenset(present),
+                frozenset(excused),
+            )
+        )
+    return ctx.meetings
+
+
+def _attendance(ctx: _Context, item: Item) -> list[Event]:
+    """Present: one event per meeting attended; unexcused_absence: one per meeting an entitled
+    member missed without a reason recorded in the meeting's ``absentees``."""
+    events = []
+    for m in _meetings(ctx):
         if item.source.get("count") == "present":
-            chosen = present
+            chosen = m.present
         else:
-            chosen = set(entitled.get(questions[meeting.id], [])) - present - excused
-        events += [Event(p, item.id, day, instance_id=meeting.id) for p in sorted(chosen)]
+            chosen = m.entitled - m.present - m.excused
+        events += [Event(p, item.id, m.day, instance_id=m.id) for p in sorted(chosen)]
+    return events
+
+
+def _attendance_gaps(ctx: _Context, zeroing: Zeroing) -> list[Event]:
+    """Zeroing: ``months`` months in a row in which a member was entitled to a meeting and came
+    to none (excused absences count as coming); dated the last day of the run's last month."""
+    months = zeroing.source["months"]
+    entitled: dict[int, set[int]] = {}
+    came: dict[int, set[int]] = {}
+    for m in _meetings(ctx):
+        for person in m.entitled:
+            entitled.setdefault(person, set()).add(m.day.month)
+        for person in m.present | m.excused:
+            came.setdefault(person, set()).add(m.day.month)
+    events = []
+    for person, owed in entitled.items():
+        run = 0
+        for month in range(1, 13):
+            missed = month in owed and month not in came.get(person, set())
+            run = run + 1 if missed else 0
+            if run == months:
+                last = date(ctx.year, month, monthrange(ctx.year, month)[1])
+                events.append(Event(person, zeroing.id, last))
+                break
     return events
 
 

@@ -30,6 +30,7 @@ SOURCE_KINDS = frozenset(
         "claim",
     }
 )
+ZEROING_KINDS = frozenset({"attendance_gap", "manual"})
 PER = frozenset({"occurrence", "month", "year", "year_max"})
 BLOCK_IDS = ("basic", "performance", "incentive")
 
@@ -69,6 +70,18 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Zeroing:
+    """A condition that voids the year's points (domain.md §11 "Veto (清零)")."""
+
+    id: str
+    zh: str
+    en: str
+    #: ``attendance_gap`` (computed: ``months`` in a row entitled to meetings, at none) or
+    #: ``manual`` (no record in the system yet: shown, not applied).
+    source: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Scheme:
     version: int
     proposal: bool
@@ -76,6 +89,7 @@ class Scheme:
     status_note_en: str
     blocks: tuple[Block, ...]
     attendance: dict[str, dict[str, str]]
+    zeroing: tuple[Zeroing, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -113,7 +127,21 @@ def validate(document: Any) -> list[str]:
             problems += _item_problems(f"blocks[{b}].items[{i}]", item, block, seen)
     if not isinstance(document.get("attendance"), dict):
         problems.append("attendance: the meetings whose attendance counts, by procedure")
+    for z, zeroing in enumerate(document.get("zeroing") or []):
+        problems += _zeroing_problems(f"zeroing[{z}]", zeroing)
     return problems
+
+
+def _zeroing_problems(path: str, zeroing: Any) -> list[str]:
+    if not isinstance(zeroing, dict) or not zeroing.get("id") or not zeroing.get("en"):
+        return [f"{path}: an object with id, zh and en"]
+    source = zeroing.get("source") or {}
+    if source.get("kind") not in ZEROING_KINDS:
+        return [f"{path}.source.kind: one of {', '.join(sorted(ZEROING_KINDS))}"]
+    months = source.get("months")
+    if source["kind"] == "attendance_gap" and not (isinstance(months, int) and 1 <= months <= 12):
+        return [f"{path}.source.months: 1 to 12"]
+    return []
 
 
 def _item_problems(path: str, item: Any, block: dict, seen: set[str]) -> list[str]:
@@ -175,6 +203,10 @@ def parse(document: dict[str, Any]) -> Scheme:
         status_note_en=document.get("status_note_en", ""),
         blocks=tuple(blocks),
         attendance={k: dict(v) for k, v in document["attendance"].items()},
+        zeroing=tuple(
+            Zeroing(z["id"], z.get("zh", ""), z["en"], dict(z.get("source") or {"kind": "manual"}))
+            for z in document.get("zeroing") or []
+        ),
     )
 
 
