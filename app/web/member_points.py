@@ -18,6 +18,7 @@ from app.extensions import db
 from app.identity import queries
 from app.identity.models import OrgUnit
 from app.identity.session import current_scope
+from app.members.points.accrual import MemberPoints
 from app.members.points.queries import person_points
 from app.members.points.queries import ranking
 from app.members.points.versions import current_scheme
@@ -41,6 +42,13 @@ def branch_points_of(org: OrgUnit) -> SimpleNamespace:
         ranking=ranking(db.session, org, year, local_today()),
         scheme=current_scheme(db.session),
     )
+
+
+@bp.app_template_global("member_points_this_year")
+def member_points_this_year(person) -> MemberPoints | None:
+    """This year's points of a person, for the person page (which identity renders and cannot
+    compute: the points are the members domain's)."""
+    return person_points(db.session, person, local_today().year, local_today())
 
 
 @bp.get("/people/<int:person_id>/points")

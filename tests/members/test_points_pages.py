@@ -88,6 +88,9 @@ def test_the_demo_year_shows_points_pairings_and_c11(demo_year, client, login, a
     member = app.test_client()
     log_in(member, user.login, DEMO_PASSWORD)
     assert member.get(f"/people/{person.id}/points").status_code == 200
+    own = member.get(f"/people/{person.id}").get_data(as_text=True)
+    assert "本年度积分" in own
+    assert f"/people/{person.id}/points" in own
     colleague = next(r.person_id for r in ranked if r.person_id != person.id)
     assert member.get(f"/people/{colleague}/points").status_code == 404
     other = app.test_client()
