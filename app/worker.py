@@ -23,9 +23,9 @@ from app.extensions import db
 from app.grading.cycle.start import cycles_still_starting
 from app.grading.cycle.start import start_next_branches
 from app.meetings.commands import check_meeting_schedule
-from app.workflow.instances import fire_due_timers
-from app.workflow.instances import notify_overdue_tasks
-from app.workflow.instances import retry_pending_messages
+from app.workflow.background import fire_due_timers
+from app.workflow.background import notify_overdue_tasks
+from app.workflow.background import retry_pending_messages
 from app.workflow.models import InstanceStatus
 from app.workflow.models import PendingMessage
 from app.workflow.models import ProcessInstance

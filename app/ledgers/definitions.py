@@ -39,6 +39,26 @@ SHOWS = frozenset(
 )
 #: Fields every row has besides the instance's data.
 INSTANCE_FIELDS = frozenset({"$procedure", "$status", "$id", "$started", "$ended"})
+#: What a row of a ``"rows": "people"`` ledger (the member roster) can show: the identity
+#: records of each person on the rolls, not a procedure's answers.
+PERSON_FIELDS = frozenset(
+    {
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "employee_no",
+        "job_title",
+        "party_status",
+        "application_date",
+        "activist_date",
+        "development_target_date",
+        "admission_date",
+        "full_membership_date",
+        "party_group",
+        "roles",
+    }
+)
 STATUSES = ("completed", "any")
 ORG_KINDS = frozenset(kind.value for kind in OrgKind)
 TOP_KEYS = frozenset(
@@ -94,7 +114,10 @@ class LedgerDef:
     item_fields: tuple[str, ...]
     include_running: bool
     columns: tuple[Column, ...]
-    #: Rows computed by a registered source (``rows: {"computed": name}``, ``computed.py``).
+    #: A row per person on the rolls in the year (``"rows": "people"``), read from the
+    #: identity records rather than from procedures' answers.
+    people_rows: bool = False
+    #: Rows a domain computes (``"rows": {"computed": "<source>"}``, ``computed.py``).
     computed: str | None = None
 
     def title_for(self, locale: str) -> str:
@@ -142,12 +165,13 @@ def parse_ledger(key: str, data: bytes) -> LedgerDef:
         title_en=document["x-title-en"],
         description=document.get("description", ""),
         description_en=document.get("x-description-en", document.get("description", "")),
-        process_keys=tuple(document["process_keys"]),
+        process_keys=tuple(document.get("process_keys", ())),
         org_kinds=tuple(document.get("org_kinds", ["branch"])),
-        date_fields=_names(document["date_field"]),
+        date_fields=_names(document.get("date_field", ())),
         item_fields=_names(rows["items"]) if isinstance(rows, dict) and "items" in rows else (),
         include_running=document.get("status", "completed") == "any",
         columns=tuple(_column(c) for c in document["columns"]),
+        people_rows=rows == "people",
         computed=rows.get("computed") if isinstance(rows, dict) else None,
     )
 
@@ -168,6 +192,8 @@ def _column(spec: dict[str, Any]) -> Column:
 
 
 def _problems(doc: dict[str, Any]) -> list[str]:
+    if doc.get("rows") == "people":
+        return _people_problems(doc)
     problems = [f"{k}: unknown key" for k in doc if k not in TOP_KEYS]
     problems += [
         f"{k}: required"
@@ -186,16 +212,37 @@ def _problems(doc: dict[str, Any]) -> list[str]:
         problems.append(f"status: one of {', '.join(STATUSES)}")
     rows = doc.get("rows", "instance")
     items_ok = isinstance(rows, dict) and set(rows) == {"items"} and _is_names(rows["items"], True)
-    computed_ok = (
-        isinstance(rows, dict) and set(rows) == {"computed"} and _is_names(rows["computed"], True)
-    )
-    if rows != "instance" and not items_ok and not computed_ok:
-        problems.append('rows: "instance", {"items": <list field(s)>} or {"computed": <source>}')
+    computed = isinstance(rows, dict) and set(rows) == {"computed"}
+    if rows != "instance" and not items_ok and not (computed and _is_names(rows["computed"], True)):
+        problems.append(
+            'rows: "instance", "people", {"items": <list field(s)>} or {"computed": <source>}'
+        )
     columns = doc.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns: a non-empty list"]
     for index, column in enumerate(columns):
         problems += [f"columns[{index}].{p}" for p in _column_problems(column, items_ok)]
+    return problems
+
+
+def _people_problems(doc: dict[str, Any]) -> list[str]:
+    """A roster of people: no procedure, no date field; columns name the person's records."""
+    problems = [f"{k}: unknown key" for k in doc if k not in TOP_KEYS]
+    problems += [
+        f"{k}: not for rows of people" for k in ("process_keys", "date_field", "status") if k in doc
+    ]
+    problems += [f"{k}: required" for k in ("title", "x-title-en") if not doc.get(k)]
+    problems += _text_problems(doc, "")
+    if doc.get("org_kinds", ["branch"]) != ["branch"]:
+        problems.append("org_kinds: rolls are kept by branches only")
+    columns = doc.get("columns")
+    if not isinstance(columns, list) or not columns:
+        return [*problems, "columns: a non-empty list"]
+    for index, column in enumerate(columns):
+        found = _column_problems(column, by_items=False)
+        if not found and column["field"] not in PERSON_FIELDS:
+            found = [f"field: one of {', '.join(sorted(PERSON_FIELDS))}"]
+        problems += [f"columns[{index}].{p}" for p in found]
     return problems
 
 

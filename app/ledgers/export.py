@@ -27,8 +27,8 @@ def workbook_bytes(table: LedgerTable, locale: str) -> bytes:
     sheet.append([_("No."), *table.headings])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append([row.instance_id, *row.cells])
+    for number, row in enumerate(table.rows, start=1):
+        sheet.append([row.instance_id or number, *row.cells])
     for row in sheet.iter_rows(min_row=3):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")

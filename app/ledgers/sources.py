@@ -43,17 +43,20 @@ class Record:
     started_at: datetime
     ended_at: datetime | None
     data: dict[str, Any]
+    #: The organisation it was kept at (a roll-up reads many).
+    org_id: int = 0
 
 
 def records_of(
     session: Session,
-    org_id: int,
+    org_ids: list[int],
     process_keys: tuple[str, ...],
     between: tuple[datetime, datetime],
     include_running: bool,
 ) -> list[Record]:
-    """The instances of ``process_keys`` at the organisation that were alive during ``between``
-    (a meeting of the year may have been prepared the year before, or finished in the next)."""
+    """The instances of ``process_keys`` at the organisations that were alive during ``between``
+    (a meeting of the year may have been prepared the year before, or finished in the next):
+    one query for a branch or for all the branches of a unit's roll-up."""
     statuses = [InstanceStatus.COMPLETED, *(RUNNING if include_running else ())]
     start, end = between
     rows = session.execute(
@@ -63,12 +66,13 @@ def records_of(
             ProcessInstance.status,
             ProcessInstance.started_at,
             ProcessInstance.ended_at,
+            ProcessInstance.org_unit_id,
             ProcessDefinition.name,
             ProcessDefinition.name_en,
         )
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(
-            ProcessInstance.org_unit_id == org_id,
+            ProcessInstance.org_unit_id.in_(org_ids),
             ProcessInstance.process_key.in_(process_keys),
             ProcessInstance.status.in_(statuses),
             ProcessInstance.started_at < end,
@@ -87,6 +91,7 @@ def records_of(
             r.started_at,
             r.ended_at,
             answers[r.id],
+            r.org_unit_id,
         )
         for r in rows
     ]

@@ -12,64 +12,41 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.formdefs.model import FieldDef
-from app.formdefs.model import is_english
+from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
+from app.ledgers.cells import INSTANCE_SHOWS
+from app.ledgers.cells import PEOPLE_SHOWS
+from app.ledgers.cells import SHOW_OF_KIND
+from app.ledgers.cells import Cell
+from app.ledgers.cells import parse_moment
+from app.ledgers.computed import computed_rows
 from app.ledgers.definitions import Column
 from app.ledgers.definitions import LedgerDef
+from app.ledgers.people import roster_rows
+from app.ledgers.shown import Shown
+from app.ledgers.sorting import column_key
 from app.ledgers.sources import RUNNING
 from app.ledgers.sources import Record
 from app.ledgers.sources import form_fields
 from app.ledgers.sources import org_names
 from app.ledgers.sources import person_names
 from app.ledgers.sources import records_of
-from app.workflow.labels import INSTANCE_STATUS
-from app.workflow.roster import entitled_people
+from app.workflow.roster import entitled_at
 from app.workflow.roster import question_for
-
-#: Form field kinds → how a column shows them, where the column does not say.
-SHOW_OF_KIND = {
-    "person": "person",
-    "persons": "persons",
-    "org": "org",
-    "attendance": "attendance",
-    "signature": "signature",
-    "vote_tally": "tally",
-    "date": "date",
-    "datetime": "datetime",
-    "bool": "bool",
-    "items": "items",
-}
-#: The instance's own fields (``$…``) and how they show.
-INSTANCE_SHOWS = {
-    "$procedure": "procedure",
-    "$status": "status",
-    "$id": "text",
-    "$started": "datetime",
-    "$ended": "datetime",
-}
-PEOPLE_SHOWS = frozenset({"person", "persons", "present", "absentees", "absent", "items"})
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A value found for a column, and how to show it (names are looked up for all at once)."""
-
-    show: str
-    value: Any
-    field: FieldDef | None = None
 
 
 @dataclass(frozen=True)
 class LedgerRow:
-    instance_id: int
+    #: The record the row opens (None for a person of the member roster).
+    instance_id: int | None
     on: date
     running: bool
     cells: tuple[str, ...]
-    link: str | None = None  # a computed row's page (else the row opens its instance)
 
 
 @dataclass(frozen=True)
@@ -79,17 +56,26 @@ class LedgerTable:
     year: int
     headings: tuple[str, ...]
     rows: tuple[LedgerRow, ...]
+    #: A unit's (or general branch's) roll-up of the ledgers kept below it: the first column
+    #: names each row's organisation.
+    rollup: bool = False
 
 
 def ledger_table(
     session: Session, ledger: LedgerDef, org: OrgUnit, year: int, zone: ZoneInfo, locale: str
 ) -> LedgerTable:
+    """The ledger of ``org`` for ``year``; at a unit or general branch that does not keep it,
+    the roll-up of the organisations below that do, read in the same handful of queries."""
+    orgs = kept_below(session, ledger, org)
+    if ledger.people_rows:
+        found, headings = roster_rows(session, ledger, orgs, year, locale)
+        return _table(session, ledger, org, year, orgs, found, headings, zone, locale)
     if ledger.computed:  # rows a domain computes (the member points): app/ledgers/computed.py
-        from app.ledgers.computed import computed_table  # noqa: PLC0415 - it builds on this one
-
-        return computed_table(session, ledger, org, year, locale)
+        found, headings = computed_rows(session, ledger, orgs, year, locale)
+        return _table(session, ledger, org, year, orgs, found, headings, zone, locale)
     between = (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
-    records = records_of(session, org.id, ledger.process_keys, between, ledger.include_running)
+    ids = [o.id for o in orgs]
+    records = records_of(session, ids, ledger.process_keys, between, ledger.include_running)
     by_process = form_fields(session, ledger.process_keys)
     found: list[tuple[Record, date, list[Cell]]] = []
     for record in records:
@@ -99,35 +85,81 @@ def ledger_table(
         fields = by_process[record.process_key]
         for item in _items(record.data, ledger):
             found.append((record, on, [_cell(c, record, item, fields) for c in ledger.columns]))
-    found = _with_absent(session, org, found)
-    names = person_names(session, {i for _r, _o, cells in found for i in _people(cells)})
-    orgs = org_names(session, {c.value for *_x, cells in found for c in cells if c.show == "org"})
-    shown = _Shown(names, orgs, zone, locale)
-    rows = [
-        LedgerRow(record.id, on, record.status in RUNNING, tuple(shown(c) for c in cells))
-        for record, on, cells in found
-    ]
-    rows.sort(key=lambda r: (r.on, r.instance_id))
+    found = _with_absent(session, {o.id: o for o in orgs}, found)
     headings = tuple(
         c.title_for(locale) or _form_label(c, by_process, locale) for c in ledger.columns
     )
-    return LedgerTable(ledger, org, year, headings, tuple(rows))
+    return _table(session, ledger, org, year, orgs, found, headings, zone, locale)
+
+
+def _table(
+    session: Session,
+    ledger: LedgerDef,
+    org: OrgUnit,
+    year: int,
+    orgs: list[OrgUnit],
+    found: list[tuple[Record, date, list[Cell]]],
+    headings: tuple[str, ...],
+    zone: ZoneInfo,
+    locale: str,
+) -> LedgerTable:
+    """The rows as text, in date order (a roll-up names each row's organisation first)."""
+    rollup = org.kind.value not in ledger.org_kinds
+    names = person_names(session, {i for _r, _o, cells in found for i in _people(cells)})
+    wanted = {c.value for *_x, cells in found for c in cells if c.show == "org"}
+    shown = Shown(names, org_names(session, wanted), zone, locale)
+    where = {o.id: o.name for o in orgs}
+    rows = [
+        LedgerRow(
+            record.id if record.process_key else None,
+            on,
+            record.status in RUNNING,
+            ((where[record.org_id],) if rollup else ()) + tuple(shown(c) for c in cells),
+        )
+        for record, on, cells in found
+    ]
+    if not ledger.people_rows and not ledger.computed:  # those come in their own order
+        rows.sort(key=lambda r: (r.on, r.instance_id))
+    if rollup:
+        headings = (
+            _("Branch") if ledger.org_kinds == ("branch",) else _("Organisation"),
+            *headings,
+        )
+    return LedgerTable(ledger, org, year, headings, tuple(rows), rollup)
+
+
+def kept_below(session: Session, ledger: LedgerDef, org: OrgUnit) -> list[OrgUnit]:
+    """Where the rows come from: ``org`` itself where it keeps the ledger, else the organisations
+    below it that keep it (a unit's branches), in tree order, in one query."""
+    if org.kind.value in ledger.org_kinds:
+        return [org]
+    return list(
+        session.scalars(
+            select(OrgUnit)
+            .where(
+                OrgUnit.path.startswith(org.path),
+                OrgUnit.id != org.id,
+                OrgUnit.kind.in_([OrgKind(kind) for kind in ledger.org_kinds]),
+            )
+            .order_by(OrgUnit.path)
+        )
+    )
 
 
 def _with_absent(
-    session: Session, org: OrgUnit, found: list[tuple[Record, date, list[Cell]]]
+    session: Session, orgs: dict[int, OrgUnit], found: list[tuple[Record, date, list[Cell]]]
 ) -> list[tuple[Record, date, list[Cell]]]:
     """Cells shown as ``absent`` get who was entitled to attend and was not there, by the form's
-    rule on the meeting's day (all meetings' rolls read at once), with the reason where the
-    meeting recorded one (``absentees``)."""
+    rule on the meeting's day at the meeting's branch (all meetings' rolls read at once, for
+    every branch of a roll-up), with the reason where the meeting recorded one (``absentees``)."""
     now = clock.now()
     asked = {
-        (record.id, index): question_for(cell.field, org, record.data, now)
+        (record.id, index): question_for(cell.field, orgs[record.org_id], record.data, now)
         for record, _on, cells in found
         for index, cell in enumerate(cells)
         if cell.show == "absent" and cell.field is not None and cell.field.people
     }
-    entitled = entitled_people(session, org, {q for q in asked.values() if q is not None})
+    entitled = entitled_at(session, {q for q in asked.values() if q is not None})
     result = []
     for record, on, cells in found:
         reasons = {
@@ -158,15 +190,16 @@ def _form_label(column: Column, by_process: dict[str, dict[str, FieldDef]], loca
 
 
 def sorted_rows(table: LedgerTable, column: int | None, descending: bool) -> list[LedgerRow]:
-    """The rows ordered by a column's text (dates are written year first, so they sort too)."""
+    """The rows ordered by a column: numbers as numbers, dates as dates, else by text."""
     if column is None or not 0 <= column < len(table.headings):
         return list(reversed(table.rows)) if descending else list(table.rows)
-    return sorted(table.rows, key=lambda r: (r.cells[column], r.on), reverse=descending)
+    key = column_key([r.cells[column] for r in table.rows])
+    return sorted(table.rows, key=lambda r: (key(r.cells[column]), r.on), reverse=descending)
 
 
 def _row_date(record: Record, ledger: LedgerDef, zone: ZoneInfo) -> date:
     for name in ledger.date_fields:
-        moment = _parse(record.data.get(name), zone)
+        moment = parse_moment(record.data.get(name), zone)
         if moment is not None:
             return moment.date()
     return record.started_at.astimezone(zone).date()
@@ -272,126 +305,3 @@ def _item_people(item: dict[str, Any], cell: Cell) -> list[Any]:
         elif kinds.get(key) == "persons" and isinstance(value, list):
             found += value
     return found
-
-
-def _parse(value: Any, zone: ZoneInfo) -> datetime | None:
-    if isinstance(value, datetime):
-        return value.astimezone(zone)
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.astimezone(zone) if moment.tzinfo else moment
-
-
-class _Shown:
-    """Turns a cell into the text a reader sees."""
-
-    def __init__(self, names: dict[int, str], orgs: dict[int, str], zone: ZoneInfo, locale: str):
-        self.names, self.orgs, self.zone, self.locale = names, orgs, zone, locale
-
-    def __call__(self, cell: Cell) -> str:
-        value = cell.value
-        if value in (None, "", [], {}):
-            return ""
-        show = getattr(self, f"_{cell.show}")
-        try:
-            return show(value, cell)
-        except (AttributeError, KeyError, TypeError, ValueError):  # data of an older form
-            return str(value)
-
-    def _procedure(self, value: Record, cell: Cell) -> str:
-        return value.procedure_en if is_english(self.locale) else value.procedure
-
-    def _status(self, value: Any, cell: Cell) -> str:
-        return str(INSTANCE_STATUS.get(value, value))
-
-    def _name(self, value: Any) -> str:
-        return self.names.get(value, str(value)) if isinstance(value, int) else str(value)
-
-    def _text(self, value: Any, cell: Cell) -> str:
-        options = dict(cell.field.in_language(self.locale).options) if cell.field else {}
-        if isinstance(value, list):
-            return _(", ").join(str(options.get(v, v)) for v in value)
-        if isinstance(value, bool):
-            return self._bool(value, cell)
-        if isinstance(value, dict):
-            return "; ".join(f"{k}: {v}" for k, v in value.items())
-        return str(options.get(value, value))
-
-    def _items(self, value: Any, cell: Cell) -> str:
-        """An item list, one line per item: its answers in the form's column order, each shown
-        as its column's kind shows it (people by name, options by label, dates as dates)."""
-        columns = cell.field.columns if cell.field else ()
-        lines = []
-        for item in value if isinstance(value, list) else [value]:
-            if not isinstance(item, dict):
-                lines.append(str(item))
-                continue
-            parts = [
-                self(Cell(SHOW_OF_KIND.get(column.kind, "text"), item.get(column.name), column))
-                for column in columns
-            ] or [str(item.get("item", ""))]  # a column that says "items" without a form's
-            lines.append(_("; ").join(part for part in parts if part))
-        if len(lines) == 1:
-            return lines[0]
-        return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
-
-    def _date(self, value: Any, cell: Cell) -> str:
-        moment = _parse(value, self.zone)
-        return moment.strftime("%Y-%m-%d") if moment else str(value)[:10]
-
-    def _datetime(self, value: Any, cell: Cell) -> str:
-        moment = _parse(value, self.zone)
-        return moment.strftime("%Y-%m-%d %H:%M") if moment else str(value)
-
-    def _person(self, value: Any, cell: Cell) -> str:
-        return self._name(value)
-
-    def _persons(self, value: Any, cell: Cell) -> str:
-        values = value if isinstance(value, list) else [value]
-        return _(", ").join(self._name(v) for v in values)
-
-    def _present(self, value: Any, cell: Cell) -> str:
-        return self._persons(value.get("present", []) if isinstance(value, dict) else value, cell)
-
-    def _org(self, value: Any, cell: Cell) -> str:
-        return self.orgs.get(value, str(value)) if isinstance(value, int) else str(value)
-
-    def _attendance(self, value: Any, cell: Cell) -> str:
-        present = len(value.get("present", []))
-        return _(
-            "%(entitled)s entitled, %(present)s present",
-            entitled=value["entitled"],
-            present=present,
-        )
-
-    def _absentees(self, value: Any, cell: Cell) -> str:
-        return _(", ").join(
-            _("%(name)s (%(reason)s)", name=self._name(e.get("person")), reason=e.get("reason", ""))
-            for e in value
-        )
-
-    def _absent(self, value: Any, cell: Cell) -> str:
-        return _(", ").join(
-            _("%(name)s (%(reason)s)", name=self._name(p), reason=reason)
-            if reason
-            else self._name(p)
-            for p, reason in value
-        )
-
-    def _signature(self, value: Any, cell: Cell) -> str:
-        if not isinstance(value, dict):
-            return self._bool(value, cell)
-        return f"{value.get('name', '')} {self._date(value.get('signed_at'), cell)}".strip()
-
-    def _tally(self, value: Any, cell: Cell) -> str:
-        return _(
-            "%(for)s for, %(against)s against, %(abstain)s abstaining",
-            **{k: value.get(k, 0) for k in ("for", "against", "abstain")},
-        )
-
-    def _bool(self, value: Any, cell: Cell) -> str:
-        return _("Yes") if value else _("No")

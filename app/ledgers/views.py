@@ -29,13 +29,28 @@ from app.ledgers.table import sorted_rows
 bp = Blueprint("ledgers", __name__, url_prefix="/ledgers")
 
 
+#: Where a ledger kept below is read as a roll-up: a unit over its general branches, branches and
+#: groups; a general branch over its branches and groups.
+ROLLUP_OF = {
+    "unit": frozenset({"general_branch", "branch", "party_group"}),
+    "general_branch": frozenset({"branch", "party_group"}),
+}
+
+
 def kept_at(org: OrgUnit) -> list[LedgerDef]:
-    return [d for d in all_ledgers().values() if org.kind.value in d.org_kinds]
+    """The ledgers ``org`` keeps, and (at a unit or general branch) those kept below it."""
+    below = ROLLUP_OF.get(org.kind.value, frozenset())
+    return [
+        d
+        for d in all_ledgers().values()
+        if org.kind.value in d.org_kinds or below & set(d.org_kinds)
+    ]
 
 
 @bp.get("/")
 def index() -> str:
     kinds = {kind for ledger in all_ledgers().values() for kind in ledger.org_kinds}
+    kinds |= {above for above, below in ROLLUP_OF.items() if below & kinds}
     orgs = readable_orgs(db.session, current_scope(), kinds)
     if not orgs:
         raise NotFound()

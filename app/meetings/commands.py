@@ -97,9 +97,10 @@ def _issue(
             ctx,
             [u.id for u in secretaries],
             kind="reminder",
-            title=f"{period.label}尚未召开{requirement.name}（{period.last_day} 截止）",
+            title=f"{period.label}{requirement.not_held_zh}{requirement.name}"
+            f"（{period.last_day} 截止）",
             title_en=f"{process_name_en(ctx.session, requirement.process_key) or requirement.name}"
-            f" not yet held for {period.label_en} (due {period.last_day})",
+            f" {requirement.not_held_en} for {period.label_en} (due {period.last_day})",
         )
     ctx.session.add(
         MeetingNotice(

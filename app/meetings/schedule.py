@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 DEFAULT_FILE = Path(__file__).with_name("schedule.toml")
 PERIODS = ("month", "quarter", "year")
 CRITERIA = ("C12", "C13")
+HELD_AS = ("meeting", "activity")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,18 @@ class Requirement:
     min_full_members: int = 0
     #: The rubric criterion it counts toward: C12 (三会一课, a share of it) or C13 (主题党日).
     criterion: str = "C12"
+    #: How the reminder and the missed-procedure task say it was not done: a meeting is
+    #: convened (召开, "held"), an activity such as the themed party day is carried out (开展).
+    held_as: str = "meeting"
+
+    @property
+    def not_held_zh(self) -> str:
+        """ "尚未召开" or "尚未开展", before the procedure's name."""
+        return "尚未开展" if self.held_as == "activity" else "尚未召开"
+
+    @property
+    def not_held_en(self) -> str:
+        return "not yet carried out" if self.held_as == "activity" else "not yet held"
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,10 @@ def load_schedule(path: Path) -> Schedule:
         if requirement.period not in PERIODS or requirement.points < 0:
             raise ValueError(
                 f"{path.name}: meeting {index + 1}: period must be month, quarter or year"
+            )
+        if requirement.held_as not in HELD_AS:
+            raise ValueError(
+                f"{path.name}: meeting {index + 1}: held_as must be meeting or activity"
             )
         if requirement.criterion not in CRITERIA:
             raise ValueError(f"{path.name}: meeting {index + 1}: criterion must be C12 or C13")

@@ -1,11 +1,11 @@
 """Write use cases of the workflow domain (each a command for ``core.commands.run``)."""
 
+from app.workflow.background import fire_due_timers
+from app.workflow.background import retry_pending_messages
 from app.workflow.deploy import deploy_definitions
 from app.workflow.instances import cancel_instance
-from app.workflow.instances import fire_due_timers
 from app.workflow.instances import resume_instance
 from app.workflow.instances import retry_incident
-from app.workflow.instances import retry_pending_messages
 from app.workflow.instances import start_instance
 from app.workflow.instances import suspend_instance
 from app.workflow.tasks import assign_task

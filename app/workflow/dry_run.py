@@ -41,6 +41,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.identity.queries import get_org_by_code
 from app.workflow import dry_run_people
+from app.workflow.background import fire_due_timers
 from app.workflow.deploy import deploy_definitions
 from app.workflow.dry_run_effects import WriteLog
 from app.workflow.dry_run_effects import refusal
@@ -48,7 +49,6 @@ from app.workflow.dry_run_report import DryRunReport
 from app.workflow.dry_run_report import DryStep
 from app.workflow.engine_access import form_bytes_for
 from app.workflow.form_options import form_for_instance
-from app.workflow.instances import fire_due_timers
 from app.workflow.instances import start_instance
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState

@@ -29,7 +29,7 @@ from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.identity.queries.members import roster_on
-from app.identity.queries.members import rosters_on
+from app.identity.queries.members import rosters_at
 from app.identity.queries.roles import active_on
 from app.workflow.form_options import Option
 from app.workflow.form_options import members_org
@@ -93,13 +93,32 @@ def entitled_people(
 ) -> dict[RosterQuestion, list[int]]:
     """Whom each question's rule named at ``branch`` on its day: those entitled to attend each
     meeting of a year, in four queries however many meetings (the ledgers' attendance)."""
-    questions = list(questions)
-    if branch.kind is not OrgKind.BRANCH or not questions:
+    if branch.kind is not OrgKind.BRANCH:
         return {}
-    rosters = rosters_on(session, branch.id, {q.day for q in questions})
-    terms = _committee_terms(session, branch.id)
+    return entitled_at(session, [q for q in questions if q.org.id == branch.id])
+
+
+def entitled_at(
+    session: Session, questions: Iterable[RosterQuestion]
+) -> dict[RosterQuestion, list[int]]:
+    """``entitled_people`` for questions at many branches (each at its own ``org``), still in
+    four queries: a unit's roll-up of its branches' registers. Questions asked at another kind
+    of organisation name no one (rolls are kept by branches)."""
+    questions = [q for q in questions if q.org.kind is OrgKind.BRANCH]
+    if not questions:
+        return {}
+    days_of: dict[int, set[date]] = {}
+    for q in questions:
+        days_of.setdefault(q.org.id, set()).add(q.day)
+    rosters = rosters_at(session, days_of)
+    terms = _committee_terms(session, list(days_of))
     return {
-        q: [p.id for p, _s in _filter(session, q, branch, rosters[q.day], _seated(terms, q.day))]
+        q: [
+            p.id
+            for p, _s in _filter(
+                session, q, q.org, rosters[q.org.id, q.day], _seated(terms, q.org.id, q.day)
+            )
+        ]
         for q in questions
     }
 
@@ -149,24 +168,36 @@ def _committee(session: Session, branch_id: int, day: date) -> set[int]:
     )
 
 
-def _committee_terms(session: Session, branch_id: int) -> list[tuple[int, date, date | None]]:
-    """Every seat ever held on the branch committee: (person, from, to), revoked ones left out."""
+def _committee_terms(
+    session: Session, branch_ids: list[int]
+) -> list[tuple[int, int, date, date | None]]:
+    """Every seat ever held on these branches' committees: (branch, person, from, to), revoked
+    ones left out."""
     rows = session.execute(
-        select(User.person_id, RoleAssignment.valid_from, RoleAssignment.valid_to)
+        select(
+            RoleAssignment.org_unit_id,
+            User.person_id,
+            RoleAssignment.valid_from,
+            RoleAssignment.valid_to,
+        )
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(
             RoleAssignment.role_code == COMMITTEE_ROLE,
-            RoleAssignment.org_unit_id == branch_id,
+            RoleAssignment.org_unit_id.in_(branch_ids),
             RoleAssignment.revoked_at.is_(None),
             User.person_id.is_not(None),
         )
     )
-    return [(r.person_id, r.valid_from, r.valid_to) for r in rows]
+    return [(r.org_unit_id, r.person_id, r.valid_from, r.valid_to) for r in rows]
 
 
-def _seated(terms: list[tuple[int, date, date | None]], day: date) -> set[int]:
-    """The committee on ``day``, as ``_committee`` reads it (``active_on``), from the terms."""
-    return {p for p, start, end in terms if start <= day and (end is None or end >= day)}
+def _seated(terms: list[tuple[int, int, date, date | None]], branch_id: int, day: date) -> set[int]:
+    """The committee of a branch on ``day``, as ``_committee`` reads it (``active_on``)."""
+    return {
+        p
+        for b, p, start, end in terms
+        if b == branch_id and start <= day and (end is None or end >= day)
+    }
 
 
 def refusal(rule: str) -> str:

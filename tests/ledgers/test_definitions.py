@@ -42,7 +42,7 @@ def test_every_shipped_ledger_loads_with_its_english():
 def test_a_broken_ledger_is_refused_naming_the_file_and_the_place(tmp_path):
     folder = tmp_path / "ledgers"
     _write(folder, "good", GOOD)
-    broken = {**GOOD, "rows": "people"}
+    broken = {**GOOD, "rows": "everyone"}
     broken["columns"] = [
         {"field": "title", "title": "题目"},
         {"field": "item.owner", "title": "责任人", "x-title-en": "Owner", "show": "colour"},

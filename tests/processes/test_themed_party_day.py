@@ -242,4 +242,4 @@ def test_a_month_ending_without_one_reminds_the_secretary(demo, clock):
             Notification.user_id == secretary.user_id, Notification.kind == "reminder"
         )
     ).all()
-    assert "2026年12月尚未召开主题党日（2026-12-31 截止）" in reminders
+    assert "2026年12月尚未开展主题党日（2026-12-31 截止）" in reminders  # an activity

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from datetime import timedelta
 
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -87,13 +88,72 @@ def rosters_on(
     session: Session, branch_id: int, days: Iterable[date]
 ) -> dict[date, list[tuple[Person, PartyStatus | None]]]:
     """``roster_on`` for several days, still in three queries (a year's attendance register)."""
+    days = set(days)
+    rosters = rosters_at(session, {branch_id: days})
+    return {day: rosters[branch_id, day] for day in days}
+
+
+def rosters_at(
+    session: Session, days_of: dict[int, Iterable[date]]
+) -> dict[tuple[int, date], list[tuple[Person, PartyStatus | None]]]:
+    """``roster_on`` for several branches, each on its days, in three queries however many
+    branches (a unit's roll-up of its branches' attendance registers)."""
+    history: dict[int, list[tuple[Person, list, list]]] = {b: [] for b in days_of}
+    for person, transfers, changes in _histories(session, list(days_of)):
+        ever = {person.branch_id} | {
+            b for t in transfers for b in (t.from_branch_id, t.to_branch_id)
+        }
+        for branch_id in ever & set(days_of):
+            history[branch_id].append((person, transfers, changes))
+    return {
+        (branch_id, day): [
+            (p, _status_from(p, changes, day))
+            for p, transfers, changes in history[branch_id]
+            if _branch_from(p, transfers, day) == branch_id
+        ]
+        for branch_id, days in days_of.items()
+        for day in set(days)
+    }
+
+
+def rolls_in_year(
+    session: Session, branch_ids: list[int], first: date, last: date
+) -> list[tuple[Person, int, PartyStatus | None]]:
+    """Everyone on the rolls of one of ``branch_ids`` at some time in [first, last]: the person,
+    the branch, and their status on their last day there in that time (who left in March is
+    listed as they were when they left). A person moved between two of the branches is listed
+    at both."""
+    found = []
+    for person, transfers, changes in _histories(session, branch_ids):
+        moves = sorted({t.effective_on for t in transfers if first < t.effective_on <= last})
+        starts = [first, *moves]
+        ends = [*(d - timedelta(days=1) for d in moves), last]
+        last_day: dict[int, date] = {}
+        for start, end in zip(starts, ends, strict=True):
+            last_day[_branch_from(person, transfers, start)] = end
+        found += [
+            (person, branch_id, _status_from(person, changes, day))
+            for branch_id, day in last_day.items()
+            if branch_id in branch_ids
+        ]
+    return found
+
+
+def _histories(
+    session: Session, branch_ids: list[int]
+) -> list[tuple[Person, list[BranchTransfer], list[PartyStatusChange]]]:
+    """Everyone ever on the rolls of ``branch_ids``, by name, with their transfers and status
+    changes in date order: three queries."""
     moved = select(BranchTransfer.person_id).where(
-        or_(BranchTransfer.from_branch_id == branch_id, BranchTransfer.to_branch_id == branch_id)
+        or_(
+            BranchTransfer.from_branch_id.in_(branch_ids),
+            BranchTransfer.to_branch_id.in_(branch_ids),
+        )
     )
     candidates = list(
         session.scalars(
             select(Person)
-            .where(or_(Person.branch_id == branch_id, Person.id.in_(moved)))
+            .where(or_(Person.branch_id.in_(branch_ids), Person.id.in_(moved)))
             .order_by(Person.name, Person.id)
         )
     )
@@ -112,14 +172,7 @@ def rosters_on(
         .order_by(PartyStatusChange.effective_on, PartyStatusChange.id)
     ):
         changes.setdefault(c.person_id, []).append(c)
-    return {
-        day: [
-            (p, _status_from(p, changes.get(p.id, []), day))
-            for p in candidates
-            if _branch_from(p, transfers.get(p.id, []), day) == branch_id
-        ]
-        for day in set(days)
-    }
+    return [(p, transfers.get(p.id, []), changes.get(p.id, [])) for p in candidates]
 
 
 def _branch_from(person: Person, transfers: list[BranchTransfer], day: date) -> int:

@@ -38,8 +38,8 @@ ACTIONS = (
         "核对积分申报",
         "Check a points claim",
         "Refuses a claim made for someone else or for an item the scheme in force does not let "
-        "members claim; writes nothing.",
-        (),
+        "members claim.",
+        ("无：仅核对，被拒绝的申报不保存 nothing: a check; a refused claim is not kept",),
         (
             Parameter("claimant", "person_id", "申报党员", "member claiming"),
             Parameter("item", "string", "积分项目", "item"),

@@ -24,8 +24,6 @@ def points_rows(session: Session, org: OrgUnit, year: int, today: date) -> list[
                 **{f"q{q}": points.quarter(q) for q in (1, 2, 3, 4)},
                 **points.blocks,
                 "total": points.total,
-                "$on": min(today, date(year, 12, 31)),
-                "$link": f"/people/{ranked.person_id}/points?year={year}",
             }
         )
     return rows
