@@ -118,6 +118,8 @@ class LedgerDef:
     #: A row per person on the rolls in the year (``"rows": "people"``), read from the
     #: identity records rather than from procedures' answers.
     people_rows: bool = False
+    #: Rows a domain computes (``"rows": {"computed": "<source>"}``, ``computed.py``).
+    computed: str | None = None
 
     def title_for(self, locale: str) -> str:
         return self.title_en if is_english(locale) else self.title
@@ -167,10 +169,11 @@ def parse_ledger(key: str, data: bytes) -> LedgerDef:
         process_keys=tuple(document.get("process_keys", ())),
         org_kinds=tuple(document.get("org_kinds", ["branch"])),
         date_fields=_names(document.get("date_field", ())),
-        item_fields=() if rows in ("instance", "people") else _names(rows["items"]),
+        item_fields=_names(rows["items"]) if isinstance(rows, dict) and "items" in rows else (),
         include_running=document.get("status", "completed") == "any",
         columns=tuple(_column(c) for c in document["columns"]),
         people_rows=rows == "people",
+        computed=rows.get("computed") if isinstance(rows, dict) else None,
     )
 
 
@@ -210,8 +213,11 @@ def _problems(doc: dict[str, Any]) -> list[str]:
         problems.append(f"status: one of {', '.join(STATUSES)}")
     rows = doc.get("rows", "instance")
     items_ok = isinstance(rows, dict) and set(rows) == {"items"} and _is_names(rows["items"], True)
-    if rows != "instance" and not items_ok:
-        problems.append('rows: "instance", "people" or {"items": <list field or list of them>}')
+    computed = isinstance(rows, dict) and set(rows) == {"computed"}
+    if rows != "instance" and not items_ok and not (computed and _is_names(rows["computed"], True)):
+        problems.append(
+            'rows: "instance", "people", {"items": <list field(s)>} or {"computed": <source>}'
+        )
     columns = doc.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns: a non-empty list"]

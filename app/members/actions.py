@@ -8,6 +8,8 @@ from datetime import date
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
 from app.members.dues_actions import ACTIONS as DUES_ACTIONS
+from app.members.pairing import ACTIONS as PAIRING_ACTIONS
+from app.members.points.claim_check import ACTIONS as CLAIM_ACTIONS
 from app.members.transfers import TRANSFER_ACTIONS
 from app.members.waiting_periods import check_waiting_period
 from app.workflow.actions import Action
@@ -100,5 +102,5 @@ ACTIONS = (
 
 
 def register_actions(catalogue: Catalogue) -> None:
-    for action in (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS):
+    for action in (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS, *PAIRING_ACTIONS, *CLAIM_ACTIONS):
         catalogue.register(action)
