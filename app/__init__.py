@@ -53,12 +53,16 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.inbox.instance_views import bp as instances_bp
     from app.inbox.print_views import bp as print_bp
     from app.inbox.views import bp as inbox_bp
+    from app.ledgers.computed import register_row_source
     from app.ledgers.registry import init_app as ledgers_init
+    from app.members.points.ledger_rows import points_rows
+    from app.members.study_hours import ledger_rows as study_hours_rows
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
     from app.web.admin_views import bp as admin_bp
     from app.web.help_views import bp as help_bp
+    from app.web.member_points import bp as member_points_bp
     from app.web.org_page import bp as orgs_bp
     from app.web.views import bp as web_bp
     from app.workflow import english as workflow_english
@@ -73,6 +77,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     app.register_blueprint(web_bp)
     app.register_blueprint(identity_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(member_points_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(inbox_bp)
@@ -86,7 +91,8 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     grading.register(app)
     app.register_blueprint(dashboard_bp)
     ledgers_init(app)
-    _register_ledger_rows(app)
+    register_row_source(app, "member_points", points_rows)  # ledgers/points_ledger.json
+    register_row_source(app, "study_hours", study_hours_rows)  # ledgers/study_hours_ledger.json
 
     _load_forms(app)
     _register_actions(app)
@@ -105,16 +111,6 @@ def _register_actions(app: Flask) -> None:
     from app.workflow import actions
 
     actions.init_app(app, grading_actions, members_actions, meetings_actions)
-
-
-def _register_ledger_rows(app: Flask) -> None:
-    """Values a domain computes per person for ledgers of people (``study_hours.total``)."""
-    from app.ledgers.person_values import PersonValues
-    from app.ledgers.person_values import init_app
-    from app.members.study_hours import LEDGER_DEFAULTS
-    from app.members.study_hours import ledger_values
-
-    init_app(app, {"study_hours": PersonValues(ledger_values, LEDGER_DEFAULTS)})
 
 
 def _load_forms(app: Flask) -> None:

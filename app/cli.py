@@ -251,6 +251,7 @@ def register_commands(app: Flask) -> None:
     from app.auditing.cli import audit_cli
     from app.core.migrate import db_cli
     from app.ledgers.cli import ledgers_cli
+    from app.members.points.cli import points_cli
     from app.workflow.cli import processes_cli
     from app.workflow.cli import workflow_cli
 
@@ -266,5 +267,6 @@ def register_commands(app: Flask) -> None:
         processes_cli,
         workflow_cli,
         ledgers_cli,
+        points_cli,
     ):
         app.cli.add_command(group)

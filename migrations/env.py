@@ -20,6 +20,7 @@ import app.identity.models
 import app.inbox.models
 import app.levels.models
 import app.meetings.models
+import app.members.points.models
 import app.workflow.models  # noqa: F401 - registers the tables on Base.metadata
 from app.core.db import Base
 

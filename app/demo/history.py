@@ -36,6 +36,7 @@ from app.demo.grading import load_grading_cycle
 from app.demo.member_care import member_care
 from app.demo.member_moves import MoveCounts
 from app.demo.member_moves import load_member_moves
+from app.demo.member_points import load_member_points
 from app.demo.org_life import OrgLifeCounts
 from app.demo.org_life import load_org_life
 from app.demo.targets import TargetCounts
@@ -132,6 +133,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     member_care(SHOWCASE_BRANCH, zone, today)  # a lost-contact search, a member in hardship
     # Training, a claim and a commendation: the hours join the lectures' and themed days' (C08).
     load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
+    load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

@@ -118,6 +118,8 @@ class LedgerDef:
     #: A row per person on the rolls in the year (``"rows": "people"``), read from the
     #: identity records rather than from procedures' answers.
     people_rows: bool = False
+    #: Rows a domain computes (``"rows": {"computed": "<source>"}``, ``computed.py``).
+    computed: str | None = None
 
     def title_for(self, locale: str) -> str:
         return self.title_en if is_english(locale) else self.title
@@ -167,10 +169,11 @@ def parse_ledger(key: str, data: bytes) -> LedgerDef:
         process_keys=tuple(document.get("process_keys", ())),
         org_kinds=tuple(document.get("org_kinds", ["branch"])),
         date_fields=_names(document.get("date_field", ())),
-        item_fields=() if rows in ("instance", "people") else _names(rows["items"]),
+        item_fields=_names(rows["items"]) if isinstance(rows, dict) and "items" in rows else (),
         include_running=document.get("status", "completed") == "any",
         columns=tuple(_column(c) for c in document["columns"]),
         people_rows=rows == "people",
+        computed=rows.get("computed") if isinstance(rows, dict) else None,
     )
 
 
@@ -210,8 +213,11 @@ def _problems(doc: dict[str, Any]) -> list[str]:
         problems.append(f"status: one of {', '.join(STATUSES)}")
     rows = doc.get("rows", "instance")
     items_ok = isinstance(rows, dict) and set(rows) == {"items"} and _is_names(rows["items"], True)
-    if rows != "instance" and not items_ok:
-        problems.append('rows: "instance", "people" or {"items": <list field or list of them>}')
+    computed = isinstance(rows, dict) and set(rows) == {"computed"}
+    if rows != "instance" and not items_ok and not (computed and _is_names(rows["computed"], True)):
+        problems.append(
+            'rows: "instance", "people", {"items": <list field(s)>} or {"computed": <source>}'
+        )
     columns = doc.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns: a non-empty list"]
@@ -235,23 +241,10 @@ def _people_problems(doc: dict[str, Any]) -> list[str]:
         return [*problems, "columns: a non-empty list"]
     for index, column in enumerate(columns):
         found = _column_problems(column, by_items=False)
-        if (
-            not found
-            and column["field"] not in PERSON_FIELDS
-            and not is_domain_field(column["field"])
-        ):
-            found = [
-                f"field: one of {', '.join(sorted(PERSON_FIELDS))},"
-                " or <source>.<key> (a value a domain computes per person)"
-            ]
+        if not found and column["field"] not in PERSON_FIELDS:
+            found = [f"field: one of {', '.join(sorted(PERSON_FIELDS))}"]
         problems += [f"columns[{index}].{p}" for p in found]
     return problems
-
-
-def is_domain_field(name: Any) -> bool:
-    """``study_hours.total``: a value a domain computes per person (``person_values.py``)."""
-    source, _dot, key = name.partition(".") if isinstance(name, str) else ("", "", "")
-    return bool(source) and bool(key)
 
 
 def _column_problems(column: Any, by_items: bool) -> list[str]:

@@ -6,7 +6,6 @@ Who is listed: those who were a probationary or full member on their last day on
 rolls in the year (today, for the running year); their status is the one of that day. The party
 group is today's (groups keep no dated history). Roles are those held at the branch or one of its
 groups at some time in the year. Five queries, for one branch or all the branches of a unit.
-Columns may also show values a domain computes per person (``person_values.py``: study hours).
 """
 
 from __future__ import annotations
@@ -31,9 +30,6 @@ from app.identity.models import User
 from app.identity.queries.members import rolls_in_year
 from app.ledgers.cells import Cell
 from app.ledgers.definitions import LedgerDef
-from app.ledgers.definitions import is_domain_field
-from app.ledgers.person_values import domain_cell
-from app.ledgers.person_values import domain_values
 from app.ledgers.sources import Record
 from app.workflow.models import InstanceStatus
 
@@ -62,13 +58,10 @@ def roster_rows(
     order = {b: n for n, b in enumerate(branch_ids)}
     rolls.sort(key=lambda r: (order[r[1]], r[0].name, r[0].id))
     found = []
-    computed = domain_values(session, ledger, branch_ids, year)  # study hours, say
     for person, branch_id, status in rolls:
         record = Record(person.id, "", "", "", COMPLETED, _NEVER, None, {}, branch_id)
         cells = [
-            domain_cell(column, computed, person.id, branch_id)
-            if is_domain_field(column.fields[0])
-            else _cell(column.fields[0], person, status, roles.get((person.id, branch_id), []))
+            _cell(column.fields[0], person, status, roles.get((person.id, branch_id), []))
             for column in ledger.columns
         ]
         found.append((record, first, cells))

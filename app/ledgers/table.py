@@ -24,6 +24,7 @@ from app.ledgers.cells import PEOPLE_SHOWS
 from app.ledgers.cells import SHOW_OF_KIND
 from app.ledgers.cells import Cell
 from app.ledgers.cells import parse_moment
+from app.ledgers.computed import computed_rows
 from app.ledgers.definitions import Column
 from app.ledgers.definitions import LedgerDef
 from app.ledgers.people import roster_rows
@@ -68,6 +69,9 @@ def ledger_table(
     orgs = kept_below(session, ledger, org)
     if ledger.people_rows:
         found, headings = roster_rows(session, ledger, orgs, year, locale)
+        return _table(session, ledger, org, year, orgs, found, headings, zone, locale)
+    if ledger.computed:  # rows a domain computes (the member points): app/ledgers/computed.py
+        found, headings = computed_rows(session, ledger, orgs, year, locale)
         return _table(session, ledger, org, year, orgs, found, headings, zone, locale)
     between = (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
     ids = [o.id for o in orgs]
@@ -114,7 +118,7 @@ def _table(
         )
         for record, on, cells in found
     ]
-    if not ledger.people_rows:
+    if not ledger.people_rows and not ledger.computed:  # those come in their own order
         rows.sort(key=lambda r: (r.on, r.instance_id))
     if rollup:
         headings = (

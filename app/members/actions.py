@@ -8,6 +8,8 @@ from datetime import date
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
 from app.members.dues_actions import ACTIONS as DUES_ACTIONS
+from app.members.pairing import ACTIONS as PAIRING_ACTIONS
+from app.members.points.claim_check import ACTIONS as CLAIM_ACTIONS
 from app.members.study_actions import STUDY_ACTIONS
 from app.members.transfers import TRANSFER_ACTIONS
 from app.members.waiting_periods import check_waiting_period
@@ -101,5 +103,6 @@ ACTIONS = (
 
 
 def register_actions(catalogue: Catalogue) -> None:
-    for action in (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS, *STUDY_ACTIONS):
+    actions = (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS, *PAIRING_ACTIONS, *CLAIM_ACTIONS)
+    for action in (*actions, *STUDY_ACTIONS):
         catalogue.register(action)

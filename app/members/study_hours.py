@@ -21,12 +21,14 @@ from datetime import date
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.identity.kinds import PartyStatus
+from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.identity.queries.members import roster_on
 from app.workflow.models import InstanceStatus
@@ -164,20 +166,14 @@ def share_reaching(hours: dict[int, float], members: list[int]) -> float | None:
     return sum(1 for p in members if hours.get(p, 0.0) >= REQUIRED_HOURS) / len(members)
 
 
-def ledger_values(
-    session: Session, branch_ids: list[int], year: int
-) -> dict[int, dict[int, dict[str, Any]]]:
-    """The study-hours ledger's values (ledgers/study_hours_ledger.json, a row per member):
-    branch id → person id → the hours by source, the total and whether it reaches 32."""
-    found: dict[int, dict[int, dict[str, Any]]] = {}
-    for branch_id, people in _hours_by_branch(session, branch_ids, year).items():
-        found[branch_id] = {}
-        for person, by_source in people.items():
-            total = round(sum(by_source.values()), 2)
-            found[branch_id][person] = {**by_source, "total": total}
-            found[branch_id][person]["reached"] = total >= REQUIRED_HOURS
-    return found
-
-
-#: A member without hours in the ledger (``ledger_values`` lists only those with some).
-LEDGER_DEFAULTS = {**dict.fromkeys(SOURCE_KEYS, 0.0), "total": 0.0, "reached": False}
+def ledger_rows(session: Session, branch: OrgUnit, year: int, today: date) -> list[dict[str, Any]]:
+    """The study-hours ledger (ledgers/study_hours_ledger.json, a computed row source): a row
+    per member of the year, by name, with the hours by source, the total and whether it reaches
+    32; then anyone else with hours recorded at the branch (a member who moved away)."""
+    hours = study_hours_by_source(session, branch.id, year)
+    rows = []
+    for person, by_source in hours.items():
+        total = round(sum(by_source.values()), 2)
+        reached = _("Yes") if total >= REQUIRED_HOURS else _("No")
+        rows.append({"person": person, **by_source, "total": total, "reached": reached})
+    return rows

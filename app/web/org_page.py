@@ -29,6 +29,7 @@ from app.meetings.compliance import branch_calendar
 from app.meetings.compliance import c12_score
 from app.meetings.compliance import c13_score
 from app.meetings.schedule import schedule
+from app.web.member_points import branch_points_of
 
 bp = Blueprint("orgs", __name__)
 
@@ -78,6 +79,9 @@ def render_org(
         "identity/org.html",
         meetings=meetings_of(org) if org.kind is OrgKind.BRANCH else None,
         level_history=branch_history(db.session, org.id) if org.kind is OrgKind.BRANCH else None,
+        points=branch_points_of(org)
+        if org.kind is OrgKind.BRANCH and scope.sees_records(org.path)
+        else None,
         org=org,
         ancestors=queries.list_ancestors(db.session, org),
         children=children,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.core.commands import run
 from app.extensions import db
+from app.grading.cycle.measured import MEASURED
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.start import start_cycle
 from app.grading.rubric.document import default_document
@@ -80,7 +81,8 @@ def test_the_page_shows_sections_a_running_total_and_measured_criteria(client, t
         ("标准化党支部", 80),
         ("基本达标党支部", 70),
     ]
-    assert page.count("按记录测算") == 6  # C05, C12, C13, C16, C19 and the veto V4
+    # every criterion the records measure (C05, C09, C11 …) and the veto V4
+    assert page.count("按记录测算") == len(MEASURED) + 1
     bonus = re.search(r'<input id="f-self_bonus"[^>]*>', page, re.S).group(0)
     assert 'value="0"' in bonus
     assert "required" not in bonus

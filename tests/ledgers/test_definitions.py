@@ -77,14 +77,3 @@ def test_the_check_command_passes_on_the_shipped_files(app):
     result = app.test_cli_runner().invoke(ledgers_cli, ["check"])
     assert result.exit_code == 0, result.output
     assert "0 problems" in result.output
-
-
-def test_a_roster_column_may_name_a_value_a_domain_computes(tmp_path):
-    folder = tmp_path / "ledgers"
-    roster = {"title": "学时", "x-title-en": "Hours", "rows": "people"}
-    column = {"title": "合计", "x-title-en": "Total"}
-    _write(folder, "hours", roster | {"columns": [column | {"field": "study_hours.total"}]})
-    _write(folder, "typo", roster | {"columns": [column | {"field": "study_hours"}]})
-    ledgers, problems = check_directory(folder)
-    assert set(ledgers) == {"hours"}
-    assert any(p.startswith("ledgers/typo.json: columns[0].field: one of") for p in problems)

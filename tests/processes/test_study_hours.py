@@ -141,18 +141,16 @@ def test_hours_add_up_from_every_procedure_that_records_them(demo, clock, client
     )
     table = ledger_table(db.session, ledger, demo.branch, 2026, clock_module.local_zone(), "zh")
     assert len(table.rows) == len(hours)
-    by_name = {row.cells[0]: row.cells[2:] for row in table.rows}
+    by_name = {row.cells[0]: row.cells[1:] for row in table.rows}
     name_of = {p: db.session.get(Person, p).name for p in (a, b, d)}
-    assert by_name[name_of[a]] == ("1.5", "3.0", "28.0", "2.0", "34.5", "是")
-    assert by_name[name_of[b]] == ("0.0", "3.0", "28.0", "0.0", "31.0", "否")
-    assert by_name[name_of[d]] == ("0.0", "3.0", "0.0", "0.0", "3.0", "否")
+    assert by_name[name_of[a]] == ("1.5", "3", "28", "2", "34.5", "是")
+    assert by_name[name_of[b]] == ("0", "3", "28", "0", "31", "否")
+    assert by_name[name_of[d]] == ("0", "3", "0", "0", "3", "否")
     # The unit's roll-up reads every branch's hours at once, each row naming its branch.
     unit = db.session.get(OrgUnit, demo.branch.parent_id)
     rollup = ledger_table(db.session, ledger, unit, 2026, clock_module.local_zone(), "zh")
     ours = [r.cells for r in rollup.rows if r.cells[1] == name_of[a]]
-    assert ours == [
-        (demo.branch.name, name_of[a], "正式党员", "1.5", "3.0", "28.0", "2.0", "34.5", "是")
-    ]
+    assert ours == [(demo.branch.name, name_of[a], "1.5", "3", "28", "2", "34.5", "是")]
     login(demo.holder("branch_secretary").login, DEMO_PASSWORD)
     page = client.get(f"/ledgers/{demo.branch.code}/2026/study_hours_ledger")
     assert page.status_code == 200

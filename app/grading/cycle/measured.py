@@ -11,6 +11,8 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
   branch's last dues round of the year (``members.dues_records``), measured once a round is
   recorded; less 1 per transfer overdue and per lost-contact member whose search was late
   (``C09_DEDUCTIONS``);
+* C11 一带二: the points × the share of full members mentoring someone in the year, less 1 without
+  a confirmed model post (``members.pairing``; None while the branch has no pairing that year);
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
 * C13 主题党日 monthly: the points less 0.5 per month judged missed (domain.md §6);
 * C14 组织生活会 (3) + 民主评议党员 (3): each item's half of the points when held in the year, 0
@@ -31,6 +33,7 @@ empty and the branch scores the criterion itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -48,6 +51,7 @@ from app.meetings.compliance import row_of
 from app.meetings.schedule import schedule
 from app.members.dues_records import members_in_arrears
 from app.members.lost_contact import unsought_lost_contacts
+from app.members.pairing import measured_c11
 from app.members.study_hours import shares_reaching
 from app.members.transfer_records import overdue_transfers
 
@@ -64,7 +68,7 @@ C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]],
     (unsought_lost_contacts, 1.0),
 )
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
-MEASURED = ("C05", "C08", "C09", "C12", "C13", "C14", "C16", "C19")
+MEASURED = ("C05", "C08", "C09", "C11", "C12", "C13", "C14", "C16", "C19")
 
 
 def measured_criteria(
@@ -80,6 +84,9 @@ def measured_criteria(
     brands = brand_stages(ctx.session, ids, ctx.today)
     study = shares_reaching(ctx.session, ids, year)
     c09 = _c09_deducted(ctx, ids, year)
+    c11 = measured_c11(
+        ctx.session, ids, year, min(ctx.today, date(year, 12, 31)), points.get("C11")
+    )
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
@@ -87,6 +94,7 @@ def measured_criteria(
             "C05": per_missed_score(row_of(rows[branch.id], COMMITTEE_MEETING), points.get("C05")),
             "C08": _scaled_share(study[branch.id], points.get("C08")),
             "C09": None if c09[branch.id] is None else _floor(points.get("C09"), c09[branch.id]),
+            "C11": c11[branch.id],
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C14": _c14(rows[branch.id], points.get("C14")),
