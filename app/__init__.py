@@ -104,6 +104,11 @@ def _register_actions(app: Flask) -> None:
 
     actions.init_app(app, grading_actions, members_actions)
 
+    from app.members import actions as members
+    from app.workflow import timing_rules
+
+    timing_rules.init_app(app, members.TIMING_RULES)
+
 
 def _load_forms(app: Flask) -> None:
     """Read every form file once; a broken one stops start-up, naming the file and the problem."""
