@@ -4,13 +4,21 @@ to another branch (identity's ``commands.members``), with the instance recorded 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from app.identity.commands.applicants import register_applicant
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
+from app.identity.models import Person
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
 from app.workflow.actions import Parameter
+
+#: The minimum durations of member development, named by the procedures' ``notBefore``.
+TIMING_RULES = Path(__file__).with_name("development_rules.toml")
+#: The key dates a development procedure may read back (``person_key_date``).
+KEY_DATES = ("application_date", "activist_date", "development_target_date", "admission_date")
 
 PERSON = Parameter("person", "person_id", "党员（人员）", "person")
 EFFECTIVE_ON = Parameter("effective_on", "date", "生效日期", "effective date")
@@ -39,7 +47,59 @@ def _transfer(call: ActionCall) -> None:
     )
 
 
+def _register_applicant(call: ActionCall) -> int:
+    return register_applicant(
+        call.ctx,
+        branch_id=call.row.org_unit_id,
+        name=call.params["name"],
+        gender=call.params["gender"],
+        birth_date=date.fromisoformat(call.params["birth_date"]),
+        employee_no=call.params["employee_no"],
+        application_date=date.fromisoformat(call.params["application_date"]),
+        instance_id=call.row.id,
+    )
+
+
+def _key_date(call: ActionCall) -> str | None:
+    """One of the person's key dates (ISO), for a timing rule counted from an earlier procedure."""
+    which = call.params["which"]
+    person = call.ctx.session.get(Person, call.params["person"])
+    if which not in KEY_DATES or person is None or person.branch_id != call.row.org_unit_id:
+        return None
+    day = getattr(person, which)
+    return day.isoformat() if day else None
+
+
 ACTIONS = (
+    Action(
+        "register_applicant",
+        "登记入党申请人",
+        "Register an applicant",
+        "Puts the person who handed in a written application on the branch's rolls as an "
+        "applicant, with the day of the application as their first key date; refused under 18 on "
+        "that day, for a future day, or an employee number already on the rolls. Returns the "
+        "person's id.",
+        ("人员名册 roll of the branch", "入党申请日期 application date"),
+        (
+            Parameter("name", "string", "姓名", "name"),
+            Parameter("gender", "string", "性别", "gender"),
+            Parameter("birth_date", "date", "出生日期", "date of birth"),
+            Parameter("employee_no", "string", "员工编号", "employee number"),
+            Parameter("application_date", "date", "递交申请书日期", "application date"),
+        ),
+        _register_applicant,
+    ),
+    Action(
+        "person_key_date",
+        "读取发展关键日期",
+        "Read a development key date",
+        "Returns one of the person's key dates (application, activist, development target, "
+        "admission) as recorded by the earlier procedures, so a later step's timing rule counts "
+        "from it; none for a person of another branch.",
+        (),
+        (PERSON, Parameter("which", "string", "哪个日期", "which date")),
+        _key_date,
+    ),
     Action(
         "change_party_status",
         "变更党籍状态",
