@@ -54,6 +54,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.inbox.print_views import bp as print_bp
     from app.inbox.views import bp as inbox_bp
     from app.ledgers.registry import init_app as ledgers_init
+    from app.members.views import bp as members_bp
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
@@ -86,6 +87,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     grading.register(app)
     app.register_blueprint(dashboard_bp)
     ledgers_init(app)
+    app.register_blueprint(members_bp)
 
     _load_forms(app)
     _register_actions(app)

@@ -1,0 +1,116 @@
+"""The development dossier (发展党员全程纪实档案) of a person taken from the application through the
+activist's filing at the demo branch: its rows are the procedures' records (the day entered, the
+documents, who acted), the later steps show as not yet reached, it prints on A4, and only the
+branch's committee and the reviewers above it read it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.identity.models import Person
+from app.identity.models import User
+from app.members.dossier import dossier_rows
+from app.workflow.models import ProcessInstance
+from tests.conftest import log_in
+from tests.plugins.demo import complete_step
+from tests.plugins.demo import holder_at
+from tests.processes.test_activist_selection_and_cultivation import at
+from tests.processes.test_activist_selection_and_cultivation import start_with_activist
+
+
+def _name(actor) -> str:
+    return db.session.get(User, actor.user_id).display_name
+
+
+def _talk(demo, person_id: int) -> None:
+    """The intake's talk, held by the secretary whom the secretary assigns to themself."""
+    secretary = demo.holder("branch_secretary")
+    intake = db.session.scalars(
+        select(ProcessInstance.id).where(
+            ProcessInstance.process_key == "membership_application_intake"
+        )
+    ).first()
+    talker = db.session.get(User, secretary.user_id).person_id
+    complete_step(secretary, intake, "assign_talker", {"talker": talker})
+    complete_step(
+        secretary, intake, "interview", {"talked_on": "2026-11-23", "talk_record": "谈话记录"}
+    )
+    assert person_id
+
+
+def _plain_member(demo) -> User:
+    committee = set(demo.people("committee"))
+    return db.session.scalars(
+        select(User)
+        .join(Person, Person.id == User.person_id)
+        .where(Person.branch_id == demo.branch.id, Person.id.not_in(committee))
+        .order_by(User.id)
+    ).first()
+
+
+def developed(demo, clock) -> int:
+    instance_id, person_id = start_with_activist(demo, clock)
+    _talk(demo, person_id)
+    at(clock, "2026-11-30")
+    complete_step(
+        holder_at("HH01", "unit_org_reviewer"),
+        instance_id,
+        "file_upward",
+        {"filed": True, "filed_on": "2026-11-30", "filing_opinion": "同意备案"},
+    )
+    return person_id
+
+
+def test_the_dossier_lists_the_steps_done_from_the_records(demo, clock):
+    person_id = developed(demo, clock)
+    rows = dossier_rows(db.session, db.session.get(Person, person_id))
+    assert [r.step.number for r in rows] == list(range(1, 26))
+    done = {r.step.number: r.done for r in rows if r.reached}
+    assert sorted(done) == [1, 2, 3, 4]
+    org_member = _name(demo.holder("org_member"))
+    assert (done[1][0].day, done[1][0].actor, done[1][0].documents) == (
+        "2026-11-20",
+        org_member,
+        ["入党申请书.pdf"],
+    )
+    assert (done[2][0].day, done[2][0].actor) == (
+        "2026-11-23",
+        _name(demo.holder("branch_secretary")),
+    )
+    assert (done[3][0].day, done[3][0].actor) == ("2026-11-23", org_member)
+    assert (done[4][0].day, done[4][0].actor) == (
+        "2026-11-30",
+        _name(holder_at("HH01", "unit_org_reviewer")),
+    )
+
+
+def test_the_dossier_page_and_its_print_are_for_the_branch_and_the_reviewers_above(
+    demo, clock, client, login, app
+):
+    person_id = developed(demo, clock)
+    password = app.config["DEMO_PASSWORD"]
+    login(demo.holder("branch_secretary").login, password)
+    page = client.get(f"/members/{person_id}/dossier").get_data(as_text=True)
+    assert "林晓东" in page
+    assert "2026-11-30" in page
+    assert "入党申请书.pdf" in page
+    assert "递交入党申请书" in page
+    assert "材料归档" in page
+    printed = client.get(f"/members/{person_id}/dossier/print")
+    assert printed.status_code == 200
+    assert "dossier-steps" in printed.get_data(as_text=True)
+    listing = client.get("/members/development").get_data(as_text=True)
+    assert f"/members/{person_id}/dossier" in listing
+
+    reviewer = app.test_client()
+    log_in(reviewer, holder_at("HH01", "unit_org_reviewer").login, password)
+    assert reviewer.get(f"/members/{person_id}/dossier").status_code == 200
+
+    other = app.test_client()  # the secretary of another branch
+    log_in(other, holder_at("HH01-02", "branch_secretary").login, password)
+    assert other.get(f"/members/{person_id}/dossier").status_code == 404
+    assert other.get(f"/members/{person_id}/dossier/print").status_code == 404
+    member = app.test_client()  # a member of the same branch without a committee role
+    log_in(member, _plain_member(demo).login, password)
+    assert member.get(f"/members/{person_id}/dossier").status_code == 404
