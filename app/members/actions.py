@@ -96,7 +96,7 @@ ACTIONS = (
         "Returns one of the person's key dates (application, activist, development target, "
         "admission) as recorded by the earlier procedures, so a later step's timing rule counts "
         "from it; none for a person of another branch.",
-        (),
+        ("流程数据中的关键日期（只读人员记录）the key date into the instance's data (reads only)",),
         (PERSON, Parameter("which", "string", "哪个日期", "which date")),
         _key_date,
     ),
