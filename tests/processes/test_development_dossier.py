@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core.clock import local_zone
 from app.extensions import db
 from app.identity.models import Person
 from app.identity.models import User
+from app.ledgers.registry import all_ledgers
+from app.ledgers.table import ledger_table
 from app.members.dossier import dossier_rows
 from app.workflow.models import ProcessInstance
 from tests.conftest import log_in
@@ -114,3 +117,26 @@ def test_the_dossier_page_and_its_print_are_for_the_branch_and_the_reviewers_abo
     member = app.test_client()  # a member of the same branch without a committee role
     log_in(member, _plain_member(demo).login, password)
     assert member.get(f"/members/{person_id}/dossier").status_code == 404
+
+
+def test_the_registers_list_the_applicant_and_the_activist(demo, clock):
+    person_id = developed(demo, clock)
+    name = db.session.get(Person, person_id).name
+    applications = ledger_table(
+        db.session,
+        all_ledgers()["development_applications"],
+        demo.branch,
+        2026,
+        local_zone(),
+        "zh",
+    )
+    (row,) = [r for r in applications.rows if name in r.cells]
+    assert "2026-11-20" in row.cells
+    assert "2026-11-23" in row.cells  # the talk
+    assert _name(demo.holder("branch_secretary")) in row.cells
+    activists = ledger_table(
+        db.session, all_ledgers()["activist_register"], demo.branch, 2026, local_zone(), "zh"
+    )
+    (row,) = [r for r in activists.rows if name in r.cells]
+    assert row.running
+    assert (row.cells[2], row.cells[3]) == ("2026-11-23", "2026-11-30")
