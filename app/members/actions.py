@@ -9,7 +9,6 @@ from pathlib import Path
 from app.identity.commands.applicants import register_applicant
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
-from app.identity.models import Person
 from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
@@ -17,8 +16,6 @@ from app.workflow.actions import Parameter
 
 #: The minimum durations of member development, named by the procedures' ``notBefore``.
 TIMING_RULES = Path(__file__).with_name("development_rules.toml")
-#: The key dates a development procedure may read back (``person_key_date``).
-KEY_DATES = ("application_date", "activist_date", "development_target_date", "admission_date")
 
 PERSON = Parameter("person", "person_id", "党员（人员）", "person")
 EFFECTIVE_ON = Parameter("effective_on", "date", "生效日期", "effective date")
@@ -60,16 +57,6 @@ def _register_applicant(call: ActionCall) -> int:
     )
 
 
-def _key_date(call: ActionCall) -> str | None:
-    """One of the person's key dates (ISO), for a timing rule counted from an earlier procedure."""
-    which = call.params["which"]
-    person = call.ctx.session.get(Person, call.params["person"])
-    if which not in KEY_DATES or person is None or person.branch_id != call.row.org_unit_id:
-        return None
-    day = getattr(person, which)
-    return day.isoformat() if day else None
-
-
 ACTIONS = (
     Action(
         "register_applicant",
@@ -88,17 +75,6 @@ ACTIONS = (
             Parameter("application_date", "date", "递交申请书日期", "application date"),
         ),
         _register_applicant,
-    ),
-    Action(
-        "person_key_date",
-        "读取发展关键日期",
-        "Read a development key date",
-        "Returns one of the person's key dates (application, activist, development target, "
-        "admission) as recorded by the earlier procedures, so a later step's timing rule counts "
-        "from it; none for a person of another branch.",
-        ("流程数据中的关键日期（只读人员记录）the key date into the instance's data (reads only)",),
-        (PERSON, Parameter("which", "string", "哪个日期", "which date")),
-        _key_date,
     ),
     Action(
         "change_party_status",

@@ -262,4 +262,4 @@ def _require_timing_rule(
         data = loaded.instance.task_data(task.task_uuid) if rule_id else {}
     except KeyError:
         raise Conflict(_("This task is no longer open.")) from None
-    check_not_before(rule_id, data, submitted, ctx.now)
+    check_not_before(rule_id, data, submitted, ctx.now, ctx.session)

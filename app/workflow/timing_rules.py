@@ -2,9 +2,10 @@
 
 A user task names a rule by its id (``spiffworkflow:property name="notBefore" value="<rule id>"``);
 the rule, declared in a domain's data file with its article, says from which recorded date it
-counts (``after``: a variable of the instance's data, dotted for a key inside an answer) and how
-long must have passed (``at_least``: an ISO 8601 duration, on calendar or working days). The task
-cannot be completed before that day: the completion is refused with the rule, its article and the
+counts (``after``: a variable of the instance's data, dotted for a key inside an answer; with
+``person_date``, that key date of the person the variable names) and how long must have passed
+(``at_least``: an ISO 8601 duration, on calendar or working days). The task cannot be completed
+before that day: the completion is refused with the rule, its article and the
 first day it may be done (Beijing date), and nothing changes. When the rule names a date field of
 the form (``field``), the date entered there may not be before that day either: a decision cannot
 be recorded as taken before the regulation allowed it.
@@ -29,6 +30,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from lxml import etree
+from sqlalchemy.orm import Session
 
 from app.core.clock import local_zone
 from app.core.errors import ValidationFailed
@@ -42,9 +44,18 @@ from app.engine.errors import ModelError
 from app.engine.errors import element_error
 from app.engine.xml import UnsafeXml
 from app.engine.xml import parse_model_xml
+from app.identity.models import Person
 from app.workflow.engine_access import working_calendar
 
 _KEY = "branchflow.timing_rules"
+#: The key dates of a person's record a rule may count from.
+PERSON_DATES = (
+    "application_date",
+    "activist_date",
+    "development_target_date",
+    "admission_date",
+    "full_membership_date",
+)
 PROPERTY = "notBefore"
 _NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -63,6 +74,9 @@ class TimingRule:
     at_least: str
     calendar: str = "calendar"
     field: str | None = None
+    #: When set, ``after`` names the variable holding a person's id and the rule counts from
+    #: this key date of the person's record (an earlier procedure's date: the activist date).
+    person_date: str | None = None
 
     def text(self) -> tuple[str, str]:
         """The rule and its article in the reader's language."""
@@ -92,6 +106,8 @@ def read_rules(path: Path) -> list[TimingRule]:
             parse_duration(rule.at_least)
         except ValueError as bad:
             raise ValueError(f"{path.name}: rule {rule.id}: {bad}") from None
+        if rule.person_date is not None and rule.person_date not in PERSON_DATES:
+            raise ValueError(f"{path.name}: rule {rule.id}: person_date is one of {PERSON_DATES}")
         if rule.calendar not in DUE_CALENDARS:
             raise ValueError(f"{path.name}: rule {rule.id}: calendar is one of {DUE_CALENDARS}")
         rules.append(rule)
@@ -124,11 +140,16 @@ def lookup(data: Mapping[str, Any], path: str) -> Any:
 
 
 def check_not_before(
-    rule_id: str | None, data: Mapping[str, Any], submitted: Mapping[str, Any], now: datetime
+    rule_id: str | None,
+    data: Mapping[str, Any],
+    submitted: Mapping[str, Any],
+    now: datetime,
+    session: Session | None = None,
 ) -> None:
     """Refuse (ValidationFailed, nothing changed) a completion the rule does not yet allow.
 
-    ``data`` is the task's data before the submission, ``submitted`` what is being submitted."""
+    ``data`` is the task's data before the submission, ``submitted`` what is being submitted;
+    ``session`` reads a person's key date for a rule that counts from one."""
     if not rule_id:
         return
     rule = timing_rules().get(rule_id)
@@ -136,6 +157,8 @@ def check_not_before(
         raise ValidationFailed(_("This step cannot be checked against its timing rule."), {})
     text, article = rule.text()
     anchor = lookup({**data, **submitted}, rule.after)
+    if rule.person_date is not None:
+        anchor = _person_date(session, anchor, rule.person_date)
     try:
         earliest = rule.earliest(anchor)
     except DeadlineUnreadable:
@@ -155,6 +178,13 @@ def check_not_before(
     entered = _entered_day(submitted.get(rule.field)) if rule.field else None
     if entered is not None and entered < earliest:
         raise ValidationFailed(message, {rule.field or "_form": message})
+
+
+def _person_date(session: Session | None, person_id: Any, name: str) -> Any:
+    if session is None or not isinstance(person_id, int) or isinstance(person_id, bool):
+        return None
+    person = session.get(Person, person_id)
+    return getattr(person, name) if person is not None else None
 
 
 def _entered_day(value: Any) -> date | None:
