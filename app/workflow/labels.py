@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.workflow.models import InstanceStatus
@@ -34,7 +35,21 @@ STEP_ACTIONS = {
 }
 
 
+#: Steps whose detail is written "Chinese / English" (``assignment.py``): shown in one language.
+BILINGUAL_DETAILS = frozenset({"assigned", "assigned_to_role"})
+
+
+def step_detail(step: object) -> str:
+    """A step's detail in the reader's language where it is written in both."""
+    detail = str(getattr(step, "detail", "") or "")
+    if getattr(step, "action", None) not in BILINGUAL_DETAILS or " / " not in detail:
+        return detail
+    zh, en = detail.split(" / ", 1)
+    return en if str(get_locale() or "zh").startswith("en") else zh
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(step_detail, "step_detail")
     app.add_template_filter(lambda action: str(STEP_ACTIONS.get(action, action)), "step_action")
     app.add_template_filter(
         lambda status: str(INSTANCE_STATUS.get(status, status)), "instance_status"
