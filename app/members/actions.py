@@ -44,8 +44,11 @@ def _transfer(call: ActionCall) -> None:
     )
 
 
-def _register_applicant(call: ActionCall) -> int:
-    return register_applicant(
+def _register_applicant(call: ActionCall) -> None:
+    # Nothing returned: a service task's result is kept in the instance's data, which the audit
+    # replay can re-derive only where a snapshot was stored; the dossier finds the person by the
+    # employee number the receipt recorded.
+    register_applicant(
         call.ctx,
         branch_id=call.row.org_unit_id,
         name=call.params["name"],
@@ -64,8 +67,7 @@ ACTIONS = (
         "Register an applicant",
         "Puts the person who handed in a written application on the branch's rolls as an "
         "applicant, with the day of the application as their first key date; refused under 18 on "
-        "that day, for a future day, or an employee number already on the rolls. Returns the "
-        "person's id.",
+        "that day, for a future day, or an employee number already on the rolls.",
         ("人员名册 roll of the branch", "入党申请日期 application date"),
         (
             Parameter("name", "string", "姓名", "name"),
