@@ -69,6 +69,8 @@ def _demo_history(seed: int) -> None:
         "annual_grading_target_setting",
         "unit_target_breakdown",
         "branch_target_declaration",
+        "membership_application_intake",
+        "activist_selection_and_cultivation",
     }
     deployed = set(db.session.scalars(select(ProcessDefinition.process_key)))
     if not needed <= deployed:
@@ -79,7 +81,7 @@ def _demo_history(seed: int) -> None:
         f"process history: {counts.committee_meetings} committee meetings,"
         f" {counts.group_meetings} party-group meetings, {counts.assemblies} general assemblies,"
         f" {counts.lectures} party lectures, {counts.themed_days} themed party days,"
-        f" {counts.cancelled} cancelled;"
+        f" {counts.cancelled} cancelled; {counts.development} people in member development;"
         f" this year's grading cycle at HH01 for {counts.cycle.branches} branches,"
         f" {counts.cycle.advanced} of them past their self-assessment;"
         f" next year's targets under way at HH01 ({counts.targets.declared} declared,"

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
+from app.demo.development import load_member_development
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
 from app.demo.targets import TargetCounts
@@ -65,6 +66,7 @@ class HistoryCounts:
     assemblies: int = 0
     lectures: int = 0
     themed_days: int = 0
+    development: int = 0
     cancelled: int = 0
     cycle: CycleCounts = field(default_factory=CycleCounts)
     targets: TargetCounts = field(default_factory=TargetCounts)
@@ -108,6 +110,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     counts.committee_meetings += 1
     _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     counts.cancelled += 1
+    counts.development = load_member_development(SHOWCASE_BRANCH, zone)
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

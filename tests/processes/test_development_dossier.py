@@ -8,17 +8,23 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.core.clock import local_zone
+from app.demo.development import load_member_development
 from app.extensions import db
 from app.identity.models import Person
 from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
 from app.members.dossier import dossier_rows
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
 from app.workflow.models import ProcessInstance
+from app.workflow.queries import earlier_answers
 from tests.conftest import log_in
+from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.processes.test_activist_selection_and_cultivation import at
+from tests.processes.test_activist_selection_and_cultivation import refused_until
 from tests.processes.test_activist_selection_and_cultivation import start_with_activist
 
 
@@ -140,3 +146,55 @@ def test_the_registers_list_the_applicant_and_the_activist(demo, clock):
     (row,) = [r for r in activists.rows if name in r.cells]
     assert row.running
     assert (row.cells[2], row.cells[3]) == ("2026-11-23", "2026-11-30")
+
+
+def _open_step(person: Person) -> str | None:
+    """The open development step about ``person`` at the demo branch."""
+    db.session.rollback()
+    for task in db.session.scalars(
+        select(HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            HumanTask.state == HumanTaskState.READY,
+            ProcessInstance.org_unit_id == person.branch_id,
+        )
+    ):
+        answers = earlier_answers(db.session, task.instance_id)
+        if (
+            person.id == answers.get("candidate")
+            or answers.get("employee_no") == person.employee_no
+        ):
+            return task.element_id
+    return None
+
+
+def test_the_demo_branch_has_someone_waiting_at_each_first_stage(demo, clock):
+    assert load_member_development(DEMO_BRANCH, local_zone()) == 4
+    db.session.rollback()
+    by_number = {
+        p.employee_no: p
+        for p in db.session.scalars(select(Person).where(Person.employee_no.like("HH-DEV-%")))
+    }
+    assert {n: (p.party_status.value, _open_step(p)) for n, p in by_number.items()} == {
+        "HH-DEV-001": ("activist", "year_gate"),
+        "HH-DEV-002": ("activist", "second_review"),
+        "HH-DEV-003": ("applicant", "interview"),
+        "HH-DEV-004": ("applicant", "assign_talker"),
+    }
+    second = by_number["HH-DEV-002"]
+    instance_id = db.session.scalars(
+        select(HumanTask.instance_id).where(
+            HumanTask.element_id == "second_review", HumanTask.state == HumanTaskState.READY
+        )
+    ).first()
+    refused_until(
+        demo.holder("org_member"),
+        instance_id,
+        "second_review",
+        {"reviewed_on": "2026-11-23", "second_assessment": "表现良好"},
+        "2027-01-15",
+        "第十二条",
+    )
+    # steps 1-6 under way: the cultivation (step 6) shows its first assessment so far
+    reached = [r.step.number for r in dossier_rows(db.session, second) if r.reached]
+    assert reached == [1, 2, 3, 4, 5, 6]
