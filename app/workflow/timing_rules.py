@@ -45,7 +45,12 @@ from app.engine.errors import element_error
 from app.engine.xml import UnsafeXml
 from app.engine.xml import parse_model_xml
 from app.identity.models import Person
+from app.workflow.engine_access import runtime
+from app.workflow.engine_access import specs_for
 from app.workflow.engine_access import working_calendar
+from app.workflow.models import HumanTask
+from app.workflow.models import ProcessDefinition
+from app.workflow.models import ProcessInstance
 
 _KEY = "branchflow.timing_rules"
 #: The key dates of a person's record a rule may count from.
@@ -227,3 +232,39 @@ def unknown_rule_problems(sources: Mapping[str, etree._Element]) -> list[ModelEr
                     )
                 )
     return problems
+
+
+def waiting_for(session: Session, task_id: int, now: datetime) -> str | None:
+    """What the task page says before the form of a task its rule does not yet allow: the
+    rule, its article and the first day (None when it has no rule or may be done now). The
+    instance is loaded only when the task's element names a rule."""
+    task = session.get(HumanTask, task_id)
+    row = session.get(ProcessInstance, task.instance_id) if task is not None else None
+    definition = session.get(ProcessDefinition, row.definition_id) if row is not None else None
+    if definition is None:
+        return None
+    specs = specs_for(definition.process_key, definition.content_hash, lambda: definition.spec_json)
+    if not _names_a_rule(specs, task.element_id):
+        return None
+    instance = runtime().load(specs, row.state_json)
+    try:
+        rule_id = instance.task_property(task.task_uuid, PROPERTY)
+        data = instance.task_data(task.task_uuid) if rule_id else {}
+    except KeyError:  # no longer ready in the engine
+        return None
+    try:
+        check_not_before(rule_id, data, {}, now, session)
+    except ValidationFailed as refused:
+        return str(refused.message)
+    return None
+
+
+def _names_a_rule(specs: tuple[Any, Any], element_id: str) -> bool:
+    top, subprocesses = specs
+    for spec in (top, *dict(subprocesses or {}).values()):
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == element_id:
+                properties = getattr(task_spec, "extensions", {}).get("properties", {})
+                if properties.get(PROPERTY):
+                    return True
+    return False

@@ -94,17 +94,24 @@ def start_with_activist(demo, clock) -> tuple[int, int]:
     return instance_id, person_id
 
 
-def test_the_unit_files_the_activist_only_after_five_working_days_of_notice(demo, clock):
+def test_the_unit_files_the_activist_only_after_five_working_days_of_notice(
+    demo, clock, client, login, app
+):
     instance_id, person_id = start_with_activist(demo, clock)
     reviewer = holder_at("HH01", "unit_org_reviewer")
     filing = open_task(instance_id)
     assert (filing.element_id, filing.candidate_role) == ("file_upward", "unit_org_reviewer")
+    login(reviewer.login, app.config["DEMO_PASSWORD"])  # the task page says so before the form
+    page = client.get(f"/inbox/tasks/{filing.id}").get_data(as_text=True)
+    assert 'id="not-yet"' in page
+    assert "2026-11-30" in page
     filed = {"filed": True, "filed_on": "2026-11-30", "filing_opinion": "同意备案"}
     refused_until(reviewer, instance_id, "file_upward", filed, "2026-11-30", NOTICE)
     at(clock, "2026-11-27")  # Friday: 4 working days
     refused_until(reviewer, instance_id, "file_upward", filed, "2026-11-30", NOTICE)
     assert db.session.get(Person, person_id).party_status is PartyStatus.APPLICANT
     at(clock, "2026-11-30")
+    assert 'id="not-yet"' not in client.get(f"/inbox/tasks/{filing.id}").get_data(as_text=True)
     complete_step(reviewer, instance_id, "file_upward", filed)
 
     person = db.session.get(Person, person_id)
