@@ -31,6 +31,7 @@ from app.workflow.models import ProcessInstance
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_task
+from tests.plugins.demo import told_of_return
 from tests.processes.test_membership_application_intake import receive
 
 ACTIVIST_DAY = "2026-11-23"  # a Monday
@@ -112,6 +113,19 @@ def test_the_unit_files_the_activist_only_after_five_working_days_of_notice(
     assert db.session.get(Person, person_id).party_status is PartyStatus.APPLICANT
     at(clock, "2026-11-30")
     assert 'id="not-yet"' not in client.get(f"/inbox/tasks/{filing.id}").get_data(as_text=True)
+    # Returned once: the committee completes the filing and files it again.
+    returned = {"filed": False, "filed_on": "2026-11-30", "filing_opinion": "请补充推荐材料"}
+    complete_step(reviewer, instance_id, "file_upward", returned)
+    revise = open_task(instance_id)
+    assert (revise.element_id, revise.candidate_role) == ("revise_decision", "branch_committee")
+    assert demo.holder("org_member").user_id in told_of_return(instance_id)
+    complete_step(
+        demo.holder("org_member"),
+        instance_id,
+        "revise_decision",
+        DECISION | {"revision_note": "补充党员推荐表"},
+    )
+    assert db.session.get(Person, person_id).party_status is PartyStatus.APPLICANT
     complete_step(reviewer, instance_id, "file_upward", filed)
 
     person = db.session.get(Person, person_id)
@@ -234,3 +248,22 @@ def test_contacts_cultivate_and_the_reviews_and_the_year_wait_for_their_time(dem
     complete_step(org_member, instance_id, "year_gate", summary)
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
     assert db.session.get(Person, person_id).party_status is PartyStatus.ACTIVIST
+
+
+def test_a_returned_filing_may_be_withdrawn(demo, clock):
+    instance_id, person_id = start_with_activist(demo, clock)
+    at(clock, "2026-12-01")
+    complete_step(
+        holder_at("HH01", "unit_org_reviewer"),
+        instance_id,
+        "file_upward",
+        {"filed": False, "filed_on": "2026-12-01", "filing_opinion": "培养对象不符合条件"},
+    )
+    complete_step(
+        demo.holder("org_member"),
+        instance_id,
+        "revise_decision",
+        DECISION | {"agreed": False, "revision_note": "撤回确定意见"},
+    )
+    assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    assert db.session.get(Person, person_id).party_status is PartyStatus.APPLICANT
