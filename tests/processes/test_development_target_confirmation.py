@@ -89,8 +89,15 @@ def test_a_development_target_is_decided_only_after_a_year_and_then_reviewed(dem
     assert db.session.get(Person, person_id).party_status is PartyStatus.ACTIVIST
     complete_step(org_member, instance_id, "committee_decide", DECISION)
 
+    reviewer = holder_at("HH01", "unit_org_reviewer")
+    returned = {"filed": False, "filed_on": "2027-11-25", "filing_opinion": "请补充群众意见"}
+    complete_step(reviewer, instance_id, "file_upward", returned)  # returned once
+    assert open_task(instance_id).element_id == "revise_decision"
+    revised = DECISION | {"revision_note": "补充群众座谈意见"}
+    complete_step(org_member, instance_id, "revise_decision", revised)
+    assert db.session.get(Person, person_id).party_status is PartyStatus.ACTIVIST
     complete_step(
-        holder_at("HH01", "unit_org_reviewer"),
+        reviewer,
         instance_id,
         "file_upward",
         {"filed": True, "filed_on": "2027-11-25", "filing_opinion": "同意备案"},
