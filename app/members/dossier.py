@@ -58,6 +58,8 @@ class Evidence:
     element_id: str
     date_field: str | None = None
     documents: tuple[str, ...] = ()
+    #: Counts only where this answer is true (a filing returned is not the filing).
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,12 @@ STEPS = (
     Step(2, "党组织派人谈话", "Talk with the applicant",
          (Evidence(INTAKE, "interview", "talked_on"),)),
     Step(3, "推荐和确定入党积极分子", "Activist recommended and decided",
-         (Evidence(ACTIVIST, "committee_decide", "activist_date"),)),
+         (
+             Evidence(ACTIVIST, "committee_decide", "activist_date", when="agreed"),
+             Evidence(ACTIVIST, "revise_decision", "activist_date", when="agreed"),
+         )),
     Step(4, "入党积极分子报上级党委备案", "Activist filed upward",
-         (Evidence(ACTIVIST, "file_upward", "filed_on"),)),
+         (Evidence(ACTIVIST, "file_upward", "filed_on", when="filed"),)),
     Step(5, "指定培养联系人", "Cultivation contacts assigned",
          (Evidence(ACTIVIST, "assign_contacts"),)),
     Step(6, "培养教育考察", "Cultivation and assessment",
@@ -87,9 +92,12 @@ STEPS = (
              Evidence(ACTIVIST, "year_gate", "gate_on"),
          )),
     Step(7, "确定发展对象", "Development target decided",
-         (Evidence(TARGET, "committee_decide", "decided_on"),)),
+         (
+             Evidence(TARGET, "committee_decide", "decided_on", when="agreed"),
+             Evidence(TARGET, "revise_decision", "decided_on", when="agreed"),
+         )),
     Step(8, "发展对象报上级党委备案", "Development target filed upward",
-         (Evidence(TARGET, "file_upward", "filed_on"),)),
+         (Evidence(TARGET, "file_upward", "filed_on", when="filed"),)),
     Step(9, "确定入党介绍人", "Sponsors assigned", (Evidence(TARGET, "assign_sponsors"),)),
     Step(10, "进行政治审查", "Political review",
          (Evidence(TARGET, "political_review", "concluded_on", ("review_letters",)),)),
@@ -150,6 +158,8 @@ def dossier_rows(session: Session, person: Person) -> list[DossierRow]:
             _done(session, entry, evidence)
             for evidence in step.evidence
             for entry in records.get((evidence.process_key, evidence.element_id), [])
+            if evidence.when is None
+            or json.loads(entry.submitted_json or "{}").get(evidence.when) is True
         ]
         rows.append(DossierRow(step, done))
     return rows

@@ -62,12 +62,18 @@ def developed(demo, clock) -> int:
     instance_id, person_id = start_with_activist(demo, clock)
     _talk(demo, person_id)
     at(clock, "2026-11-30")
-    complete_step(
-        holder_at("HH01", "unit_org_reviewer"),
-        instance_id,
-        "file_upward",
-        {"filed": True, "filed_on": "2026-11-30", "filing_opinion": "同意备案"},
-    )
+    reviewer = holder_at("HH01", "unit_org_reviewer")
+    returned = {"filed": False, "filed_on": "2026-11-30", "filing_opinion": "请补充材料"}
+    complete_step(reviewer, instance_id, "file_upward", returned)
+    revised = {
+        "agreed": True,
+        "activist_date": "2026-11-23",
+        "committee_opinion": "同意",
+        "revision_note": "已补充",
+    }
+    complete_step(demo.holder("org_member"), instance_id, "revise_decision", revised)
+    filed = {"filed": True, "filed_on": "2026-11-30", "filing_opinion": "同意备案"}
+    complete_step(reviewer, instance_id, "file_upward", filed)
     return person_id
 
 
@@ -88,6 +94,7 @@ def test_the_dossier_lists_the_steps_done_from_the_records(demo, clock):
         _name(demo.holder("branch_secretary")),
     )
     assert (done[3][0].day, done[3][0].actor) == ("2026-11-23", org_member)
+    assert len(done[4]) == 1  # the filing, not the return before it
     assert (done[4][0].day, done[4][0].actor) == (
         "2026-11-30",
         _name(holder_at("HH01", "unit_org_reviewer")),
