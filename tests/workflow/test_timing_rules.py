@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app.core.errors import ValidationFailed
+from app.extensions import db
+from app.identity.models import Person
 from app.workflow.deploy import check_sources
 from app.workflow.timing_rules import check_not_before
 from app.workflow.timing_rules import read_rules
@@ -89,3 +93,35 @@ def test_deployment_refuses_a_task_naming_an_unknown_rule(app):
     )
     problems = check_sources({"intake.bpmn": wrong}).problems
     assert [p.element_id for p in problems if "no_such_rule" in p.message_en] == ["interview"]
+
+
+def test_a_rule_may_count_from_a_key_date_on_the_persons_record(app, demo):
+    activist = db.session.scalars(
+        select(Person).where(Person.branch_id == demo.branch.id, Person.activist_date.is_not(None))
+    ).first()
+    first_day = activist.activist_date.replace(year=activist.activist_date.year + 1)
+    day_before = (first_day - timedelta(days=1)).isoformat()
+    data = {"candidate": activist.id}
+    with pytest.raises(ValidationFailed) as refused:
+        check_not_before(
+            "target_after_one_year", data, {}, _beijing_morning(day_before), db.session
+        )
+    assert first_day.isoformat() in refused.value.message
+    check_not_before(
+        "target_after_one_year",
+        data,
+        {"decided_on": first_day.isoformat()},
+        _beijing_morning(first_day.isoformat()),
+        db.session,
+    )
+
+
+def test_a_rule_file_naming_an_unknown_key_date_is_refused(tmp_path: Path):
+    broken = tmp_path / "rules.toml"
+    broken.write_text(
+        '[[rule]]\nid = "y"\nzh = "y"\nen = "y"\narticle = "y"\narticle_en = "y"\n'
+        'after = "candidate"\nat_least = "P1Y"\nperson_date = "birthday"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="person_date"):
+        read_rules(broken)
