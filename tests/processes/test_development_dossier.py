@@ -118,6 +118,8 @@ def test_the_dossier_page_and_its_print_are_for_the_branch_and_the_reviewers_abo
     assert "dossier-steps" in printed.get_data(as_text=True)
     listing = client.get("/members/development").get_data(as_text=True)
     assert f"/members/{person_id}/dossier" in listing
+    person_page = client.get(f"/people/{person_id}").get_data(as_text=True)
+    assert f"/members/{person_id}/dossier" in person_page
 
     reviewer = app.test_client()
     log_in(reviewer, holder_at("HH01", "unit_org_reviewer").login, password)
