@@ -267,3 +267,19 @@ def test_a_returned_filing_may_be_withdrawn(demo, clock):
     )
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
     assert db.session.get(Person, person_id).party_status is PartyStatus.APPLICANT
+
+
+def test_the_api_refuses_the_early_filing_the_same_way(demo, clock, app, client):
+    instance_id, _person_id = start_with_activist(demo, clock)
+    reviewer = holder_at("HH01", "unit_org_reviewer")
+    made = app.test_cli_runner().invoke(args=["users", "token", reviewer.login, "--name", "t"])
+    headers = {"Authorization": f"Bearer {made.output.strip()}"}
+    filing = open_task(instance_id)
+    data = {"filed": True, "filed_on": "2026-11-30", "filing_opinion": "同意备案"}
+    early = client.post(f"/api/v1/tasks/{filing.id}/complete", json={"data": data}, headers=headers)
+    assert early.status_code == 422
+    assert "2026-11-30" in early.get_data(as_text=True)
+    assert open_task(instance_id).id == filing.id
+    at(clock, "2026-11-30")
+    done = client.post(f"/api/v1/tasks/{filing.id}/complete", json={"data": data}, headers=headers)
+    assert done.status_code == 200
