@@ -167,34 +167,31 @@ def dossier_rows(session: Session, person: Person) -> list[DossierRow]:
 
 def _records(session: Session, person: Person) -> dict[tuple[str, str], list[StepLogEntry]]:
     """The completed steps of the person's development procedures at their branch, by process
-    and element, in the order they happened."""
-    instances = session.scalars(
-        select(ProcessInstance)
-        .where(
-            ProcessInstance.org_unit_id == person.branch_id,
-            ProcessInstance.process_key.in_((INTAKE, ACTIVIST, TARGET)),
-        )
-        .order_by(ProcessInstance.id)
-    )
-    found: dict[tuple[str, str], list[StepLogEntry]] = {}
-    for row in instances:
-        entries = list(
-            session.scalars(
-                select(StepLogEntry)
-                .where(
-                    StepLogEntry.instance_id == row.id,
-                    StepLogEntry.action == "task_completed",
-                )
-                .order_by(StepLogEntry.seq)
+    and element, in the order they happened (two queries however many procedures)."""
+    keys = dict(
+        session.execute(
+            select(ProcessInstance.id, ProcessInstance.process_key).where(
+                ProcessInstance.org_unit_id == person.branch_id,
+                ProcessInstance.process_key.in_((INTAKE, ACTIVIST, TARGET)),
             )
-        )
+        ).all()
+    )
+    by_instance: dict[int, list[StepLogEntry]] = {}
+    for entry in session.scalars(
+        select(StepLogEntry)
+        .where(StepLogEntry.instance_id.in_(list(keys)), StepLogEntry.action == "task_completed")
+        .order_by(StepLogEntry.instance_id, StepLogEntry.seq)
+    ):
+        by_instance.setdefault(entry.instance_id, []).append(entry)
+    found: dict[tuple[str, str], list[StepLogEntry]] = {}
+    for instance_id, entries in by_instance.items():
         answers: dict[str, Any] = {}
         for entry in entries:
             answers.update(json.loads(entry.submitted_json or "{}"))
-        if not _concerns(row.process_key, answers, person):
+        if not _concerns(keys[instance_id], answers, person):
             continue
         for entry in entries:
-            found.setdefault((row.process_key, entry.element_id or ""), []).append(entry)
+            found.setdefault((keys[instance_id], entry.element_id or ""), []).append(entry)
     return found
 
 
