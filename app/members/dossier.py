@@ -90,6 +90,7 @@ STEPS = (
              Evidence(ACTIVIST, "first_review", "first_review_on"),
              Evidence(ACTIVIST, "second_review", "reviewed_on"),
              Evidence(ACTIVIST, "year_gate", "gate_on"),
+             Evidence(ACTIVIST, "further_review", "reviewed_on"),
          )),
     Step(7, "确定发展对象", "Development target decided",
          (

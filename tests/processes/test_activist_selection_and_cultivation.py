@@ -245,7 +245,14 @@ def test_contacts_cultivate_and_the_reviews_and_the_year_wait_for_their_time(dem
     at(clock, "2027-11-22")
     refused_until(org_member, instance_id, "year_gate", summary, "2027-11-23", "第十三条")
     at(clock, "2027-11-23")
-    complete_step(org_member, instance_id, "year_gate", summary)
+    # Not ready yet: cultivated further, assessed again half a year after the summary.
+    complete_step(org_member, instance_id, "year_gate", summary | {"ready_for_target": False})
+    further = {"reviewed_on": "2028-05-23", "further_assessment": "继续进步"}
+    at(clock, "2028-05-22")
+    refused_until(org_member, instance_id, "further_review", further, "2028-05-23", "第十二条")
+    at(clock, "2028-05-23")
+    complete_step(org_member, instance_id, "further_review", further)
+    complete_step(org_member, instance_id, "year_gate", summary | {"gate_on": "2028-05-23"})
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
     assert db.session.get(Person, person_id).party_status is PartyStatus.ACTIVIST
 
