@@ -57,6 +57,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     from app.ledgers.registry import init_app as ledgers_init
     from app.members.points.ledger_rows import points_rows
     from app.members.study_hours import ledger_rows as study_hours_rows
+    from app.members.views import bp as members_bp
     from app.notify.views import bp as notify_bp
     from app.web import errors
     from app.web import templating
@@ -93,6 +94,7 @@ def create_app(config: Config | None = None, *, clock: object | None = None) -> 
     ledgers_init(app)
     register_row_source(app, "member_points", points_rows)  # ledgers/points_ledger.json
     register_row_source(app, "study_hours", study_hours_rows)  # ledgers/study_hours_ledger.json
+    app.register_blueprint(members_bp)
 
     _load_forms(app)
     _register_actions(app)
@@ -111,6 +113,11 @@ def _register_actions(app: Flask) -> None:
     from app.workflow import actions
 
     actions.init_app(app, grading_actions, members_actions, meetings_actions)
+
+    from app.members import actions as members
+    from app.workflow import timing_rules
+
+    timing_rules.init_app(app, members.TIMING_RULES)
 
 
 def _load_forms(app: Flask) -> None:

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -52,26 +53,16 @@ def demo_load(if_empty: bool, seed: int, history: bool) -> None:
 
 
 def _demo_history(seed: int) -> None:
+    from flask import current_app
     from sqlalchemy import select
 
     from app.demo.history import load_demo_history
     from app.extensions import db
     from app.workflow.models import ProcessDefinition
 
-    needed = {
-        "branch_committee_meeting",
-        "party_group_meeting",
-        "branch_general_assembly",
-        "party_lecture",
-        "themed_party_day",
-        "grading_cycle",
-        "level_decision",
-        "annual_grading_target_setting",
-        "unit_target_breakdown",
-        "branch_target_declaration",
-        "democratic_appraisal_of_members",
-        "heart_to_heart_talks",
-    }
+    # The history runs every shipped procedure (each file is named by its process id).
+    models = Path(current_app.root_path).parent / "processes"
+    needed = {path.stem for path in models.rglob("*.bpmn")}
     deployed = set(db.session.scalars(select(ProcessDefinition.process_key)))
     if not needed <= deployed:
         click.echo("process history: skipped (deploy the processes first: flask processes sync)")
@@ -82,7 +73,7 @@ def _demo_history(seed: int) -> None:
         f" {counts.group_meetings} party-group meetings, {counts.assemblies} general assemblies,"
         f" {counts.lectures} party lectures, {counts.themed_days} themed party days,"
         f" {counts.dues_rounds} party dues rounds,"
-        f" {counts.cancelled} cancelled;"
+        f" {counts.cancelled} cancelled; {counts.development} people in member development;"
         f" this year's grading cycle at HH01 for {counts.cycle.branches} branches,"
         f" {counts.cycle.advanced} of them past their self-assessment;"
         f" next year's targets under way at HH01 ({counts.targets.declared} declared,"

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
+from app.demo.development import load_member_development
 from app.demo.dues import dues_round
 from app.demo.dues import open_this_months_round
 from app.demo.dues import publish_base_sheet
@@ -77,6 +78,7 @@ class HistoryCounts:
     lectures: int = 0
     themed_days: int = 0
     dues_rounds: int = 0
+    development: int = 0
     cancelled: int = 0
     org_life: OrgLifeCounts = field(default_factory=OrgLifeCounts)
     cycle: CycleCounts = field(default_factory=CycleCounts)
@@ -134,6 +136,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     # Training, a claim and a commendation: the hours join the lectures' and themed days' (C08).
     load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
     load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
+    counts.development = load_member_development(SHOWCASE_BRANCH, zone)
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

@@ -240,6 +240,11 @@ class Instance:
     def task_data(self, task_id: str) -> dict[str, Any]:
         return dict(self._ready_task(task_id).data)
 
+    def task_property(self, task_id: str, name: str) -> str | None:
+        """A ``spiffworkflow:property`` of the ready task's element (e.g. ``notBefore``)."""
+        spec = self._ready_task(task_id).task_spec
+        return getattr(spec, "extensions", {}).get("properties", {}).get(name)
+
     def _ready_task(self, task_id: str) -> Any:
         task = self.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:

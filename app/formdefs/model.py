@@ -39,9 +39,19 @@ UPLOAD_KINDS = frozenset({"file", "files", "photos"})
 #: Whom a people field may name (``x-people``), on the meeting's date: party members of the
 #: branch, its full members (who vote), its probationary members, everyone on its rolls who is
 #: not a full member (attending without a vote), its committee (holders of the collective
-#: ``branch_committee`` role), the party members of one party group.
+#: ``branch_committee`` role), the party members of one party group; the applicants and the
+#: activists on its rolls (member development).
 PEOPLE_RULES = frozenset(
-    {"members", "full_members", "probationary", "non_voting", "committee", "group"}
+    {
+        "members",
+        "full_members",
+        "probationary",
+        "non_voting",
+        "committee",
+        "group",
+        "applicants",
+        "activists",
+    }
 )
 #: A vote tally under a rule counts those entitled to vote from the same roster.
 PEOPLE_KINDS = frozenset({"person", "persons", "attendance", "vote_tally"})

@@ -80,6 +80,11 @@ def expand(kind: str, spec: dict[str, Any], required: bool) -> dict[str, Any]:
     if shape is None:
         return spec
     expanded = {k: v for k, v in spec.items() if k not in _SHAPE_KEYS} | copy.deepcopy(shape)
+    if isinstance(spec.get("maxItems"), int) and "maxItems" in shape:
+        # a tighter bound of the form's own ("one or two contacts") within the shape's
+        expanded["maxItems"] = min(spec["maxItems"], shape["maxItems"])
+    if isinstance(spec.get("minItems"), int):
+        expanded["minItems"] = spec["minItems"]
     if required and expanded.get("type") == "array":
         expanded.setdefault("minItems", 1)
     return expanded

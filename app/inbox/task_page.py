@@ -49,6 +49,7 @@ from app.workflow import roster
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
+from app.workflow.timing_rules import waiting_for
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 
@@ -241,6 +242,7 @@ def render_task(
         ),
         mine=row.assignee_user_id == current_actor().user_id,
         manages=current_scope().administers(_instance_org(row).path),
+        not_yet=waiting_for(db.session, row.id, clock.now()) if row.state == "ready" else None,
     )
     return page, status
 

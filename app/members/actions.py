@@ -4,7 +4,9 @@ to another branch (identity's ``commands.members``), with the instance recorded 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from app.identity.commands.applicants import register_applicant
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
 from app.members.dues_actions import ACTIONS as DUES_ACTIONS
@@ -17,6 +19,9 @@ from app.workflow.actions import Action
 from app.workflow.actions import ActionCall
 from app.workflow.actions import Catalogue
 from app.workflow.actions import Parameter
+
+#: The minimum durations of member development, named by the procedures' ``notBefore``.
+TIMING_RULES = Path(__file__).with_name("development_rules.toml")
 
 PERSON = Parameter("person", "person_id", "党员（人员）", "person")
 EFFECTIVE_ON = Parameter("effective_on", "date", "生效日期", "effective date")
@@ -45,7 +50,40 @@ def _transfer(call: ActionCall) -> None:
     )
 
 
+def _register_applicant(call: ActionCall) -> None:
+    # Nothing returned: a service task's result is kept in the instance's data, which the audit
+    # replay can re-derive only where a snapshot was stored; the dossier finds the person by the
+    # employee number the receipt recorded.
+    register_applicant(
+        call.ctx,
+        branch_id=call.row.org_unit_id,
+        name=call.params["name"],
+        gender=call.params["gender"],
+        birth_date=date.fromisoformat(call.params["birth_date"]),
+        employee_no=call.params["employee_no"],
+        application_date=date.fromisoformat(call.params["application_date"]),
+        instance_id=call.row.id,
+    )
+
+
 ACTIONS = (
+    Action(
+        "register_applicant",
+        "登记入党申请人",
+        "Register an applicant",
+        "Puts the person who handed in a written application on the branch's rolls as an "
+        "applicant, with the day of the application as their first key date; refused under 18 on "
+        "that day, for a future day, or an employee number already on the rolls.",
+        ("人员名册 roll of the branch", "入党申请日期 application date"),
+        (
+            Parameter("name", "string", "姓名", "name"),
+            Parameter("gender", "string", "性别", "gender"),
+            Parameter("birth_date", "date", "出生日期", "date of birth"),
+            Parameter("employee_no", "string", "员工编号", "employee number"),
+            Parameter("application_date", "date", "递交申请书日期", "application date"),
+        ),
+        _register_applicant,
+    ),
     Action(
         "change_party_status",
         "变更党籍状态",

@@ -28,6 +28,7 @@ from app.identity import catalogue
 from app.identity.policy import load_scope
 from app.workflow.actions import catalogue as catalogue_of_actions
 from app.workflow.models import ProcessDefinition
+from app.workflow.timing_rules import model_timing_problems
 
 MODEL_SUFFIXES = (".bpmn", ".dmn")
 
@@ -74,7 +75,8 @@ def check_sources(sources: dict[str, bytes], forms: dict[str, bytes] | None = No
     except DeploymentRefused as refused:
         forms, form_problems = {}, refused.errors
     result = check_models(sources, **_check_settings(forms))
-    return replace(result, problems=(*form_problems, *result.problems))
+    timing = model_timing_problems(sources)
+    return replace(result, problems=(*form_problems, *result.problems, *timing))
 
 
 def _check_settings(forms: dict[str, bytes]) -> dict[str, object]:
@@ -173,6 +175,9 @@ def deploy_definitions(
         )
     forms = _forms(forms)
     parsed = parse_models(sources, **_check_settings(forms))
+    timing = model_timing_problems(sources)
+    if timing:
+        raise DeploymentRefused(timing)
     results = []
     for process in parsed:
         content_hash = process.content_hash(sources, forms)

@@ -137,6 +137,10 @@ def _filter(
         return [(p, s) for p, s in roster if s is PartyStatus.FULL]
     if rule == "probationary":
         return [(p, s) for p, s in roster if s is PartyStatus.PROBATIONARY]
+    if rule == "applicants":
+        return [(p, s) for p, s in roster if s is PartyStatus.APPLICANT]
+    if rule == "activists":
+        return [(p, s) for p, s in roster if s is PartyStatus.ACTIVIST]
     if rule == "non_voting":
         return [(p, s) for p, s in roster if s is not PartyStatus.FULL]
     if rule == "committee":
@@ -209,5 +213,7 @@ def refusal(rule: str) -> str:
         "non_voting": _("Full members vote: record them under those present with a vote."),
         "committee": _("Only members of the branch committee on the meeting date may be chosen."),
         "group": _("Only party members of this party group may be chosen."),
+        "applicants": _("Only applicants on the rolls of this branch may be chosen."),
+        "activists": _("Only activists on the rolls of this branch may be chosen."),
     }
     return messages[rule]

@@ -40,6 +40,8 @@ from app.workflow.models import ProcessInstance
 from app.workflow.policy import is_candidate
 from app.workflow.policy import require_can_manage
 from app.workflow.policy import require_can_work_on
+from app.workflow.timing_rules import PROPERTY as NOT_BEFORE
+from app.workflow.timing_rules import check_not_before
 
 MAX_SUBMISSION_BYTES = 256 * 1024
 
@@ -226,6 +228,7 @@ def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) ->
     )
     submitted = validated_submission(ctx, row, definition, task, data)
     loaded = steps.load(ctx, row)
+    _require_timing_rule(ctx, loaded, task, submitted)
     try:
         loaded.instance.complete(task.task_uuid, submitted)
     except KeyError:
@@ -247,3 +250,16 @@ def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) ->
         submitted=submitted,
     )
     return Completion(True)
+
+
+def _require_timing_rule(
+    ctx: CommandContext, loaded: steps.Loaded, task: HumanTask, submitted: dict[str, Any]
+) -> None:
+    """A step with a minimum duration (``notBefore``, ``timing_rules.py``) is refused before it is
+    due; nothing has been written yet, so the refusal changes nothing."""
+    try:
+        rule_id = loaded.instance.task_property(task.task_uuid, NOT_BEFORE)
+        data = loaded.instance.task_data(task.task_uuid) if rule_id else {}
+    except KeyError:
+        raise Conflict(_("This task is no longer open.")) from None
+    check_not_before(rule_id, data, submitted, ctx.now, ctx.session)
