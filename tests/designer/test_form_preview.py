@@ -201,13 +201,14 @@ def test_every_shipped_form_previews_and_takes_empty_input(demo, client, login, 
         tried = _preview(client, token, form, {}).get_json()
         required = form["schema"].get("required", [])
         hidden = form.get("ui", {}).get("visibleWhen", {})
-        # an upload cannot be tried here, and an unticked box is an answer (false) unless it
-        # must be confirmed
+        # an upload cannot be tried here, an unticked box is an answer (false) unless it must
+        # be confirmed, and so is an empty list where the form allows none (minItems 0)
         untried = {
             name
             for name, spec in form["schema"]["properties"].items()
             if spec.get("x-type") in ("file", "files", "photos")
             or (spec.get("type") == "boolean" and "const" not in spec)
+            or spec.get("minItems") == 0
         }
         expected = {name for name in required if name not in hidden and name not in untried}
         assert expected <= set(tried["errors"]), key
