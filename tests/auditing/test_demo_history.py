@@ -9,7 +9,6 @@ from collections import Counter
 from sqlalchemy import select
 
 from app.core.audit import verify_chain
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.grading.cycle.commands import cycle_progress
 from app.grading.cycle.models import GradingCycle
@@ -23,12 +22,11 @@ from app.workflow.queries import verify_step_logs
 from tests.conftest import TEST_NOW
 from tests.conftest import log_in
 from tests.plugins.demo import DEMO_BRANCH
-from tests.plugins.demo import DEMO_SEED
 
 
-def test_the_demo_year_has_meetings_in_every_state_and_verifies(demo, client, login, app):
-    member = demo.holder("branch_committee")  # of the showcase branch
-    counts = load_demo_history(DEMO_SEED)
+def test_the_demo_year_has_meetings_in_every_state_and_verifies(demo_year, client, login, app):
+    member = demo_year.holder("branch_committee")  # of the showcase branch
+    counts = demo_year.counts
     assert counts.committee_meetings >= 20
     db.session.rollback()
     states = Counter(
@@ -62,8 +60,9 @@ def test_the_demo_year_has_meetings_in_every_state_and_verifies(demo, client, lo
     assert page.count('class="meet held"') >= 10  # committee and group meetings, month by month
 
 
-def test_analytics_count_each_step_of_the_demo_year_and_link_to_its_instances(demo, client, app):
-    load_demo_history(DEMO_SEED)
+def test_analytics_count_each_step_of_the_demo_year_and_link_to_its_instances(
+    demo_year, client, app
+):
     db.session.rollback()
     log_in(client, "chenziling", app.config["DEMO_PASSWORD"])  # the company's process auditor
     page = client.get("/audit/analytics", query_string={"process": "branch_committee_meeting"})
@@ -103,8 +102,8 @@ def _stages(process_key: str) -> dict[str, tuple[str, list[str]]]:
     return {code: (status, sorted(steps)) for code, (status, steps) in stages.items()}
 
 
-def test_the_demo_year_has_a_grading_cycle_with_work_waiting_at_each_stage(demo, client, app):
-    counts = load_demo_history(DEMO_SEED)
+def test_the_demo_year_has_a_grading_cycle_with_work_waiting_at_each_stage(demo_year, client, app):
+    counts = demo_year.counts
     db.session.rollback()
     assert (counts.cycle.branches, counts.cycle.advanced) == (15, 6)
     stages = _stages("grading_cycle")
@@ -141,8 +140,10 @@ def test_the_demo_year_has_a_grading_cycle_with_work_waiting_at_each_stage(demo,
     assert progress.levels == {"basic": 1}
 
 
-def test_the_auditor_finds_the_incidents_and_each_state_and_the_year_verifies(demo, client, app):
-    counts = load_demo_history(DEMO_SEED)
+def test_the_auditor_finds_the_incidents_and_each_state_and_the_year_verifies(
+    demo_year, client, app
+):
+    counts = demo_year.counts
     db.session.rollback()
     assert counts.targets.incidents == 2
     incidents = db.session.scalars(select(Incident).order_by(Incident.id)).all()

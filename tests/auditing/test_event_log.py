@@ -11,11 +11,9 @@ from lxml import etree
 from sqlalchemy import func
 from sqlalchemy import select
 
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.workflow.models import ProcessInstance
 from tests.conftest import log_in
-from tests.plugins.demo import DEMO_SEED
 
 NS = {"x": "http://www.xes-standard.org/"}
 
@@ -25,8 +23,7 @@ def _value(element: etree._Element, key: str) -> str | None:
     return found.get("value") if found is not None else None
 
 
-def test_the_demo_committee_meetings_as_xes_and_csv(demo, client, app):
-    load_demo_history(DEMO_SEED)
+def test_the_demo_committee_meetings_as_xes_and_csv(demo_year, client, app):
     db.session.rollback()
     meetings = db.session.scalar(
         select(func.count()).where(ProcessInstance.process_key == "branch_committee_meeting")
@@ -75,8 +72,7 @@ def test_the_demo_committee_meetings_as_xes_and_csv(demo, client, app):
         assert all(r["objectId"] in ids for r in event["relationships"])
 
 
-def test_the_command_line_writes_the_same_log(demo, app, tmp_path):
-    load_demo_history(DEMO_SEED)
+def test_the_command_line_writes_the_same_log(demo_year, app, tmp_path):
     db.session.rollback()
     out = tmp_path / "meetings.xes"
     runner = app.test_cli_runner()
@@ -100,10 +96,9 @@ def test_the_command_line_writes_the_same_log(demo, app, tmp_path):
     assert bad.exit_code != 0
 
 
-def test_an_event_is_named_as_the_step_is_drawn_not_by_its_task_title(demo, client, app):
+def test_an_event_is_named_as_the_step_is_drawn_not_by_its_task_title(demo_year, client, app):
     """IEEE 1849's activity is the element as drawn in the model: the committee's confirmation
     is drawn 支委会确认 though its task reads 确认支部创建目标 in the inbox."""
-    load_demo_history(DEMO_SEED)
     db.session.rollback()
     log_in(client, "chenziling", app.config["DEMO_PASSWORD"])  # the company's process auditor
     response = client.get(

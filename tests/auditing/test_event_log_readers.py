@@ -20,11 +20,9 @@ from r4pm import bindings
 from sqlalchemy import func
 from sqlalchemy import select
 
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.workflow.models import ProcessInstance
 from tests.conftest import log_in
-from tests.plugins.demo import DEMO_SEED
 
 PROCESS = "branch_committee_meeting"
 
@@ -41,7 +39,6 @@ def reader() -> Iterator[None]:
 
 def _download(client, app, tmp_path: Path, query: dict[str, str]) -> dict[str, Path]:
     """The demo year's logs as the company's auditor downloads them: XES and OCEL files."""
-    load_demo_history(DEMO_SEED)
     db.session.rollback()
     log_in(client, "chenziling", app.config["DEMO_PASSWORD"])
     files = {}
@@ -54,7 +51,7 @@ def _download(client, app, tmp_path: Path, query: dict[str, str]) -> dict[str, P
 
 
 @pytest.fixture
-def exported(demo, client, app, tmp_path, reader) -> dict[str, Path]:
+def exported(demo_year, client, app, tmp_path, reader) -> dict[str, Path]:
     """The demo year's committee meetings."""
     return _download(client, app, tmp_path, {"process": PROCESS})
 
@@ -107,7 +104,7 @@ def test_the_reader_refuses_an_ocel_log_missing_a_required_field(exported, tmp_p
 
 
 def test_every_procedure_of_the_demo_year_opens_including_the_stopped_ones(
-    demo, client, app, tmp_path, reader
+    demo_year, client, app, tmp_path, reader
 ):
     """No procedure filter: the meetings, the grading cycle at every stage, next year's targets and
     the two declarations stopped by an incident, all read back as cases and objects."""

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from io import BytesIO
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event
 from sqlalchemy import select
@@ -19,7 +18,6 @@ from sqlalchemy.engine import Engine
 from app.core import clock
 from app.core.commands import run
 from app.core.i18n import LANGUAGE_COOKIE
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.identity.models import OrgUnit
 from app.identity.models import Person
@@ -35,7 +33,6 @@ from app.workflow.queries import answers_of
 from tests.conftest import ROOT
 from tests.conftest import log_in
 from tests.plugins.demo import DEMO_BRANCH
-from tests.plugins.demo import DEMO_SEED
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 
@@ -43,13 +40,6 @@ DEMO_PASSWORD = "demo123456"
 YEAR = 2026
 BASE = f"/ledgers/{DEMO_BRANCH}/{YEAR}"
 ROW_LINK = re.compile(r'href="/instances/(\d+)"')
-
-
-@pytest.fixture
-def demo_year(demo):
-    load_demo_history(DEMO_SEED)
-    db.session.rollback()
-    return demo
 
 
 def _held(process_key: str, status=(InstanceStatus.COMPLETED,)) -> dict[int, dict]:

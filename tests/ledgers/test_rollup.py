@@ -7,13 +7,11 @@ from __future__ import annotations
 import re
 from io import BytesIO
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.core.i18n import LANGUAGE_COOKIE
 from app.demo.history import OTHER_BRANCHES
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.identity.models import OrgUnit
 from tests.conftest import log_in
@@ -22,19 +20,11 @@ from tests.ledgers.test_pages import _held
 from tests.ledgers.test_pages import _rows
 from tests.ledgers.test_pages import _statements
 from tests.plugins.demo import DEMO_BRANCH
-from tests.plugins.demo import DEMO_SEED
 from tests.plugins.demo import holder_at
 
 YEAR = 2026
 UNIT = "HH01"
 MINUTES = "branch_committee_minutes"
-
-
-@pytest.fixture
-def demo_year(demo):
-    load_demo_history(DEMO_SEED)
-    db.session.rollback()
-    return demo
 
 
 def _cells(page: str) -> list[list[str]]:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from app.core.commands import SYSTEM
 from app.core.commands import run
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.grading.cycle.measured import measured_criteria
 from app.grading.rubric.queries import current_rubric
@@ -23,18 +21,10 @@ from app.members.pairing import pairing_coverage
 from app.members.points.queries import ranking
 from tests.conftest import log_in
 from tests.plugins.demo import DEMO_BRANCH
-from tests.plugins.demo import DEMO_SEED
 from tests.plugins.demo import holder_at
 
 DEMO_PASSWORD = "demo123456"
 TODAY = date(2026, 11, 23)
-
-
-@pytest.fixture
-def demo_year(demo):
-    load_demo_history(DEMO_SEED)
-    db.session.rollback()
-    return demo
 
 
 def _plain_member(branch: OrgUnit) -> tuple[Person, User]:

@@ -7,6 +7,7 @@ import atexit
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,8 @@ from app.core.commands import Actor
 from app.core.commands import run
 from app.core.db import build_engines
 from app.demo.enterprise import load_demo_data
+from app.demo.history import HistoryCounts
+from app.demo.history import load_demo_history
 from app.extensions import db
 from app.identity.kinds import Level
 from app.identity.models import OrgUnit
@@ -119,6 +122,57 @@ def _demo_database(app, tmp_path_factory: pytest.TempPathFactory) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class DemoYear(Demo):
+    """The demo with its year of history, and what that history wrote."""
+
+    counts: HistoryCounts
+
+
+#: The demo year of this run, kept like the demo: its counts, and its database (a SQLite file or
+#: a PostgreSQL template database).
+_YEAR_COUNTS: list[HistoryCounts] = []
+_YEAR_SNAPSHOT: list[Path] = []
+_YEAR_TEMPLATE: list[str] = []
+
+
+@pytest.fixture
+def demo_year(demo, app, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoYear]:
+    """The demo enterprise with its year of history, as ``flask demo load`` writes it: loaded by
+    the first test of a run's process that asks for it, copied for the others."""
+    copy = _demo_year_database(app, tmp_path_factory)
+    branch = db.session.scalars(select(OrgUnit).where(OrgUnit.code == DEMO_BRANCH)).one()
+    yield DemoYear(branch, demo.members, deepcopy(_YEAR_COUNTS[0]))
+    if copy is not None:
+        _release_connections(app)
+        _drop_database(copy)
+
+
+def _demo_year_database(app, tmp_path_factory: pytest.TempPathFactory) -> str | None:
+    """Give the app the demo year; the URL of a PostgreSQL copy made for this test."""
+    database = _sqlite_file(app)
+    if _YEAR_COUNTS and database is not None:
+        _release_connections(app)
+        shutil.copyfile(_YEAR_SNAPSHOT[0], database)
+        return None
+    if _YEAR_COUNTS:
+        copy = _copy_database(_YEAR_TEMPLATE[0])
+        _switch_database(app, copy)
+        return copy
+    _YEAR_COUNTS.append(load_demo_history(DEMO_SEED))
+    _release_connections(app)
+    if database is not None:
+        snapshot = tmp_path_factory.mktemp("demo-year") / "demo-year.db"
+        shutil.copyfile(database, snapshot)
+        _YEAR_SNAPSHOT.append(snapshot)
+    else:  # named after the demo's template: a copy's name stays within PostgreSQL's 63 bytes
+        name = f"{make_url(_DEMO_TEMPLATE[0]).database}_year"
+        template = _copy_database(app.config["DATABASE_URL"], name=name)
+        _YEAR_TEMPLATE.append(template)
+        atexit.register(_drop_database, template)
+    return None
+
+
 def _sqlite_file(app) -> Path | None:
     url = app.config["DATABASE_URL"]
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
@@ -148,10 +202,10 @@ def _admin(url: str):
     return create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
 
 
-def _copy_database(url: str, suffix: str | None = None) -> str:
+def _copy_database(url: str, suffix: str | None = None, name: str | None = None) -> str:
     """A new PostgreSQL database copied from the one at ``url`` (its template); its URL."""
     source = make_url(url)
-    name = f"{source.database}_{suffix or uuid4().hex[:10]}"
+    name = name or f"{source.database}_{suffix or uuid4().hex[:10]}"
     with _admin(url) as admin:
         # A template must have no other session: end the ones tests left behind.
         admin.execute(

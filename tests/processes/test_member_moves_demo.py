@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.core import clock
-from app.demo.history import load_demo_history
 from app.demo.member_moves import COMPLETED_TRANSFER
 from app.demo.member_moves import MOBILE_BRANCH
 from app.demo.member_moves import OPEN_TRANSFER
@@ -21,7 +20,6 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from tests.conftest import log_in
-from tests.plugins.demo import DEMO_SEED
 from tests.plugins.demo import holder_at
 
 DEMO_PASSWORD = "demo123456"
@@ -52,9 +50,9 @@ def _open_steps(instance_id: int) -> list[str]:
 
 
 def test_the_demo_has_a_completed_and_an_open_transfer_and_a_mobile_member(
-    demo, app, client, login
+    demo_year, app, client, login
 ):
-    counts = load_demo_history(DEMO_SEED)
+    counts = demo_year.counts
     assert counts.moves.transfers_completed == 1
     assert counts.moves.transfers_open == 1
     assert counts.moves.mobile_members == 1

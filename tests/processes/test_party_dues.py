@@ -21,7 +21,6 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.organisational_life import months_without_life
@@ -39,7 +38,6 @@ from app.workflow.form_options import instance_data
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
-from tests.plugins.demo import DEMO_SEED
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_task
@@ -342,21 +340,21 @@ def test_a_round_recorded_in_a_month_keeps_it_off_the_missed_list_but_not_v4(dem
     assert gaps[demo.branch.id] == 1
 
 
-def test_the_demo_year_has_its_dues_and_two_members_behind(demo):
-    counts = load_demo_history(DEMO_SEED)
+def test_the_demo_year_has_its_dues_and_two_members_behind(demo_year):
+    counts = demo_year.counts
     db.session.rollback()
     assert counts.dues_rounds == 11  # one a month, the sheet published in the first
     table = ledger_table(
-        db.session, all_ledgers()["party_dues_ledger"], demo.branch, 2026, _zone(), "zh"
+        db.session, all_ledgers()["party_dues_ledger"], demo_year.branch, 2026, _zone(), "zh"
     )
     months = sorted({row.cells[0] for row in table.rows})
     assert months == [f"2026-{m:02d}" for m in range(1, 11)]
     assert sum(row.cells[7] == "未交" for row in table.rows) == 5 + 3
-    assert _c09(demo) == 4.0  # two members 3 months or more behind
+    assert _c09(demo_year) == 4.0  # two members 3 months or more behind
     cycle = db.session.scalars(
         select(ProcessInstance.id).where(
             ProcessInstance.process_key == "grading_cycle",
-            ProcessInstance.org_unit_id == demo.branch.id,
+            ProcessInstance.org_unit_id == demo_year.branch.id,
         )
     ).first()
     assert earlier_answers(db.session, cycle)["measured_C09"] == 4.0  # the self-assessment's

@@ -25,7 +25,6 @@ from app.core.audit import AuditEvent
 from app.core.commands import run
 from app.core.errors import Conflict
 from app.core.i18n import LANGUAGE_COOKIE
-from app.demo.history import load_demo_history
 from app.extensions import db
 from app.files.models import Attachment
 from app.grading.cycle.start import start_cycle
@@ -39,7 +38,6 @@ from app.workflow.models import StepLogEntry
 from tests.conftest import ROOT
 from tests.conftest import log_in
 from tests.plugins.demo import DEMO_BRANCH
-from tests.plugins.demo import DEMO_SEED
 from tests.plugins.demo import holder_at
 
 DEMO_PASSWORD = "demo123456"
@@ -48,7 +46,7 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\
 CHINESE_RUN = re.compile(f"{CJK.pattern}+")
 #: Pages of one shape (digits replaced) visited per user: enough to meet every kind of row.
 PAGES_PER_SHAPE = 3
-PAGES_PER_USER = 120
+PAGES_PER_USER = 160
 #: Not pages: downloads, the JSON behind diagrams, leaving.
 SKIPPED = re.compile(r"^/(static|files|api)/|\.(xlsx|zip|json|xes|csv|ocel)$|^/auth/logout")
 TASK_PAGE = re.compile(r"^/inbox/tasks/\d+$")
@@ -85,14 +83,13 @@ USERS = [
 
 
 @pytest.fixture
-def lived_in_demo(demo):
+def lived_in_demo(demo_year):
     """The demo enterprise with its year of meetings and this year's grading cycle under way at
     the showcase unit: something in every inbox, dashboard, calendar and audit search."""
-    load_demo_history(DEMO_SEED)
     with suppress(Conflict):  # the demo's history may have started it already
         run(start_cycle, actor=holder_at("HH", "company_org_dept"), year=2026, scope_code="HH01")
     db.session.rollback()
-    return demo
+    return demo_year
 
 
 def _allowed_chinese() -> list[str]:
