@@ -44,6 +44,8 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 
+#: Where a member who never registered and cannot be reached is searched for (the sending branch).
+LOST_CONTACT_PROCESS = "lost_contact_member_handling"
 #: 介绍信有效期一般不超过3个月 (TRANSFER-PRACTICE).
 LONGEST_VALIDITY_MONTHS = 3
 
@@ -149,6 +151,23 @@ def open_transfer_in(call: ActionCall) -> None:
             "dues_paid_until": data.get("dues_paid_until"),
             "reason": data.get("reason"),
         },
+    )
+
+
+def open_lost_contact_case(call: ActionCall) -> None:
+    """The member never registered and cannot be reached: start the sending branch's
+    ``lost_contact_member_handling`` for them, as the system (the secretary who decided holds no
+    starting role there), with the start data its report prefills: the member, and the last
+    contact the branch knows of, the day the (newest) letter was issued to them."""
+    data = dict(call.data)
+    system = CommandContext(call.ctx.session, SYSTEM, call.ctx.now, call.ctx.command)
+    system.events, system.effects = call.ctx.events, call.ctx.effects
+    start_instance(
+        system,
+        process_key=LOST_CONTACT_PROCESS,
+        org_code=call.org.code,
+        business_key=f"{transfer_key(call.row.id)}-lost-contact",
+        data={"member": data.get("person"), "last_contact_at": data.get("issued_on")},
     )
 
 
@@ -264,6 +283,16 @@ TRANSFER_ACTIONS = (
         ("人员所在党小组 person's party group",),
         (),
         place_in_party_group,
+    ),
+    Action(
+        "open_lost_contact_case",
+        "转失联党员查找",
+        "Open a lost-contact case",
+        "Starts lost_contact_member_handling at the sending branch for the member who did not "
+        "register, with start data member and last_contact_at (the letter's issue day).",
+        ("启动 lost_contact_member_handling",),
+        (),
+        open_lost_contact_case,
     ),
     Action(
         "read_transfer_receipt",

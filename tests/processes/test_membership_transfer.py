@@ -34,6 +34,7 @@ from app.members.transfers import overdue_transfers
 from app.members.transfers import transfer_key
 from app.worker import run_once
 from app.workflow import commands
+from app.workflow.form_options import instance_data
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.conftest import log_in
@@ -367,3 +368,31 @@ def test_a_letter_is_valid_for_three_calendar_months_at_most(app):
         check_letter({"issued_on": "2026-11-30", "valid_until": "2027-03-01"})
     with pytest.raises(ValidationFailed):
         check_letter({"issued_on": "2026-11-30", "valid_until": "2026-11-29"})
+
+
+def test_a_member_who_never_registers_is_searched_for_at_the_sending_branch(demo, clock, app):
+    person_id = _person_of(demo.holder("member")).id
+    letter = LETTER | {"issued_on": "2026-11-23", "valid_until": "2026-12-10"}
+    out_id = _start_and_issue(demo, person_id, letter)
+    clock.set(datetime(2026, 12, 11, 2, 0, tzinfo=UTC))
+    assert run_once().timers_fired >= 1
+    follow_up = {"follow_up_action": "lost_contact", "contact_note": "电话停机，家属不知去向"}
+    complete_step(demo.holder("branch_secretary"), out_id, "overdue_follow_up", follow_up)
+    db.session.rollback()
+    assert db.session.get(ProcessInstance, out_id).status is InstanceStatus.COMPLETED
+
+    case = db.session.scalars(
+        select(ProcessInstance).where(
+            ProcessInstance.process_key == "lost_contact_member_handling",
+            ProcessInstance.org_unit_id == demo.branch.id,
+        )
+    ).one()
+    assert case.status is InstanceStatus.RUNNING
+    started = instance_data(db.session, case.id)
+    assert (started["member"], started["last_contact_at"]) == (person_id, "2026-11-23")
+    report = open_task(case.id)
+    assert (report.element_id, report.candidate_role) == ("report", "org_member")
+    page = _task_page(app, demo.holder("org_member"), report.id)
+    assert 'value="2026-11-23"' in page  # the last contact, prefilled
+    assert person_name_of(person_id) in page
+    _assert_replays(out_id)
