@@ -31,6 +31,7 @@ from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.queries.members import branch_on
+from app.members import dues_records
 from app.members.transfer_records import IN_PROCESS
 from app.members.transfer_records import OUT_PROCESS
 from app.members.transfer_records import as_day
@@ -171,6 +172,15 @@ def open_lost_contact_case(call: ActionCall) -> None:
     )
 
 
+def read_dues_paid_until(call: ActionCall) -> str | None:
+    """The last month the member's dues line was recorded paid at this branch (the monthly
+    rounds), for the branch check to start from; the check may still type another."""
+    person = call.data.get("person")
+    if not isinstance(person, int):
+        return None
+    return dues_records.paid_until(call.ctx.session, call.org.id, person)
+
+
 def read_receipt(call: ActionCall) -> dict[str, Any]:
     """Whether the receiving branch confirmed the member's 报到, and on which day."""
     reported = reported_on(call.ctx.session, call.row.id)
@@ -236,6 +246,16 @@ TRANSFER_ACTIONS = (
         ("无（只核对） nothing (a check)",),
         (),
         _check_request_action,
+    ),
+    Action(
+        "read_dues_paid_until",
+        "查询党费交至月份",
+        "Read how far the dues are paid",
+        "The newest month whose dues round recorded the member's line paid at this branch "
+        "(YYYY-MM, or nothing without a round), which the branch check starts from.",
+        ("无（只读取） nothing (a reading)",),
+        (),
+        read_dues_paid_until,
     ),
     Action(
         "check_transfer_dues",
