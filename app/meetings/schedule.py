@@ -16,7 +16,13 @@ from flask_babel import gettext as _
 DEFAULT_FILE = Path(__file__).with_name("schedule.toml")
 PERIODS = ("month", "quarter", "year")
 CRITERIA = ("C12", "C13")
-HELD_AS = ("meeting", "activity")
+#: held_as → how a reminder says it was not done yet (zh, before the name; en, after it).
+NOT_HELD = {
+    "meeting": ("尚未召开", "not yet held"),
+    "activity": ("尚未开展", "not yet carried out"),
+    "collection": ("尚未完成", "not yet completed"),
+}
+HELD_AS = tuple(NOT_HELD)
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,8 @@ class Requirement:
     #: The rubric criterion it counts toward: C12 (三会一课, a share of it) or C13 (主题党日).
     criterion: str = "C12"
     #: How the reminder and the missed-procedure task say it was not done: a meeting is
-    #: convened (召开, "held"), an activity such as the themed party day is carried out (开展).
+    #: convened (召开, "held"), an activity such as the themed party day, the talks or the
+    #: appraisal is carried out (开展), a collection such as the dues round is completed (完成).
     held_as: str = "meeting"
     #: Whether holding it keeps a month from counting toward veto V4 ("no 三会一课/主题党日 for 3
     #: months"): organisational life does; a yearly appraisal, the talks or a dues round do not.
@@ -40,12 +47,12 @@ class Requirement:
 
     @property
     def not_held_zh(self) -> str:
-        """ "尚未召开" or "尚未开展", before the procedure's name."""
-        return "尚未开展" if self.held_as == "activity" else "尚未召开"
+        """ "尚未召开", "尚未开展" or "尚未完成", before the procedure's name."""
+        return NOT_HELD[self.held_as][0]
 
     @property
     def not_held_en(self) -> str:
-        return "not yet carried out" if self.held_as == "activity" else "not yet held"
+        return NOT_HELD[self.held_as][1]
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,7 @@ def load_schedule(path: Path) -> Schedule:
             )
         if requirement.held_as not in HELD_AS:
             raise ValueError(
-                f"{path.name}: meeting {index + 1}: held_as must be meeting or activity"
+                f"{path.name}: meeting {index + 1}: held_as must be one of {', '.join(HELD_AS)}"
             )
         if requirement.criterion not in CRITERIA:
             raise ValueError(f"{path.name}: meeting {index + 1}: criterion must be C12 or C13")

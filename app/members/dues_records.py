@@ -138,6 +138,22 @@ def month_statuses(
     return result
 
 
+def paid_until(session: Session, branch_id: int, person_id: int) -> str | None:
+    """The newest month ("YYYY-MM") whose round recorded the person's line paid at the branch,
+    None when no round did: a back-payment is recorded in the month it is made, so the newest
+    paid month is how far the dues are paid."""
+    months = [
+        data["month"]
+        for _branch, data in _completed_answers(session, COLLECTION_PROCESS, [branch_id])
+        if isinstance(data.get("month"), str)
+        for line in data.get("lines") or []
+        if isinstance(line, dict)
+        and line.get("person") == person_id
+        and line.get("status") == "paid"
+    ]
+    return max(months, default=None)
+
+
 def lapsing(
     session: Session, branch_id: int, month: str, lines: list[dict[str, Any]], exclude: int
 ) -> list[dict[str, Any]]:

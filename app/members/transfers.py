@@ -31,6 +31,7 @@ from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.queries.members import branch_on
+from app.members import dues_records
 from app.members.transfer_records import IN_PROCESS
 from app.members.transfer_records import OUT_PROCESS
 from app.members.transfer_records import as_day
@@ -44,6 +45,8 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 
+#: Where a member who never registered and cannot be reached is searched for (the sending branch).
+LOST_CONTACT_PROCESS = "lost_contact_member_handling"
 #: 介绍信有效期一般不超过3个月 (TRANSFER-PRACTICE).
 LONGEST_VALIDITY_MONTHS = 3
 
@@ -152,6 +155,32 @@ def open_transfer_in(call: ActionCall) -> None:
     )
 
 
+def open_lost_contact_case(call: ActionCall) -> None:
+    """The member never registered and cannot be reached: start the sending branch's
+    ``lost_contact_member_handling`` for them, as the system (the secretary who decided holds no
+    starting role there), with the start data its report prefills: the member, and the last
+    contact the branch knows of, the day the (newest) letter was issued to them."""
+    data = dict(call.data)
+    system = CommandContext(call.ctx.session, SYSTEM, call.ctx.now, call.ctx.command)
+    system.events, system.effects = call.ctx.events, call.ctx.effects
+    start_instance(
+        system,
+        process_key=LOST_CONTACT_PROCESS,
+        org_code=call.org.code,
+        business_key=f"{transfer_key(call.row.id)}-lost-contact",
+        data={"member": data.get("person"), "last_contact_at": data.get("issued_on")},
+    )
+
+
+def read_dues_paid_until(call: ActionCall) -> str | None:
+    """The last month the member's dues line was recorded paid at this branch (the monthly
+    rounds), for the branch check to start from; the check may still type another."""
+    person = call.data.get("person")
+    if not isinstance(person, int):
+        return None
+    return dues_records.paid_until(call.ctx.session, call.org.id, person)
+
+
 def read_receipt(call: ActionCall) -> dict[str, Any]:
     """Whether the receiving branch confirmed the member's 报到, and on which day."""
     reported = reported_on(call.ctx.session, call.row.id)
@@ -219,6 +248,16 @@ TRANSFER_ACTIONS = (
         _check_request_action,
     ),
     Action(
+        "read_dues_paid_until",
+        "查询党费交至月份",
+        "Read how far the dues are paid",
+        "The newest month whose dues round recorded the member's line paid at this branch "
+        "(YYYY-MM, or nothing without a round), which the branch check starts from.",
+        ("无（只读取） nothing (a reading)",),
+        (),
+        read_dues_paid_until,
+    ),
+    Action(
         "check_transfer_dues",
         "核对党费交至月份",
         "Check the dues paid up to",
@@ -264,6 +303,16 @@ TRANSFER_ACTIONS = (
         ("人员所在党小组 person's party group",),
         (),
         place_in_party_group,
+    ),
+    Action(
+        "open_lost_contact_case",
+        "转失联党员查找",
+        "Open a lost-contact case",
+        "Starts lost_contact_member_handling at the sending branch for the member who did not "
+        "register, with start data member and last_contact_at (the letter's issue day).",
+        ("启动 lost_contact_member_handling",),
+        (),
+        open_lost_contact_case,
     ),
     Action(
         "read_transfer_receipt",

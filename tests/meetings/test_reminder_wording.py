@@ -89,6 +89,10 @@ def test_the_schedule_says_which_procedures_are_activities(app):
     held_as = {r.process_key: r.held_as for r in schedule().meetings}
     assert held_as["themed_party_day"] == "activity"
     assert held_as["branch_committee_meeting"] == "meeting"
+    assert (
+        held_as["heart_to_heart_talks"] == held_as["democratic_appraisal_of_members"] == "activity"
+    )
+    assert held_as["party_dues_collection"] == "collection"
 
 
 def test_a_schedule_with_another_wording_is_refused_by_name(tmp_path):
@@ -98,5 +102,5 @@ def test_a_schedule_with_another_wording_is_refused_by_name(tmp_path):
         'points = 1.0\nbasis = "proposal"\nheld_as = "party"\n',
         "utf-8",
     )
-    with pytest.raises(ValueError, match="held_as must be meeting or activity"):
+    with pytest.raises(ValueError, match="held_as must be one of meeting, activity, collection"):
         load_schedule(path)

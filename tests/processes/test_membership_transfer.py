@@ -7,6 +7,7 @@ the steps recorded; an expired letter is followed up and counts for C09."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -34,12 +35,16 @@ from app.members.transfers import overdue_transfers
 from app.members.transfers import transfer_key
 from app.worker import run_once
 from app.workflow import commands
+from app.workflow.form_options import instance_data
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.conftest import log_in
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_task
+from tests.processes.test_party_dues import _disclose
+from tests.processes.test_party_dues import _remit
+from tests.processes.test_party_dues import _round
 
 RECEIVING = "HH02-01"
 REQUEST = {
@@ -367,3 +372,67 @@ def test_a_letter_is_valid_for_three_calendar_months_at_most(app):
         check_letter({"issued_on": "2026-11-30", "valid_until": "2027-03-01"})
     with pytest.raises(ValidationFailed):
         check_letter({"issued_on": "2026-11-30", "valid_until": "2026-11-29"})
+
+
+def test_a_member_who_never_registers_is_searched_for_at_the_sending_branch(demo, clock, app):
+    person_id = _person_of(demo.holder("member")).id
+    letter = LETTER | {"issued_on": "2026-11-23", "valid_until": "2026-12-10"}
+    out_id = _start_and_issue(demo, person_id, letter)
+    clock.set(datetime(2026, 12, 11, 2, 0, tzinfo=UTC))
+    assert run_once().timers_fired >= 1
+    follow_up = {"follow_up_action": "lost_contact", "contact_note": "电话停机，家属不知去向"}
+    complete_step(demo.holder("branch_secretary"), out_id, "overdue_follow_up", follow_up)
+    db.session.rollback()
+    assert db.session.get(ProcessInstance, out_id).status is InstanceStatus.COMPLETED
+
+    case = db.session.scalars(
+        select(ProcessInstance).where(
+            ProcessInstance.process_key == "lost_contact_member_handling",
+            ProcessInstance.org_unit_id == demo.branch.id,
+        )
+    ).one()
+    assert case.status is InstanceStatus.RUNNING
+    started = instance_data(db.session, case.id)
+    assert (started["member"], started["last_contact_at"]) == (person_id, "2026-11-23")
+    report = open_task(case.id)
+    assert (report.element_id, report.candidate_role) == ("report", "org_member")
+    page = _task_page(app, demo.holder("org_member"), report.id)
+    assert 'value="2026-11-23"' in page  # the last contact, prefilled
+    assert person_name_of(person_id) in page
+    _assert_replays(out_id)
+
+
+def test_the_branch_check_starts_from_the_dues_register_and_may_be_changed(demo, app):
+    person_id = _person_of(demo.holder("member")).id
+    org_member = demo.holder("org_member")
+
+    def requested(person: int) -> int:
+        out_id = run(
+            commands.start_instance,
+            actor=org_member,
+            process_key="membership_transfer_out",
+            org_code=demo.branch.code,
+        )
+        complete_step(org_member, out_id, "request", REQUEST | {"person": person})
+        return out_id
+
+    def typed_in(page: str) -> str:
+        (field,) = re.findall(r'<input[^>]*name="dues_paid_until"[^>]*>', page)
+        return re.search(r'value="([^"]*)"', field).group(1) if "value=" in field else ""
+
+    other = _person_of(demo.holder("probationary_member")).id
+    before = requested(other)  # no round recorded yet: nothing to start from
+    assert typed_in(_task_page(app, org_member, open_task(before).id)) == ""
+
+    _disclose(demo, demo.people("members", date(2026, 11, 23)))
+    _remit(demo, _round(demo, "2026-10", unpaid=set()))
+    _remit(demo, _round(demo, "2026-11", unpaid={person_id}))  # November not paid yet
+    out_id = requested(person_id)
+    check = open_task(out_id)
+    assert check.element_id == "branch_check"
+    assert typed_in(_task_page(app, org_member, check.id)) == "2026-10"
+    with pytest.raises(ValidationFailed):  # as recorded: not paid up to the transfer's month
+        complete_step(org_member, out_id, "branch_check", {"dues_paid_until": "2026-10"})
+    # Paid at the branch today, before the register is updated: the check types it.
+    complete_step(org_member, out_id, "branch_check", {"dues_paid_until": "2026-11"})
+    assert open_task(out_id).element_id == "issue_letter"

@@ -307,7 +307,15 @@ def test_a_month_without_a_round_reminds_the_secretary_then_leaves_a_task(demo, 
             Notification.user_id == secretary.user_id, Notification.kind == "reminder"
         )
     ).all()
-    assert "2026年12月尚未召开党费收缴（2026-12-31 截止）" in reminders
+    assert "2026年12月尚未完成党费收缴（2026-12-31 截止）" in reminders  # collected, not convened
+    in_english = db.session.scalars(
+        select(Notification.title_en).where(
+            Notification.user_id == secretary.user_id, Notification.kind == "reminder"
+        )
+    ).all()
+    assert (
+        "Monthly party dues collection not yet completed for 2026-12 (due 2026-12-31)" in in_english
+    )
     clock.set(datetime(2027, 1, 4, 2, 0, tzinfo=UTC))
     while run(check_meeting_schedule, actor=SYSTEM):
         pass

@@ -187,21 +187,38 @@ def _pairing_progress(ctx: _Context, item: Item) -> list[Event]:
 
 
 def _dues(ctx: _Context, item: Item) -> list[Event]:
-    """Dues more than a month late (``lines`` of ``party_dues_collection``): the months beyond
-    the first, dated when paid (or today, while unpaid)."""
-    events = []
+    """Dues more than a month late (``lines`` of ``party_dues_collection``): for each month's dues,
+    the months of lateness beyond the first that fall in the year, dated when paid (or at the
+    year's end, today while it runs). A month left unpaid is settled by the member's next paid
+    line (a back-payment ends the arrears, as the dues register counts them); an unpaid line
+    recorded through the form has no ``paid_on`` at all."""
+    lines: dict[int, list[tuple[str, date | None, int]]] = {}
     for round_ in ctx.found([item.source.get("process", "party_dues_collection")], False):
         month = round_.data.get("month")
         if not isinstance(month, str) or len(month) != 7:
             continue
-        due_year, due_month = int(month[:4]), int(month[5:])
         for line in round_.data.get("lines") or ():
-            paid = records.local_day(line.get("paid_on")) if isinstance(line, dict) else None
-            settled = paid or ctx.today
-            late = (settled.year - due_year) * 12 + settled.month - due_month - 1
-            if isinstance(line, dict) and isinstance(line.get("person"), int) and late > 0:
-                events.append(Event(line["person"], item.id, settled, float(late), None, round_.id))
+            if isinstance(line, dict) and isinstance(line.get("person"), int):
+                paid = (
+                    records.local_day(line.get("paid_on")) if line.get("status") == "paid" else None
+                )
+                lines.setdefault(line["person"], []).append((month, paid, round_.id))
+    year_end, last_year_end = date(ctx.year, 12, 31), date(ctx.year - 1, 12, 31)
+    events = []
+    for person, months in lines.items():
+        months.sort()
+        for index, (month, paid, round_id) in enumerate(months):
+            settled = paid or next((p for _m, p, _r in months[index + 1 :] if p), None)
+            day = min(settled or ctx.today, year_end)
+            late = _months_late(month, day) - _months_late(month, last_year_end)
+            if late > 0:
+                events.append(Event(person, item.id, day, float(late), None, round_id))
     return events
+
+
+def _months_late(month: str, day: date) -> int:
+    """Whole months beyond the first that ``month``'s dues are late on ``day``."""
+    return max(0, (day.year - int(month[:4])) * 12 + day.month - int(month[5:]) - 1)
 
 
 def _study_hours(ctx: _Context, item: Item) -> list[Event]:
@@ -218,14 +235,24 @@ def _study_hours(ctx: _Context, item: Item) -> list[Event]:
     ]
 
 
+#: The steps that record a heart-to-heart talk (talker, talk_partner, held_on): each planned talk
+#: of the year's talks, and the secretary's welcome talk with a member transferred in.
+TALK_STEPS = {"heart_to_heart_talks": "conduct_talk", "membership_transfer_in": "welcome_talk"}
+
+
 def _talks(ctx: _Context, item: Item) -> list[Event]:
+    """No talk in the year: read from each completion of a talk step in the step log, since the
+    instance's answers keep only the last of a year's many talks."""
     if not ctx.year_over:
         return []
+    steps = TALK_STEPS | {item.source.get("process", "heart_to_heart_talks"): "conduct_talk"}
     talked = set()
-    for talk in ctx.found([item.source.get("process", "heart_to_heart_talks")], False):
-        day = records.local_day(talk.data.get("held_on"))
-        if day and day.year == ctx.year:
-            talked |= {talk.data.get("talker"), talk.data.get("talk_partner")}
+    for process, step in steps.items():
+        found = [i.id for i in ctx.found([process], False)]
+        for _instance, _at, talk in records.completions(ctx.session, found, step):
+            day = records.local_day(talk.get("held_on"))
+            if day and day.year == ctx.year:
+                talked |= {talk.get("talker"), talk.get("talk_partner")}
     end = date(ctx.year, 12, 31)
     return [
         Event(p, item.id, end)
