@@ -49,9 +49,9 @@ from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.core.migrate import upgrade
 from app.demo.enterprise import load_demo_data
-from app.demo.history import _committee_meeting
 from app.demo.history import _month_start
 from app.demo.history import load_demo_history
+from app.demo.meetings import committee_meeting
 from app.demo.themed_days import themed_party_day
 from app.extensions import db
 from app.identity.kinds import OrgKind
@@ -182,7 +182,7 @@ def fill_units(codes: list[str]) -> int:
     for code in branches:
         held = code == BRANCH  # the demo history's own
         for month in months if code != BRANCH else ():
-            for hold in (themed_party_day, _committee_meeting):
+            for hold in (themed_party_day, committee_meeting):
                 try:
                     hold(code, month, rng, zone)
                     held = True

@@ -15,18 +15,12 @@ Attendance and votes follow the rolls of each day.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import select
 
 from app.core import clock
-from app.core.commands import Actor
-from app.core.commands import run
 from app.demo.development import load_member_development
 from app.demo.dues import dues_round
 from app.demo.dues import open_this_months_round
@@ -34,6 +28,11 @@ from app.demo.dues import publish_base_sheet
 from app.demo.education import load_education_demo
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
+from app.demo.meetings import assembly
+from app.demo.meetings import cancelled_meeting
+from app.demo.meetings import committee_meeting
+from app.demo.meetings import group_meeting
+from app.demo.meetings import lecture
 from app.demo.member_care import member_care
 from app.demo.member_moves import MoveCounts
 from app.demo.member_moves import load_member_moves
@@ -43,31 +42,9 @@ from app.demo.org_life import load_org_life
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
-from app.demo.timeline import at_time
-from app.demo.timeline import holder
-from app.demo.timeline import moment
-from app.demo.timeline import people
-from app.demo.timeline import start
-from app.demo.timeline import step
-from app.demo.timeline import step_claimed
-from app.demo.timeline import upload
-from app.extensions import db
-from app.identity.models import OrgUnit
-from app.identity.models import User
-from app.workflow import commands
 
 SHOWCASE_BRANCH = "HH01-01"
 OTHER_BRANCHES = ("HH01-02", "HH01-03")
-TOPICS = (
-    "传达学习上级党委会议精神，研究本月党建工作安排",
-    "研究确定入党积极分子培养联系人",
-    "讨论安全生产攻坚任务中党员责任区划分",
-    "研究主题党日活动方案",
-    "听取党小组工作汇报，部署下月重点工作",
-    "研究困难党员帮扶和慰问事项",
-    "讨论党员积分考评结果",
-    "研究支部标准化建设自查整改措施",
-)
 
 
 @dataclass
@@ -100,8 +77,8 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     counts = HistoryCounts()
     months = [_month_start(today, back) for back in range(11, 0, -1)]
     for index, month in enumerate(months):
-        _committee_meeting(SHOWCASE_BRANCH, month, rng, zone)
-        _group_meeting(SHOWCASE_BRANCH, month, rng, zone)
+        committee_meeting(SHOWCASE_BRANCH, month, rng, zone)
+        group_meeting(SHOWCASE_BRANCH, month, rng, zone)
         themed_party_day(SHOWCASE_BRANCH, month, themed_rng, zone)
         counts.committee_meetings += 1
         counts.group_meetings += 1
@@ -112,23 +89,23 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
         counts.dues_rounds += 1
         if index >= 5:
             for code in OTHER_BRANCHES:
-                _committee_meeting(code, month, rng, zone)
+                committee_meeting(code, month, rng, zone)
                 counts.committee_meetings += 1
         if month.month in (3, 6, 9):
-            _assembly(SHOWCASE_BRANCH, month, rng, zone)
+            assembly(SHOWCASE_BRANCH, month, rng, zone)
             counts.assemblies += 1
         if month.month in (2, 5, 8, 11):  # a party lecture each quarter
-            _lecture(SHOWCASE_BRANCH, month, rng, zone)
+            lecture(SHOWCASE_BRANCH, month, rng, zone)
             counts.lectures += 1
     # This month's meeting was held yesterday and waits for the committee's decision; another
     # branch set an agenda twelve days ago and has not recorded the meeting since: overdue.
     began = today - timedelta(days=4)
-    _committee_meeting(SHOWCASE_BRANCH, began, rng, zone, stop_after="hold_meeting", day=began)
+    committee_meeting(SHOWCASE_BRANCH, began, rng, zone, stop_after="hold_meeting", day=began)
     counts.committee_meetings += 1
     began = today - timedelta(days=12)
-    _committee_meeting(OTHER_BRANCHES[0], began, rng, zone, stop_after="set_agenda", day=began)
+    committee_meeting(OTHER_BRANCHES[0], began, rng, zone, stop_after="set_agenda", day=began)
     counts.committee_meetings += 1
-    _cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
+    cancelled_meeting(OTHER_BRANCHES[1], today - timedelta(days=20), zone)
     open_this_months_round(SHOWCASE_BRANCH, today, zone)
     counts.cancelled += 1
     counts.org_life = load_org_life(SHOWCASE_BRANCH, today, zone)
@@ -151,257 +128,3 @@ def _month_start(today: date, back: int) -> date:
     while month < 1:
         year, month = year - 1, month + 12
     return date(year, month, 1)
-
-
-def _committee_meeting(
-    code: str,
-    month: date,
-    rng: random.Random,
-    zone: Any,
-    stop_after: str | None = None,
-    day: date | None = None,
-) -> None:
-    """支部委员会会议: agenda, meeting, decision, minutes checked, follow-up (or up to a step)."""
-    day = day or month + timedelta(days=rng.randint(2, 8))
-    meeting_day = day + timedelta(days=3)
-    secretary = holder("branch_secretary", code, day)
-    committee = people("committee", code, meeting_day)
-    members = people("members", code, meeting_day)
-    topic = rng.choice(TOPICS)
-    instance_id = start(secretary, "branch_committee_meeting", code, moment(day, 9, zone))
-    meeting_at = moment(meeting_day, 9, zone)
-    agenda = {
-        "month": month.strftime("%Y-%m"),
-        "topics": topic,
-        "meeting_at": meeting_at.isoformat(),
-        "place": "党员活动室",
-        "notified": True,
-    }
-    step(secretary, instance_id, moment(day, 10, zone), agenda)
-    if stop_after == "set_agenda":
-        return
-    present = committee[: max(len(committee) // 2 + 1, len(committee) - rng.randint(0, 1))]
-    held = {"attendance": {"present": present}, "minutes": f"围绕“{topic}”逐一发言，形成一致意见。"}
-    step(secretary, instance_id, moment(meeting_day, 11, zone), held)
-    if stop_after == "hold_meeting":
-        return
-    decisions = [
-        {
-            "item": f"落实：{topic}",
-            "owner": rng.choice(members),
-            "due": str(meeting_day + timedelta(days=20)),
-        }
-    ]
-    votes = {"for": len(present), "against": 0, "abstain": 0}
-    decided = {"outcome": "decided", "decisions": decisions, "vote": votes}
-    step(
-        holder("branch_committee", code, meeting_day),
-        instance_id,
-        moment(meeting_day, 12, zone),
-        decided,
-    )
-    archive = {"record_checked": True, "minutes_signed": True}
-    step(
-        holder("org_member", code, meeting_day),
-        instance_id,
-        moment(meeting_day + timedelta(days=1), 10, zone),
-        archive,
-    )
-    follow_up = {
-        "follow_up": [{"item": decisions[0]["item"], "result": "done", "note": "已按期完成"}]
-    }
-    step(secretary, instance_id, moment(meeting_day + timedelta(days=18), 16, zone), follow_up)
-
-
-def _cancelled_meeting(code: str, day: date, zone: Any) -> None:
-    secretary = holder("branch_secretary", code, day)
-    instance_id = start(secretary, "branch_committee_meeting", code, moment(day, 9, zone))
-    reviewer = holder("unit_org_reviewer", "HH01", day)
-    with at_time(moment(day + timedelta(days=1), 15, zone)):
-        run(
-            commands.cancel_instance,
-            actor=reviewer,
-            instance_id=instance_id,
-            reason="议题并入厂党委专题会议，本次支委会取消",
-        )
-
-
-def _group_meeting(code: str, month: date, rng: random.Random, zone: Any) -> None:
-    """党小组会 of the branch's first group: aligned with the branch, held, reported, received."""
-    group = db.session.scalars(select(OrgUnit).where(OrgUnit.code == f"{code}-1")).one()
-    day = month + timedelta(days=rng.randint(10, 16))
-    leader = holder("group_leader", group.code, day)
-    instance_id = start(leader, "party_group_meeting", code, moment(day, 9, zone))
-    meeting_at = moment(day + timedelta(days=2), 16, zone)
-    align = {
-        "party_group": group.id,
-        "topics": "学习党的创新理论，交流岗位履职情况",
-        "meeting_at": meeting_at.isoformat(),
-        "place": "班组学习室",
-        "notified": True,
-    }
-    step_claimed(leader, instance_id, moment(day, 10, zone), align)
-    members = people("group", code, meeting_at.date(), group.id)
-    held = {
-        "attendees": {"present": members[: max(1, len(members) - rng.randint(0, 1))]},
-        "activities": ["political_study", "branch_tasks"],
-        "minutes": "组长领学，组员结合岗位谈体会，落实支部布置的任务。",
-    }
-    step_claimed(leader, instance_id, moment(meeting_at.date(), 18, zone), held)
-    report = {"summary": "本组按时召开党小组会，组员全部发言。", "suggestions": "无"}
-    step_claimed(
-        leader, instance_id, moment(meeting_at.date() + timedelta(days=1), 9, zone), report
-    )
-    secretary = holder("branch_secretary", code, day)
-    received = {"report_read": True, "branch_comments": "已阅，按计划推进"}
-    step(secretary, instance_id, moment(meeting_at.date() + timedelta(days=2), 9, zone), received)
-
-
-def _assembly(code: str, month: date, rng: random.Random, zone: Any) -> None:
-    """支部党员大会, quarterly: agenda, review, notice, meeting, vote, minutes, follow-up."""
-    day = month + timedelta(days=rng.randint(15, 18))
-    meeting_day = day + timedelta(days=6)
-    meeting_at = moment(meeting_day, 15, zone).isoformat()
-    secretary = holder("branch_secretary", code, day)
-    quarter = f"{month.year}-Q{(month.month - 1) // 3 + 1}"
-    instance_id = start(secretary, "branch_general_assembly", code, moment(day, 9, zone))
-    full = people("full_members", code, meeting_day)
-    probationary = people("probationary", code, meeting_day)
-    members = people("members", code, meeting_day)
-    present = full[: len(full) - rng.randint(0, 2)]
-    steps: list[tuple[Callable[[], Actor], int, int, dict[str, Any]]] = [
-        (
-            lambda: secretary,
-            0,
-            10,
-            {
-                "quarter": quarter,
-                "topics": "通报本季度党建工作，讨论下季度安排",
-                "meeting_at": meeting_at,
-            },
-        ),
-        (
-            lambda: holder("branch_committee", code, day),
-            1,
-            10,
-            {"agreed": True, "committee_opinion": "同意提交党员大会"},
-        ),
-        (
-            lambda: secretary,
-            2,
-            9,
-            {
-                "meeting_at": meeting_at,
-                "location": "党员活动室",
-                "agenda": "一、通报本季度党建工作；二、讨论下季度安排",
-                "notified": True,
-            },
-        ),
-        (
-            lambda: secretary,
-            6,
-            17,
-            {
-                "attendance": {"present": present},
-                "attendees": probationary,
-                "minutes": "书记通报工作，党员逐一发言，讨论形成决议。",
-            },
-        ),
-        (
-            lambda: holder("branch_assembly", code, meeting_day),
-            6,
-            18,
-            {
-                "tally": {"for": len(present), "against": 0, "abstain": 0},
-                "resolution": "同意下季度党建工作安排",
-                "resolutions": [
-                    {
-                        "item": "落实下季度党建工作安排",
-                        "owner": rng.choice(members),
-                        "due": str(meeting_day + timedelta(days=30)),
-                    }
-                ],
-            },
-        ),
-        (
-            lambda: holder("org_member", code, meeting_day),
-            7,
-            10,
-            {"record_checked": True, "minutes_signed": True},
-        ),
-        (
-            lambda: secretary,
-            30,
-            16,
-            {
-                "actions": [
-                    {
-                        "item": "落实下季度党建工作安排",
-                        "owner": members[0],
-                        "due": str(meeting_day + timedelta(days=30)),
-                        "result": "done",
-                    }
-                ]
-            },
-        ),
-    ]
-    for actor, offset, hour, data in steps:
-        step(actor(), instance_id, moment(day + timedelta(days=offset), hour, zone), data)
-
-
-def _lecture(code: str, month: date, rng: random.Random, zone: Any) -> None:
-    """党课: planned by the propaganda member, prepared and given by the secretary, reviewed,
-    announced, delivered to the members, evaluated and filed with its record."""
-    day = month + timedelta(days=rng.randint(3, 6))
-    propaganda = holder("propaganda_member", code, day)
-    secretary = holder("branch_secretary", code, day)
-    lecturer = db.session.get(User, secretary.user_id).person_id
-    title = rng.choice(
-        ("赓续石油精神 争当岗位先锋", "学习党章党规 严守纪律规矩", "践行初心使命 推动提质增效")
-    )
-    instance_id = start(propaganda, "party_lecture", code, moment(day, 9, zone))
-    plan = {
-        "title": title,
-        "lecturer": lecturer,
-        "lecturer_type": "branch_secretary",
-        "planned_month": month.strftime("%Y-%m"),
-    }
-    step(propaganda, instance_id, moment(day, 10, zone), plan)
-    (outline,) = upload(
-        secretary, instance_id, "outline", "党课讲稿.pdf", moment(day + timedelta(days=2), 9, zone)
-    )
-    prepared = {"outline": outline, "outline_summary": "一、学习要点；二、岗位实践；三、努力方向"}
-    step(secretary, instance_id, moment(day + timedelta(days=2), 10, zone), prepared)
-    step(
-        secretary,
-        instance_id,
-        moment(day + timedelta(days=3), 9, zone),
-        {"content_approved": True, "changes_required": ""},
-    )
-    lecture_at = moment(day + timedelta(days=8), 15, zone)
-    notice = {"lecture_at": lecture_at.isoformat(), "place": "党员活动室", "notified": True}
-    step(propaganda, instance_id, moment(day + timedelta(days=4), 9, zone), notice)
-    members = people("members", code, lecture_at.date())
-    (slides,) = upload(
-        secretary, instance_id, "materials", "党课课件.pdf", moment(lecture_at.date(), 17, zone)
-    )
-    delivered = {
-        "attendees": {
-            "entitled": len(members),
-            "present": members[: len(members) - rng.randint(0, 2)],
-        },
-        "hours": 1.5,
-        "materials": [slides],
-    }
-    step(secretary, instance_id, moment(lecture_at.date(), 17, zone), delivered)
-    feedback = {"evaluation": "good", "reflection": "结合岗位实际，讲得生动"}
-    step(propaganda, instance_id, moment(lecture_at.date() + timedelta(days=1), 10, zone), feedback)
-    (record,) = upload(
-        propaganda,
-        instance_id,
-        "record",
-        "党课记录.pdf",
-        moment(lecture_at.date() + timedelta(days=2), 9, zone),
-    )
-    filed = {"record": record, "reported_upward": True, "archived_by": True}
-    step(propaganda, instance_id, moment(lecture_at.date() + timedelta(days=2), 10, zone), filed)
