@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.demo.timeline import holder
 from app.demo.timeline import moment
+from app.demo.timeline import people
 from app.demo.timeline import start
 from app.demo.timeline import step
 from app.extensions import db
@@ -92,8 +93,11 @@ def open_this_months_round(code: str, today: date, zone: Any) -> None:
 
 
 def _behind(code: str, months_left: int, day: date) -> set[int]:
-    """The two members falling behind: the last two owing dues on the day."""
-    members = dues_records.paying_members(db.session, _branch_id(code), day)
+    """The two members falling behind: the last two owing dues on the day who sit on no committee
+    (a secretary in arrears would be a poor showcase)."""
+    committee = set(people("committee", code, day))
+    paying = dues_records.paying_members(db.session, _branch_id(code), day)
+    members = [person for person in paying if person not in committee]
     long_behind, short_behind = members[-1], members[-2]
     behind = set()
     if months_left < LONG_BEHIND_MONTHS:
