@@ -18,9 +18,13 @@ import random
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from datetime import datetime
+from datetime import time
 from datetime import timedelta
 
 from app.core import clock
+from app.core.commands import SYSTEM
+from app.core.commands import run
 from app.demo.development import load_member_development
 from app.demo.dues import dues_round
 from app.demo.dues import open_this_months_round
@@ -42,6 +46,7 @@ from app.demo.org_life import load_org_life
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
+from app.demo.timeline import read_notifications_before
 
 SHOWCASE_BRANCH = "HH01-01"
 OTHER_BRANCHES = ("HH01-02", "HH01-03")
@@ -120,6 +125,8 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
         # Transfers and a mobile member, at the end: once, like the cycle (the same people would
         # be moved again in a benchmark's further years).
         counts.moves = load_member_moves(zone, today)
+    week_ago = datetime.combine(today - timedelta(days=7), time(), zone)
+    run(read_notifications_before, actor=SYSTEM, before=week_ago)
     return counts
 
 

@@ -13,9 +13,11 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy import update
 
 from app.core import clock
 from app.core.commands import Actor
+from app.core.commands import CommandContext
 from app.core.commands import run
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -23,6 +25,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.identity.queries.roles import active_on
+from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow import roster
 from app.workflow.models import HumanTask
@@ -137,3 +140,14 @@ def upload(
             store_uploads, actor=actor, task_id=task_id, uploads=[Upload(field, name, content)]
         )
     return refs[field]
+
+
+def read_notifications_before(ctx: CommandContext, *, before: datetime) -> int:
+    """The demo's people have read what they were told before ``before``: a newcomer's bell shows
+    this week's news, not a year of history. Returns how many were marked read."""
+    marked = ctx.session.execute(
+        update(Notification)
+        .where(Notification.created_at < before, Notification.read_at.is_(None))
+        .values(read_at=before)
+    )
+    return marked.rowcount or 0
