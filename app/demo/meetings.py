@@ -39,6 +39,18 @@ TOPICS = (
 )
 
 
+#: Why a member missed a meeting, as the minutes record it (most absences are on leave).
+LEAVE_REASONS = ("倒班值守", "外出培训", "病假", "出差")
+
+
+def _on_leave(entitled: list[int], present: list[int], rng: random.Random) -> list[dict]:
+    """The absentees with their reasons; now and then one missing without a reason recorded."""
+    missing = [person for person in entitled if person not in present]
+    if not missing or rng.random() < 0.2:
+        return []
+    return [{"person": person, "reason": rng.choice(LEAVE_REASONS)} for person in missing]
+
+
 def _all_but_some(people: list[int], rng: random.Random, keep: int) -> list[int]:
     """Those present: everyone, or all but one chosen at random (at least ``keep``), so that no
     one person is the one always missing."""
@@ -76,7 +88,11 @@ def committee_meeting(
     if stop_after == "set_agenda":
         return
     present = _all_but_some(committee, rng, keep=len(committee) // 2 + 1)
-    held = {"attendance": {"present": present}, "minutes": f"围绕“{topic}”逐一发言，形成一致意见。"}
+    held = {
+        "attendance": {"present": present},
+        "absentees": _on_leave(committee, present, rng),
+        "minutes": f"围绕“{topic}”逐一发言，形成一致意见。",
+    }
     step(secretary, instance_id, moment(meeting_day, 11, zone), held)
     if stop_after == "hold_meeting":
         return
@@ -137,8 +153,10 @@ def group_meeting(code: str, month: date, rng: random.Random, zone: Any) -> None
     }
     step_claimed(leader, instance_id, moment(day, 10, zone), align)
     members = people("group", code, meeting_at.date(), group.id)
+    present = _all_but_some(members, rng, keep=1)
     held = {
-        "attendees": {"present": _all_but_some(members, rng, keep=1)},
+        "attendees": {"present": present},
+        "absentees": _on_leave(members, present, rng),
         "activities": ["political_study", "branch_tasks"],
         "minutes": "组长领学，组员结合岗位谈体会，落实支部布置的任务。",
     }

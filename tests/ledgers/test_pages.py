@@ -265,7 +265,11 @@ def test_the_attendance_register_names_who_was_absent_on_the_meeting_day(demo_ye
         names = db.session.scalars(select(Person.name).where(Person.id.in_(away))).all()
         row = page.split(f'href="/instances/{instance_id}"')[1].split("</tr>")[0]
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        assert sorted(cells[4].split("、")) == sorted(names)  # the column of those absent
+        # the column of those absent, each with the reason for leave where the minutes give one
+        absent = [re.sub(r"（[^）]*）$", "", name) for name in cells[4].split("、")]
+        assert sorted(absent) == sorted(names)
+        reasons = {a["person"]: a["reason"] for a in data.get("absentees", [])}
+        assert all(f"（{reasons[p]}）" in cells[4] for p in away if p in reasons)
     # Every kind of meeting, by its own form's rule (a party group's roll, not the branch's):
     # as many named absent as the counts say.
     body = page.split('id="ledger-rows"')[1].split("</tbody>")[0]

@@ -92,7 +92,10 @@ def _meetings(ctx: _Context) -> list[_Meeting]:
         if m.org_unit_id == ctx.branch.id
     ]
     found = [(m, rule, day) for m, rule, day in found if day and day.year == ctx.year]
-    questions = {m.id: RosterQuestion(rule["people"], ctx.branch, day) for m, rule, day in found}
+    questions = {
+        m.id: RosterQuestion(rule["people"], ctx.branch, day, _group_of(m.data, rule))
+        for m, rule, day in found
+    }
     entitled = entitled_people(ctx.session, ctx.branch, set(questions.values()))
     ctx.meetings = []
     for meeting, rule, day in found:
@@ -110,6 +113,12 @@ def _meetings(ctx: _Context) -> list[_Meeting]:
             )
         )
     return ctx.meetings
+
+
+def _group_of(data: dict, rule: dict[str, str]) -> int | None:
+    """The party group whose roll a group meeting's attendance counts (``group``: its answer)."""
+    group = data.get(rule["group"]) if rule.get("group") else None
+    return group if isinstance(group, int) else None
 
 
 def _attendance(ctx: _Context, item: Item) -> list[Event]:

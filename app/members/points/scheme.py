@@ -7,6 +7,11 @@ meetings (``attendance``), the lecturer of a party lecture (``lecture``), the du
 democratic appraisal's grades (``appraisal``), the pairing progress records
 (``pairing_progress``), or a member's claim confirmed through ``member_points_management``
 (``claim``). Pure Python: no Flask, no database.
+
+``attendance`` names, per procedure, the answer holding who came (``field``), the meeting's day
+(``date``), the people rule of who was entitled (``people``) and, for a party group's meeting,
+the answer naming the group whose roll counts (``group``); an absence with a reason in the
+meeting's ``absentees`` is excused.
 """
 
 from __future__ import annotations
