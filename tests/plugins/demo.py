@@ -4,6 +4,7 @@ forms/ deployed as `make run` deploys it."""
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
 from app.levels.commands import write_level
+from app.meetings.commands import check_meeting_schedule
 from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow import roster
@@ -43,6 +45,8 @@ from app.workflow.deploy import deploy_definitions
 from app.workflow.deploy import read_model_files
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
+from app.workflow.models import ProcessInstance
+from app.workflow.models import StepLogEntry
 from tests.conftest import ROOT
 from tests.conftest import TEST_NOW
 
@@ -291,6 +295,37 @@ def told_of_return(instance_id: int) -> list[int]:
         db.session.scalars(
             select(Notification.user_id).where(
                 Notification.instance_id == instance_id, Notification.kind == "returned"
+            )
+        )
+    )
+
+
+def instance_data(instance_id: int) -> dict:
+    """The instance's data as its step log records each step's change of it."""
+    db.session.rollback()
+    data: dict = {}
+    for change in db.session.scalars(
+        select(StepLogEntry.data_change_json)
+        .where(StepLogEntry.instance_id == instance_id, StepLogEntry.data_change_json.is_not(None))
+        .order_by(StepLogEntry.seq)
+    ):
+        step = json.loads(change)
+        for name in step.get("removed", []):
+            data.pop(name, None)
+        data.update(step.get("set", {}))
+    return data
+
+
+def missed_procedures(branch_id: int) -> list[str]:
+    """Run the compliance calendar's check to the end; the business keys of the branch's
+    missed-procedure tasks ("主题党日 2026年12月")."""
+    while run(check_meeting_schedule, actor=SYSTEM):
+        pass
+    return list(
+        db.session.scalars(
+            select(ProcessInstance.business_key).where(
+                ProcessInstance.process_key == "missed_meeting",
+                ProcessInstance.org_unit_id == branch_id,
             )
         )
     )

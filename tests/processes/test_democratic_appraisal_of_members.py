@@ -30,10 +30,10 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.models import StepLogEntry
 from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
+from tests.plugins.demo import instance_data as _data
 from tests.plugins.demo import open_task
 from tests.plugins.demo import told_of_return
 
@@ -66,22 +66,6 @@ def _tasks(instance_id: int, element_id: str) -> list[HumanTask]:
             .order_by(HumanTask.id)
         )
     )
-
-
-def _data(instance_id: int) -> dict:
-    """The instance's data as its step log records each step's change of it."""
-    db.session.rollback()
-    data: dict = {}
-    for change in db.session.scalars(
-        select(StepLogEntry.data_change_json)
-        .where(StepLogEntry.instance_id == instance_id, StepLogEntry.data_change_json.is_not(None))
-        .order_by(StepLogEntry.seq)
-    ):
-        step = json.loads(change)
-        for name in step.get("removed", []):
-            data.pop(name, None)
-        data.update(step.get("set", {}))
-    return data
 
 
 def _plan(scope: list[int]) -> dict:

@@ -4,7 +4,6 @@ committee, each talk goes to its talker, the talks recorded are the register's r
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC
 from datetime import date
@@ -33,9 +32,9 @@ from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.models import StepLogEntry
 from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import instance_data as _data
 from tests.plugins.demo import open_task
 
 TODAY = date(2026, 11, 23)
@@ -55,22 +54,6 @@ def _talks(instance_id: int) -> list[HumanTask]:
             .order_by(HumanTask.id)
         )
     )
-
-
-def _data(instance_id: int) -> dict:
-    """The instance's data as its step log records each step's change of it."""
-    db.session.rollback()
-    data: dict = {}
-    for change in db.session.scalars(
-        select(StepLogEntry.data_change_json)
-        .where(StepLogEntry.instance_id == instance_id, StepLogEntry.data_change_json.is_not(None))
-        .order_by(StepLogEntry.seq)
-    ):
-        step = json.loads(change)
-        for name in step.get("removed", []):
-            data.pop(name, None)
-        data.update(step.get("set", {}))
-    return data
 
 
 def _actor_of(user_id: int) -> Actor:

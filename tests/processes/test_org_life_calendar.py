@@ -23,6 +23,7 @@ from app.notify.models import Notification
 from app.workflow import commands
 from app.workflow.models import ProcessInstance
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import missed_procedures
 from tests.processes.test_democratic_appraisal_of_members import _assembly
 from tests.processes.test_democratic_appraisal_of_members import _grades
 from tests.processes.test_democratic_appraisal_of_members import _members
@@ -66,14 +67,7 @@ def test_the_calendar_asks_for_both_yearly_and_gives_tasks_when_a_year_had_none(
     assert "2027年尚未开展谈心谈话（2027-12-31 截止）" in reminders
     assert not any("召开谈心谈话" in r or "召开民主评议" in r for r in reminders)
     clock.set(datetime(2028, 1, 2, 2, 0, tzinfo=UTC))
-    while run(check_meeting_schedule, actor=SYSTEM):
-        pass
-    missed = db.session.scalars(
-        select(ProcessInstance.business_key).where(
-            ProcessInstance.process_key == "missed_meeting",
-            ProcessInstance.org_unit_id == demo.branch.id,
-        )
-    ).all()
+    missed = missed_procedures(demo.branch.id)
     assert "民主评议党员 2027年" in missed
     assert "谈心谈话 2027年" in missed
 

@@ -41,6 +41,8 @@ from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
+from tests.plugins.demo import instance_data as _data
+from tests.plugins.demo import missed_procedures
 from tests.plugins.demo import open_task
 from tests.plugins.demo import told_of_return
 
@@ -84,22 +86,6 @@ def _tasks(instance_id: int, element_id: str) -> list[HumanTask]:
 def _upload(actor, task_id: int, field: str, name: str) -> dict:
     refs = run(store_uploads, actor=actor, task_id=task_id, uploads=[Upload(field, name, PDF)])
     return refs[field][0]
-
-
-def _data(instance_id: int) -> dict:
-    """The instance's data as its step log records each step's change of it."""
-    db.session.rollback()
-    data: dict = {}
-    for change in db.session.scalars(
-        select(StepLogEntry.data_change_json)
-        .where(StepLogEntry.instance_id == instance_id, StepLogEntry.data_change_json.is_not(None))
-        .order_by(StepLogEntry.seq)
-    ):
-        step = json.loads(change)
-        for name in step.get("removed", []):
-            data.pop(name, None)
-        data.update(step.get("set", {}))
-    return data
 
 
 def _submitted(instance_id: int, element_id: str) -> dict:
@@ -445,12 +431,5 @@ def test_the_calendar_asks_for_it_yearly_and_gives_a_task_when_a_year_had_none(d
     (yearly,) = [r for r in rows if r.requirement.process_key == "organisational_life_meeting"]
     assert [c.state for c in yearly.cells] == ["open"]  # one cell for the year
     clock.set(datetime(2028, 1, 2, 2, 0, tzinfo=UTC))
-    while run(check_meeting_schedule, actor=SYSTEM):
-        pass
-    missed = db.session.scalars(
-        select(ProcessInstance.business_key).where(
-            ProcessInstance.process_key == "missed_meeting",
-            ProcessInstance.org_unit_id == demo.branch.id,
-        )
-    ).all()
+    missed = missed_procedures(demo.branch.id)
     assert "组织生活会 2027年" in missed

@@ -40,6 +40,7 @@ from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
+from tests.plugins.demo import missed_procedures
 from tests.plugins.demo import open_task
 from tests.plugins.demo import told_of_return
 
@@ -317,14 +318,7 @@ def test_a_month_without_a_round_reminds_the_secretary_then_leaves_a_task(demo, 
         "Monthly party dues collection not yet completed for 2026-12 (due 2026-12-31)" in in_english
     )
     clock.set(datetime(2027, 1, 4, 2, 0, tzinfo=UTC))
-    while run(check_meeting_schedule, actor=SYSTEM):
-        pass
-    missed = db.session.scalars(
-        select(ProcessInstance.business_key).where(
-            ProcessInstance.process_key == "missed_meeting",
-            ProcessInstance.org_unit_id == demo.branch.id,
-        )
-    ).all()
+    missed = missed_procedures(demo.branch.id)
     assert "党费收缴 2026年12月" in missed
 
 
@@ -334,14 +328,7 @@ def test_a_round_recorded_in_a_month_keeps_it_off_the_missed_list_but_not_v4(dem
     clock.set(datetime(2026, 12, 20, 2, 0, tzinfo=UTC))  # recorded in December: held then
     _remit(demo, _round(demo, "2026-12", unpaid=set()))
     clock.set(datetime(2027, 1, 4, 2, 0, tzinfo=UTC))
-    while run(check_meeting_schedule, actor=SYSTEM):
-        pass
-    missed = db.session.scalars(
-        select(ProcessInstance.business_key).where(
-            ProcessInstance.process_key == "missed_meeting",
-            ProcessInstance.org_unit_id == demo.branch.id,
-        )
-    ).all()
+    missed = missed_procedures(demo.branch.id)
     assert "党费收缴 2026年12月" not in missed
     # A dues round is not organisational life: December still counts as a month without any.
     gaps = months_without_life(db.session, [demo.branch.id], 2026, date(2027, 1, 4))
