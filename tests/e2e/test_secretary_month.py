@@ -7,7 +7,9 @@ the attendance register is covered by test_ledgers.py and test_dues_ledger.py.)"
 
 from __future__ import annotations
 
+import random
 import re
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +17,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.core import clock
+from app.demo.dues import open_this_months_round
+from app.demo.dues import publish_base_sheet
+from app.extensions import db
+from app.identity.models import OrgUnit
+from app.members import dues_records
 
 pytestmark = pytest.mark.e2e
 
@@ -22,6 +32,7 @@ SECRETARY = "chenjinpeng"  # 支部书记 and 支部委员, HH01-01 长流水采
 DUES_CLERK = "zhouying"  # 组织委员, the branch's dues clerk
 BRANCH = "HH01-01"
 BEIJING = ZoneInfo("Asia/Shanghai")
+BEHIND = "贺成"  # the member who has not paid this month (no committee seat)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
@@ -35,12 +46,13 @@ def _instance_id(page: Page) -> str:
     return re.search(r"/instances/(\d+)", link).group(1)
 
 
-def _claim(page: Page, title: str, instance_id: str) -> None:
+def _claim(page: Page, title: str, instance_id: str | None) -> None:
     """Open the step from the claimable list and claim it."""
     page.goto("/inbox/?view=claimable")
     page.get_by_role("link", name=title).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    expect(page.locator(f'a[href="/instances/{instance_id}"]')).to_be_visible()
+    if instance_id:
+        expect(page.locator(f'a[href="/instances/{instance_id}"]')).to_be_visible()
     with page.expect_navigation():
         page.get_by_role("button", name="认领").click()
 
@@ -120,3 +132,75 @@ def test_the_secretary_plans_notifies_and_holds_a_themed_party_day(
     held = secretary.locator("main")
     expect(held).to_contain_text(f"应到 {entitled} 人，实到 {entitled - 1} 人")
     expect(held).to_contain_text("集中学习.png")
+
+
+def _open_this_months_dues_round(live_server) -> None:
+    """What ``flask demo history`` leaves at the branch (the e2e server loads the enterprise
+    only): a published base sheet and this month's round, opened this morning, through the demo's
+    own commands."""
+    with live_server.app.app_context():
+        zone, today = clock.local_zone(), clock.local_today()
+        branch_id = db.session.scalars(select(OrgUnit.id).where(OrgUnit.code == BRANCH)).one()
+        if not dues_records.newest_sheet(db.session, branch_id, today):
+            last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+            publish_base_sheet(BRANCH, last_month, random.Random(15), zone)
+        open_this_months_round(BRANCH, today, zone)
+
+
+def clock_today(live_server) -> date:
+    return live_server.clock.now().astimezone(BEIJING).date()
+
+
+def test_the_dues_clerk_records_the_month_and_the_secretary_finds_it_in_the_ledger(
+    new_page, login, live_server
+):
+    _open_this_months_dues_round(live_server)
+    clerk = login(new_page(), DUES_CLERK)
+    _claim(clerk, "登记交纳情况", None)
+    # A line per member, prefilled from the published sheet; she types in who paid, and when.
+    instance_id = _instance_id(clerk)
+    lines = clerk.locator("#f-lines tbody tr").all()
+    members = [row for row in lines if row.locator("select[name$='.person']").input_value()]
+    today = clock_today(live_server)
+    paid_on = today.isoformat()
+    collected = 0.0
+    for row in members:
+        if row.locator("select[name$='.person'] option:checked").inner_text().startswith(BEHIND):
+            continue  # away on the rig this month: not paid yet
+        due = row.locator("input[name$='.amount_due']").input_value()
+        row.locator("input[name$='.paid_amount']").fill(due)
+        collected += float(due)
+        row.locator("input[name$='.paid_on']").fill(paid_on)
+        row.locator("select[name$='.status']").select_option(label="已交")
+    _submit(clerk)
+    expect(clerk.locator(".flash-success")).to_contain_text("已提交")
+
+    # The round's record: every member paid but one; the remittance waits for her.
+    expect(clerk.locator("tbody tr").filter(has_text="按规定上缴")).to_be_visible()
+    clerk.goto(f"/instances/{instance_id}")
+    record = clerk.locator("table").filter(has_text="交纳情况")
+    expect(record.locator("tbody tr")).to_have_count(len(members))
+    expect(record.locator("tbody tr").filter(has_text="已交")).to_have_count(len(members) - 1)
+    expect(record.locator("tbody tr").filter(has_text=BEHIND)).to_contain_text("未交")
+
+    # She remits what was collected; the round is done.
+    _claim(clerk, "按规定上缴", instance_id)
+    clerk.get_by_label("上缴金额（元）").fill(f"{collected:.2f}")
+    clerk.get_by_label("上缴日期").fill(paid_on)
+    clerk.get_by_label("收据号").fill("DF" + today.strftime("%Y%m") + "01")
+    _submit(clerk)
+    expect(clerk.locator(".flash-success")).to_contain_text("已提交")
+    clerk.goto(f"/instances/{instance_id}")
+    expect(clerk.locator(".tag.status-completed")).to_have_text("已办结")
+
+    # The secretary finds the month's rows in the dues ledger.
+    secretary = login(new_page(), SECRETARY)
+    secretary.get_by_role("navigation").get_by_role("link", name="台账").click()
+    expect(secretary.get_by_role("heading", level=1)).to_contain_text("长流水采油站党支部")
+    secretary.get_by_role("link", name="党费收缴登记").click()
+    secretary.get_by_label("年度").select_option(label=str(today.year))
+    secretary.get_by_role("button", name="查看").click()
+    expect(secretary.get_by_role("heading", level=1)).to_contain_text(str(today.year))
+    month_rows = secretary.locator("#ledger-rows tbody tr").filter(has_text=today.strftime("%Y-%m"))
+    expect(month_rows).to_have_count(len(members))
+    expect(month_rows.filter(has_text=BEHIND)).to_contain_text("未交")
