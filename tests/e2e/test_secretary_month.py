@@ -204,3 +204,27 @@ def test_the_dues_clerk_records_the_month_and_the_secretary_finds_it_in_the_ledg
     month_rows = secretary.locator("#ledger-rows tbody tr").filter(has_text=today.strftime("%Y-%m"))
     expect(month_rows).to_have_count(len(members))
     expect(month_rows.filter(has_text=BEHIND)).to_contain_text("未交")
+
+
+def test_the_secretary_reads_the_members_points_on_the_branch_page(new_page, login, live_server):
+    secretary = login(new_page(), SECRETARY)
+    secretary.goto(f"/orgs/{BRANCH}")
+    year = clock_today(live_server).year
+    points = secretary.locator("#points")
+    expect(points.get_by_role("heading", level=2)).to_have_text(f"{year}年党员积分")
+    expect(points).to_contain_text("全年从基础分60分起算")
+    expect(points.locator("thead th").first).to_have_text("排名")
+    expect(points.locator("thead th").last).to_have_text("年度")
+    # A row per member on the rolls, each with the year's points: the secretary among them.
+    own_row = points.locator("tbody tr").filter(has_text="陈金鹏")
+    expect(own_row).to_have_count(1)
+    year_total = own_row.locator("td").last.inner_text().strip()
+    assert re.fullmatch(r"\d+(\.\d+)?", year_total), year_total
+
+    # His own points page: by month, by block and item, and the same year total.
+    own_row.get_by_role("link", name="陈金鹏").click()
+    expect(secretary.get_by_role("heading", level=1)).to_have_text(f"陈金鹏 {year}年积分")
+    expect(secretary.locator("#months h2")).to_have_text("按月")
+    expect(secretary.locator("#months tbody tr")).to_have_count(12)
+    expect(secretary.locator("#months tfoot")).to_contain_text(year_total)
+    expect(secretary.locator("#items h2")).to_have_text("按模块和项目")
