@@ -228,3 +228,5 @@ def test_the_secretary_reads_the_members_points_on_the_branch_page(new_page, log
     expect(secretary.locator("#months tbody tr")).to_have_count(12)
     expect(secretary.locator("#months tfoot")).to_contain_text(year_total)
     expect(secretary.locator("#items h2")).to_have_text("按模块和项目")
+    # Every page loaded all it asked for (the browser's /favicon.ico request was a 404 once).
+    assert [m for m in secretary.console.messages if "Failed to load" in m] == []
