@@ -112,6 +112,9 @@ def test_the_secretary_plans_notifies_and_holds_a_themed_party_day(
     present = secretary.locator("#f-attendees-present input[type=checkbox]")
     entitled = int(secretary.get_by_label("应到人数").input_value())
     expect(present).to_have_count(entitled)
+    # No quorum rule for a themed party day: the count is shown, the day is not called off.
+    count = secretary.locator("fieldset.attendance output")
+    expect(count).to_have_text(f"应到 {entitled} 人，实到 0 人：未超过半数。")
     for index in range(entitled):
         present.nth(index).check()
     present.first.uncheck()  # one member was on leave
