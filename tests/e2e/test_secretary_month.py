@@ -24,6 +24,7 @@ from app.demo.dues import open_this_months_round
 from app.demo.dues import publish_base_sheet
 from app.extensions import db
 from app.identity.models import OrgUnit
+from app.identity.models import User
 from app.members import dues_records
 
 pytestmark = pytest.mark.e2e
@@ -150,6 +151,12 @@ def _open_this_months_dues_round(live_server) -> None:
         open_this_months_round(BRANCH, today, zone)
 
 
+def _login_of(live_server, name: str) -> str:
+    """The demo account of the member of the branch named ``name`` (as the README's table)."""
+    with live_server.app.app_context():
+        return db.session.scalars(select(User.login).where(User.display_name == name)).one()
+
+
 def clock_today(live_server) -> date:
     return live_server.clock.now().astimezone(BEIJING).date()
 
@@ -195,6 +202,11 @@ def test_the_dues_clerk_records_the_month_and_the_secretary_finds_it_in_the_ledg
     expect(clerk.locator(".flash-success")).to_contain_text("已提交")
     clerk.goto(f"/instances/{instance_id}")
     expect(clerk.locator(".tag.status-completed")).to_have_text("已办结")
+
+    # The member behind is reminded: the notice waits among his notifications.
+    member = login(new_page(phone=True), _login_of(live_server, BEHIND))
+    member.get_by_role("navigation").get_by_role("link", name="通知").click()
+    expect(member.locator("main")).to_contain_text(f"{today:%Y-%m} 党费尚未交纳")
 
     # The secretary finds the month's rows in the dues ledger.
     secretary = login(new_page(), SECRETARY)
