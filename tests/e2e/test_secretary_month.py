@@ -47,6 +47,16 @@ def _instance_id(page: Page) -> str:
     return re.search(r"/instances/(\d+)", link).group(1)
 
 
+def _broken_names(page: Page) -> list[str]:
+    """Names in the people pickers that the layout breaks over two lines (侯春/东)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.people-picker .person-name')]
+            .filter((el) => el.getClientRects().length > 1 ||
+                el.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(el).fontSize))
+            .map((el) => el.textContent)"""
+    )
+
+
 def _claim(page: Page, title: str, instance_id: str | None) -> None:
     """Open the step from the claimable list and claim it."""
     page.goto("/inbox/?view=claimable")
@@ -113,6 +123,8 @@ def test_the_secretary_plans_notifies_and_holds_a_themed_party_day(
     present = secretary.locator("#f-attendees-present input[type=checkbox]")
     entitled = int(secretary.get_by_label("应到人数").input_value())
     expect(present).to_have_count(entitled)
+    expect(secretary.locator("#f-attendees-present .person-name")).to_have_count(entitled)
+    assert _broken_names(secretary) == []
     # No quorum rule for a themed party day: the count is shown, the day is not called off.
     count = secretary.locator("fieldset.attendance output")
     expect(count).to_have_text(f"应到 {entitled} 人，实到 0 人：未超过半数。")
