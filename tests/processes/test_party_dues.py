@@ -223,6 +223,11 @@ def test_a_round_starts_from_the_sheet_and_refuses_what_changes_it(demo):
         )
     ).all()
     assert reminded == ["2026-11 党费尚未交纳（已连续 1 个月）"]
+    # Recorded but not yet remitted: the dues ledger already shows the month, marked running.
+    recorded = ledger_table(
+        db.session, all_ledgers()["party_dues_ledger"], demo.branch, 2026, _zone(), "zh"
+    )
+    assert len(recorded.rows) == len(lines) and all(row.running for row in recorded.rows)
     _remit(demo, instance_id)
     assert _status(instance_id) == InstanceStatus.COMPLETED
     answers = earlier_answers(db.session, instance_id)
