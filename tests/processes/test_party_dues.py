@@ -227,7 +227,8 @@ def test_a_round_starts_from_the_sheet_and_refuses_what_changes_it(demo):
     recorded = ledger_table(
         db.session, all_ledgers()["party_dues_ledger"], demo.branch, 2026, _zone(), "zh"
     )
-    assert len(recorded.rows) == len(lines) and all(row.running for row in recorded.rows)
+    assert len(recorded.rows) == len(lines)
+    assert all(row.running for row in recorded.rows)
     _remit(demo, instance_id)
     assert _status(instance_id) == InstanceStatus.COMPLETED
     answers = earlier_answers(db.session, instance_id)
