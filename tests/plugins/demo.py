@@ -288,6 +288,31 @@ def open_task(instance_id: int, element_id: str | None = None) -> HumanTask:
     return db.session.scalars(query).one()
 
 
+def open_tasks(instance_id: int, element_id: str) -> list[HumanTask]:
+    """The instance's open tasks at ``element_id`` (a multi-instance step: one per person)."""
+    db.session.rollback()
+    query = select(HumanTask).where(
+        HumanTask.instance_id == instance_id,
+        HumanTask.element_id == element_id,
+        HumanTask.state == HumanTaskState.READY,
+    )
+    return list(db.session.scalars(query.order_by(HumanTask.id)))
+
+
+def form_card(page: str) -> str:
+    """The task page's form card, from its heading to the end of the form."""
+    start = page.index('<section class="card">\n    <h2>')
+    return page[start : page.index("</form>", start)]
+
+
+def without_branch_names(text: str, branch_id: int) -> str:
+    """``text`` without the names of the branch's people (the Chinese an English page keeps)."""
+    names = db.session.scalars(select(Person.name).where(Person.branch_id == branch_id))
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    return text
+
+
 def told_of_return(instance_id: int) -> list[int]:
     """Who was notified that a step of the instance was returned to them (correctionOf)."""
     db.session.rollback()

@@ -26,8 +26,6 @@ from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
 from app.workflow import commands
-from app.workflow.models import HumanTask
-from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.plugins.demo import DEMO_BRANCH
@@ -35,6 +33,7 @@ from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data as _data
 from tests.plugins.demo import open_task
+from tests.plugins.demo import open_tasks as _tasks
 from tests.plugins.demo import told_of_return
 
 APPRAISED_ON = "2026-12-05"
@@ -51,21 +50,6 @@ def _members(demo, count: int = 3) -> list[tuple[int, Actor]]:
         .order_by(User.person_id)
     ).all()[:count]
     return [(u.person_id, Actor(user_id=u.id, login=u.login, source="test")) for u in users]
-
-
-def _tasks(instance_id: int, element_id: str) -> list[HumanTask]:
-    db.session.rollback()
-    return list(
-        db.session.scalars(
-            select(HumanTask)
-            .where(
-                HumanTask.instance_id == instance_id,
-                HumanTask.element_id == element_id,
-                HumanTask.state == HumanTaskState.READY,
-            )
-            .order_by(HumanTask.id)
-        )
-    )
 
 
 def _plan(scope: list[int]) -> dict:

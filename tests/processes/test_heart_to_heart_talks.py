@@ -29,31 +29,22 @@ from app.notify.models import Notification
 from app.worker import run_once
 from app.workflow import commands
 from app.workflow.models import HumanTask
-from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.plugins.demo import DEMO_BRANCH
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import form_card
 from tests.plugins.demo import instance_data as _data
 from tests.plugins.demo import open_task
+from tests.plugins.demo import open_tasks
+from tests.plugins.demo import without_branch_names
 
 TODAY = date(2026, 11, 23)
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _talks(instance_id: int) -> list[HumanTask]:
-    db.session.rollback()
-    return list(
-        db.session.scalars(
-            select(HumanTask)
-            .where(
-                HumanTask.instance_id == instance_id,
-                HumanTask.element_id == "conduct_talk",
-                HumanTask.state == HumanTaskState.READY,
-            )
-            .order_by(HumanTask.id)
-        )
-    )
+    return open_tasks(instance_id, "conduct_talk")
 
 
 def _actor_of(user_id: int) -> Actor:
@@ -172,13 +163,10 @@ def test_the_talk_page_reads_in_english_but_for_names(demo, client, login, app):
     login(talker.login, app.config["DEMO_PASSWORD"])
     client.set_cookie("branchflow_lang", "en")
     page = client.get(f"/inbox/tasks/{task.id}").get_data(as_text=True)
-    start = page.index('<section class="card">\n    <h2>')
-    card = page[start : page.index("</form>", start)]
+    card = form_card(page)
     assert "Hold and record the talk" in card
     assert "Talked with" in card
-    names = db.session.scalars(select(Person.name).where(Person.branch_id == demo.branch.id))
-    for name in sorted(names, key=len, reverse=True):
-        card = card.replace(name, "")
+    card = without_branch_names(card, demo.branch.id)
     assert not CJK.findall(card)
 
 

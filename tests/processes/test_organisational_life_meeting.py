@@ -24,7 +24,6 @@ from app.core.errors import Forbidden
 from app.core.errors import NotFound
 from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.identity.models import Person
 from app.identity.models import User
 from app.meetings.commands import check_meeting_schedule
 from app.meetings.compliance import branch_calendar
@@ -32,19 +31,20 @@ from app.meetings.schedule import schedule
 from app.notify.models import Notification
 from app.worker import run_once
 from app.workflow import commands
-from app.workflow.models import HumanTask
-from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.models import StepLogEntry
 from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import form_card
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data as _data
 from tests.plugins.demo import missed_procedures
 from tests.plugins.demo import open_task
+from tests.plugins.demo import open_tasks as _tasks
 from tests.plugins.demo import told_of_return
+from tests.plugins.demo import without_branch_names
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -66,21 +66,6 @@ def _member_actors(demo, count: int = 3) -> list[tuple[int, Actor]]:
 def _not_a_member(demo) -> int:
     members = demo.people("members", MEETING_DAY)
     return next(p for p in demo.members if p not in members)  # an activist, say
-
-
-def _tasks(instance_id: int, element_id: str) -> list[HumanTask]:
-    db.session.rollback()
-    return list(
-        db.session.scalars(
-            select(HumanTask)
-            .where(
-                HumanTask.instance_id == instance_id,
-                HumanTask.element_id == element_id,
-                HumanTask.state == HumanTaskState.READY,
-            )
-            .order_by(HumanTask.id)
-        )
-    )
 
 
 def _upload(actor, task_id: int, field: str, name: str) -> dict:
@@ -404,13 +389,10 @@ def test_the_task_page_reads_in_english_but_for_names(demo, client, login, app):
     login(secretary.login, app.config["DEMO_PASSWORD"])
     client.set_cookie("branchflow_lang", "en")
     page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
-    start = page.index('<section class="card">\n    <h2>')
-    card = page[start : page.index("</form>", start)]
+    card = form_card(page)
     assert "Hold the organisational-life meeting" in card
     assert "Record of criticism and self-criticism" in card
-    names = db.session.scalars(select(Person.name).where(Person.branch_id == demo.branch.id))
-    for name in sorted(names, key=len, reverse=True):
-        card = card.replace(name, "")
+    card = without_branch_names(card, demo.branch.id)
     assert not CJK.findall(card)
 
 

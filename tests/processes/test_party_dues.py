@@ -26,7 +26,6 @@ from app.grading.cycle.measured import measured_criteria
 from app.grading.cycle.organisational_life import months_without_life
 from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
-from app.identity.models import Person
 from app.identity.models import User
 from app.ledgers.registry import all_ledgers
 from app.ledgers.table import ledger_table
@@ -39,10 +38,12 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.queries import earlier_answers
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import form_card
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import missed_procedures
 from tests.plugins.demo import open_task
 from tests.plugins.demo import told_of_return
+from tests.plugins.demo import without_branch_names
 
 TODAY = date(2026, 11, 23)
 BASES = ((3000, "in_service"), (3000.01, "in_service"), (6000, "retired"), (0, "student"))
@@ -383,10 +384,7 @@ def test_the_clerk_finds_the_lines_filled_in_on_the_task_page(demo, client, logi
     assert f'name="lines.{len(members) - 1}.amount_due"' in page  # a line per member
     client.set_cookie("branchflow_lang", "en")
     page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
-    start = page.index('<section class="card">\n    <h2>')
-    card = page[start : page.index("</form>", start)]
+    card = form_card(page)
     assert "<h2>Record the payments</h2>" in card
-    names = db.session.scalars(select(Person.name).where(Person.branch_id == demo.branch.id))
-    for name in sorted(names, key=len, reverse=True):
-        card = card.replace(name, "")
+    card = without_branch_names(card, demo.branch.id)
     assert not re.findall(r"[\u3400-\u9fff]", card)

@@ -35,8 +35,10 @@ from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.conftest import ROOT
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import form_card
 from tests.plugins.demo import open_task
 from tests.plugins.demo import told_of_return
+from tests.plugins.demo import without_branch_names
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -221,14 +223,11 @@ def test_the_day_page_reads_in_english_but_for_the_names(demo, client, login, ap
     login(secretary.login, app.config["DEMO_PASSWORD"])
     client.set_cookie("branchflow_lang", "en")
     page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
-    start = page.index('<section class="card">\n    <h2>')
-    card = page[start : page.index("</form>", start)]
+    card = form_card(page)
     assert "<h2>Hold the themed party day</h2>" in card
     assert "Members present" in card
     assert "Study hours" in card
-    names = db.session.scalars(select(Person.name).where(Person.branch_id == demo.branch.id))
-    for name in sorted(names, key=len, reverse=True):
-        card = card.replace(name, "")
+    card = without_branch_names(card, demo.branch.id)
     assert not CJK.findall(card)
 
 
