@@ -1,0 +1,14 @@
+"""The branch-building procedures' domain actions, each module contributing its ``ACTIONS``."""
+
+from __future__ import annotations
+
+from app.workflow.actions import Action
+from app.workflow.actions import Catalogue
+
+#: Every module's actions; a new procedure adds its tuple here.
+ACTIONS: tuple[Action, ...] = ()
+
+
+def register_actions(catalogue: Catalogue) -> None:
+    for action in ACTIONS:
+        catalogue.register(action)
