@@ -67,13 +67,24 @@ def prefilled(form: FormDef, earlier: dict[str, Any]) -> FormInput:
         if f.kind == "items" and isinstance(source, list):
             for row, item in enumerate(source[:MAX_ITEM_ROWS]):
                 for column in f.columns:
-                    if isinstance(item, dict) and item.get(column.name) is not None:
-                        values[f"{f.name}.{row}.{column.name}"] = [str(item[column.name])]
+                    value = item.get(column.name) if isinstance(item, dict) else None
+                    if value is not None:
+                        values[f"{f.name}.{row}.{column.name}"] = [_shown(column, value)]
         elif isinstance(source, list):
             values[f.name] = [str(v) for v in source]
         elif not isinstance(source, dict):
-            values[f.name] = [str(source).lower() if isinstance(source, bool) else str(source)]
+            values[f.name] = [_shown(f, source)]
     return values
+
+
+def _shown(f: FieldDef, value: Any) -> str:
+    """An earlier answer as its input shows it: money with its two decimals (4200.00, not the
+    4200.0 a float prints), a yes/no as the form posts it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if f.kind == "money" and isinstance(value, int | float | Decimal):
+        return f"{Decimal(str(value)):.2f}"
+    return str(value)
 
 
 class Unreadable(ValueError):

@@ -131,6 +131,10 @@ class FieldDef:
     #: How the field is typed when its kind allows several ways (``ui.widgets``): ``month`` is a
     #: month picker for a ``YYYY-MM`` text.
     widget: str | None = None
+    #: Shown but not typed (JSON Schema ``readOnly``): a value the system prepared, such as the
+    #: dues a member owes from the published sheet. The page shows it read-only; the procedure's
+    #: own check refuses a changed value (a browser is never trusted to keep it).
+    read_only: bool = False
 
     @property
     def multiple(self) -> bool:

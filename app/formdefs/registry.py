@@ -225,6 +225,7 @@ def _field(
         change_reason=spec.get("x-changeReason"),
         options_from=options_from,
         widget=widget,
+        read_only=bool(spec.get("readOnly")),
         **_roster_rule(where, kind, spec),
     )
 

@@ -380,7 +380,12 @@ def test_the_clerk_finds_the_lines_filled_in_on_the_task_page(demo, client, logi
     login(clerk.login, app.config["DEMO_PASSWORD"])
     page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
     assert "登记交纳情况" in page
-    assert 'value="15.0"' in page  # the first member's amount due, from the published sheet
+    due = re.search(r'<input id="f-lines-0-amount_due"[^>]*>', page).group(0)
+    # the first member's amount due, from the published sheet, in yuan and fen, not to be typed
+    assert 'value="15.00"' in due
+    assert " readonly " in due
+    paid = re.search(r'<input id="f-lines-0-paid_amount"[^>]*>', page).group(0)
+    assert "readonly" not in paid
     assert f'name="lines.{len(members) - 1}.amount_due"' in page  # a line per member
     client.set_cookie("branchflow_lang", "en")
     page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
