@@ -82,6 +82,16 @@ def _check_lines(call: ActionCall) -> list[dict[str, Any]]:
     )
 
 
+def _total_collected(call: ActionCall) -> float:
+    """The dues the clerk recorded as paid this month, to the fen: what is remitted upward."""
+    paid = (
+        Decimal(str(line.get("paid_amount") or 0))
+        for line in _lines(call, "lines")
+        if line.get("status") == "paid"
+    )
+    return float(sum(paid, Decimal("0")).quantize(Decimal("0.01")))
+
+
 def _remind(call: ActionCall) -> None:
     """Each member recorded unpaid is told, with how many months in a row (the yaml's
     arrears_reminder); members without an account are told by the clerk in person."""
@@ -181,6 +191,16 @@ ACTIONS = (
         ("连续欠交名单 members lapsing",),
         (MONTH,),
         _check_lines,
+    ),
+    Action(
+        "total_dues_collected",
+        "合计本月实收党费",
+        "Total the month's dues",
+        "Adds up the amounts recorded as paid in this round's lines, to the fen, so the "
+        "remittance starts from what was collected; writes nothing.",
+        ("本月实收合计 month's total collected",),
+        (),
+        _total_collected,
     ),
     REMIND,
 )

@@ -218,6 +218,9 @@ def test_a_round_starts_from_the_sheet_and_refuses_what_changes_it(demo):
         assert open_task(instance_id).id == record.id
     complete_step(clerk, instance_id, "record_payments", {"lines": lines})
     assert open_task(instance_id).element_id == "remit"  # nobody 6 months behind
+    # the remittance starts from what was recorded as paid, the unpaid line left out
+    collected = sum(line["amount_due"] for line in lines if line["person"] != owes)
+    assert instance_data(db.session, instance_id)["collected"] == pytest.approx(collected)
     reminded = db.session.scalars(
         select(Notification.title).where(
             Notification.user_id == probationer.user_id, Notification.kind == "reminder"
