@@ -12,6 +12,7 @@ from app.identity.commands.members import transfer_member
 from app.members.dues_actions import ACTIONS as DUES_ACTIONS
 from app.members.pairing import ACTIONS as PAIRING_ACTIONS
 from app.members.points.claim_check import ACTIONS as CLAIM_ACTIONS
+from app.members.probation import PROBATION_ACTIONS
 from app.members.study_actions import STUDY_ACTIONS
 from app.members.transfers import TRANSFER_ACTIONS
 from app.members.waiting_periods import check_waiting_period
@@ -142,5 +143,5 @@ ACTIONS = (
 
 def register_actions(catalogue: Catalogue) -> None:
     actions = (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS, *PAIRING_ACTIONS, *CLAIM_ACTIONS)
-    for action in (*actions, *STUDY_ACTIONS):
+    for action in (*actions, *STUDY_ACTIONS, *PROBATION_ACTIONS):
         catalogue.register(action)
