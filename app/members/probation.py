@@ -1,6 +1,7 @@
-"""The probation of a new member (预备期, 《中国共产党发展党员工作细则》第六章): when it ends, read from
-the person's record, and the bounds of an extension the assembly decides. The status itself changes
-only through ``change_party_status`` (full member, extension recorded, qualification cancelled)."""
+"""The probation of a new member (预备期, 《中国共产党发展党员工作细则》第六章): when it ends,
+read from the person's record, and the bounds of an extension the assembly decides. The status
+itself changes only through ``change_party_status`` (full member, extension recorded,
+qualification cancelled)."""
 
 from __future__ import annotations
 
