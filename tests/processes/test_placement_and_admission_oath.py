@@ -17,6 +17,7 @@ from app.extensions import db
 from app.identity.kinds import OrgKind
 from app.identity.models import OrgUnit
 from app.identity.models import Person
+from app.members.dossier import dossier_rows
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
@@ -103,3 +104,7 @@ def test_a_probationary_member_is_placed_in_a_group_and_takes_the_oath(demo):
     assert recorded["oath_at"] == "2026-11-23T15:00:00+08:00"
     assert recorded["attendance"]["present"] == present
     assert recorded["attendance"]["entitled"] == len(demo.people("members", TODAY))
+    rows = {r.step.number: r for r in dossier_rows(db.session, db.session.get(Person, person_id))}
+    assert [d.day for d in rows[19].done] == ["2026-11-23"]
+    assert [d.day for d in rows[20].done] == ["2026-11-23"]  # the oath's Beijing day
+    assert not rows[21].reached

@@ -23,6 +23,7 @@ from app.identity.kinds import PartyStatus
 from app.identity.models import PartyStatusChange
 from app.identity.models import Person
 from app.identity.models import User
+from app.members.dossier import dossier_rows
 from app.members.probation import probation_end
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
@@ -195,6 +196,12 @@ def test_a_member_is_converted_from_the_day_the_probation_ended(demo, clock):
         {"archived_on": approved_on.isoformat(), "archive_note": "入党志愿书、转正申请书"},
     )
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    rows = {r.step.number: r for r in dossier_rows(db.session, db.session.get(Person, person_id))}
+    assert [n for n in range(21, 26) if not rows[n].reached] == []
+    assert [d.day for d in rows[22].done] == [end.isoformat()]
+    assert rows[22].done[0].documents == ["材料.pdf"]
+    assert [d.day for d in rows[23].done] == [held.isoformat(), held.isoformat()]
+    assert [d.day for d in rows[24].done] == [approved_on.isoformat()]
 
 
 def test_an_extended_probation_ends_with_the_extension(demo, clock):
