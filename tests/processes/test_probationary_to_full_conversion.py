@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.core.clock import local_zone
 from app.core.commands import Actor
 from app.core.commands import run
 from app.core.errors import ValidationFailed
@@ -23,6 +24,8 @@ from app.identity.kinds import PartyStatus
 from app.identity.models import PartyStatusChange
 from app.identity.models import Person
 from app.identity.models import User
+from app.ledgers.registry import all_ledgers
+from app.ledgers.table import ledger_table
 from app.members.dossier import dossier_rows
 from app.members.probation import probation_end
 from app.workflow import commands
@@ -202,6 +205,17 @@ def test_a_member_is_converted_from_the_day_the_probation_ended(demo, clock):
     assert rows[22].done[0].documents == ["材料.pdf"]
     assert [d.day for d in rows[23].done] == [held.isoformat(), held.isoformat()]
     assert [d.day for d in rows[24].done] == [approved_on.isoformat()]
+    register = ledger_table(
+        db.session,
+        all_ledgers()["probation_register"],
+        demo.branch,
+        approved_on.year,
+        local_zone(),
+        "zh",
+    )
+    (row,) = [r for r in register.rows if r.instance_id == instance_id]
+    name = db.session.get(Person, person_id).name
+    assert (row.cells[0], row.cells[2], row.cells[5]) == (name, end.isoformat(), "转为正式党员")
 
 
 def test_an_extended_probation_ends_with_the_extension(demo, clock):
