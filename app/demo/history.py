@@ -43,6 +43,7 @@ from app.demo.member_moves import load_member_moves
 from app.demo.member_points import load_member_points
 from app.demo.org_life import OrgLifeCounts
 from app.demo.org_life import load_org_life
+from app.demo.probation import load_probation
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
@@ -119,6 +120,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
     load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
     counts.development = load_member_development(SHOWCASE_BRANCH, zone)
+    load_probation(SHOWCASE_BRANCH, today, zone)  # probations followed, one year ending soon
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
