@@ -82,6 +82,8 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     today = clock.local_today()
     counts = HistoryCounts()
     months = [_month_start(today, back) for back in range(11, 0, -1)]
+    # First: 于冰清 is on the rolls, in her party group, for the year's meetings below.
+    load_probation(SHOWCASE_BRANCH, today, zone)  # probations followed, one year ending soon
     for index, month in enumerate(months):
         committee_meeting(SHOWCASE_BRANCH, month, rng, zone)
         group_meeting(SHOWCASE_BRANCH, month, rng, zone)
@@ -120,7 +122,6 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
     load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
     counts.development = load_member_development(SHOWCASE_BRANCH, zone)
-    load_probation(SHOWCASE_BRANCH, today, zone)  # probations followed, one year ending soon
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
