@@ -91,7 +91,8 @@ ACTIONS = (
         "Change a person's party status",
         "Moves the person one step along applicant → activist → development target → probationary "
         "→ full member (or records an extended probation), suspends a full member lost for six "
-        "months, restores a suspended one, or removes a member (劝退, 除名, 自行脱党), from the "
+        "months, restores a suspended one, removes a member (劝退, 除名, 自行脱党) or cancels a "
+        "probationary membership (取消预备党员资格), from the "
         "effective date; refused when "
         "the status does not follow the present one or the date is in the future or before the "
         "last change.",
