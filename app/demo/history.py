@@ -43,6 +43,7 @@ from app.demo.member_moves import load_member_moves
 from app.demo.member_points import load_member_points
 from app.demo.org_life import OrgLifeCounts
 from app.demo.org_life import load_org_life
+from app.demo.probation import load_probation
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
@@ -81,6 +82,8 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     today = clock.local_today()
     counts = HistoryCounts()
     months = [_month_start(today, back) for back in range(11, 0, -1)]
+    # First: 于冰清 is on the rolls, in her party group, for the year's meetings below.
+    load_probation(SHOWCASE_BRANCH, today, zone)  # probations followed, one year ending soon
     for index, month in enumerate(months):
         committee_meeting(SHOWCASE_BRANCH, month, rng, zone)
         group_meeting(SHOWCASE_BRANCH, month, rng, zone)

@@ -12,6 +12,7 @@ from app.identity.commands.members import transfer_member
 from app.members.dues_actions import ACTIONS as DUES_ACTIONS
 from app.members.pairing import ACTIONS as PAIRING_ACTIONS
 from app.members.points.claim_check import ACTIONS as CLAIM_ACTIONS
+from app.members.probation import PROBATION_ACTIONS
 from app.members.study_actions import STUDY_ACTIONS
 from app.members.transfers import TRANSFER_ACTIONS
 from app.members.waiting_periods import check_waiting_period
@@ -90,7 +91,8 @@ ACTIONS = (
         "Change a person's party status",
         "Moves the person one step along applicant → activist → development target → probationary "
         "→ full member (or records an extended probation), suspends a full member lost for six "
-        "months, restores a suspended one, or removes a member (劝退, 除名, 自行脱党), from the "
+        "months, restores a suspended one, removes a member (劝退, 除名, 自行脱党) or cancels a "
+        "probationary membership (取消预备党员资格), from the "
         "effective date; refused when "
         "the status does not follow the present one or the date is in the future or before the "
         "last change.",
@@ -142,5 +144,5 @@ ACTIONS = (
 
 def register_actions(catalogue: Catalogue) -> None:
     actions = (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS, *PAIRING_ACTIONS, *CLAIM_ACTIONS)
-    for action in (*actions, *STUDY_ACTIONS):
+    for action in (*actions, *STUDY_ACTIONS, *PROBATION_ACTIONS):
         catalogue.register(action)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +31,8 @@ from app.workflow.models import StepLogEntry
 INTAKE = "membership_application_intake"
 ACTIVIST = "activist_selection_and_cultivation"
 TARGET = "development_target_confirmation"
+PLACEMENT = "placement_and_admission_oath"
+CONVERSION = "probationary_to_full_conversion"
 
 DOSSIER_READERS = frozenset(
     {
@@ -111,13 +114,21 @@ STEPS = (
     Step(16, "上级党委派人谈话", "Upper committee's talk"),
     Step(17, "上级党委审批", "Upper committee's approval"),
     Step(18, "再上一级党委组织部门备案", "Filed two levels up"),
-    Step(19, "编入党支部和党小组", "Placed in a branch and a group"),
-    Step(20, "入党宣誓", "Admission oath"),
-    Step(21, "继续教育考察", "Continued education and assessment"),
-    Step(22, "提出转正申请", "Application for full membership"),
-    Step(23, "支部大会讨论", "Branch assembly's discussion of conversion"),
-    Step(24, "上级党委审批", "Upper committee's approval of conversion"),
-    Step(25, "材料归档", "Dossier filed"),
+    Step(19, "编入党支部和党小组", "Placed in a branch and a group",
+         (Evidence(PLACEMENT, "place_in_group", "placed_on"),)),
+    Step(20, "入党宣誓", "Admission oath", (Evidence(PLACEMENT, "oath_ceremony", "oath_at"),)),
+    Step(21, "继续教育考察", "Continued education and assessment",
+         (Evidence(CONVERSION, "continued_review", "reviewed_on"),)),
+    Step(22, "提出转正申请", "Application for full membership",
+         (
+             Evidence(CONVERSION, "conversion_application", "applied_on", ("application",)),
+             Evidence(CONVERSION, "application_after_extension", "applied_on", ("application",)),
+         )),
+    Step(23, "支部大会讨论", "Branch assembly's discussion of conversion",
+         (Evidence(CONVERSION, "assembly_vote", "assembly_date"),)),
+    Step(24, "上级党委审批", "Upper committee's approval of conversion",
+         (Evidence(CONVERSION, "upper_approval", "approved_on", when="approved"),)),
+    Step(25, "材料归档", "Dossier filed", (Evidence(CONVERSION, "archive", "archived_on"),)),
 )  # fmt: skip
 
 
@@ -173,7 +184,7 @@ def _records(session: Session, person: Person) -> dict[tuple[str, str], list[Ste
         session.execute(
             select(ProcessInstance.id, ProcessInstance.process_key).where(
                 ProcessInstance.org_unit_id == person.branch_id,
-                ProcessInstance.process_key.in_((INTAKE, ACTIVIST, TARGET)),
+                ProcessInstance.process_key.in_((INTAKE, ACTIVIST, TARGET, PLACEMENT, CONVERSION)),
             )
         ).all()
     )
@@ -201,12 +212,14 @@ def _concerns(process_key: str, answers: dict[str, Any], person: Person) -> bool
     (the person did not exist before it), the others by the candidate they named."""
     if process_key == INTAKE:
         return answers.get("employee_no") == person.employee_no
+    if process_key in (PLACEMENT, CONVERSION):  # the member chosen as `person`
+        return answers.get("person") == person.id
     return answers.get("candidate") == person.id
 
 
 def _done(session: Session, entry: StepLogEntry, evidence: Evidence) -> DoneStep:
     submitted = json.loads(entry.submitted_json or "{}")
-    day = submitted.get(evidence.date_field or "") or _local_day(entry)
+    day = _day_of(submitted.get(evidence.date_field or "")) or _local_day(entry)
     user = session.get(User, entry.actor_user_id) if entry.actor_user_id else None
     documents = []
     for name in evidence.documents:
@@ -220,6 +233,16 @@ def _done(session: Session, entry: StepLogEntry, evidence: Evidence) -> DoneStep
         documents=documents,
         instance_id=entry.instance_id,
     )
+
+
+def _day_of(value: Any) -> str | None:
+    """A date answer as entered; a date-time (the oath's) as its Beijing day."""
+    if isinstance(value, str) and "T" in value:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(local_zone())
+        return moment.date().isoformat()
+    return value or None
 
 
 def _local_day(entry: StepLogEntry) -> str:

@@ -36,7 +36,8 @@ NEXT = {
     PartyStatus.APPLICANT: {PartyStatus.ACTIVIST},
     PartyStatus.ACTIVIST: {PartyStatus.DEVELOPMENT_TARGET},
     PartyStatus.DEVELOPMENT_TARGET: {PartyStatus.PROBATIONARY},
-    PartyStatus.PROBATIONARY: {PartyStatus.FULL, PartyStatus.PROBATIONARY},
+    # 取消预备党员资格 (细则 第三十三条): out of the party, like a removal
+    PartyStatus.PROBATIONARY: {PartyStatus.FULL, PartyStatus.PROBATIONARY, PartyStatus.REMOVED},
     PartyStatus.FULL: {PartyStatus.SUSPENDED, PartyStatus.REMOVED},
     PartyStatus.SUSPENDED: {PartyStatus.FULL, PartyStatus.REMOVED},
     PartyStatus.REMOVED: set(),
