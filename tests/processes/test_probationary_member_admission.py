@@ -283,3 +283,13 @@ def test_a_late_approval_is_marked_and_a_refusal_changes_no_status(demo, clock):
     assert (person.party_status, person.admission_date) == (PartyStatus.DEVELOPMENT_TARGET, None)
     cells = _register_row(demo, instance_id)
     assert cells["审批结果"] == "不批准"
+
+
+def test_the_assembly_page_counts_the_roll_less_those_excused(demo, clock, client, login, app):
+    instance_id, _person = _to_assembly(demo, clock)
+    at(clock, ASSEMBLY_DAY)
+    secretary = demo.holder("branch_assembly")
+    login(secretary.login, app.config["DEMO_PASSWORD"])
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    assert f'data-roll="{len(_full(demo))}" data-excused-from="excused"' in page
+    assert "减去经上级党组织同意不计入的党员" in page
