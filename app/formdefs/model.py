@@ -40,7 +40,7 @@ UPLOAD_KINDS = frozenset({"file", "files", "photos"})
 #: branch, its full members (who vote), its probationary members, everyone on its rolls who is
 #: not a full member (attending without a vote), its committee (holders of the collective
 #: ``branch_committee`` role), the party members of one party group; the applicants and the
-#: activists on its rolls (member development).
+#: activists and the development targets on its rolls (member development).
 PEOPLE_RULES = frozenset(
     {
         "members",
@@ -51,6 +51,7 @@ PEOPLE_RULES = frozenset(
         "group",
         "applicants",
         "activists",
+        "targets",
     }
 )
 #: A vote tally under a rule counts those entitled to vote from the same roster.
@@ -128,6 +129,10 @@ class FieldDef:
     #: Vote tallies: the attendance answer whose entitled and present counts the tally takes
     #: (``x-attendanceFrom``), instead of counts typed beside it.
     attendance_from: str | None = None
+    #: Vote tallies and attendance under a rule: the answer (this form's or an earlier one) naming
+    #: the members excused with the upper committee's approval (``x-excusedFrom``), who leave the
+    #: count of those entitled (``app.workflow.voting``).
+    excused_from: str | None = None
     #: How the field is typed when its kind allows several ways (``ui.widgets``): ``month`` is a
     #: month picker for a ``YYYY-MM`` text.
     widget: str | None = None

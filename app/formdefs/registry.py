@@ -231,7 +231,8 @@ def _field(
 
 
 def _roster_rule(where: str, kind: str, spec: dict[str, Any]) -> dict[str, str | None]:
-    """``x-people`` with its ``x-dateFrom``/``x-groupFrom``, and a tally's ``x-attendanceFrom``."""
+    """``x-people`` with its ``x-dateFrom``/``x-groupFrom``, a tally's ``x-attendanceFrom`` and
+    the excused members a count leaves out (``x-excusedFrom``)."""
     rule = spec.get("x-people")
     if rule is not None and (kind not in PEOPLE_KINDS or rule not in PEOPLE_RULES):
         raise FormFileError(f"{where}: x-people is one of {sorted(PEOPLE_RULES)} on a people field")
@@ -240,14 +241,22 @@ def _roster_rule(where: str, kind: str, spec: dict[str, Any]) -> dict[str, str |
     attendance_from = spec.get("x-attendanceFrom")
     if attendance_from is not None and kind != "vote_tally":
         raise FormFileError(f"{where}: x-attendanceFrom belongs on a vote tally")
-    names = {k: spec.get(k) for k in ("x-dateFrom", "x-groupFrom", "x-attendanceFrom")}
+    if spec.get("x-excusedFrom") is not None and (
+        kind not in ("vote_tally", "attendance") or not rule
+    ):
+        raise FormFileError(
+            f"{where}: x-excusedFrom belongs on a vote tally or attendance with x-people"
+        )
+    keys = ("x-dateFrom", "x-groupFrom", "x-attendanceFrom", "x-excusedFrom")
+    names = {k: spec.get(k) for k in keys}
     if any(v is not None and not isinstance(v, str) for v in names.values()):
-        raise FormFileError(f"{where}: x-dateFrom, x-groupFrom and x-attendanceFrom name a field")
+        raise FormFileError(f"{where}: {', '.join(keys)} name a field")
     return {
         "people": rule,
         "date_from": names["x-dateFrom"],
         "group_from": names["x-groupFrom"],
         "attendance_from": attendance_from,
+        "excused_from": names["x-excusedFrom"],
     }
 
 

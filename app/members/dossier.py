@@ -33,6 +33,7 @@ ACTIVIST = "activist_selection_and_cultivation"
 TARGET = "development_target_confirmation"
 PLACEMENT = "placement_and_admission_oath"
 CONVERSION = "probationary_to_full_conversion"
+ADMISSION = "probationary_member_admission"
 
 DOSSIER_READERS = frozenset(
     {
@@ -107,13 +108,20 @@ STEPS = (
          (Evidence(TARGET, "political_review", "concluded_on", ("review_letters",)),)),
     Step(11, "开展集中培训", "Centralised training",
          (Evidence(TARGET, "centralised_training", "training_end", ("certificate",)),)),
-    Step(12, "支部委员会审查", "Committee review"),
-    Step(13, "上级党委预审", "Upper committee's pre-review"),
-    Step(14, "填写入党志愿书", "Application form filled in"),
-    Step(15, "支部大会讨论", "Branch assembly's discussion"),
-    Step(16, "上级党委派人谈话", "Upper committee's talk"),
-    Step(17, "上级党委审批", "Upper committee's approval"),
-    Step(18, "再上一级党委组织部门备案", "Filed two levels up"),
+    Step(12, "支部委员会审查", "Committee review",
+         (Evidence(ADMISSION, "committee_review", "reviewed_on", when="agreed"),)),
+    Step(13, "上级党委预审", "Upper committee's pre-review",
+         (Evidence(ADMISSION, "upper_pre_review", "pre_reviewed_on", when="pre_review_agreed"),)),
+    Step(14, "填写入党志愿书", "Application form filled in",
+         (Evidence(ADMISSION, "fill_form", "filled_on", ("form_scan",)),)),
+    Step(15, "支部大会讨论", "Branch assembly's discussion",
+         (Evidence(ADMISSION, "assembly_vote", "assembly_date"),)),
+    Step(16, "上级党委派人谈话", "Upper committee's talk",
+         (Evidence(ADMISSION, "upper_interview", "interviewed_on"),)),
+    Step(17, "上级党委审批", "Upper committee's approval",
+         (Evidence(ADMISSION, "upper_approval", "approved_on"),)),
+    Step(18, "再上一级党委组织部门备案", "Filed two levels up",
+         (Evidence(ADMISSION, "filing_upper_upper", "filed_on"),)),
     Step(19, "编入党支部和党小组", "Placed in a branch and a group",
          (Evidence(PLACEMENT, "place_in_group", "placed_on"),)),
     Step(20, "入党宣誓", "Admission oath", (Evidence(PLACEMENT, "oath_ceremony", "oath_at"),)),
@@ -184,7 +192,9 @@ def _records(session: Session, person: Person) -> dict[tuple[str, str], list[Ste
         session.execute(
             select(ProcessInstance.id, ProcessInstance.process_key).where(
                 ProcessInstance.org_unit_id == person.branch_id,
-                ProcessInstance.process_key.in_((INTAKE, ACTIVIST, TARGET, PLACEMENT, CONVERSION)),
+                ProcessInstance.process_key.in_(
+                    (INTAKE, ACTIVIST, TARGET, ADMISSION, PLACEMENT, CONVERSION)
+                ),
             )
         ).all()
     )

@@ -13,7 +13,10 @@ Runs on every submission, from the pages and from the API alike, before the sche
   from an attendance (``x-attendanceFrom``) takes its entitled and present counts from it;
 * attendance gets ``quorum_met`` and a vote tally ``passed`` computed here, never taken from the
   client (procedures.yaml: a quorum is more than half present; a vote passes with more than half
-  of those entitled to vote).
+  of those entitled to vote); members excused with the upper committee's approval
+  (``x-excusedFrom``) leave the count of those entitled (``voting``);
+* a meeting's date (``x-dateFrom``) is read from this submission when the form itself asks for
+  it, else from an earlier answer.
 
 Fields hidden by their visibility rule are dropped: what the user could not see is not kept.
 """
@@ -43,6 +46,7 @@ from app.identity.models import User
 from app.identity.policy import load_scope
 from app.workflow import form_options
 from app.workflow import roster
+from app.workflow import voting
 from app.workflow.queries import earlier_answers
 
 
@@ -54,6 +58,8 @@ class FormContext:
     user_id: int | None
     now: datetime
     errors: dict[str, str] = field(default_factory=dict)
+    #: The submission being resolved: a meeting's date or the excused members it names.
+    answers: dict[str, Any] = field(default_factory=dict)
     _orgs: dict[tuple[str, ...], set[int]] = field(default_factory=dict)
     _rosters: dict[roster.RosterQuestion, set[int]] = field(default_factory=dict)
 
@@ -83,13 +89,21 @@ class FormContext:
 
     def roster(self, f: FieldDef) -> set[int] | None:
         """The ids ``f``'s roster rule accepts (None: the field has no rule)."""
-        question = roster.question_for(f, self.org, self.earlier, self.now)
+        question = roster.question_for(f, self.org, {**self.earlier, **self.answers}, self.now)
         if question is None:
             return None
         if question not in self._rosters:
             options = roster.roster_options(self.session, question)
             self._rosters[question] = {o.value for o in options}
         return self._rosters[question]
+
+    def entitled(self, f: FieldDef) -> set[int] | None:
+        """Those ``f``'s rule entitles, less the members its ``x-excusedFrom`` answer excuses."""
+        allowed = self.roster(f)
+        if allowed is None or not f.excused_from:
+            return allowed
+        excused = {**self.earlier, **self.answers}.get(f.excused_from)
+        return voting.entitled_to_vote(allowed, voting.excused_ids(excused))
 
     def refuse(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -98,6 +112,7 @@ class FormContext:
 def resolve(form: FormDef, data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     """``data`` with references checked and computed values set; problems go to ``ctx.errors``."""
     data = {k: v for k, v in data.items() if k not in form.hidden_fields(data)}
+    ctx.answers = dict(data)
     for f in form.fields:
         if f.name in data:
             handler = _HANDLERS.get(f.kind)
@@ -234,7 +249,7 @@ def _signature(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
 def _attendance(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
     if not isinstance(value, dict):
         return value
-    allowed = ctx.roster(f)
+    allowed = ctx.entitled(f)
     if allowed is not None:  # counted from the records, whatever was typed
         if not allowed:
             ctx.refuse(path, _("The records name no one entitled to attend on the meeting date."))
@@ -246,7 +261,7 @@ def _attendance(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
     _persons(f, present, ctx, f"{path}.present")
     if len(present) > entitled:
         ctx.refuse(path, _("More people present than are entitled to attend."))
-    quorum = len(present) * 2 > entitled
+    quorum = voting.quorum_met(len(present), entitled)
     if f.require_quorum and not quorum:
         ctx.refuse(path, _("Not more than half are present: the meeting cannot be held."))
     return {**value, "quorum_met": quorum}
@@ -258,7 +273,7 @@ def _vote_tally(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
     if f.attendance_from:
         value = _counts_from_attendance(f, value, ctx, path)
     elif f.people:  # those entitled to vote: the roster of the day, not a typed number
-        allowed = ctx.roster(f) or set()
+        allowed = ctx.entitled(f) or set()
         if not allowed:
             ctx.refuse(path, _("The records name no one entitled to vote on the meeting date."))
             return value
@@ -272,7 +287,9 @@ def _vote_tally(f: FieldDef, value: Any, ctx: FormContext, path: str) -> Any:
     cast = counts["for"] + counts["against"] + counts["abstain"] + counts["invalid"]
     if cast > counts["present"]:
         ctx.refuse(path, _("More votes than voters present."))
-    return {**counts, "passed": counts["for"] * 2 > counts["eligible"]}
+    if f.require_quorum and not voting.quorum_met(counts["present"], counts["eligible"]):
+        ctx.refuse(path, _("Not more than half are present: the meeting cannot be held."))
+    return {**counts, "passed": voting.passes(counts["for"], counts["eligible"])}
 
 
 def _counts_from_attendance(

@@ -141,6 +141,8 @@ def _filter(
         return [(p, s) for p, s in roster if s is PartyStatus.APPLICANT]
     if rule == "activists":
         return [(p, s) for p, s in roster if s is PartyStatus.ACTIVIST]
+    if rule == "targets":
+        return [(p, s) for p, s in roster if s is PartyStatus.DEVELOPMENT_TARGET]
     if rule == "non_voting":
         return [(p, s) for p, s in roster if s is not PartyStatus.FULL]
     if rule == "committee":
@@ -215,5 +217,6 @@ def refusal(rule: str) -> str:
         "group": _("Only party members of this party group may be chosen."),
         "applicants": _("Only applicants on the rolls of this branch may be chosen."),
         "activists": _("Only activists on the rolls of this branch may be chosen."),
+        "targets": _("Only development targets on the rolls of this branch may be chosen."),
     }
     return messages[rule]

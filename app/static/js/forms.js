@@ -43,6 +43,10 @@
   }
 
   function countVotes(box) {
+    if (box.dataset.excusedFrom) {  // the roll less the members excused with approval
+      var excused = form.querySelectorAll('[name="' + CSS.escape(box.dataset.excusedFrom) + '"]:checked').length;
+      box.querySelector('[data-part="eligible"]').value = parseInt(box.dataset.roll, 10) - excused;
+    }
     var value = function (part) { return parseInt(box.querySelector('[data-part="' + part + '"]').value, 10); };
     var eligible = value("eligible"), votesFor = value("for");
     var out = box.querySelector("output");
@@ -77,6 +81,7 @@
   });
   form.querySelectorAll("[data-tally]").forEach(function (box) {
     box.addEventListener("input", function () { countVotes(box); });
+    if (box.dataset.excusedFrom) form.addEventListener("change", function () { countVotes(box); });
     countVotes(box);
   });
   form.querySelectorAll("[data-items]").forEach(function (box) {
