@@ -75,14 +75,11 @@ def _user_of(call: ActionCall, person_id: int, field: str) -> User:
 
 
 def _hand_over(call: ActionCall, role_code: str, user: User | None, reason: str) -> None:
-    """``user`` holds ``role_code`` at the branch from today; anyone else holding it stops
-    yesterday (None: the post's holders stop and no one takes it)."""
+    """``user`` holds ``role_code`` at the branch from today; whoever held it stops yesterday
+    (None: the post's holders stop and no one takes it). A holder chosen again starts a new
+    assignment too: each term's appointment is its own record, dated from the procedure."""
     today = call.ctx.today
-    keeps = False
     for held in holdings(call, role_code, today):
-        if user is not None and held.user_id == user.id:
-            keeps = True
-            continue
         end_role_by_procedure(
             call.ctx,
             assignment_id=held.id,
@@ -90,7 +87,7 @@ def _hand_over(call: ActionCall, role_code: str, user: User | None, reason: str)
             reason=reason,
             instance_id=call.row.id,
         )
-    if user is not None and not keeps:
+    if user is not None:
         grant_role_by_procedure(
             call.ctx,
             org=call.org,

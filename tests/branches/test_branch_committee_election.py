@@ -14,8 +14,10 @@ from sqlalchemy import select
 from app.core.clock import local_zone
 from app.core.commands import Actor
 from app.core.commands import run
+from app.core.errors import Forbidden
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.grading.cycle.measured_committee import measured_committee
 from app.identity.models import OrgUnit
 from app.identity.models import User
 from app.inbox.queries import View
@@ -36,6 +38,8 @@ from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data
 from tests.plugins.demo import open_task
 from tests.plugins.demo import told_of_return
+
+MEETING = "branch_committee_meeting"
 
 
 def test_the_alert_starts_one_election_per_term_three_months_ahead(demo):
@@ -200,18 +204,25 @@ def test_the_election_hands_the_posts_to_the_winners_and_ends_the_predecessors(d
     assert logins("branch_secretary", branch, date(2026, 11, 22)) == old_secretary
     branch = db.session.get(OrgUnit, branch.id)
     assert (branch.term_start, branch.term_end) == (TODAY, date(2029, 11, 23))
+    # Rubric C01 and C04: the secretary elected here, every post held, the term running.
+    points = {"C01": 4.0, "C04": 4.0}
+    assert measured_committee(db.session, [branch], TODAY, points)[branch.id] == points
 
     # The secretary's tasks now reach the new secretary, not the old one.
+    old_user = db.session.scalars(select(User).where(User.login == old_secretary[0])).one()
+    old_actor = Actor(user_id=old_user.id, login=old_user.login, source="test")
+    with pytest.raises(Forbidden):
+        run(commands.start_instance, actor=old_actor, process_key=MEETING, org_code=branch.code)
     started = run(
         commands.start_instance,
         actor=user_actor(new_secretary),
-        process_key="committee_by_election",
+        process_key=MEETING,
         org_code=branch.code,
     )
     task = open_task(started)
+    assert task.candidate_role == "branch_secretary"
     new_todo = list_tasks(db.session, View.TODO, user_of(new_secretary).id, TODAY)[0]
     assert task.id in [t.id for t in new_todo]
-    old_user = db.session.scalars(select(User).where(User.login == old_secretary[0])).one()
     old_todo = list_tasks(db.session, View.TODO, old_user.id, TODAY)[0]
     assert task.id not in [t.id for t in old_todo]
     assert told_of_return(instance_id)  # the returned steps told their submitters
