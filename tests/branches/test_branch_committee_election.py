@@ -19,9 +19,12 @@ from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.grading.cycle.measured_committee import measured_committee
 from app.identity.models import OrgUnit
+from app.identity.models import Person
 from app.identity.models import User
 from app.inbox.queries import View
 from app.inbox.queries import list_tasks
+from app.ledgers.definitions import parse_ledger
+from app.ledgers.table import ledger_table
 from app.workflow import commands
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
@@ -33,6 +36,7 @@ from tests.branches.election_steps import document
 from tests.branches.election_steps import logins
 from tests.branches.election_steps import term_ends
 from tests.branches.election_steps import user_of
+from tests.conftest import ROOT
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data
@@ -120,7 +124,7 @@ def elect_until_seated(demo, instance_id: int, candidates: list[int], votes: dic
                 "minutes": "选举大会记录",
             },
         )
-    assert "12 of the 15" in refused.value.field_errors["ballots"]
+    assert "实到 12 人，须超过五分之四" in refused.value.field_errors["ballots"]
     assert open_task(instance_id).element_id == "election_assembly"  # nothing kept
     complete_step(
         assembly,
@@ -208,6 +212,15 @@ def test_the_election_hands_the_posts_to_the_winners_and_ends_the_predecessors(d
     points = {"C01": 4.0, "C04": 4.0}
     assert measured_committee(db.session, [branch], TODAY, points)[branch.id] == points
 
+    # The election file lists each candidate's votes at the assembly, and the secretary chosen.
+    ledger = parse_ledger(
+        "committee_election_file", (ROOT / "ledgers" / "committee_election_file.json").read_bytes()
+    )
+    table = ledger_table(db.session, ledger, branch, 2026, local_zone(), "zh")
+    secretary_name = db.session.get(Person, new_secretary).name
+    assert [(r.cells[3], r.cells[4], r.cells[6]) for r in table.rows] == [
+        (db.session.get(Person, c).name, str(votes[c]), secretary_name) for c in candidates
+    ]
     # The secretary's tasks now reach the new secretary, not the old one.
     old_user = db.session.scalars(select(User).where(User.login == old_secretary[0])).one()
     old_actor = Actor(user_id=old_user.id, login=old_user.login, source="test")
