@@ -129,7 +129,9 @@ def assign_committee_posts(call: ActionCall) -> None:
     """Each post to the person the first meeting chose (a post without a deputy ends the deputy's),
     the roles that go with a post, and the branch's new term from today."""
     for field, role_code in POSTS.items():
-        person = call.params.get(field)
+        person = call.params[field]
+        if field == "deputy" and not call.params["has_deputy"]:
+            person = None  # no deputy this term: the previous deputy's post ends
         user = None if person is None else _user_of(call, person, field)
         _hand_over(call, role_code, user, REASON_ELECTION)
         for companion in WITH_POST.get(role_code, ()):
@@ -183,7 +185,7 @@ def _hand_over_seat(call: ActionCall, user: User) -> None:
 
 FIELD = Parameter("field", "string", "被拒绝的答案", "answer refused")
 POST_PARAMS = tuple(
-    Parameter(field, "person_id", zh, en, required=field != "deputy")
+    Parameter(field, "person_id", zh, en)
     for field, zh, en in (
         ("secretary", "书记", "secretary"),
         ("deputy", "副书记", "deputy secretary"),
@@ -247,10 +249,15 @@ ACTIONS = (
         "Give the posts and set the new term",
         "Gives each committee post (secretary, deputy, organisation, propaganda, discipline) to "
         "the person chosen from today, ending the previous holder's the day before (the "
-        "general assembly's role goes with the secretary's post; no deputy ends the deputy's), "
+        "general assembly's role goes with the secretary's post; without `has_deputy` the deputy "
+        "given is ignored and the previous deputy's post ends), "
         "and sets the branch's committee term from today for `term_years` years.",
         ("角色任期 role terms: committee posts", "支部任期 the branch's committee term"),
-        (*POST_PARAMS, Parameter("term_years", "integer", "任期（年）", "term in years")),
+        (
+            *POST_PARAMS,
+            Parameter("has_deputy", "boolean", "设副书记", "with a deputy"),
+            Parameter("term_years", "integer", "任期（年）", "term in years"),
+        ),
         assign_committee_posts,
     ),
     Action(
