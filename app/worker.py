@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.branches.election_alert import start_due_elections
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
@@ -69,6 +70,7 @@ def _check_schedule() -> None:
     _schedule_checked[:] = [now]
     run(check_meeting_schedule, actor=WORKER)
     run(remind_development, actor=WORKER)  # probation ends, half-yearly assessments
+    run(start_due_elections, actor=WORKER)
 
 
 def run_once() -> Tick:

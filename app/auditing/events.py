@@ -28,6 +28,8 @@ from app.identity.models import OrgUnit
 ADMINISTRATIVE = {
     "role_granted": _l("Role granted"),
     "role_revoked": _l("Role revoked"),
+    "role_ended": _l("Role ended by an election"),
+    "committee_term_set": _l("Committee term set by an election"),
     "user_created": _l("Account created"),
     "user_deactivated": _l("Account deactivated"),
     "user_reactivated": _l("Account reactivated"),

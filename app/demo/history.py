@@ -31,6 +31,7 @@ from app.demo.dues import dues_round
 from app.demo.dues import open_this_months_round
 from app.demo.dues import publish_base_sheet
 from app.demo.education import load_education_demo
+from app.demo.elections import load_elections
 from app.demo.grading import CycleCounts
 from app.demo.grading import load_grading_cycle
 from app.demo.meetings import assembly
@@ -124,6 +125,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
     counts.development = load_member_development(SHOWCASE_BRANCH, zone)
     load_admissions(SHOWCASE_BRANCH, OTHER_BRANCHES[0], today, zone)  # 预备党员的接收, waiting
+    load_elections(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C01 and C04
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

@@ -55,6 +55,8 @@ def test_records_give_c05_c12_c16_and_c19(demo, clock):
     measured = _measure(2026)
     ours = measured[demo.branch.code]
     assert ours == {
+        "measured_C01": None,  # secretary in post, no election recorded here yet
+        "measured_C04": 4.0,  # term running, every post held
         "measured_C05": 4.0,  # November held; December still running
         "measured_C08": None,  # no study hours recorded in the system yet
         "measured_C09": None,  # no dues round recorded

@@ -2,6 +2,8 @@
 auto-filled from procedure records"). The self-assessment starts from these values, and the branch
 may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment.json).
 
+* C01 书记配备到位 and C04 班子健全、按期换届 from the committee's role assignments and elections
+  (``measured_committee``);
 * C05 支委会 monthly: the criterion's points less 0.5 per month judged missed (domain.md §6; a
   meeting without a quorum cannot be recorded, so its −1 never applies);
 * C08 学时: 5 × the share of the year's members with at least 32 study hours
@@ -41,6 +43,7 @@ from sqlalchemy.orm import Session
 from app.core import clock
 from app.core.commands import CommandContext
 from app.grading.brands.queries import brand_stages
+from app.grading.cycle.measured_committee import measured_committee
 from app.grading.supervision import rectifications
 from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
@@ -68,7 +71,7 @@ C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]],
     (unsought_lost_contacts, 1.0),
 )
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
-MEASURED = ("C05", "C08", "C09", "C11", "C12", "C13", "C14", "C16", "C19")
+MEASURED = ("C01", "C04", "C05", "C08", "C09", "C11", "C12", "C13", "C14", "C16", "C19")
 
 
 def measured_criteria(
@@ -87,10 +90,14 @@ def measured_criteria(
     c11 = measured_c11(
         ctx.session, ids, year, min(ctx.today, date(year, 12, 31)), points.get("C11")
     )
+    committee = measured_committee(
+        ctx.session, branches, min(ctx.today, date(year, 12, 31)), points
+    )
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
         values = {
+            **committee[branch.id],
             "C05": per_missed_score(row_of(rows[branch.id], COMMITTEE_MEETING), points.get("C05")),
             "C08": _scaled_share(study[branch.id], points.get("C08")),
             "C09": None if c09[branch.id] is None else _floor(points.get("C09"), c09[branch.id]),

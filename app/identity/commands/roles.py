@@ -283,3 +283,85 @@ def _is_last_admin(ctx: CommandContext, assignment_id: int) -> bool:
         .limit(1)
     )
     return others is None
+
+
+# -- posts changed by a procedure (an election, a by-election) ------------------------------------
+
+
+def grant_role_by_procedure(
+    ctx: CommandContext,
+    *,
+    org: OrgUnit,
+    user_id: int,
+    role_code: str,
+    valid_from: date,
+    instance_id: int,
+) -> int:
+    """Give a user a role because a procedure decided it (the assembly elected them, the upper
+    committee approved): the procedure's steps carried the authority, so no administrator's scope
+    is asked; the grant's rules are the same (full members only, a single post held by no one
+    else that day — the procedure ends the predecessor's first). Records ``role_granted``."""
+    user = ctx.session.get(User, user_id)
+    if user is None or not user.active:
+        raise ValidationFailed(_("The role was not granted."), {"login": _("No active user.")})
+    _validate_grant(ctx, None, org, user.login, role_code, valid_from, None)
+    others = _other_holders(ctx, user.id, role_code, org.id, valid_from)
+    if others:
+        raise ValidationFailed(
+            _("The role was not granted."),
+            {
+                "login": _(
+                    "%(names)s still holds this post.",
+                    names="、".join(u.display_name for u in others),
+                )
+            },
+        )
+    assignment = RoleAssignment(
+        user_id=user.id,
+        role_code=role_code,
+        org_unit_id=org.id,
+        valid_from=valid_from,
+        granted_by_user_id=ctx.actor.user_id,
+        granted_at=ctx.now,
+    )
+    ctx.session.add(assignment)
+    ctx.session.flush()
+    ctx.record(
+        "role_granted",
+        ("role_assignment", assignment.id),
+        org_unit_id=org.id,
+        user_login=user.login,
+        role_code=role_code,
+        org_code=org.code,
+        valid_from=valid_from.isoformat(),
+        valid_to=None,
+        other_holders=[],
+        instance_id=instance_id,
+    )
+    return assignment.id
+
+
+def end_role_by_procedure(
+    ctx: CommandContext, *, assignment_id: int, last_day: date, reason: str, instance_id: int
+) -> None:
+    """End a role on ``last_day`` because a procedure replaced its holder: unlike a revocation the
+    assignment keeps its days, so who held the post on an earlier day still reads from it. Granted
+    only after ``last_day``: it never took effect, and is revoked. Records ``role_ended``."""
+    held = ctx.session.get(RoleAssignment, assignment_id, with_for_update=True)
+    if held is None:
+        raise NotFound()
+    if held.valid_from > last_day:
+        held.revoked_at, held.revoked_by_user_id = ctx.now, ctx.actor.user_id
+        held.revoke_reason = reason
+    else:
+        held.valid_to = last_day if held.valid_to is None else min(held.valid_to, last_day)
+    ctx.record(
+        "role_ended",
+        ("role_assignment", held.id),
+        org_unit_id=held.org_unit_id,
+        user_login=held.user.login,
+        role_code=held.role_code,
+        last_day=last_day.isoformat(),
+        reason=reason,
+        instance_id=instance_id,
+    )
