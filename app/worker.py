@@ -23,6 +23,7 @@ from app.extensions import db
 from app.grading.cycle.start import cycles_still_starting
 from app.grading.cycle.start import start_next_branches
 from app.meetings.commands import check_meeting_schedule
+from app.members.development_calendar import remind_development_due
 from app.workflow.background import fire_due_timers
 from app.workflow.background import notify_overdue_tasks
 from app.workflow.background import retry_pending_messages
@@ -67,6 +68,7 @@ def _check_schedule() -> None:
         return
     _schedule_checked[:] = [now]
     run(check_meeting_schedule, actor=WORKER)
+    run(remind_development_due, actor=WORKER)
 
 
 def run_once() -> Tick:
