@@ -265,3 +265,15 @@ def _in_training(code: str, target: tuple, zone: Any, today: date) -> None:
         "concluded_on": str(concluded),
     }
     step(org_member, instance_id, moment(concluded, 10, zone), review)
+
+
+def activist_assessed_once(code: str, applicant: tuple, zone: Any, today: date) -> int:
+    """An activist decided 7 months before ``today`` and assessed a month ago, so that the second
+    assessment and the development target wait (browser tests); the person's id."""
+    decided = add_months(today, -7)
+    handed_in = add_months(decided, -3)
+    person_id = _intake(
+        code, (*applicant, str(handed_in)), zone, talk_on=handed_in + timedelta(days=14)
+    )
+    _cultivation(code, person_id, decided, zone, reviews=(add_months(today, -1),))
+    return person_id
