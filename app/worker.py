@@ -24,6 +24,7 @@ from app.extensions import db
 from app.grading.cycle.start import cycles_still_starting
 from app.grading.cycle.start import start_next_branches
 from app.meetings.commands import check_meeting_schedule
+from app.members.development_calendar import remind_development_due
 from app.members.probation_reminders import remind_development
 from app.workflow.background import fire_due_timers
 from app.workflow.background import notify_overdue_tasks
@@ -71,6 +72,7 @@ def _check_schedule() -> None:
     run(check_meeting_schedule, actor=WORKER)
     run(remind_development, actor=WORKER)  # probation ends, half-yearly assessments
     run(start_due_elections, actor=WORKER)
+    run(remind_development_due, actor=WORKER)
 
 
 def run_once() -> Tick:

@@ -8,6 +8,11 @@ with work waiting and its "not yet" where the regulation says so:
   15 January 2027 (refused before, 《发展党员工作细则》第十二条);
 * an applicant whose talk an assigned committee member still has to hold (due a month after
   the letter), and one whose letter came in on Friday, waiting for the secretary to assign it.
+
+And across the demo branches (``load_development_elsewhere``, dated back from today so the work
+is always waiting): at each branch of ``ELSEWHERE`` an applicant whose talk is due within the
+month, an activist whose half-yearly assessment falls due (the first, or the second, refused
+until half a year after the first), and at some a development target in centralised training.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.demo.timeline import at_time
+from app.demo.timeline import complete
 from app.demo.timeline import holder
 from app.demo.timeline import moment
 from app.demo.timeline import people
@@ -27,6 +34,9 @@ from app.demo.timeline import upload
 from app.extensions import db
 from app.identity.models import Person
 from app.identity.models import User
+from app.members.waiting_periods import add_months
+from app.workflow.models import HumanTask
+from app.workflow.models import HumanTaskState
 
 #: (name, gender, birth date, employee number, day the letter was handed in)
 APPLICANTS = (
@@ -90,7 +100,13 @@ def _intake(
 
 
 def _cultivation(
-    code: str, person_id: int, decided: date, zone: Any, *, reviews: tuple[date, ...]
+    code: str,
+    person_id: int,
+    decided: date,
+    zone: Any,
+    *,
+    reviews: tuple[date, ...],
+    gate_on: date | None = None,
 ) -> None:
     """Recommended a week before the committee's day, filed ten days after it, contacts the day
     after, their records within a month, then the assessments given."""
@@ -108,6 +124,7 @@ def _cultivation(
     }
     step(member, instance_id, moment(decided - timedelta(days=7), 10, zone), recommendation)
     committee = holder("org_member", code, decided)
+    unit = code.split("-")[0]
     decision = {
         "agreed": True,
         "activist_date": str(decided),
@@ -118,19 +135,33 @@ def _cultivation(
     step(committee, instance_id, moment(decided, 11, zone), notice)
     filed = decided + timedelta(days=10)
     filing = {"filed": True, "filed_on": str(filed), "filing_opinion": "同意备案。"}
-    step(holder("unit_org_reviewer", "HH01", filed), instance_id, moment(filed, 10, zone), filing)
+    step(holder("unit_org_reviewer", unit, filed), instance_id, moment(filed, 10, zone), filing)
     contacts = _contacts(code, filed)
     step(
         committee, instance_id, moment(filed + timedelta(days=1), 10, zone), {"contacts": contacts}
     )
-    for user in db.session.scalars(select(User).where(User.person_id.in_(contacts))):
-        actor = type(committee)(user_id=user.id, login=user.login, source="demo")
-        record = {"cultivation_record": "吸收参加主题党日和党课，每季度听取思想汇报并谈心。"}
-        step(actor, instance_id, moment(filed + timedelta(days=20), 10, zone), record, "cultivate")
+    record = {"cultivation_record": "吸收参加主题党日和党课，每季度听取思想汇报并谈心。"}
+    with at_time(moment(filed + timedelta(days=20), 10, zone)):
+        for user in db.session.scalars(select(User).where(User.person_id.in_(contacts))):
+            actor = type(committee)(user_id=user.id, login=user.login, source="demo")
+            db.end_read_transaction()
+            own = select(HumanTask.id).where(  # each contact records on their own task
+                HumanTask.instance_id == instance_id,
+                HumanTask.state == HumanTaskState.READY,
+                HumanTask.assignee_user_id == user.id,
+            )
+            complete(actor, db.session.scalar(own), record)
     forms = (("first_review_on", "first_assessment"), ("reviewed_on", "second_assessment"))
     for (day_field, text_field), on in zip(forms, reviews, strict=False):
         review = {day_field: str(on), text_field: "政治立场坚定，工作表现突出，按时递交思想汇报。"}
         step(committee, instance_id, moment(on, 10, zone), review)
+    if gate_on is not None:
+        summary = {
+            "gate_on": str(gate_on),
+            "year_summary": "经一年以上培养考察，具备发展对象条件。",
+            "ready_for_target": True,
+        }
+        step(holder("org_member", code, gate_on), instance_id, moment(gate_on, 10, zone), summary)
 
 
 def _contacts(code: str, day: date) -> list[int]:
@@ -138,3 +169,111 @@ def _contacts(code: str, day: date) -> list[int]:
     full = people("full_members", code, day)
     with_accounts = set(db.session.scalars(select(User.person_id).where(User.person_id.in_(full))))
     return [p for p in full if p in with_accounts][1:3]
+
+
+#: Branch → (applicant waiting for the talk, activist whose first or second half-yearly
+#: assessment is due, development target in training or None): name, gender, birth, employee no.
+ELSEWHERE: dict[str, tuple[tuple, tuple, tuple | None]] = {
+    "HH01-02": (
+        ("谢文博", "male", "1998-05-14", "HH-DEV-101"),
+        ("乔慧敏", "female", "1996-08-02", "HH-DEV-102"),
+        ("贺建军", "male", "1992-11-19", "HH-DEV-103"),
+    ),
+    "HH02-01": (
+        ("田雨桐", "female", "2000-03-07", "HH-DEV-201"),
+        ("曹立新", "male", "1995-01-26", "HH-DEV-202"),
+        None,
+    ),
+    "HH03-10": (
+        ("闫子豪", "male", "1999-10-11", "HH-DEV-301"),
+        ("薛丽娜", "female", "1997-04-22", "HH-DEV-302"),
+        ("郝晓燕", "female", "1993-07-30", "HH-DEV-303"),
+    ),
+}
+#: Where the activist's second assessment (not the first) is the one falling due.
+SECOND_REVIEW_DUE = frozenset({"HH02-01"})
+
+
+def load_development_elsewhere(zone: Any, today: date) -> int:
+    """The waiting work of ``ELSEWHERE``, dated back from ``today``; how many people entered."""
+    entered = 0
+    for code, (applicant, activist, target) in ELSEWHERE.items():
+        _intake(code, (*applicant, str(today - timedelta(days=12))), zone, talk_on=None)
+        if code in SECOND_REVIEW_DUE:  # first assessed 6 months less 3 weeks ago
+            decided = add_months(today, -12) + timedelta(days=25)
+            reviews: tuple[date, ...] = (add_months(decided, 6) - timedelta(days=3),)
+        else:  # decided 6 months less 9 days ago: the first assessment is due in about 9 days
+            decided, reviews = add_months(today, -6) + timedelta(days=9), ()
+        handed_in = add_months(decided, -4)
+        person_id = _intake(
+            code, (*activist, str(handed_in)), zone, talk_on=handed_in + timedelta(days=14)
+        )
+        _cultivation(code, person_id, decided, zone, reviews=reviews)
+        entered += 2
+        if target is not None:
+            _in_training(code, target, zone, today)
+            entered += 1
+    return entered
+
+
+def _in_training(code: str, target: tuple, zone: Any, today: date) -> None:
+    """Applied 20 months ago, activist for 17, a development target for about 4: sponsors
+    assigned, politically reviewed, the unit's centralised training open."""
+    decided = add_months(today, -17)
+    handed_in = add_months(today, -20)
+    person_id = _intake(
+        code, (*target, str(handed_in)), zone, talk_on=handed_in + timedelta(days=14)
+    )
+    year = add_months(decided, 12)
+    reviews = (add_months(decided, 6), year)
+    gate_on = year + timedelta(days=2)
+    _cultivation(code, person_id, decided, zone, reviews=reviews, gate_on=gate_on)
+    proposed = gate_on + timedelta(days=7)
+    org_member = holder("org_member", code, proposed)
+    instance_id = start(
+        org_member, "development_target_confirmation", code, moment(proposed, 9, zone)
+    )
+    step(
+        org_member,
+        instance_id,
+        moment(proposed, 10, zone),
+        {"candidate": person_id, "within_plan": True},
+    )
+    opinions = {
+        "group_opinion": "党小组一致同意。",
+        "contact_opinion": "培养联系人认为已具备发展对象条件。",
+        "mass_opinion": "群众评价良好。",
+    }
+    step(org_member, instance_id, moment(proposed, 15, zone), opinions)
+    on = proposed + timedelta(days=7)
+    decision = {"agreed": True, "decided_on": str(on), "committee_opinion": "同意列为发展对象。"}
+    step(org_member, instance_id, moment(on, 10, zone), decision)
+    filed = on + timedelta(days=7)
+    filing = {"filed": True, "filed_on": str(filed), "filing_opinion": "同意备案。"}
+    reviewer = holder("unit_org_reviewer", code.split("-")[0], filed)
+    step(reviewer, instance_id, moment(filed, 10, zone), filing)
+    sponsors = {"sponsors": people("full_members", code, filed + timedelta(days=1))[:2]}
+    step(org_member, instance_id, moment(filed + timedelta(days=1), 10, zone), sponsors)
+    concluded = filed + timedelta(days=30)
+    letters = upload(
+        org_member, instance_id, "review_letters", "政审函调材料.pdf", moment(concluded, 9, zone)
+    )
+    review = {
+        "review_scope": ["self", "relatives", "relations"],
+        "review_letters": letters,
+        "review_conclusion": "政治合格。",
+        "concluded_on": str(concluded),
+    }
+    step(org_member, instance_id, moment(concluded, 10, zone), review)
+
+
+def activist_assessed_once(code: str, applicant: tuple, zone: Any, today: date) -> int:
+    """An activist decided 7 months before ``today`` and assessed a month ago, so that the second
+    assessment and the development target wait (browser tests); the person's id."""
+    decided = add_months(today, -7)
+    handed_in = add_months(decided, -3)
+    person_id = _intake(
+        code, (*applicant, str(handed_in)), zone, talk_on=handed_in + timedelta(days=14)
+    )
+    _cultivation(code, person_id, decided, zone, reviews=(add_months(today, -1),))
+    return person_id

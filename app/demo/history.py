@@ -26,6 +26,7 @@ from app.core import clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.demo.admission import load_admissions
+from app.demo.development import load_development_elsewhere
 from app.demo.development import load_member_development
 from app.demo.dues import dues_round
 from app.demo.dues import open_this_months_round
@@ -126,6 +127,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     counts.development = load_member_development(SHOWCASE_BRANCH, zone)
     load_admissions(SHOWCASE_BRANCH, OTHER_BRANCHES[0], today, zone)  # 预备党员的接收, waiting
     load_elections(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C01 and C04
+    counts.development += load_development_elsewhere(zone, today)
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

@@ -17,6 +17,7 @@ from app.identity.kinds import PartyStatus
 from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.session import current_scope
+from app.members.development_defects import person_defects
 from app.members.dossier import DOSSIER_READERS
 from app.members.dossier import dossier_rows
 from app.members.dossier import key_dates
@@ -57,6 +58,7 @@ def _dossier(person_id: int) -> dict:
     return {
         "person": person,
         "rows": dossier_rows(db.session, person),
+        "defects": person_defects(db.session, person),
         "key_dates": key_dates(person),
         "locale": str(get_locale() or "zh"),
     }

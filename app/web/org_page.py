@@ -13,6 +13,7 @@ from flask_babel import get_locale
 
 from app.core.clock import local_today
 from app.core.clock import local_zone
+from app.core.clock import now as clock_now
 from app.core.errors import NotFound
 from app.extensions import db
 from app.identity import catalogue
@@ -29,6 +30,7 @@ from app.meetings.compliance import branch_calendar
 from app.meetings.compliance import c12_score
 from app.meetings.compliance import c13_score
 from app.meetings.schedule import schedule
+from app.members.development_calendar import development_due
 from app.web.member_points import branch_points_of
 
 bp = Blueprint("orgs", __name__)
@@ -80,6 +82,9 @@ def render_org(
         meetings=meetings_of(org) if org.kind is OrgKind.BRANCH else None,
         level_history=branch_history(db.session, org.id) if org.kind is OrgKind.BRANCH else None,
         points=branch_points_of(org)
+        if org.kind is OrgKind.BRANCH and scope.sees_records(org.path)
+        else None,
+        development=development_due(db.session, org, clock_now())
         if org.kind is OrgKind.BRANCH and scope.sees_records(org.path)
         else None,
         org=org,

@@ -40,6 +40,8 @@ from app.workflow.models import ProcessInstance
 from app.workflow.policy import is_candidate
 from app.workflow.policy import require_can_manage
 from app.workflow.policy import require_can_work_on
+from app.workflow.subject import PROPERTY as SUBJECT_FROM
+from app.workflow.subject import name_subject
 from app.workflow.timing_rules import PROPERTY as NOT_BEFORE
 from app.workflow.timing_rules import check_not_before
 
@@ -229,6 +231,7 @@ def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) ->
     submitted = validated_submission(ctx, row, definition, task, data)
     loaded = steps.load(ctx, row)
     _require_timing_rule(ctx, loaded, task, submitted)
+    subject_field = loaded.instance.task_property(task.task_uuid, SUBJECT_FROM)
     try:
         loaded.instance.complete(task.task_uuid, submitted)
     except KeyError:
@@ -241,6 +244,8 @@ def complete_task(ctx: CommandContext, *, task_id: int, data: dict[str, Any]) ->
     task.state, task.completed_at = HumanTaskState.COMPLETED, ctx.now
     task.completed_by_user_id = ctx.actor.user_id
     task.assignee_user_id = task.assignee_user_id or ctx.actor.user_id
+    if subject_field:
+        name_subject(ctx.session, row, submitted.get(subject_field))
     messages.settle(
         ctx,
         loaded,

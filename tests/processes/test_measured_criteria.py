@@ -60,6 +60,7 @@ def test_records_give_c05_c12_c16_and_c19(demo, clock):
         "measured_C05": 4.0,  # November held; December still running
         "measured_C08": None,  # no study hours recorded in the system yet
         "measured_C09": None,  # no dues round recorded
+        "measured_C10": None,  # no development step recorded this year
         "measured_C11": None,  # no 一带二 pairing this year
         "measured_C12": 7.0,
         "measured_C13": None,  # no themed party day month judged yet (in use since November)

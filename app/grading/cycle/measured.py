@@ -13,6 +13,8 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
   branch's last dues round of the year (``members.dues_records``), measured once a round is
   recorded; less 1 per transfer overdue and per lost-contact member whose search was late
   (``C09_DEDUCTIONS``);
+* C10 member development: the points less 2 per procedural defect of the year's development
+  (``measured_development``; None while the branch recorded no development step that year);
 * C11 一带二: the points × the share of full members mentoring someone in the year, less 1 without
   a confirmed model post (``members.pairing``; None while the branch has no pairing that year);
 * C12 三会一课: each meeting's points pro rata to the periods held (``meetings.compliance``);
@@ -44,6 +46,7 @@ from app.core import clock
 from app.core.commands import CommandContext
 from app.grading.brands.queries import brand_stages
 from app.grading.cycle.measured_committee import measured_committee
+from app.grading.cycle.measured_development import measured_c10
 from app.grading.supervision import rectifications
 from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
@@ -71,7 +74,7 @@ C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]],
     (unsought_lost_contacts, 1.0),
 )
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
-MEASURED = ("C01", "C04", "C05", "C08", "C09", "C11", "C12", "C13", "C14", "C16", "C19")
+MEASURED = ("C01", "C04", "C05", "C08", "C09", "C10", "C11", "C12", "C13", "C14", "C16", "C19")
 
 
 def measured_criteria(
@@ -87,6 +90,7 @@ def measured_criteria(
     brands = brand_stages(ctx.session, ids, ctx.today)
     study = shares_reaching(ctx.session, ids, year)
     c09 = _c09_deducted(ctx, ids, year)
+    c10 = measured_c10(ctx.session, ids, year, points.get("C10"))
     c11 = measured_c11(
         ctx.session, ids, year, min(ctx.today, date(year, 12, 31)), points.get("C11")
     )
@@ -101,6 +105,7 @@ def measured_criteria(
             "C05": per_missed_score(row_of(rows[branch.id], COMMITTEE_MEETING), points.get("C05")),
             "C08": _scaled_share(study[branch.id], points.get("C08")),
             "C09": None if c09[branch.id] is None else _floor(points.get("C09"), c09[branch.id]),
+            "C10": c10[branch.id],
             "C11": c11[branch.id],
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
