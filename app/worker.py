@@ -1,7 +1,6 @@
 """The background worker: fires due timers, retries undelivered messages, tells people about
 overdue tasks, checks the meeting schedule (app/meetings) and the branches' membership lines
-(app/branches). It sits in the composition root
-because it drives more than one domain.
+(app/branches). It sits in the composition root because it drives more than one domain.
 
 Each timer is fired by its own command (one transaction) under a row lock, so any number of workers
 may run side by side on PostgreSQL: a timer fires exactly once.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from app.branches.setup import ACTIONS as SETUP_ACTIONS
 from app.workflow.actions import Action
 from app.workflow.actions import Catalogue
 
 #: Every module's actions; a new procedure adds its tuple here.
-ACTIONS: tuple[Action, ...] = ()
+ACTIONS: tuple[Action, ...] = (*SETUP_ACTIONS,)
 
 
 def register_actions(catalogue: Catalogue) -> None:
