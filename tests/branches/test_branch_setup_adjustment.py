@@ -207,3 +207,34 @@ def test_a_branch_below_three_is_dissolved_and_no_longer_checked(demo, clock):
         )
     ).all()
     assert open_lines == []
+
+
+def test_seven_full_members_get_a_committee_and_the_branch_its_new_type(demo, clock):
+    small, large = small_branch()
+    day: date = TODAY
+    while len(full_members(small, day)) < 7:
+        move(full_members(large, day)[-1], small, day)
+        day += timedelta(days=1)
+        at(clock, day)
+    check()
+    (instance,) = instances_at(small)
+    unit = branch(small).parent
+    unit_code = unit.code if unit.kind is OrgKind.UNIT else unit.parent.code
+    reviewer = holder_at(unit_code, "unit_org_reviewer")
+    new_type = next(t for t in BranchType if t is not branch(small).branch_type)
+    committee = proposal(
+        "set_up_committee",
+        reason="committee_due",
+        branch_name=branch(small).name,
+        branch_type=new_type.value,
+        effective_on=day.isoformat(),
+    )
+    complete_step(reviewer, instance.id, "proposal", committee)
+    approve(instance.id, unit_code, "党委〔2026〕44号")
+    complete_step(reviewer, instance.id, "execute", {"effective_on": day.isoformat(), "done": True})
+    (decision,) = decisions(instance.id)
+    assert decision.has_committee is True
+    assert branch(small).branch_type is new_type  # changed through identity's command
+
+    check()  # a committee now: the branch is within the lines again
+    assert crossings_at(small)[-1].cleared_on == day
