@@ -220,3 +220,14 @@ def test_seven_full_members_without_a_committee_open_the_procedure_and_six_do_no
         False,
     )
     assert instance.business_key == "正式党员达7人，尚未设立支部委员会"
+
+
+def test_the_reviewer_reads_the_counts_and_the_line_on_the_task_page(demo_year, app, client, login):
+    code = line_branch()
+    (instance,) = instances_at(code)
+    reviewer = holder_at("HH01", "unit_org_reviewer")
+    login(reviewer.login, app.config["DEMO_PASSWORD"])
+    page = client.get(f"/inbox/tasks/{open_task(instance.id).id}").get_data(as_text=True)
+    assert "提出党支部设置方案" in page
+    assert "正式党员6人" in page  # the situation, prefilled from what the check found
+    assert "不再设支部委员会（设书记、副书记）" in page  # among the options
