@@ -1,6 +1,6 @@
 """The background worker: fires due timers, retries undelivered messages, tells people about
-overdue tasks and checks the meeting schedule (app/meetings). It sits in the composition root
-because it drives more than one domain.
+overdue tasks, checks the meeting schedule (app/meetings) and the branches' membership lines
+(app/branches). It sits in the composition root because it drives more than one domain.
 
 Each timer is fired by its own command (one transaction) under a row lock, so any number of workers
 may run side by side on PostgreSQL: a timer fires exactly once.
@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.branches.election_alert import start_due_elections
+from app.branches.trigger import check_branch_lines
 from app.core import clock
 from app.core.commands import Actor
 from app.core.commands import run
@@ -73,6 +74,7 @@ def _check_schedule() -> None:
     run(remind_development, actor=WORKER)  # probation ends, half-yearly assessments
     run(start_due_elections, actor=WORKER)
     run(remind_development_due, actor=WORKER)
+    run(check_branch_lines, actor=WORKER)  # membership across a line of the 支部工作条例
 
 
 def run_once() -> Tick:

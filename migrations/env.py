@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import pool
 
 import app.auditing.models
+import app.branches.models
 import app.core.audit
 import app.files.models
 import app.grading.analysis.models

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from app.branches.election import ACTIONS as ELECTION_ACTIONS
+from app.branches.setup import ACTIONS as SETUP_ACTIONS
 from app.workflow.actions import Action
 from app.workflow.actions import Catalogue
 
 #: Every module's actions; a new procedure adds its tuple here.
-ACTIONS: tuple[Action, ...] = (*ELECTION_ACTIONS,)
+ACTIONS: tuple[Action, ...] = (
+    *ELECTION_ACTIONS,
+    *SETUP_ACTIONS,
+)
 
 
 def register_actions(catalogue: Catalogue) -> None:

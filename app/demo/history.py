@@ -26,6 +26,7 @@ from app.core import clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.demo.admission import load_admissions
+from app.demo.branch_lines import load_branch_lines
 from app.demo.development import load_development_elsewhere
 from app.demo.development import load_member_development
 from app.demo.dues import dues_round
@@ -134,6 +135,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
         # Transfers and a mobile member, at the end: once, like the cycle (the same people would
         # be moved again in a benchmark's further years).
         counts.moves = load_member_moves(zone, today)
+        load_branch_lines(zone, today)  # a branch across a line; a request awaiting the reply
     week_ago = datetime.combine(today - timedelta(days=7), time(), zone)
     run(read_notifications_before, actor=SYSTEM, before=week_ago)
     return counts
