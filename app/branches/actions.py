@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from app.branches.secretary_report import ACTIONS as SECRETARY_REPORT_ACTIONS
+from app.branches.venue import ACTIONS as VENUE_ACTIONS
 from app.workflow.actions import Action
 from app.workflow.actions import Catalogue
 
 #: Every module's actions; a new procedure adds its tuple here.
-ACTIONS: tuple[Action, ...] = ()
+ACTIONS: tuple[Action, ...] = (*VENUE_ACTIONS, *SECRETARY_REPORT_ACTIONS)
 
 
 def register_actions(catalogue: Catalogue) -> None:
