@@ -188,7 +188,9 @@ def test_the_forms_follow_the_checklist():
     assert CHECKLIST["item_points"] * 10 + CHECKLIST["home_points"] == 4  # C17's points
 
 
-def test_a_year_without_a_verified_check_is_reminded_then_missed(demo, clock):
+def test_a_year_without_a_venue_check_or_a_report_is_reminded_then_missed(demo, clock):
+    """Both yearly branch-building duties are on the compliance calendar (the secretary's
+    written report as well as the venue check)."""
     # 2026 is not judged: the procedure came into use during it.
     clock.set(datetime(2027, 12, 26, 2, 0, tzinfo=UTC))  # the last week of 2027
     while run(check_meeting_schedule, actor=SYSTEM):
@@ -200,5 +202,8 @@ def test_a_year_without_a_verified_check_is_reminded_then_missed(demo, clock):
         )
     ).all()
     assert "2027年尚未开展阵地建设检查（2027-12-31 截止）" in reminders
+    assert "2027年尚未开展支部书记抓党建工作述职（2027-12-31 截止）" in reminders
     clock.set(datetime(2028, 1, 2, 2, 0, tzinfo=UTC))
-    assert "阵地建设检查 2027年" in missed_procedures(demo.branch.id)
+    missed = missed_procedures(demo.branch.id)
+    assert "阵地建设检查 2027年" in missed
+    assert "支部书记抓党建工作述职 2027年" in missed
