@@ -47,6 +47,7 @@ from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
 from app.demo.timeline import read_notifications_before
+from app.demo.venues import load_venue_and_report
 
 SHOWCASE_BRANCH = "HH01-01"
 OTHER_BRANCHES = ("HH01-02", "HH01-03")
@@ -119,6 +120,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
     load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
     counts.development = load_member_development(SHOWCASE_BRANCH, zone)
+    load_venue_and_report(SHOWCASE_BRANCH, zone, today)  # before the cycle: C03, C17
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
