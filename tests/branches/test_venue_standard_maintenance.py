@@ -6,6 +6,7 @@ verification that finds everything in place; the ledger; the checklist as data."
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import UTC
 from datetime import datetime
@@ -24,6 +25,7 @@ from app.extensions import db
 from app.grading.cycle.measured import measured_criteria
 from app.grading.rubric.queries import current_rubric
 from app.identity.models import OrgUnit
+from app.identity.models import User
 from app.ledgers.definitions import parse_ledger
 from app.ledgers.table import ledger_table
 from app.meetings.commands import check_meeting_schedule
@@ -35,10 +37,12 @@ from app.workflow.uploads import Upload
 from app.workflow.uploads import store_uploads
 from tests.conftest import ROOT
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import form_card
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data
 from tests.plugins.demo import missed_procedures
 from tests.plugins.demo import open_task
+from tests.plugins.demo import without_branch_names
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 CHECKLIST = tomllib.loads((ROOT / "app/branches/venue_checklist.toml").read_text("utf-8"))
@@ -207,3 +211,18 @@ def test_a_year_without_a_venue_check_or_a_report_is_reminded_then_missed(demo, 
     missed = missed_procedures(demo.branch.id)
     assert "阵地建设检查 2027年" in missed
     assert "支部书记抓党建工作述职 2027年" in missed
+
+
+def test_the_checklist_pages_read_in_english_but_for_names(demo, client, login, app):
+    instance_id = _start(demo)
+    secretary = db.session.get(User, demo.holder("branch_secretary").user_id)
+    login(secretary.login, app.config["DEMO_PASSWORD"])
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    assert "有党旗誓词" in page
+    assert "党员之家已具备的功能室" in page
+    client.set_cookie("branchflow_lang", "en")
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    card = without_branch_names(form_card(page), demo.branch.id)
+    assert "Party flag and oath in place" in card
+    assert "Honour room" in card
+    assert not re.findall(r"[\u4e00-\u9fff]", card)

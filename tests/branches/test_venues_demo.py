@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core import clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.extensions import db
 from app.grading.cycle.measured import measured_criteria
 from app.grading.rubric.queries import current_rubric
+from app.ledgers.definitions import parse_ledger
+from app.ledgers.table import ledger_table
 from app.workflow.models import HumanTask
 from app.workflow.models import HumanTaskState
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
+from tests.conftest import ROOT
 from tests.plugins.demo import instance_data
 
 
@@ -58,3 +62,10 @@ def test_the_demo_has_a_rectification_waiting_and_this_years_report_due(demo_yea
     )[branch.id]
     assert found["measured_C03"] == 4.0  # last year's 较好 until this year's is graded
     assert found["measured_C17"] == 3.7  # nine items and the home
+
+    # The venue ledger lists the check in progress with the missing item by its name.
+    ledger = parse_ledger(
+        "venue_checklist", (ROOT / "ledgers" / "venue_checklist.json").read_bytes()
+    )
+    (row,) = ledger_table(db.session, ledger, branch, 2026, clock.local_zone(), "zh").rows
+    assert row.cells[2] == "联系帮带卡"
