@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from app.branches.election import ACTIONS as ELECTION_ACTIONS
+from app.branches.secretary_report import ACTIONS as SECRETARY_REPORT_ACTIONS
 from app.branches.setup import ACTIONS as SETUP_ACTIONS
+from app.branches.venue import ACTIONS as VENUE_ACTIONS
 from app.workflow.actions import Action
 from app.workflow.actions import Catalogue
 
@@ -11,6 +13,8 @@ from app.workflow.actions import Catalogue
 ACTIONS: tuple[Action, ...] = (
     *ELECTION_ACTIONS,
     *SETUP_ACTIONS,
+    *VENUE_ACTIONS,
+    *SECRETARY_REPORT_ACTIONS,
 )
 
 

@@ -52,6 +52,7 @@ from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
 from app.demo.themed_days import themed_party_day
 from app.demo.timeline import read_notifications_before
+from app.demo.venues import load_venue_and_report
 
 SHOWCASE_BRANCH = "HH01-01"
 OTHER_BRANCHES = ("HH01-02", "HH01-03")
@@ -129,6 +130,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     load_admissions(SHOWCASE_BRANCH, OTHER_BRANCHES[0], today, zone)  # 预备党员的接收, waiting
     load_elections(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C01 and C04
     counts.development += load_development_elsewhere(zone, today)
+    load_venue_and_report(SHOWCASE_BRANCH, zone, today)  # before the cycle: C03, C17
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

@@ -26,7 +26,8 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
   (half-year supervision or re-inspection) closed after its deadline or still open past it —
   measured only when the branch had findings to rectify;
 * C19 brand: 0 none / 1 registered / 2 cultivated / 3 named (``grading.brands``), in the
-  rubric's points.
+  rubric's points;
+* C03 述职评议 and C17 阵地建设: ``measured_venue.py``.
 
 A few queries for any number of branches: a cycle starts for all of them at once.
 
@@ -47,6 +48,7 @@ from app.core.commands import CommandContext
 from app.grading.brands.queries import brand_stages
 from app.grading.cycle.measured_committee import measured_committee
 from app.grading.cycle.measured_development import measured_c10
+from app.grading.cycle.measured_venue import measured_report_and_venue
 from app.grading.supervision import rectifications
 from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
@@ -74,7 +76,10 @@ C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]],
     (unsought_lost_contacts, 1.0),
 )
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
-MEASURED = ("C01", "C04", "C05", "C08", "C09", "C10", "C11", "C12", "C13", "C14", "C16", "C19")
+MEASURED = (
+    *("C01", "C03", "C04", "C05", "C08", "C09", "C10", "C11"),
+    *("C12", "C13", "C14", "C16", "C17", "C19"),
+)
 
 
 def measured_criteria(
@@ -97,6 +102,7 @@ def measured_criteria(
     committee = measured_committee(
         ctx.session, branches, min(ctx.today, date(year, 12, 31)), points
     )
+    report_and_venue = measured_report_and_venue(ctx.session, ids, year, points)
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
@@ -112,6 +118,7 @@ def measured_criteria(
             "C14": _c14(rows[branch.id], points.get("C14")),
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
             "C19": _scaled(brands[branch.id], points.get("C19")),
+            **report_and_venue[branch.id],  # C03, C17 (measured_venue.py)
         }
         measured[branch.id] = {f"measured_{c}": v for c, v in values.items()}
     return measured
