@@ -73,7 +73,7 @@ def _verify(call: ActionCall) -> dict[str, Any]:
     row = call.ctx.session.get(LedgerArchive, call.params["archive_id"])
     if row is None or row.org_unit_id != call.org.id:
         raise ValueError("no such archive of this branch")
-    result = archive.verify_archive(call.ctx.session, row)
+    result = archive.verify_archive(call.ctx.session, row, call.ctx.events)
     return {
         "intact": result.intact,
         "files_checked": result.files_checked,

@@ -21,6 +21,7 @@ import json
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.core.audit import AuditEvent
+from app.core.audit import PendingEvent
 from app.core.audit import canonical_json
 from app.core.audit import event_hash
 from app.core.commands import CommandContext
@@ -214,13 +216,17 @@ class Verification:
         return not self.problems
 
 
-def verify_archive(session: Session, archive: LedgerArchive) -> Verification:
+def verify_archive(
+    session: Session, archive: LedgerArchive, pending: Sequence[PendingEvent] = ()
+) -> Verification:
     """Recompute every hash from what is stored — the manifest on the row, the seal's audit
-    event, the bundle's bytes and each file in it — and say what no longer matches."""
+    event, the bundle's bytes and each file in it — and say what no longer matches. ``pending``:
+    the running command's events, when the seal is checked in the command that sealed it (its
+    event joins the chain only when the command commits)."""
     problems: list[str] = []
     if _sha(archive.manifest_json.encode("utf-8")) != archive.manifest_hash:
         problems.append(_("The archive's manifest was changed after the seal."))
-    problems += _event_problems(session, archive)
+    problems += _event_problems(session, archive, pending)
     data = bundle_bytes(archive)
     if data is None:
         problems.append(_("The bundle file is missing from the file store."))
@@ -231,7 +237,18 @@ def verify_archive(session: Session, archive: LedgerArchive) -> Verification:
     return Verification(archive.id, checked, tuple(problems + found))
 
 
-def _event_problems(session: Session, archive: LedgerArchive) -> list[str]:
+def _event_problems(
+    session: Session, archive: LedgerArchive, pending: Sequence[PendingEvent]
+) -> list[str]:
+    subject = ("ledger_archive", str(archive.id))
+    for waiting in pending:
+        if (waiting.event_type, (waiting.subject_type, waiting.subject_id)) == (
+            SEALED_EVENT,
+            subject,
+        ):
+            if waiting.data.get("manifest_hash") != archive.manifest_hash:
+                return [_("The manifest's hash differs from the one the audit trail recorded.")]
+            return []
     event = session.scalars(
         select(AuditEvent).where(
             AuditEvent.event_type == SEALED_EVENT,
