@@ -66,7 +66,9 @@ def self_check(demo, instance_id: int, incomplete: str | None = None) -> list[di
     for entry in checks:
         if entry["ledger"] == incomplete:
             entry |= {"complete": "incomplete", "note": "缺少签字"}
-    complete_step(demo.holder("org_member"), instance_id, "quarterly_self_check", {"checks": checks})
+    complete_step(
+        demo.holder("org_member"), instance_id, "quarterly_self_check", {"checks": checks}
+    )
     return checks
 
 
@@ -106,7 +108,10 @@ def test_a_year_is_self_checked_each_quarter_then_sealed_verified_and_audited(de
     fire(org_member, instance_id)
     self_check(demo, instance_id)
     archive_task = open_task(instance_id)
-    assert (archive_task.element_id, archive_task.candidate_role) == ("annual_archive", "org_member")
+    assert (archive_task.element_id, archive_task.candidate_role) == (
+        "annual_archive",
+        "org_member",
+    )
     complete_step(
         org_member,
         instance_id,
@@ -115,7 +120,8 @@ def test_a_year_is_self_checked_each_quarter_then_sealed_verified_and_audited(de
     )
     db.session.rollback()
     sealed = current_archive(db.session, demo.branch.id, 2026)
-    assert sealed is not None and sealed.instance_id == instance_id
+    assert sealed is not None
+    assert sealed.instance_id == instance_id
     manifest = json.loads(sealed.manifest_json)
     names = {f["name"] for f in manifest["files"]}
     assert {"ledgers/member_roster.json", "ledgers/member_roster.xlsx"} <= names
