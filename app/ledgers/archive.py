@@ -299,3 +299,14 @@ def _file_problems(data: bytes, manifest_json: str) -> tuple[int, list[str]]:
     if inside != manifest_json:
         problems.append(_("The manifest inside the bundle differs from the sealed one."))
     return checked, problems
+
+
+def archived_branches(session: Session, org_ids: list[int], year: int) -> set[int]:
+    """The organisations among ``org_ids`` whose ``year`` is sealed."""
+    return set(
+        session.scalars(
+            select(LedgerArchive.org_unit_id)
+            .where(LedgerArchive.org_unit_id.in_(org_ids), LedgerArchive.year == year)
+            .distinct()
+        )
+    )

@@ -110,3 +110,14 @@ def latest_checks(session: Session, org_ids: list[int], year: int) -> dict[int, 
         .order_by(LedgerSelfCheck.quarter, LedgerSelfCheck.id)
     )
     return {row.org_unit_id: row for row in rows}
+
+
+def checked_branches(session: Session, org_ids: list[int], year: int) -> set[int]:
+    """The branches among ``org_ids`` with a self-check recorded in ``year``."""
+    return set(
+        session.scalars(
+            select(LedgerSelfCheck.org_unit_id)
+            .where(LedgerSelfCheck.org_unit_id.in_(org_ids), LedgerSelfCheck.year == year)
+            .distinct()
+        )
+    )
