@@ -25,6 +25,7 @@ from datetime import timedelta
 from app.core import clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
+from app.demo.archives import load_archives
 from app.demo.development import load_member_development
 from app.demo.dues import dues_round
 from app.demo.dues import open_this_months_round
@@ -119,6 +120,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     load_education_demo(SHOWCASE_BRANCH, random.Random(f"{seed}-education"), zone, today)
     load_member_points(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C11
     counts.development = load_member_development(SHOWCASE_BRANCH, zone)
+    load_archives(SHOWCASE_BRANCH, "HH01", zone, today)  # last year sealed, this year's checks
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)
