@@ -1,17 +1,20 @@
 """The demo's ledger self-checks and annual archive (台账资料管理与年度归档) at the showcase branch,
-through the same commands as the rest of the demo history:
+through the same commands as the rest of the demo history. The procedure came into use this
+November, like the themed party day:
 
-* last year: the ledger set enabled in January, a self-check each quarter (one ledger found
-  incomplete in the third), the year archived in January — its sealed bundle listed on the
-  ledger pages, downloadable and verifiable — and the unit auditor's sample check passed;
-* this year: the ledger set enabled, the first two quarters checked (the talk register noted
-  incomplete in the second), and the third quarter's self-check waiting in the organisation
-  member's inbox.
+* last year's ledgers were taken in first: the ledger set enabled, the four quarters
+  self-checked in turn (one ledger found incomplete in the third), the year sealed — its bundle
+  listed on the ledger pages, downloadable and verifiable — and the unit auditor's sample check
+  passed;
+* then this year's: the ledger set enabled, the first two quarters checked (the talk register
+  noted incomplete in the second), and the third quarter's self-check waiting in the
+  organisation member's inbox (not yet due).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -35,36 +38,29 @@ from app.ledgers.selfcheck import quarter_counts
 from app.workflow import commands
 
 PROCESS = "records_ledger_archiving"
-#: The day each quarter's check is done: a few days after its timer (the quarter's next 1st).
-CHECKED = ((4, 3), (7, 6), (10, 9))
 
 
 def load_archives(code: str, unit_code: str, zone: Any, today: date) -> int:
     """The two years above at branch ``code``; returns how many quarters were checked."""
-    last = today.year - 1
-    instance_id = _enabled(code, last, zone)
-    for quarter, (month, day) in enumerate(CHECKED, start=1):
-        _check(code, instance_id, last, quarter, date(last, month, day), zone, quarter == 3)
-    _check(code, instance_id, last, 4, date(today.year, 1, 6), zone, False)
-    sealed_on = on_duty("org_member", code, date(today.year, 1, 12))
-    org_member = holder("org_member", code, sealed_on)
+    begun = on_duty("org_member", code, today - timedelta(days=21))
+    last = _enabled(code, today.year - 1, begun, zone)
+    for quarter in (1, 2, 3, 4):
+        day = begun + timedelta(days=quarter)
+        _check(code, last, today.year - 1, quarter, day, zone, talks_incomplete=quarter == 3)
+    sealed_on = begun + timedelta(days=5)
     paper = {"paper_filed": True, "paper_location": "党员活动室档案柜第二层"}
-    step(org_member, instance_id, moment(sealed_on, 10, zone), paper)
-    audited_on = on_duty("auditor", unit_code, date(today.year, 2, 24))
-    auditor = holder("auditor", unit_code, audited_on)
+    step(holder("org_member", code, sealed_on), last, moment(sealed_on, 10, zone), paper)
+    audited_on = on_duty("auditor", unit_code, begun + timedelta(days=9))
     audit = {"integrity_ok": True, "findings": "抽查会议记录和党费台账，与归档包一致"}
-    step(auditor, instance_id, moment(audited_on, 15, zone), audit)
+    step(holder("auditor", unit_code, audited_on), last, moment(audited_on, 15, zone), audit)
 
-    this_year = _enabled(code, today.year, zone)
-    checked = 4
-    for quarter, (month, day) in enumerate(CHECKED, start=1):
-        checked_on = date(today.year, month, day)
-        if quarter == 3 or checked_on >= today:  # the quarter just over: its check waits
-            _fire(this_year, moment(checked_on, 9, zone))
-            break
-        _check(code, this_year, today.year, quarter, checked_on, zone, quarter == 2)
-        checked += 1
-    return checked
+    begun = on_duty("org_member", code, today - timedelta(days=7))
+    this_year = _enabled(code, today.year, begun, zone)
+    for quarter in (1, 2):
+        day = begun + timedelta(days=2 * quarter - 1)
+        _check(code, this_year, today.year, quarter, day, zone, talks_incomplete=quarter == 2)
+    _fire(this_year, moment(begun + timedelta(days=3), 11, zone))  # the third quarter's waits
+    return 6
 
 
 def on_duty(role: str, code: str, day: date) -> date:
@@ -82,8 +78,7 @@ def on_duty(role: str, code: str, day: date) -> date:
     return max(day, since) if since else day
 
 
-def _enabled(code: str, year: int, zone: Any) -> int:
-    day = on_duty("branch_committee", code, on_duty("org_member", code, date(year, 1, 5)))
+def _enabled(code: str, year: int, day: date, zone: Any) -> int:
     org_member = holder("org_member", code, day)
     instance_id = start(org_member, PROCESS, code, moment(day, 9, zone))
     org = db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
@@ -110,7 +105,6 @@ def _check(
 ) -> None:
     """Fire the quarter's timer and complete its check as counted (the talk register noted
     incomplete when ``talks_incomplete``)."""
-    day = on_duty("org_member", code, day)
     _fire(instance_id, moment(day, 9, zone))
     org = db.session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
     checks = quarter_counts(db.session, org, year, quarter)
