@@ -70,6 +70,12 @@ def test_the_hashes_are_recomputed_and_one_changed_byte_is_reported(demo, app):
     assert checked.exit_code == 1
     assert "TAMPERED" in checked.output
 
+    client = app.test_client()
+    assert log_in(client, holder_at("HH01", "auditor").login, DEMO_PASSWORD).status_code == 302
+    page = client.get(f"/ledgers/{DEMO_BRANCH}/archives/{archive.id}/verify")
+    assert "已被篡改" in page.get_data(as_text=True)
+    assert "归档包的内容在封存后被改动" in page.get_data(as_text=True)
+
 
 def test_a_rewritten_manifest_is_reported_even_with_its_hash_recomputed(demo):
     archive = sealed(demo)
