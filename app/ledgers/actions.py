@@ -52,7 +52,7 @@ def _seal(call: ActionCall) -> dict[str, Any]:
             org_id=call.org.id,
             year=call.params["year"],
             instance_id=call.row.id,
-            supersede_reason=call.params.get("supersede_reason"),
+            supersede_reason=call.params["supersede_reason"],
         )
     except Conflict as refused:  # the step's answer may give the reason to supersede
         raise ValidationFailed(refused.message, {"supersede_reason": refused.message}) from None
@@ -141,7 +141,12 @@ ACTIONS = (
         "archived already unless `supersede_reason` says why it is archived again. Returns "
         "{id, year, manifest_hash, bundle_sha256, files}.",
         ("年度归档包 annual archive", "审计链记录 audit trail event"),
-        (YEAR, Parameter("supersede_reason", "string", "重新归档原因", "reason", False)),
+        (
+            YEAR,
+            Parameter(
+                "supersede_reason", "string", "重新归档原因（无则为空）", "reason (empty: none)"
+            ),
+        ),
         _seal,
     ),
     Action(
