@@ -109,11 +109,14 @@ def _register_actions(app: Flask) -> None:
     """The catalogue of domain actions service tasks call: each domain registers its own."""
     from app.branches.actions import register_actions as branches_actions
     from app.grading.actions import register_actions as grading_actions
+    from app.ledgers.actions import register_actions as ledgers_actions
     from app.meetings.actions import register_actions as meetings_actions
     from app.members.actions import register_actions as members_actions
     from app.workflow import actions
 
-    actions.init_app(app, grading_actions, members_actions, meetings_actions, branches_actions)
+    actions.init_app(
+        app, grading_actions, members_actions, meetings_actions, branches_actions, ledgers_actions
+    )
 
     from app.members import actions as members
     from app.workflow import timing_rules

@@ -19,6 +19,7 @@ import app.grading.sites.models
 import app.grading.targets.models
 import app.identity.models
 import app.inbox.models
+import app.ledgers.models
 import app.levels.models
 import app.meetings.models
 import app.members.points.models

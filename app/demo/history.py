@@ -26,6 +26,7 @@ from app.core import clock
 from app.core.commands import SYSTEM
 from app.core.commands import run
 from app.demo.admission import load_admissions
+from app.demo.archives import load_archives
 from app.demo.branch_lines import load_branch_lines
 from app.demo.development import load_development_elsewhere
 from app.demo.development import load_member_development
@@ -131,6 +132,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
     load_elections(SHOWCASE_BRANCH, today, zone)  # before the cycle, which measures C01 and C04
     counts.development += load_development_elsewhere(zone, today)
     load_venue_and_report(SHOWCASE_BRANCH, zone, today)  # before the cycle: C03, C17
+    load_archives(SHOWCASE_BRANCH, "HH01", zone, today)  # last year sealed, this year's checks
     if grading:  # last: the cycle measures C05 and C12 from the meetings above
         counts.cycle = load_grading_cycle(rng, zone, today)
         counts.targets = load_next_year_targets(zone, today)

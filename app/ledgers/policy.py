@@ -65,3 +65,30 @@ def readable_org(session: Session, scope: Scope, code: str) -> OrgUnit:
     if org is None or not reads_ledgers_of(scope, org.path):
         raise NotFound()
     return org
+
+
+#: Who reads and downloads a branch's sealed archives: its committee, and the reviewers and
+#: auditors above it (not the dues clerk, not the administrators of the tree).
+ARCHIVE_READERS = frozenset(
+    {
+        "branch_secretary",
+        "deputy_secretary",
+        "org_member",
+        "propaganda_member",
+        "discipline_member",
+        "branch_committee",
+        "unit_party_committee",
+        "unit_org_reviewer",
+        "unit_organizer",
+        "company_party_committee",
+        "company_org_dept",
+        "auditor",
+        "process_auditor",
+    }
+)
+
+
+def reads_archives_of(scope: Scope, path: str) -> bool:
+    return any(
+        path.startswith(h.org_path) for h in scope.holdings if h.role_code in ARCHIVE_READERS
+    )

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask) -> None:
     """Read every ledger file once. A broken file is left out and logged rather than stopping
     the app (the other ledgers stay usable); ``flask ledgers check`` and the tests refuse it."""
+    from app.ledgers import archive_views  # noqa: F401, PLC0415 - adds the archive pages to bp
     from app.ledgers.views import bp  # noqa: PLC0415 - the views read this module's registry
 
     ledgers, problems = check_directory(ledgers_dir(app))

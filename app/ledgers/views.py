@@ -57,8 +57,15 @@ def index() -> str:
     year = clock.local_today().year
     chosen = request.args.get("org") or orgs[0].code
     org = next((o for o in orgs if o.code == chosen), orgs[0])
+    from app.ledgers.archive_views import visible_archives  # noqa: PLC0415 - it imports bp
+
     return render_template(
-        "ledgers/index.html", orgs=orgs, org=org, ledgers=kept_at(org), year=year
+        "ledgers/index.html",
+        orgs=orgs,
+        org=org,
+        ledgers=kept_at(org),
+        year=year,
+        archives=visible_archives(org),
     )
 
 

@@ -25,6 +25,8 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
   (half-year supervision or re-inspection) closed after its deadline or still open past it —
   measured only when the branch had findings to rectify;
+* C18 台账资料: the points less 0.5 per kind of ledger missing, from the ledgers' self-checks and
+  the annual archive (``measured_records``; None without a self-check in the year);
 * C19 brand: 0 none / 1 registered / 2 cultivated / 3 named (``grading.brands``), in the
   rubric's points;
 * C03 述职评议 and C17 阵地建设: ``measured_venue.py``.
@@ -48,6 +50,7 @@ from app.core.commands import CommandContext
 from app.grading.brands.queries import brand_stages
 from app.grading.cycle.measured_committee import measured_committee
 from app.grading.cycle.measured_development import measured_c10
+from app.grading.cycle.measured_records import measured_c18
 from app.grading.cycle.measured_venue import measured_report_and_venue
 from app.grading.supervision import rectifications
 from app.identity.models import OrgUnit
@@ -78,7 +81,7 @@ C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]],
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
 MEASURED = (
     *("C01", "C03", "C04", "C05", "C08", "C09", "C10", "C11"),
-    *("C12", "C13", "C14", "C16", "C17", "C19"),
+    *("C12", "C13", "C14", "C16", "C17", "C18", "C19"),
 )
 
 
@@ -103,6 +106,7 @@ def measured_criteria(
         ctx.session, branches, min(ctx.today, date(year, 12, 31)), points
     )
     report_and_venue = measured_report_and_venue(ctx.session, ids, year, points)
+    c18 = measured_c18(ctx.session, ids, year, points.get("C18"))
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
@@ -117,6 +121,7 @@ def measured_criteria(
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C14": _c14(rows[branch.id], points.get("C14")),
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
+            "C18": c18[branch.id],
             "C19": _scaled(brands[branch.id], points.get("C19")),
             **report_and_venue[branch.id],  # C03, C17 (measured_venue.py)
         }
