@@ -2,7 +2,7 @@
 (台账资料管理与年度归档).
 
 Revision ID: 0030_archive_ledger_archives
-Revises: 0028_points_scheme_versions
+Revises: 0029_setup_branch_lines
 Create Date: 2026-12-06
 """
 
