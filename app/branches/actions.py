@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from app.branches.disclosure import DISCLOSURE_ACTIONS
+from app.branches.plans import PLAN_ACTIONS
 from app.workflow.actions import Action
 from app.workflow.actions import Catalogue
 
 #: Every module's actions; a new procedure adds its tuple here.
-ACTIONS: tuple[Action, ...] = ()
+ACTIONS: tuple[Action, ...] = (
+    *PLAN_ACTIONS,
+    *DISCLOSURE_ACTIONS,
+)
 
 
 def register_actions(catalogue: Catalogue) -> None:
