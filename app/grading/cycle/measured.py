@@ -18,6 +18,7 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
 * C14 组织生活会 (3) + 民主评议党员 (3): each item's half of the points when held in the year, 0
   when the year passed without it (domain.md §6); a held record has every stage (the procedures
   require them), so the −1 per missing stage never applies. None while an item's year is open;
+* C15 谈心谈话 coverage (3) and 党务公开 (2): ``measured_plans.measured_c15``;
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
   (half-year supervision or re-inspection) closed after its deadline or still open past it —
   measured only when the branch had findings to rectify;
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 from app.core import clock
 from app.core.commands import CommandContext
 from app.grading.brands.queries import brand_stages
+from app.grading.cycle.measured_plans import measured_c15
 from app.grading.supervision import rectifications
 from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
@@ -68,7 +70,7 @@ C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]],
     (unsought_lost_contacts, 1.0),
 )
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
-MEASURED = ("C05", "C08", "C09", "C11", "C12", "C13", "C14", "C16", "C19")
+MEASURED = ("C05", "C08", "C09", "C11", "C12", "C13", "C14", "C15", "C16", "C19")
 
 
 def measured_criteria(
@@ -87,6 +89,7 @@ def measured_criteria(
     c11 = measured_c11(
         ctx.session, ids, year, min(ctx.today, date(year, 12, 31)), points.get("C11")
     )
+    c15 = measured_c15(ctx.session, branches, year, ctx.today, rows, points.get("C15"))
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
@@ -98,6 +101,7 @@ def measured_criteria(
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C14": _c14(rows[branch.id], points.get("C14")),
+            "C15": c15[branch.id],
             "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
             "C19": _scaled(brands[branch.id], points.get("C19")),
         }
