@@ -113,7 +113,10 @@ def test_the_plan_quotes_the_declared_target_and_runs_the_year(demo, clock):
     # The target is the declared one: another level is refused, next to the field.
     with pytest.raises(ValidationFailed) as refused:
         complete_step(secretary, instance_id, "draft_plan", _draft(demo, "model"))
-    assert "target_level" in refused.value.field_errors
+    assert (
+        refused.value.field_errors["target_level"]
+        == "请保留申报的创建目标；如需调整，须先重新申报。"
+    )
 
     complete_step(secretary, instance_id, "draft_plan", _draft(demo))
     committee = demo.holder("branch_committee")
@@ -139,7 +142,7 @@ def test_the_plan_quotes_the_declared_target_and_runs_the_year(demo, clock):
     second = _start(demo)
     with pytest.raises(ValidationFailed) as refused:
         _adopt(demo, second)
-    assert "tally" in refused.value.field_errors
+    assert refused.value.field_errors["tally"].startswith("请修改已通过的年度计划")
     assert open_task(second).element_id == "assembly_adopt"
 
     clock.set(datetime(YEAR, 7, 1, 2, 0, tzinfo=UTC))  # 1 July, 10:00 in Beijing

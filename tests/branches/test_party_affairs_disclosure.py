@@ -96,7 +96,7 @@ def test_a_disclosure_is_checked_approved_posted_and_answered(demo, clock):
             "publish",
             {"published_on": tomorrow.isoformat(), "published_where": "站务公开栏"},
         )
-    assert "published_on" in refused.value.field_errors
+    assert refused.value.field_errors["published_on"] == "日期不能晚于今天。"
     posted = {"published_on": today.isoformat(), "published_where": "站务公开栏"}
     complete_step(secretary, instance_id, "publish", posted)
 
