@@ -23,6 +23,7 @@ from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessInstance
 from tests.conftest import ROOT
 from tests.plugins.demo import complete_step
+from tests.plugins.demo import form_card
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data
 from tests.plugins.demo import open_task
@@ -202,3 +203,14 @@ def test_a_branch_without_a_declared_target_says_so(demo):
             demo.holder("branch_secretary"), instance_id, "draft_plan", _draft(demo, "standardised")
         )
     assert "target_level" in refused.value.field_errors
+
+
+def test_the_draft_page_shows_the_declared_target_chosen(demo, client, login, app):
+    _declare_red_flag(demo)
+    secretary = demo.holder("branch_secretary")
+    instance_id = _start(demo)
+    login(secretary.login, app.config["DEMO_PASSWORD"])
+    page = client.get(f"/inbox/tasks/{open_task(instance_id).id}").get_data(as_text=True)
+    card = form_card(page)
+    assert '<option value="red_flag" selected' in card
+    assert "只能引用" in card  # the field says the level is quoted, not chosen
