@@ -1,6 +1,6 @@
-"""Criterion C15 measured for the self-assessment (app/grading/cycle/measured_plans.py): 3 × the
+"""Criteria C15 and C16 (the plan's part) measured for the self-assessment (app/grading/cycle/measured_plans.py): 3 × the
 share of members talked with in the year, once the talks' coverage is reviewed, and 2 less 1 per
-quarter without a disclosure."""
+quarter without a disclosure; C16 loses a point per stage of the year's plan missed."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from datetime import datetime
 
 from app.extensions import db
 from app.grading.cycle.measured_plans import measured_c15
+from app.grading.cycle.measured_plans import measured_c16
+from app.grading.cycle.measured_plans import plan_stages_missed
 from app.meetings.compliance import Cell
 from app.meetings.compliance import Row
 from app.meetings.schedule import periods_of_year
+from app.meetings.schedule import requirement_periods
 from app.meetings.schedule import schedule
 from app.worker import run_once
 from tests.plugins.demo import complete_step
@@ -61,3 +64,22 @@ def test_each_quarter_without_a_disclosure_costs_a_point(demo):
     assert c15(["held", "held", "held", "open"]) == 2.0
     assert c15(["held", "missed", "held", "open"]) == 1.0
     assert c15(["missed", "missed", "missed", "missed"]) == 0.0  # never below nothing
+
+
+def test_c16_loses_a_point_per_plan_stage_missed(app):
+    plan = [r for r in schedule().meetings if r.process_key == "annual_work_plan_and_summary"]
+    filed, midyear, summary = (
+        Row(r, [Cell(r_period(r), 0, 1, s)])
+        for r, s in zip(plan, ("held", "missed", "future"), strict=True)
+    )
+    rows = [filed, midyear, summary]
+    assert plan_stages_missed(rows) == 1
+    assert measured_c16(4.0, 0, 0.0, plan_stages_missed(rows)) == 3.0
+    assert measured_c16(4.0, 2, 1.0, plan_stages_missed(rows)) == 2.0  # and a finding late
+    # No finding and no plan stage judged yet: not measured.
+    untracked = [Row(r, [Cell(r_period(r), 0, 1, "untracked")]) for r in plan]
+    assert measured_c16(4.0, 0, 0.0, plan_stages_missed(untracked)) is None
+
+
+def r_period(requirement):
+    return requirement_periods(requirement, 2027)[0]

@@ -20,8 +20,9 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
   require them), so the −1 per missing stage never applies. None while an item's year is open;
 * C15 谈心谈话 coverage (3) and 党务公开 (2): ``measured_plans.measured_c15``;
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
-  (half-year supervision or re-inspection) closed after its deadline or still open past it —
-  measured only when the branch had findings to rectify;
+  (half-year supervision or re-inspection) closed after its deadline or still open past it, and
+  1 per stage of the year's work plan missed on the calendar (``measured_plans.measured_c16``) —
+  measured only when the branch had findings to rectify or a plan stage was judged;
 * C19 brand: 0 none / 1 registered / 2 cultivated / 3 named (``grading.brands``), in the
   rubric's points.
 
@@ -43,6 +44,8 @@ from app.core import clock
 from app.core.commands import CommandContext
 from app.grading.brands.queries import brand_stages
 from app.grading.cycle.measured_plans import measured_c15
+from app.grading.cycle.measured_plans import measured_c16
+from app.grading.cycle.measured_plans import plan_stages_missed
 from app.grading.supervision import rectifications
 from app.identity.models import OrgUnit
 from app.meetings.compliance import Row
@@ -102,7 +105,12 @@ def measured_criteria(
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C14": _c14(rows[branch.id], points.get("C14")),
             "C15": c15[branch.id],
-            "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
+            "C16": measured_c16(
+                points.get("C16"),
+                total,
+                C16_PER_OVERDUE_ITEM * overdue,
+                plan_stages_missed(rows[branch.id]),
+            ),
             "C19": _scaled(brands[branch.id], points.get("C19")),
         }
         measured[branch.id] = {f"measured_{c}": v for c, v in values.items()}

@@ -96,3 +96,35 @@ def measured_c15(
         disclosure = _disclosure_part(row_of(rows[branch.id], DISCLOSURE), points - talk_points)
         measured[branch.id] = round(talk_points * coverage + disclosure, 2)
     return measured
+
+
+# -- C16: the plan's part --------------------------------------------------------------------------
+
+PLAN = "annual_work_plan_and_summary"
+#: What a stage of the year's plan (the plan filed, the half-year review, the summary report)
+#: missed on the compliance calendar costs in C16, like an overdue rectification item [proposal].
+PER_MISSED_PLAN_STAGE = 1.0
+
+
+def plan_stages_missed(rows: list[Row]) -> int | None:
+    """How many of the year's plan stages the calendar judged missed; None while none is judged
+    (held or missed)."""
+    judged = [
+        c.state
+        for r in rows
+        if r.requirement.process_key == PLAN
+        for c in r.cells
+        if c.state in ("held", "missed")
+    ]
+    return judged.count("missed") if judged else None
+
+
+def measured_c16(
+    points: float | None, findings: int, overdue_deducted: float, plan_missed: int | None
+) -> float | None:
+    """C16: ``points`` less what the overdue rectification items cost and 1 per plan stage
+    missed; None when the branch had no finding and no plan stage was judged."""
+    if points is None or (not findings and plan_missed is None):
+        return None
+    deducted = overdue_deducted + PER_MISSED_PLAN_STAGE * (plan_missed or 0)
+    return round(max(0.0, points - deducted), 2)
