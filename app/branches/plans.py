@@ -7,16 +7,15 @@ their own.
 * ``check_plan_target`` (after the draft): the plan quotes the level the branch declared (read
   by grading's ``read_declared_target``); any other is refused next to the field;
 * ``adopt_work_plan`` (the service task after the assembly's vote): one adopted plan per branch
-  and year — a second is refused while another of the same year stands;
-* ``plan_years``: which of the year's stages each branch has recorded (for the rubric and pages).
+  and year — a second is refused while another of the same year stands.
+
+Whether each stage was done in time is the compliance calendar's (app/meetings/schedule.toml),
+which C16 reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from app.branches import records
 from app.core.clock import local_zone
@@ -65,36 +64,6 @@ def _check_target(call: ActionCall) -> None:
             _("The plan quotes the target the branch declared for the year."),
             {"target_level": _("Keep the declared target; to change it, declare again first.")},
         )
-
-
-@dataclass(frozen=True)
-class PlanYear:
-    """What a branch's plan of a year has recorded so far (the newest adopted one)."""
-
-    instance_id: int
-    adopted: bool
-    filed: bool
-    midyear_reviewed: bool
-    summarised: bool
-
-
-def plan_years(session: Session, branch_ids: list[int], year: int) -> dict[int, PlanYear]:
-    """Branch id → its plan for ``year`` (adopted first, then the newest), for the branches that
-    started one."""
-    found: dict[int, PlanYear] = {}
-    for f in records.instances(session, branch_ids, [PLAN_PROCESS], completed_only=False):
-        if plan_year_of(f) != year:
-            continue
-        plan = PlanYear(
-            f.id,
-            _adopted(f),
-            f.data.get("filing_decision") == "filed",
-            bool(f.data.get("midyear_summary")),
-            bool(f.data.get("members_views")),
-        )
-        if f.org_unit_id not in found or plan.adopted or not found[f.org_unit_id].adopted:
-            found[f.org_unit_id] = plan
-    return found
 
 
 PLAN_ACTIONS = (
