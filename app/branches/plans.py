@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.branches import records
+from app.branches import instance_answers as records
 from app.core.clock import local_zone
 from app.core.errors import ValidationFailed
 from app.workflow.actions import Action
