@@ -72,7 +72,7 @@ PLAN_ACTIONS = (
         "核对计划引用的创建目标",
         "Check the plan's target",
         "Refuses a plan whose target level is not the one the branch declared for the year.",
-        (),
+        ("无（只核对） nothing (a check)",),
         (
             Parameter("target_level", "string", "计划的创建目标", "the plan's target"),
             Parameter("declared_level", "string", "申报的创建目标", "the declared target"),

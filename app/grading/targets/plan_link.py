@@ -29,7 +29,7 @@ PLAN_ACTIONS = (
         "Read the declared target",
         "The level (code) the branch declared as its target for the year (G1), which its annual "
         "work plan quotes; 'undeclared' while the branch has not declared.",
-        (),
+        ("无（只读取） nothing (a reading)",),
         (Parameter("year", "integer", "计划年度", "plan year"),),
         declared_level,
     ),
