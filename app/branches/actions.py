@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from app.branches.disclosure import DISCLOSURE_ACTIONS
 from app.branches.election import ACTIONS as ELECTION_ACTIONS
+from app.branches.plans import PLAN_ACTIONS
 from app.branches.secretary_report import ACTIONS as SECRETARY_REPORT_ACTIONS
 from app.branches.setup import ACTIONS as SETUP_ACTIONS
 from app.branches.venue import ACTIONS as VENUE_ACTIONS
@@ -15,6 +17,8 @@ ACTIONS: tuple[Action, ...] = (
     *SETUP_ACTIONS,
     *VENUE_ACTIONS,
     *SECRETARY_REPORT_ACTIONS,
+    *PLAN_ACTIONS,
+    *DISCLOSURE_ACTIONS,
 )
 
 

@@ -48,6 +48,7 @@ from app.demo.member_moves import load_member_moves
 from app.demo.member_points import load_member_points
 from app.demo.org_life import OrgLifeCounts
 from app.demo.org_life import load_org_life
+from app.demo.plans import load_plans_demo
 from app.demo.probation import load_probation
 from app.demo.targets import TargetCounts
 from app.demo.targets import load_next_year_targets
@@ -140,6 +141,7 @@ def load_demo_history(seed: int, *, grading: bool = True) -> HistoryCounts:
         # be moved again in a benchmark's further years).
         counts.moves = load_member_moves(zone, today)
         load_branch_lines(zone, today)  # a branch across a line; a request awaiting the reply
+        load_plans_demo(SHOWCASE_BRANCH, zone, today)  # after the cycle, which reads targets
     week_ago = datetime.combine(today - timedelta(days=7), time(), zone)
     run(read_notifications_before, actor=SYSTEM, before=week_ago)
     return counts

@@ -22,6 +22,7 @@ from app.grading.sites.result import record_sites
 from app.grading.sites.result import record_visit
 from app.grading.supervision.reinspection_result import apply_reinspection_result
 from app.grading.supervision.result import apply_supervision_result
+from app.grading.targets.plan_link import PLAN_ACTIONS
 from app.grading.targets.result import apply_branch_target
 from app.grading.targets.result import apply_company_targets
 from app.grading.targets.result import apply_unit_targets
@@ -194,6 +195,7 @@ ACTIONS = (
         (Parameter("cycle_year", "integer", "周期年度", "cycle year"),),
         _with_data(rate_at_acceptance),
     ),
+    *PLAN_ACTIONS,
 )
 
 

@@ -21,7 +21,7 @@ from app.meetings.compliance import tracked_from
 from app.meetings.models import MeetingNotice
 from app.meetings.schedule import Period
 from app.meetings.schedule import Requirement
-from app.meetings.schedule import period_of
+from app.meetings.schedule import due_periods
 from app.meetings.schedule import schedule
 from app.notify.commands import notify
 from app.workflow.english import process_name_en
@@ -44,10 +44,11 @@ def check_meeting_schedule(ctx: CommandContext) -> int:
         since = tracked_from(ctx.session, requirement.process_key)
         if since is None:
             continue  # not deployed: nothing can be held, nothing is asked
-        current = period_of(ctx.today, requirement.period)
-        previous = period_of(current.start - timedelta(days=1), requirement.period)
+        previous, current = due_periods(requirement, ctx.today)
         work = [(previous, "missed")] if can_assign and judged(previous, since) else []
-        closing = current.end - ctx.today <= timedelta(days=plan.remind_days_before_end)
+        closing = current is not None and current.end - ctx.today <= timedelta(
+            days=plan.remind_days_before_end
+        )
         if closing and judged(current, since):
             work.append((current, "reminder"))
         for period, kind in work:
@@ -99,7 +100,7 @@ def _issue(
             kind="reminder",
             title=f"{period.label}{requirement.not_held_zh}{requirement.name}"
             f"（{period.last_day} 截止）",
-            title_en=f"{process_name_en(ctx.session, requirement.process_key) or requirement.name}"
+            title_en=f"{_name_en(ctx, requirement)}"
             f" {requirement.not_held_en} for {period.label_en} (due {period.last_day})",
         )
     ctx.session.add(
@@ -118,4 +119,12 @@ def _issue(
         org_unit_id=branch.id,
         process_key=requirement.process_key,
         period=period.label,
+    )
+
+
+def _name_en(ctx: CommandContext, requirement: Requirement) -> str:
+    return (
+        requirement.name_en
+        or process_name_en(ctx.session, requirement.process_key)
+        or requirement.name
     )

@@ -28,8 +28,8 @@ from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.meetings.schedule import Period
 from app.meetings.schedule import Requirement
-from app.meetings.schedule import period_of
-from app.meetings.schedule import periods_of_year
+from app.meetings.schedule import period_for
+from app.meetings.schedule import requirement_periods
 from app.workflow.models import InstanceStatus
 from app.workflow.models import ProcessDefinition
 from app.workflow.models import ProcessInstance
@@ -189,9 +189,11 @@ def calendars(
     for requirement in meetings:
         since = tracked_from(session, requirement.process_key)
         days = held_days(session, requirement, year, zone, ids)
-        periods = periods_of_year(year, requirement.period)
+        periods = requirement_periods(requirement, year)
         for branch_id in ids:
-            per_period = Counter(period_of(d, requirement.period) for d in days.get(branch_id, []))
+            per_period = Counter(
+                p for d in days.get(branch_id, []) if (p := period_for(requirement, d)).holds(d)
+            )
             required = required_count(requirement, branch_id, facts)
             cells = [
                 Cell(p, per_period[p], required, _state(p, per_period[p], required, today, since))

@@ -13,6 +13,9 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.workflow.english import in_english
+from app.workflow.english import process_name
+
 DEFAULT_FILE = Path(__file__).with_name("schedule.toml")
 PERIODS = ("month", "quarter", "year")
 CRITERIA = ("C12", "C13")
@@ -44,6 +47,19 @@ class Requirement:
     #: Whether holding it keeps a month from counting toward veto V4 ("no 三会一课/主题党日 for 3
     #: months"): organisational life does; a yearly appraisal, the talks or a dues round do not.
     counts_for_v4: bool = False
+    #: A yearly requirement due within some months of the year (first, last month): the annual
+    #: plan by the end of January, the half-year review in July. Outside them it is not done.
+    months: tuple[int, int] | None = None
+    #: The English name, where one procedure has several requirements (the plan, its half-year
+    #: review and its summary) and the procedure's name would not tell them apart.
+    name_en: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        """The requirement's name in the reader's language."""
+        if self.name_en:
+            return self.name_en if in_english() else self.name
+        return process_name(self.process_key, self.name)
 
     @property
     def not_held_zh(self) -> str:
@@ -106,6 +122,9 @@ class Period:
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
 
+    def holds(self, day: date) -> bool:
+        return self.start <= day < self.end
+
 
 def period_of(day: date, kind: str) -> Period:
     if kind == "year":
@@ -125,12 +144,51 @@ def periods_of_year(year: int, kind: str) -> list[Period]:
     return [period_of(date(year, m, 1), kind) for m in months]
 
 
+def period_for(requirement: Requirement, day: date) -> Period:
+    """The period of ``requirement`` that ``day`` falls in: for one due within some months, the
+    window of ``day``'s year (whether or not ``day`` is inside it)."""
+    if requirement.months is None:
+        return period_of(day, requirement.period)
+    first, last = requirement.months
+    end = date(day.year + 1, 1, 1) if last == 12 else date(day.year, last + 1, 1)
+    return Period(date(day.year, first, 1), end, "year")
+
+
+def requirement_periods(requirement: Requirement, year: int) -> list[Period]:
+    if requirement.months is None:
+        return periods_of_year(year, requirement.period)
+    return [period_for(requirement, date(year, 1, 1))]
+
+
+def due_periods(requirement: Requirement, today: date) -> tuple[Period, Period | None]:
+    """The last period of ``requirement`` that ended before ``today``, and the one running today
+    (None: between the windows of a requirement due within some months)."""
+    current = period_for(requirement, today)
+    if requirement.months is None:
+        return period_for(requirement, current.start - timedelta(days=1)), current
+    if today >= current.end:
+        return current, None
+    last_year = period_for(requirement, date(today.year - 1, 1, 1))
+    return last_year, current if today >= current.start else None
+
+
 def load_schedule(path: Path) -> Schedule:
     """Read and check a schedule file; a mistake names the file and the entry."""
     document = tomllib.loads(path.read_text(encoding="utf-8"))
     meetings = []
     for index, entry in enumerate(document.get("meeting", [])):
+        if "months" in entry:
+            entry = {**entry, "months": tuple(entry["months"])}
         requirement = Requirement(**entry)
+        months = requirement.months
+        if months is not None and (
+            requirement.period != "year"
+            or len(months) != 2
+            or not 1 <= months[0] <= months[1] <= 12
+        ):
+            raise ValueError(
+                f"{path.name}: meeting {index + 1}: months must be [first, last] of a yearly one"
+            )
         if requirement.period not in PERIODS or requirement.points < 0:
             raise ValueError(
                 f"{path.name}: meeting {index + 1}: period must be month, quarter or year"

@@ -65,6 +65,7 @@ def test_records_give_c05_c12_c16_and_c19(demo, clock):
         "measured_C12": 7.0,
         "measured_C13": None,  # no themed party day month judged yet (in use since November)
         "measured_C14": None,  # the year of the organisational-life meeting is still open
+        "measured_C15": None,  # the talks' coverage not reviewed yet
         "measured_C16": 3.0,  # 4 less 1 for the finding closed late
         "measured_C18": None,  # no ledger self-check recorded
         "measured_C19": 0.0,  # no brand

@@ -22,9 +22,11 @@ may change them only with a reason (``x-measuredBy`` in forms/gc_self_assessment
 * C14 组织生活会 (3) + 民主评议党员 (3): each item's half of the points when held in the year, 0
   when the year passed without it (domain.md §6); a held record has every stage (the procedures
   require them), so the −1 per missing stage never applies. None while an item's year is open;
+* C15 谈心谈话 coverage (3) and 党务公开 (2): ``measured_plans.measured_c15``;
 * C16 supervision findings closed on time: the points less 1 per rectification step of the year
-  (half-year supervision or re-inspection) closed after its deadline or still open past it —
-  measured only when the branch had findings to rectify;
+  (half-year supervision or re-inspection) closed after its deadline or still open past it, and
+  1 per stage of the year's work plan missed on the calendar (``measured_plans.measured_c16``) —
+  measured only when the branch had findings to rectify or a plan stage was judged;
 * C18 台账资料: the points less 0.5 per kind of ledger missing, from the ledgers' self-checks and
   the annual archive (``measured_records``; None without a self-check in the year);
 * C19 brand: 0 none / 1 registered / 2 cultivated / 3 named (``grading.brands``), in the
@@ -50,6 +52,9 @@ from app.core.commands import CommandContext
 from app.grading.brands.queries import brand_stages
 from app.grading.cycle.measured_committee import measured_committee
 from app.grading.cycle.measured_development import measured_c10
+from app.grading.cycle.measured_plans import measured_c15
+from app.grading.cycle.measured_plans import measured_c16
+from app.grading.cycle.measured_plans import plan_stages_missed
 from app.grading.cycle.measured_records import measured_c18
 from app.grading.cycle.measured_venue import measured_report_and_venue
 from app.grading.supervision import rectifications
@@ -81,7 +86,7 @@ C09_DEDUCTIONS: tuple[tuple[Callable[[Session, list[int], int], dict[int, int]],
 ORGANISATIONAL_LIFE = ("organisational_life_meeting", "democratic_appraisal_of_members")
 MEASURED = (
     *("C01", "C03", "C04", "C05", "C08", "C09", "C10", "C11"),
-    *("C12", "C13", "C14", "C16", "C17", "C18", "C19"),
+    *("C12", "C13", "C14", "C15", "C16", "C17", "C18", "C19"),
 )
 
 
@@ -107,6 +112,7 @@ def measured_criteria(
     )
     report_and_venue = measured_report_and_venue(ctx.session, ids, year, points)
     c18 = measured_c18(ctx.session, ids, year, points.get("C18"))
+    c15 = measured_c15(ctx.session, branches, year, ctx.today, rows, points.get("C15"))
     measured: dict[int, dict[str, float | None]] = {}
     for branch in branches:
         total, overdue = findings.get(branch.id, (0, 0))
@@ -120,7 +126,13 @@ def measured_criteria(
             "C12": _c12(rows[branch.id], points.get("C12")),
             "C13": per_missed_score(row_of(rows[branch.id], THEMED_PARTY_DAY), points.get("C13")),
             "C14": _c14(rows[branch.id], points.get("C14")),
-            "C16": _floor(points.get("C16"), C16_PER_OVERDUE_ITEM * overdue) if total else None,
+            "C15": c15[branch.id],
+            "C16": measured_c16(
+                points.get("C16"),
+                total,
+                C16_PER_OVERDUE_ITEM * overdue,
+                plan_stages_missed(rows[branch.id]),
+            ),
             "C18": c18[branch.id],
             "C19": _scaled(brands[branch.id], points.get("C19")),
             **report_and_venue[branch.id],  # C03, C17 (measured_venue.py)
