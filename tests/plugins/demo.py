@@ -138,6 +138,7 @@ class DemoYear(Demo):
 _YEAR_COUNTS: list[HistoryCounts] = []
 _YEAR_SNAPSHOT: list[Path] = []
 _YEAR_TEMPLATE: list[str] = []
+_YEAR_FILES: list[Path] = []
 
 
 @pytest.fixture
@@ -155,6 +156,9 @@ def demo_year(demo, app, tmp_path_factory: pytest.TempPathFactory) -> Iterator[D
 def _demo_year_database(app, tmp_path_factory: pytest.TempPathFactory) -> str | None:
     """Give the app the demo year; the URL of a PostgreSQL copy made for this test."""
     database = _sqlite_file(app)
+    if _YEAR_COUNTS:
+        # the stored files too: the year's sealed ledger archive is a bundle in the file store
+        shutil.copytree(_YEAR_FILES[0], app.config["FILES_DIR"], dirs_exist_ok=True)
     if _YEAR_COUNTS and database is not None:
         _release_connections(app)
         shutil.copyfile(_YEAR_SNAPSHOT[0], database)
@@ -165,6 +169,10 @@ def _demo_year_database(app, tmp_path_factory: pytest.TempPathFactory) -> str | 
         return copy
     _YEAR_COUNTS.append(load_demo_history(DEMO_SEED))
     _release_connections(app)
+    files = tmp_path_factory.mktemp("demo-year-files")
+    if Path(app.config["FILES_DIR"]).is_dir():
+        shutil.copytree(app.config["FILES_DIR"], files, dirs_exist_ok=True)
+    _YEAR_FILES.append(files)
     if database is not None:
         snapshot = tmp_path_factory.mktemp("demo-year") / "demo-year.db"
         shutil.copyfile(database, snapshot)

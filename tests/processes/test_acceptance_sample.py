@@ -19,6 +19,7 @@ from app.extensions import db
 from app.grading.cycle.acceptance import draw_acceptance_sample
 from app.grading.cycle.acceptance import sample_state
 from app.grading.cycle.commands import cycle_progress
+from app.grading.cycle.measured import MEASURED
 from app.grading.cycle.models import CycleBranch
 from app.grading.cycle.start import start_cycle
 from app.identity.models import OrgUnit
@@ -73,7 +74,8 @@ def _self_assess(code: str, instance_id: int, target: str, vetoes=()) -> None:
     data.update({f"{cid}_note": "台账齐全" for cid in CRITERIA})
     data.update({v: "yes" if v in vetoes else "no" for v in VETOES})
     data.update({"self_bonus": 0, "target_level": target, "evidence": evidence})
-    data["C12_change_reason"] = "补录线下会议"
+    # full marks where the records measured less: each measured criterion says why
+    data.update({f"{cid}_change_reason": "补录线下记录" for cid in MEASURED})
     data["C19"] = 0  # no brand registered: as the registry measured it
     complete_step(secretary, instance_id, "self_assessment", data)
 

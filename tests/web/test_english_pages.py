@@ -46,6 +46,8 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\
 CHINESE_RUN = re.compile(f"{CJK.pattern}+")
 #: Pages of one shape (digits replaced) visited per user: enough to meet every kind of row.
 PAGES_PER_SHAPE = 3
+#: Instance pages differ by procedure (only meetings and self-assessments print): more of them.
+PAGES_OF_SHAPE = {"/instances/N": 12}
 PAGES_PER_USER = 160
 #: Not pages: downloads, the JSON behind diagrams, leaving.
 SKIPPED = re.compile(r"^/(static|files|api)/|\.(xlsx|zip|json|xes|csv|ocel)$|^/auth/logout")
@@ -191,12 +193,14 @@ def _crawl(client, *, tasks: bool, allowed: list[str]) -> tuple[set[str], dict[s
     client.set_cookie(LANGUAGE_COOKIE, "en")
     seen, shapes, checked, found = set(), {}, set(), {}
     queue = deque(["/", "/inbox/", "/inbox/start", "/inbox/upcoming", "/help", "/notifications/"])
-    while queue and len(seen) < PAGES_PER_USER:
-        path = queue.popleft()
+    # links to a kind of page not visited yet go first, so the budget reaches every kind
+    fresh: deque[str] = deque()
+    while (fresh or queue) and len(seen) < PAGES_PER_USER:
+        path = fresh.popleft() if fresh else queue.popleft()
         shape = _shape(path)
         if path in seen or SKIPPED.search(urlsplit(path).path):
             continue
-        if shapes.get(shape, 0) >= PAGES_PER_SHAPE:
+        if shapes.get(shape, 0) >= PAGES_OF_SHAPE.get(shape, PAGES_PER_SHAPE):
             continue
         seen.add(path)
         shapes[shape] = shapes.get(shape, 0) + 1
@@ -214,7 +218,8 @@ def _crawl(client, *, tasks: bool, allowed: list[str]) -> tuple[set[str], dict[s
             parts = urlsplit(link)
             if parts.scheme or parts.netloc or not parts.path.startswith("/"):
                 continue
-            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+            link = parts.path + (f"?{parts.query}" if parts.query else "")
+            (queue if _shape(link) in shapes else fresh).append(link)
     return checked, found
 
 
