@@ -108,7 +108,7 @@ def _to_assembly(demo, clock) -> tuple[int, int]:
     return instance_id, person_id
 
 
-def _fill_form(instance_id: int, person_id: int) -> None:
+def _fill_form(instance_id: int, person_id: int, day: str = "2026-12-01") -> None:
     task = open_task(instance_id)
     user = db.session.query(User).filter_by(person_id=person_id).one()
     assert (task.element_id, task.assignee_user_id) == ("fill_form", user.id)
@@ -122,7 +122,7 @@ def _fill_form(instance_id: int, person_id: int) -> None:
     filled = {
         "form_scan": scan,
         "sponsor_opinions": "该同志入党动机端正，工作积极，同意介绍其入党",
-        "filled_on": "2026-12-01",
+        "filled_on": day,
     }
     complete_step(target, instance_id, "fill_form", filled)
 
