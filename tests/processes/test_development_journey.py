@@ -195,7 +195,7 @@ def admitted(demo, clock, person_id: int, sponsors: list[int]) -> int:
     return instance_id
 
 
-def placed_and_sworn_in(demo, person_id: int) -> None:
+def placed_and_sworn_in(demo, person_id: int) -> int:
     """Steps 19-20 on 20 Dec 2027, the oath led by a full member before the branch."""
     secretary = demo.holder("branch_secretary")
     instance_id = run(
@@ -220,6 +220,7 @@ def placed_and_sworn_in(demo, person_id: int) -> None:
     }
     complete_step(holder_at("HH01", "unit_party_committee"), instance_id, "oath_ceremony", ceremony)
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    return instance_id
 
 
 def converted(demo, clock, person_id: int) -> int:
@@ -275,9 +276,11 @@ def test_an_applicant_becomes_a_full_member_through_the_25_steps(demo, clock):
     with_account(person_id)
     cultivated(demo, clock, cultivation)
     sponsors = made_development_target(demo, clock, person_id)
-    admitted(demo, clock, person_id, sponsors)
-    placed_and_sworn_in(demo, person_id)
-    converted(demo, clock, person_id)
+    later = [
+        admitted(demo, clock, person_id, sponsors),
+        placed_and_sworn_in(demo, person_id),
+        converted(demo, clock, person_id),
+    ]
 
     db.session.rollback()
     person = db.session.get(Person, person_id)
@@ -295,3 +298,6 @@ def test_an_applicant_becomes_a_full_member_through_the_25_steps(demo, clock):
     by_step = {row.step.number: row.done[0] for row in rows}
     assert by_step[14].actor == person.name  # the application form: the person's own task
     assert person_defects(db.session, person) == []
+    # The inbox tells one person's admission, placement and conversion from another's.
+    keys = [db.session.get(ProcessInstance, i).business_key for i in later]
+    assert keys == [person.name] * 3
