@@ -29,6 +29,7 @@ from app.workflow.models import ProcessInstance
 from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import open_tasks
+from tests.plugins.demo import status_roles
 from tests.processes.test_activist_selection_and_cultivation import as_actor
 from tests.processes.test_activist_selection_and_cultivation import at
 from tests.processes.test_activist_selection_and_cultivation import start_with_activist
@@ -298,6 +299,10 @@ def test_an_applicant_becomes_a_full_member_through_the_25_steps(demo, clock):
     by_step = {row.step.number: row.done[0] for row in rows}
     assert by_step[14].actor == person.name  # the application form: the person's own task
     assert person_defects(db.session, person) == []
+    # The account's roles followed: a probationary member's from the admission's approval to the
+    # day before the conversion's, a full member's since.
+    assert status_roles(person_id, APPROVED) == {"probationary_member"}
+    assert status_roles(person_id, CONVERSION_APPROVED) == {"member"}
     # The inbox tells one person's admission, placement and conversion from another's.
     keys = [db.session.get(ProcessInstance, i).business_key for i in later]
     assert keys == [person.name] * 3
