@@ -49,19 +49,21 @@ TARGET = date(2027, 11, 23)  # a year of cultivation (第十三条)
 NOTICE_START, PRE_REVIEWED = date(2027, 11, 29), date(2027, 12, 6)  # 5 working days of notice
 ASSEMBLY = date(2027, 12, 7)  # the day after the pre-review (第五章)
 APPROVED = date(2027, 12, 15)
-PROBATION_END = date(2028, 12, 7)  # a year from the assembly (第二十八条)
+PROBATION_END = date(2028, 12, 7)  # a year from the assembly (第三十二条)
 CONVERTED_BY_ASSEMBLY, CONVERSION_APPROVED = date(2028, 12, 8), date(2028, 12, 20)
 
 
 def applied_and_talked_to(demo, clock) -> tuple[int, int]:
-    """Steps 1-2 and 3-6: (the cultivation's instance, the person), the talk held on 23 Nov 2026
-    by a committee member, the person an activist from the same day, filed a week later."""
+    """Steps 1-3: (the cultivation's instance, the person), the letter of 20 Nov 2026 received,
+    the talk held on 23 Nov 2026 by a committee member, the person decided on as an activist the
+    same day and the notice begun."""
     instance_id, person_id = start_with_activist(demo, clock)  # 入党申请 received, then recommended
     intake = db.session.scalars(
-        select(ProcessInstance.id).where(
-            ProcessInstance.process_key == "membership_application_intake"
-        )
-    ).all()[-1]
+        select(ProcessInstance.id)
+        .where(ProcessInstance.process_key == "membership_application_intake")
+        .order_by(ProcessInstance.id.desc())
+        .limit(1)
+    ).one()
     secretary = demo.holder("branch_secretary")
     talker = db.session.scalars(
         select(User).where(
@@ -76,6 +78,7 @@ def applied_and_talked_to(demo, clock) -> tuple[int, int]:
         {"talked_on": TALKED.isoformat(), "talk_record": "了解入党动机，鼓励其加强理论学习。"},
     )
     assert db.session.get(ProcessInstance, intake).status is InstanceStatus.COMPLETED
+    assert db.session.get(ProcessInstance, intake).business_key == "林晓东"  # the letter's person
     return instance_id, person_id
 
 
@@ -298,6 +301,8 @@ def test_an_applicant_becomes_a_full_member_through_the_25_steps(demo, clock):
     assert all(done.actor for row in rows for done in row.done)  # who acted, at every step
     by_step = {row.step.number: row.done[0] for row in rows}
     assert by_step[14].actor == person.name  # the application form: the person's own task
+    assert by_step[22].actor == person.name  # and so the application for full membership
+    assert by_step[15].actor != by_step[17].actor  # the assembly, then the unit's committee
     assert person_defects(db.session, person) == []
     # The account's roles followed: a probationary member's from the admission's approval to the
     # day before the conversion's, a full member's since.
