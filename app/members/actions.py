@@ -10,6 +10,7 @@ from app.identity.commands.applicants import register_applicant
 from app.identity.commands.members import change_party_status
 from app.identity.commands.members import transfer_member
 from app.members.dues_actions import ACTIONS as DUES_ACTIONS
+from app.members.member_roles import MEMBER_ROLE_ACTIONS
 from app.members.pairing import ACTIONS as PAIRING_ACTIONS
 from app.members.points.claim_check import ACTIONS as CLAIM_ACTIONS
 from app.members.probation import PROBATION_ACTIONS
@@ -144,5 +145,5 @@ ACTIONS = (
 
 def register_actions(catalogue: Catalogue) -> None:
     actions = (*ACTIONS, *DUES_ACTIONS, *TRANSFER_ACTIONS, *PAIRING_ACTIONS, *CLAIM_ACTIONS)
-    for action in (*actions, *STUDY_ACTIONS, *PROBATION_ACTIONS):
+    for action in (*actions, *STUDY_ACTIONS, *PROBATION_ACTIONS, *MEMBER_ROLE_ACTIONS):
         catalogue.register(action)

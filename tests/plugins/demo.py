@@ -36,6 +36,7 @@ from app.identity.models import OrgUnit
 from app.identity.models import Person
 from app.identity.models import RoleAssignment
 from app.identity.models import User
+from app.identity.queries import list_holdings
 from app.levels.commands import write_level
 from app.meetings.commands import check_meeting_schedule
 from app.notify.models import Notification
@@ -362,3 +363,15 @@ def missed_procedures(branch_id: int) -> list[str]:
             )
         )
     )
+
+
+def status_roles(person_id: int, day: date) -> set[str]:
+    """The roles of the member tiers the person's user account holds on ``day`` (the ones that
+    follow the party status: development target, probationary member, member)."""
+    db.session.rollback()
+    user = db.session.scalars(select(User).where(User.person_id == person_id)).one()
+    return {
+        h.role_code
+        for h in list_holdings(db.session, user.id, day)
+        if h.role_code in ("development_target", "probationary_member", "member")
+    }

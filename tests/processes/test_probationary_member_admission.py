@@ -34,6 +34,7 @@ from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data
 from tests.plugins.demo import open_task
+from tests.plugins.demo import status_roles
 from tests.plugins.demo import told_of_return
 from tests.processes.test_activist_selection_and_cultivation import as_actor
 from tests.processes.test_activist_selection_and_cultivation import at
@@ -108,7 +109,7 @@ def _to_assembly(demo, clock) -> tuple[int, int]:
     return instance_id, person_id
 
 
-def _fill_form(instance_id: int, person_id: int) -> None:
+def _fill_form(instance_id: int, person_id: int, day: str = "2026-12-01") -> None:
     task = open_task(instance_id)
     user = db.session.query(User).filter_by(person_id=person_id).one()
     assert (task.element_id, task.assignee_user_id) == ("fill_form", user.id)
@@ -122,7 +123,7 @@ def _fill_form(instance_id: int, person_id: int) -> None:
     filled = {
         "form_scan": scan,
         "sponsor_opinions": "该同志入党动机端正，工作积极，同意介绍其入党",
-        "filled_on": "2026-12-01",
+        "filled_on": day,
     }
     complete_step(target, instance_id, "fill_form", filled)
 
@@ -206,9 +207,14 @@ def test_a_development_target_is_admitted_through_steps_12_to_18(demo, clock):
     decision = {"approved": "approved", "approved_on": "2026-12-10", "approval_opinion": "同意"}
     at(clock, "2026-12-10")
     unit = holder_at("HH01", "unit_party_committee")
+    assert status_roles(person_id, date(2026, 12, 10)) == {"development_target"}
     complete_step(unit, instance_id, "upper_approval", decision)
     person = db.session.get(Person, person_id)
     assert person.party_status is PartyStatus.PROBATIONARY
+    # Their account follows: a probationary member's role from the approval's day, no longer the
+    # development target's (which ended the day before).
+    assert status_roles(person_id, date(2026, 12, 10)) == {"probationary_member"}
+    assert status_roles(person_id, date(2026, 12, 9)) == {"development_target"}
     assert person.admission_date == date(2026, 12, 3)  # the assembly's day, not the approval's
     data = instance_data(instance_id)
     assert (data["approval_late"], data["probation_end"]) == (False, "2027-12-03")
@@ -281,6 +287,7 @@ def test_a_late_approval_is_marked_and_a_refusal_changes_no_status(demo, clock):
     assert instance_data(instance_id)["approval_late"] is True
     person = db.session.get(Person, person_id)
     assert (person.party_status, person.admission_date) == (PartyStatus.DEVELOPMENT_TARGET, None)
+    assert status_roles(person_id, date(2027, 3, 10)) == {"development_target"}  # unchanged
     cells = _register_row(demo, instance_id)
     assert cells["审批结果"] == "不批准"
 

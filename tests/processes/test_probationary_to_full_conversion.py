@@ -36,6 +36,7 @@ from tests.plugins.demo import complete_step
 from tests.plugins.demo import holder_at
 from tests.plugins.demo import instance_data
 from tests.plugins.demo import open_task
+from tests.plugins.demo import status_roles
 from tests.processes.test_activist_selection_and_cultivation import at
 from tests.processes.test_activist_selection_and_cultivation import refused_until
 from tests.processes.test_development_target_confirmation import upload
@@ -188,9 +189,11 @@ def test_a_member_is_converted_from_the_day_the_probation_ended(demo, clock):
 
     approved_on = held + timedelta(days=20)
     at(clock, approved_on.isoformat())
+    assert status_roles(person_id, approved_on) == {"probationary_member"}
     approve(instance_id, approved_on)
     person = db.session.get(Person, person_id)
     assert person.party_status is PartyStatus.FULL
+    assert status_roles(person_id, approved_on) == {"member"}  # the account follows the status
     assert person.full_membership_date == end  # 第三十四条: from the day the probation ended
 
     complete_step(
@@ -242,6 +245,7 @@ def test_an_extended_probation_ends_with_the_extension(demo, clock):
     approve(instance_id, end)
     person = db.session.get(Person, person_id)
     assert person.party_status is PartyStatus.PROBATIONARY
+    assert status_roles(person_id, end) == {"probationary_member"}  # still, while extended
     recorded = db.session.scalars(
         select(PartyStatusChange).where(
             PartyStatusChange.person_id == person_id,
@@ -268,6 +272,7 @@ def test_an_extended_probation_ends_with_the_extension(demo, clock):
     approve(instance_id, until)
     person = db.session.get(Person, person_id)
     assert (person.party_status, person.full_membership_date) == (PartyStatus.FULL, until)
+    assert status_roles(person_id, until) == {"member"}
 
 
 def test_a_cancelled_probationary_membership_is_recorded(demo, clock):
@@ -295,6 +300,7 @@ def test_a_cancelled_probationary_membership_is_recorded(demo, clock):
     )
     approve(instance_id, end)
     assert db.session.get(Person, person_id).party_status is PartyStatus.REMOVED
+    assert status_roles(person_id, end) == set()  # no longer a probationary member's tasks
     change = db.session.scalars(
         select(PartyStatusChange).where(
             PartyStatusChange.person_id == person_id,
