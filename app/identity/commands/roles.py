@@ -87,6 +87,22 @@ def grant_role(
                 )
             },
         )
+    return _add_assignment(ctx, user, role_code, org, valid_from, valid_to, others=others)
+
+
+def _add_assignment(
+    ctx: CommandContext,
+    user: User,
+    role_code: str,
+    org: OrgUnit,
+    valid_from: date,
+    valid_to: date | None,
+    *,
+    others: list[User],
+    instance_id: int | None = None,
+) -> int:
+    """The grant itself, once its rules are checked: the assignment and its ``role_granted``
+    event (naming the procedure's instance when a procedure decided it)."""
     assignment = RoleAssignment(
         user_id=user.id,
         role_code=role_code,
@@ -98,6 +114,7 @@ def grant_role(
     )
     ctx.session.add(assignment)
     ctx.session.flush()
+    by_procedure = {"instance_id": instance_id} if instance_id is not None else {}
     ctx.record(
         "role_granted",
         ("role_assignment", assignment.id),
@@ -108,6 +125,7 @@ def grant_role(
         valid_from=valid_from.isoformat(),
         valid_to=valid_to.isoformat() if valid_to else None,
         other_holders=[u.login for u in others],
+        **by_procedure,
     )
     return assignment.id
 
@@ -316,29 +334,9 @@ def grant_role_by_procedure(
                 )
             },
         )
-    assignment = RoleAssignment(
-        user_id=user.id,
-        role_code=role_code,
-        org_unit_id=org.id,
-        valid_from=valid_from,
-        granted_by_user_id=ctx.actor.user_id,
-        granted_at=ctx.now,
+    return _add_assignment(
+        ctx, user, role_code, org, valid_from, None, others=[], instance_id=instance_id
     )
-    ctx.session.add(assignment)
-    ctx.session.flush()
-    ctx.record(
-        "role_granted",
-        ("role_assignment", assignment.id),
-        org_unit_id=org.id,
-        user_login=user.login,
-        role_code=role_code,
-        org_code=org.code,
-        valid_from=valid_from.isoformat(),
-        valid_to=None,
-        other_holders=[],
-        instance_id=instance_id,
-    )
-    return assignment.id
 
 
 def end_role_by_procedure(

@@ -1,11 +1,11 @@
 """The records the points are read from, in a few queries per branch and year: the instances of a
 procedure at the branch and its party groups, their answers (later over earlier), and the single
-step completions of a step that repeats (a pairing's quarterly progress records)."""
+step completions of a step that repeats (a pairing's quarterly progress records). The instances
+and their answers are ``app.workflow.instance_records``'s."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -16,53 +16,16 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import local_zone
 from app.identity.models import OrgUnit
-from app.workflow.models import InstanceStatus
-from app.workflow.models import ProcessInstance
+from app.workflow.instance_records import LIVE as LIVE
+from app.workflow.instance_records import Found as Found
+from app.workflow.instance_records import instances as instances
 from app.workflow.models import StepLogEntry
-from app.workflow.queries import answers_of
-
-LIVE = (InstanceStatus.COMPLETED, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
-
-
-@dataclass(frozen=True)
-class Found:
-    id: int
-    org_unit_id: int
-    status: InstanceStatus
-    started_at: datetime
-    ended_at: datetime | None
-    data: dict[str, Any]
 
 
 def branch_and_groups(session: Session, branch_id: int) -> list[int]:
     """The branch and its party groups: where a branch's procedures run."""
     groups = session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == branch_id))
     return [branch_id, *groups]
-
-
-def instances(
-    session: Session, org_ids: list[int], process_keys: list[str], completed_only: bool = True
-) -> list[Found]:
-    statuses = (InstanceStatus.COMPLETED,) if completed_only else LIVE
-    rows = session.execute(
-        select(
-            ProcessInstance.id,
-            ProcessInstance.org_unit_id,
-            ProcessInstance.status,
-            ProcessInstance.started_at,
-            ProcessInstance.ended_at,
-        )
-        .where(
-            ProcessInstance.org_unit_id.in_(org_ids),
-            ProcessInstance.process_key.in_(process_keys),
-            ProcessInstance.status.in_(statuses),
-        )
-        .order_by(ProcessInstance.id)
-    ).all()
-    answers = answers_of(session, [r.id for r in rows])
-    return [
-        Found(r.id, r.org_unit_id, r.status, r.started_at, r.ended_at, answers[r.id]) for r in rows
-    ]
 
 
 def completions(
